@@ -1,0 +1,1 @@
+"""Command-line face of Filiform (Typer + Rich). Commands call services or the core only."""
