@@ -1,0 +1,1 @@
+"""core/hrv layer (see docs/architecture.md)."""

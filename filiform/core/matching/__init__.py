@@ -1,0 +1,1 @@
+"""core/matching layer (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""core/outcomes layer (see docs/architecture.md)."""

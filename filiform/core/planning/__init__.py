@@ -1,0 +1,1 @@
+"""core/planning layer (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""core/safety layer (see docs/architecture.md)."""
