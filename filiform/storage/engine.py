@@ -1,0 +1,77 @@
+"""Engines and sessions with the durability settings the records need.
+
+SQLite: WAL journal, ``synchronous=FULL`` (a commit is fsynced before it is acknowledged;
+NORMAL may lose the last commits on power loss), foreign keys on, a busy timeout, and
+every transaction opened with ``BEGIN IMMEDIATE``.  Service calls always write (even a
+read appends an audit row), so taking the write lock up front avoids the deferred-upgrade
+deadlock that otherwise surfaces as ``database is locked``.  One writer process per SQLite
+file: measured here, two competing processes push p99 past one second.
+
+PostgreSQL: default synchronous commit; clusters are created with data checksums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from filiform.storage.settings import database_url, is_sqlite, sqlite_path
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=30000",
+)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (or the configured database) with the pragmas installed."""
+    resolved = database_url(url)
+    if is_sqlite(resolved):
+        sqlite_path(resolved).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(resolved, **kwargs)
+        _install_sqlite_hooks(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(resolved, **kwargs)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (no surprise lazy loads)."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success (the write is durable when this returns)."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def sqlite_integrity_check(engine: Engine) -> str:
+    """``PRAGMA integrity_check`` result ("ok" when the file is sound)."""
+    with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+        rows = conn.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+        return "\n".join(str(r) for r in rows)

@@ -1,0 +1,35 @@
+"""Every mapped class in one import (Alembic's target metadata lives here)."""
+
+from __future__ import annotations
+
+from filiform.storage.base import Base
+from filiform.storage.models_audit import Amendment, AuditHead, AuditLog
+from filiform.storage.models_clinical import (
+    AdverseEvent,
+    Consent,
+    Episode,
+    Insertion,
+    OutcomeResponse,
+    PainDrawing,
+    Screening,
+    TreatmentSession,
+)
+from filiform.storage.models_people import Clinic, Patient, User
+
+__all__ = [
+    "AdverseEvent",
+    "Amendment",
+    "AuditHead",
+    "AuditLog",
+    "Base",
+    "Clinic",
+    "Consent",
+    "Episode",
+    "Insertion",
+    "OutcomeResponse",
+    "PainDrawing",
+    "Patient",
+    "Screening",
+    "TreatmentSession",
+    "User",
+]

@@ -1,0 +1,172 @@
+"""Clinical records: consent, screening, episodes, drawings, sessions, events, outcomes.
+
+Rows are written once and changed only through an amendment (``models_audit.Amendment``)
+that keeps the previous values; ``version`` counts amendments and guards against stale
+edits.  Indexes lead with ``patient_id`` (timeline) or ``clinic_id`` + time (dashboard) so
+that both stay flat as a clinic grows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from filiform.storage.base import Base, utcnow
+from filiform.storage.vocab import (
+    AE_ACTIONS,
+    AE_CAUSALITY,
+    AE_ONSETS,
+    AE_TYPES,
+    SEVERITIES,
+    SIDES,
+    sql_in,
+)
+
+
+class _PatientRecord:
+    """Columns every clinical record shares."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"))
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
+    version: Mapped[int] = mapped_column(default=1)
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Consent(_PatientRecord, Base):
+    __tablename__ = "consent"
+    __table_args__ = (sa.Index("ix_consent_patient_id", "patient_id"),)
+
+    form_version: Mapped[str] = mapped_column(sa.String(40))
+    consented_on: Mapped[date]
+    obtained_by: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    withdrawn_on: Mapped[date | None]
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Screening(_PatientRecord, Base):
+    """Answers and the engine's decision, frozen as JSON at the time of screening."""
+
+    __tablename__ = "screening"
+    __table_args__ = (sa.Index("ix_screening_patient_id_screened_at", "patient_id", "screened_at"),)
+
+    screened_at: Mapped[datetime]
+    answers: Mapped[dict[str, Any]]
+    decision: Mapped[dict[str, Any]]
+    engine_version: Mapped[str | None] = mapped_column(sa.String(40))
+
+
+class Episode(_PatientRecord, Base):
+    __tablename__ = "episode"
+    __table_args__ = (sa.Index("ix_episode_patient_id", "patient_id"),)
+
+    condition: Mapped[str] = mapped_column(sa.String(200))
+    icd10_codes: Mapped[list[Any]]
+    plan: Mapped[str | None] = mapped_column(sa.Text)
+    opened_on: Mapped[date]
+    closed_on: Mapped[date | None]
+
+
+class PainDrawing(_PatientRecord, Base):
+    """``regions``: list of {"region": atlas id, "intensity": 0-10}."""
+
+    __tablename__ = "pain_drawing"
+    __table_args__ = (sa.Index("ix_pain_drawing_patient_id_drawn_on", "patient_id", "drawn_on"),)
+
+    episode_id: Mapped[int | None] = mapped_column(sa.ForeignKey("episode.id"))
+    drawn_on: Mapped[date]
+    regions: Mapped[list[Any]]
+
+
+class TreatmentSession(_PatientRecord, Base):
+    """One needling session; ``override_justification`` is set only for audited overrides."""
+
+    __tablename__ = "treatment_session"
+    __table_args__ = (
+        sa.Index("ix_treatment_session_patient_id_started_at", "patient_id", "started_at"),
+        sa.Index("ix_treatment_session_clinic_id_started_at", "clinic_id", "started_at"),
+        sa.CheckConstraint("pain_pre BETWEEN 0 AND 10", name="pain_pre"),
+        sa.CheckConstraint("pain_post BETWEEN 0 AND 10", name="pain_post"),
+    )
+
+    episode_id: Mapped[int | None] = mapped_column(sa.ForeignKey("episode.id"))
+    clinician_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    consent_id: Mapped[int] = mapped_column(sa.ForeignKey("consent.id"))
+    screening_id: Mapped[int] = mapped_column(sa.ForeignKey("screening.id"))
+    started_at: Mapped[datetime]
+    pain_pre: Mapped[int | None]
+    pain_post: Mapped[int | None]
+    patient_response: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    override_justification: Mapped[str | None] = mapped_column(sa.Text)
+
+    insertions: Mapped[list[Insertion]] = relationship(
+        back_populates="session", order_by="Insertion.seq", lazy="raise"
+    )
+
+
+class Insertion(Base):
+    """One needle: where, how, how deep, what happened; ``electrical`` only for EDN."""
+
+    __tablename__ = "insertion"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "seq"),
+        sa.CheckConstraint(sql_in("side", SIDES), name="side"),
+        sa.CheckConstraint("depth_mm >= 0", name="depth"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"))
+    seq: Mapped[int]
+    target_id: Mapped[str] = mapped_column(sa.String(80))
+    side: Mapped[str] = mapped_column(sa.String(10))
+    technique: Mapped[str] = mapped_column(sa.String(40))
+    needle_length_mm: Mapped[float]
+    needle_gauge_mm: Mapped[float]
+    depth_mm: Mapped[float]
+    twitch_responses: Mapped[int] = mapped_column(default=0)
+    retention_s: Mapped[int] = mapped_column(default=0)
+    electrical: Mapped[dict[str, Any] | None]
+
+    session: Mapped[TreatmentSession] = relationship(back_populates="insertions")
+
+
+class AdverseEvent(_PatientRecord, Base):
+    __tablename__ = "adverse_event"
+    __table_args__ = (
+        sa.Index("ix_adverse_event_patient_id", "patient_id"),
+        sa.Index("ix_adverse_event_clinic_id_occurred_on", "clinic_id", "occurred_on"),
+        sa.CheckConstraint(sql_in("event_type", AE_TYPES), name="event_type"),
+        sa.CheckConstraint(sql_in("severity", SEVERITIES), name="severity"),
+        sa.CheckConstraint(sql_in("onset", AE_ONSETS), name="onset"),
+        sa.CheckConstraint(sql_in("action_taken", AE_ACTIONS), name="action_taken"),
+        sa.CheckConstraint(sql_in("causality", AE_CAUSALITY), name="causality"),
+    )
+
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("treatment_session.id"))
+    occurred_on: Mapped[date]
+    event_type: Mapped[str] = mapped_column(sa.String(40))
+    severity: Mapped[str] = mapped_column(sa.String(10))
+    significant: Mapped[bool] = mapped_column(default=False)
+    onset: Mapped[str] = mapped_column(sa.String(20))
+    duration: Mapped[str | None] = mapped_column(sa.String(80))
+    action_taken: Mapped[str] = mapped_column(sa.String(30))
+    causality: Mapped[str] = mapped_column(sa.String(20))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class OutcomeResponse(_PatientRecord, Base):
+    __tablename__ = "outcome_response"
+    __table_args__ = (
+        sa.Index("ix_outcome_response_patient_id_completed_on", "patient_id", "completed_on"),
+    )
+
+    episode_id: Mapped[int | None] = mapped_column(sa.ForeignKey("episode.id"))
+    instrument_id: Mapped[str] = mapped_column(sa.String(60))
+    answers: Mapped[dict[str, Any]]
+    total: Mapped[float | None]
+    completed_on: Mapped[date]

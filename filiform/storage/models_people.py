@@ -1,0 +1,62 @@
+"""Clinics, their users and their patients.
+
+Every patient-bearing row carries ``clinic_id`` so that services can scope each query to
+the acting user's clinic with one indexed predicate (isolation is never left to the UI).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from filiform.storage.base import Base, utcnow
+from filiform.storage.vocab import ROLES, sql_in
+
+
+class Clinic(Base):
+    __tablename__ = "clinic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A person who logs in; ``password_hash`` is an argon2id PHC string."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (sa.CheckConstraint(sql_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    username: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Patient(Base):
+    """Demographics only; everything clinical hangs off ``patient.id``."""
+
+    __tablename__ = "patient"
+    __table_args__ = (
+        sa.UniqueConstraint("clinic_id", "mrn"),
+        sa.Index("ix_patient_clinic_id_family_name", "clinic_id", "family_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"))
+    mrn: Mapped[str] = mapped_column(sa.String(40))
+    given_name: Mapped[str] = mapped_column(sa.String(120))
+    family_name: Mapped[str] = mapped_column(sa.String(120))
+    birth_date: Mapped[date]
+    sex: Mapped[str] = mapped_column(sa.String(20))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    version: Mapped[int] = mapped_column(default=1)
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
