@@ -1,0 +1,159 @@
+"""Load the instrument definitions shipped in ``filiform/data/instruments`` and score answers.
+
+This is the entry point the records, API and FHIR layers call::
+
+    from filiform.core.outcomes import score
+    result = score("ndi", [1, 2, 0, 3, 1, 2, 1, 0, 2, 1])
+
+The YAML is read once (package data through :mod:`importlib.resources`) into frozen
+models and cross-checked: every citation id used must exist in ``citations.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from filiform.core.outcomes.answers import normalise
+from filiform.core.outcomes.models import Citation, Instrument, ScoreResult
+from filiform.core.outcomes.scoring import SCORERS, check_method_fits
+from filiform.errors import KnowledgeBaseError, NotFound, ValidationFailed
+
+CITATIONS_FILE = "citations.yaml"
+
+
+def _data_dir() -> Any:
+    return resources.files("filiform").joinpath("data", "instruments")
+
+
+def _load_yaml(name: str) -> Any:
+    text = _data_dir().joinpath(name).read_text(encoding="utf-8")
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise KnowledgeBaseError(f"instruments/{name}: not valid YAML: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def _citations() -> dict[str, Citation]:
+    raw = _load_yaml(CITATIONS_FILE)
+    if not isinstance(raw, list):
+        raise KnowledgeBaseError(f"instruments/{CITATIONS_FILE}: expected a list of records")
+    out: dict[str, Citation] = {}
+    for record in raw:
+        try:
+            citation = Citation.model_validate(record)
+        except ValidationError as exc:
+            raise KnowledgeBaseError(f"instruments/{CITATIONS_FILE}: {exc}") from exc
+        if citation.id in out:
+            raise KnowledgeBaseError(f"instruments/{CITATIONS_FILE}: duplicate id {citation.id}")
+        out[citation.id] = citation
+    return out
+
+
+def _citation_ids(instrument: Instrument) -> set[str]:
+    ids = set(instrument.citations) | set(instrument.scoring.citations)
+    ids |= {t.citation for t in (*instrument.mcid, *instrument.mdc)}
+    if instrument.transition is not None:
+        ids.add(instrument.transition.citation)
+    if instrument.licence.citation:
+        ids.add(instrument.licence.citation)
+    if instrument.scoring.missing_rule_source != "filiform_policy":
+        ids.add(instrument.scoring.missing_rule_source)
+    return ids
+
+
+@lru_cache(maxsize=1)
+def _instruments() -> dict[str, Instrument]:
+    citations = _citations()
+    out: dict[str, Instrument] = {}
+    names = sorted(
+        entry.name
+        for entry in _data_dir().iterdir()
+        if entry.name.endswith(".yaml") and entry.name != CITATIONS_FILE
+    )
+    for name in names:
+        raw = _load_yaml(name)
+        try:
+            instrument = Instrument.model_validate(raw)
+            if instrument.scorable:
+                check_method_fits(instrument)
+        except (ValidationError, ValueError) as exc:
+            raise KnowledgeBaseError(f"instruments/{name}: {exc}") from exc
+        if f"{instrument.id}.yaml" != name:
+            raise KnowledgeBaseError(f"instruments/{name}: id {instrument.id!r} != file name")
+        unknown = sorted(_citation_ids(instrument) - citations.keys())
+        if unknown:
+            raise KnowledgeBaseError(
+                f"instruments/{name}: unknown citation id(s) {', '.join(unknown)}"
+            )
+        out[instrument.id] = instrument
+    return out
+
+
+def list_instruments(*, include_unscorable: bool = False) -> tuple[Instrument, ...]:
+    """Every shipped instrument, by id; unscorable ones (licensed tables) only on request."""
+    items = _instruments().values()
+    return tuple(i for i in items if include_unscorable or i.scorable)
+
+
+def get_instrument(instrument_id: str) -> Instrument:
+    """The instrument with this id (scorable or not); NotFound for an unknown id."""
+    try:
+        return _instruments()[instrument_id]
+    except KeyError:
+        known = ", ".join(sorted(_instruments()))
+        raise NotFound(
+            f"unknown instrument {instrument_id!r}", details=[f"known: {known}"]
+        ) from None
+
+
+def get_citation(citation_id: str) -> Citation:
+    try:
+        return _citations()[citation_id]
+    except KeyError:
+        raise NotFound(f"unknown citation {citation_id!r}") from None
+
+
+def list_citations() -> tuple[Citation, ...]:
+    return tuple(_citations().values())
+
+
+def score(instrument_id: str, answers: Any) -> ScoreResult:
+    """Score one administration. ``answers``: a list in item order or a mapping by item id.
+
+    Raises NotFound for an unknown instrument and ValidationFailed for answers that are
+    out of range, of the wrong type, or too incomplete for the instrument's missing rule.
+    """
+    instrument = get_instrument(instrument_id)
+    if not instrument.scorable:
+        raise ValidationFailed(
+            f"{instrument.short_name} is not scored by Filiform",
+            details=[instrument.unscorable_reason or ""],
+        )
+    values = normalise(instrument, answers)
+    return SCORERS[instrument.scoring.method](instrument, values)
+
+
+def with_item_wording(instrument: Instrument, wording: Mapping[str, str]) -> Instrument:
+    """A copy of ``instrument`` carrying item wording a clinic holds a licence for.
+
+    ``wording`` maps item id to text. Filiform ships no licensed wording; this is how a
+    clinic adds its own. Unknown item ids are an error.
+    """
+    ids = {item.id for item in instrument.items}
+    unknown = sorted(set(wording) - ids)
+    if unknown:
+        raise ValidationFailed(
+            f"{instrument.short_name}: wording for unknown item(s) {', '.join(unknown)}"
+        )
+    items = tuple(
+        item.model_copy(update={"text": wording[item.id]}) if item.id in wording else item
+        for item in instrument.items
+    )
+    return instrument.model_copy(update={"items": items})

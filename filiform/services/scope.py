@@ -1,0 +1,29 @@
+"""Clinic isolation: load a row only if it belongs to the actor's clinic.
+
+A record of another clinic is reported as NotFound, not PermissionDenied, so that ids
+cannot be probed across clinics (the IDOR failure the research note lists).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from filiform.errors import NotFound
+from filiform.services.context import Actor
+from filiform.storage.models import Patient
+
+T = TypeVar("T")
+
+
+def owned(session: Session, model: type[T], record_id: int, *, actor: Actor) -> T:
+    """The row ``record_id`` of ``model`` if it is in the actor's clinic, else NotFound."""
+    row: Any = session.get(model, record_id)
+    if row is None or row.clinic_id != actor.clinic_id:
+        raise NotFound(f"{getattr(model, '__tablename__', model.__name__)} {record_id} not found")
+    return row  # type: ignore[no-any-return]
+
+
+def patient_of_clinic(session: Session, patient_id: int, *, actor: Actor) -> Patient:
+    return owned(session, Patient, patient_id, actor=actor)
