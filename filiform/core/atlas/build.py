@@ -8,6 +8,7 @@ view tile the silhouette with no gaps or overlaps.
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -34,7 +35,7 @@ def _parse_row(row: list[Any], where: str) -> list[tuple[str, float, float]]:
     if not names or not all(isinstance(n, str) for n in names):
         raise KnowledgeBaseError(f"atlas {where}: a row alternates names and fractions")
     bounds = [0.0, *[float(c) for c in cuts], 1.0]
-    if any(b1 <= b0 for b0, b1 in zip(bounds, bounds[1:], strict=False)):
+    if any(b1 <= b0 for b0, b1 in itertools.pairwise(bounds)):
         raise KnowledgeBaseError(f"atlas {where}: split fractions must increase within (0, 1)")
     return [(names[i], bounds[i], bounds[i + 1]) for i in range(len(names))]
 
