@@ -102,12 +102,12 @@ def dashboard(
         .where(AdverseEvent.clinic_id == clinic, AdverseEvent.occurred_on <= today)
         .order_by(AdverseEvent.occurred_on.desc(), AdverseEvent.id.desc())
         .limit(latest)).mappings().all()
-    by_severity = dict(session.execute(
+    by_severity: dict[str, int] = dict(session.execute(
         sa.select(AdverseEvent.severity, sa.func.count())
         .where(AdverseEvent.clinic_id == clinic,
                AdverseEvent.occurred_on > today - timedelta(days=30),
                AdverseEvent.occurred_on <= today)
-        .group_by(AdverseEvent.severity)).tuples().all())
+        .group_by(AdverseEvent.severity)).all())
     audit.record(session, actor=actor, action="read", entity="dashboard",
                  detail={"sessions": [r["id"] for r in recent]})
     return {"today": today, "sessions_today": todays or 0,

@@ -1,0 +1,23 @@
+"""Fixtures for the service tests: a two-clinic world built through the real services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from services_world import World, _clinic, _consented_patient
+from sqlalchemy.engine import Engine
+
+from filiform.storage.engine import session_factory, transaction
+
+
+@pytest.fixture
+def world(db_engine: Engine) -> Iterator[World]:
+    factory = session_factory(db_engine)
+    with transaction(factory) as s:
+        a = _clinic(s, "North Clinic", "n")
+        b = _clinic(s, "South Clinic", "s")
+        pid = _consented_patient(s, a["clinician"], "N-1")
+        other = _consented_patient(s, b["clinician"], "S-1")
+    yield World(factory, a["admin"], a["clinician"], a["assistant"], a["front_desk"],
+                b["clinician"], pid, other)
