@@ -7,10 +7,9 @@ matplotlib's object API with the Agg canvas, so it is thread-safe and needs no d
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from filiform.core.hrv.session import SessionAnalysis
@@ -49,9 +48,8 @@ def tachogram_figure(analysis: SessionAnalysis, *, width_in: float = 9.0) -> Fig
     hr_axis = ax.secondary_yaxis("right", functions=(_to_bpm, _to_bpm))
     hr_axis.set_ylabel("heart rate (beats/min)")
     if rr.size:
-        lo, hi = np.percentile(raw_rr, [0.5, 99.5])
-        ax.set_ylim(max(200.0, lo - 80), min(3000.0, hi + 120))
-    ax.legend(loc="upper right", fontsize=8, frameon=False, bbox_to_anchor=(1.0, 0.9))
+        ax.set_ylim(max(200.0, raw_rr.min() - 60), min(3000.0, raw_rr.max() + 120))
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     ax.grid(axis="y", color="#e0e0e0", lw=0.5)
     ax.set_title(
         f"RR tachogram - artefacts corrected: {analysis.correction.corrected} "
@@ -60,7 +58,7 @@ def tachogram_figure(analysis: SessionAnalysis, *, width_in: float = 9.0) -> Fig
     return fig
 
 
-def _to_bpm(x: np.ndarray) -> np.ndarray:
+def _to_bpm(x: Any) -> Any:
     with np.errstate(divide="ignore"):
         return 60000.0 / np.asarray(x, dtype=float)
 
@@ -69,7 +67,7 @@ def tachogram_svg(analysis: SessionAnalysis) -> str:
     """The tachogram as standalone SVG text."""
     fig = tachogram_figure(analysis)
     buf = io.StringIO()
-    FigureCanvasSVG(fig).print_svg(buf)
+    fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
 
 
@@ -77,5 +75,5 @@ def tachogram_png(analysis: SessionAnalysis, *, dpi: int = 150) -> bytes:
     """The tachogram as PNG bytes."""
     fig = tachogram_figure(analysis)
     buf = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buf, dpi=dpi)
+    fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()

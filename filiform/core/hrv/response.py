@@ -116,8 +116,8 @@ def changes_from_baseline(
         if metric not in usable:
             out.append(Change(
                 phase=phase_name, metric=metric, unit=m.UNITS[metric], baseline=b, value=v,
-                delta=delta, statement="no uncertainty estimate for spectral power; "
-                "treat the difference as indicative only",
+                delta=delta, statement=f"{metric.upper()} power {delta:+.0f} ms² (no "
+                "uncertainty estimate for spectral power; indicative only)",
             ))
             continue
         diff = reps[metric] - base_reps[metric]
