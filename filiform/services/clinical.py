@@ -106,16 +106,18 @@ def record_drawing(
 
 
 def score_outcome(instrument_id: str, answers: dict[str, Any]) -> float | None:
-    """Total from ``filiform.core.outcomes.score`` when that library is available."""
+    """Total from ``filiform.core.outcomes.registry.score`` when that library is present.
+
+    Its NotFound/ValidationFailed (unknown instrument, out-of-range answers) propagate.
+    """
     try:
-        outcomes = importlib.import_module("filiform.core.outcomes")
+        registry = importlib.import_module("filiform.core.outcomes.registry")
     except ImportError:
         return None
-    score = getattr(outcomes, "score", None)
+    score = getattr(registry, "score", None)
     if score is None:
         return None
-    result = score(instrument_id, answers)
-    total = getattr(result, "total", result)
+    total = getattr(score(instrument_id, answers), "total", None)
     return float(total) if isinstance(total, int | float) else None
 
 

@@ -1,0 +1,218 @@
+"""A believable synthetic clinic: patients, episodes, drawings, sessions, measures.
+
+Every person is invented: names are built from syllables, phone numbers use the
+fictional 555-01xx range, e-mail addresses end in example.org and MRNs start with DEMO.
+Large clinics (``--patients 100000``, about ten sessions each) are written with bulk
+inserts in batches of 500 patients, one durable transaction and one audit entry per
+batch, so a 100k clinic takes minutes, not hours.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from filiform.core.safety.decision import Decision, ScreeningResult, Technique, TechniqueDecision
+from filiform.services import audit, users
+from filiform.services.context import Actor, Role
+from filiform.services.targets import known_target_ids
+from filiform.storage import models as m
+from filiform.storage.engine import session_factory, transaction
+
+DEMO_PASSWORD = "demo-password-not-for-production"
+BATCH = 500
+SYLLABLES = ("ka", "lo", "mi", "ren", "sa", "to", "vi", "dar", "el", "no", "ri", "bel", "ta",
+             "qu", "zen", "fa", "mor", "li", "an", "se")
+CONDITIONS = (
+    ("Chronic neck pain", ["M54.2"]), ("Tension-type headache", ["G44.2"]),
+    ("Low back pain", ["M54.5"]), ("Lateral epicondylalgia", ["M77.1"]),
+    ("Shoulder impingement", ["M75.4"]), ("Plantar heel pain", ["M72.2"]),
+    ("Myofascial pain syndrome", ["M79.1"]), ("Patellofemoral pain", ["M22.2"]),
+)
+FALLBACK_TARGETS = ("upper_trapezius", "infraspinatus", "temporalis", "gluteus_minimus",
+                    "levator_scapulae", "gastrocnemius", "quadratus_lumborum")
+REGIONS = ("neck", "upper-back", "shoulder", "temple", "lower-back", "buttock", "calf", "elbow")
+AE_MINOR = ("bruising", "bleeding", "pain_during", "pain_after", "drowsiness", "headache")
+RESPONSES = ("Felt local twitch, eased after", "Mild soreness, tolerated well",
+             "Reported reduced stiffness", "Slightly lightheaded, settled lying down")
+
+
+@dataclass
+class DemoStats:
+    clinic_id: int = 0
+    patients: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    usernames: list[str] = field(default_factory=list)
+
+
+def _name(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+
+
+@lru_cache(maxsize=1)
+def _screening() -> dict[str, Any]:
+    decisions = tuple(TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique)
+    return ScreeningResult(techniques=decisions).model_dump(mode="json")
+
+
+class _Ids:
+    """Next primary key per table, so children can be written without a round trip."""
+
+    def __init__(self, s: Session) -> None:
+        self.next: dict[str, int] = {}
+        for table in m.Base.metadata.sorted_tables:
+            if "id" in table.c and table.name not in ("audit_log",):
+                self.next[table.name] = (s.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1
+
+    def take(self, table: str) -> int:
+        value = self.next[table]
+        self.next[table] = value + 1
+        return value
+
+
+def _setup(s: Session, patients: int, rng: random.Random) -> tuple[Actor, list[int], DemoStats]:
+    tag = f"{rng.randrange(16**6):06x}"
+    clinic, admin = users.create_clinic(s, name=f"Demo Physiotherapy {tag}",
+                                        admin_username=f"demo-admin-{tag}",
+                                        admin_password=DEMO_PASSWORD)
+    actor = Actor(user_id=admin.id, clinic_id=clinic.id, role=Role.ADMIN, client="demo")
+    stats = DemoStats(clinic_id=clinic.id, usernames=[admin.username])
+    clinicians = []
+    staff = [(Role.CLINICIAN, min(20, 2 + patients // 5000)), (Role.ASSISTANT, 1),
+             (Role.FRONT_DESK, 1)]
+    for role, count in staff:
+        for n in range(count):
+            u = users.create_user(s, actor=actor, username=f"demo-{role.value}-{n + 1}-{tag}",
+                                  display_name=f"{_name(rng)} {_name(rng)}", role=role,
+                                  password=DEMO_PASSWORD)
+            stats.usernames.append(u.username)
+            if role == Role.CLINICIAN:
+                clinicians.append(u.id)
+    return actor, clinicians, stats
+
+
+def _patient_rows(
+    rows: dict[str, list[dict[str, Any]]], ids: _Ids, rng: random.Random, clinic: int,
+    clinicians: list[int], number: int, targets: tuple[str, ...], today: date,
+) -> None:
+    pid = ids.take("patient")
+    doc = rng.choice(clinicians)
+    base = {"clinic_id": clinic, "patient_id": pid, "version": 1, "created_by": doc}
+    start = today - timedelta(days=rng.randint(0, 720))
+    rows["patient"].append({
+        "id": pid, "clinic_id": clinic, "mrn": f"DEMO-{number:07d}", "given_name": _name(rng),
+        "family_name": _name(rng), "birth_date": date(rng.randint(1940, 2005), rng.randint(1, 12),
+                                                      rng.randint(1, 28)),
+        "sex": rng.choice(("female", "male", "female", "other")),
+        "phone": f"555-01{rng.randint(0, 99):02d}", "email": f"patient{number}@example.org",
+        "version": 1, "created_by": doc})
+    consent = ids.take("consent")
+    rows["consent"].append({**base, "id": consent, "form_version": "dn-consent-2026.1",
+                            "consented_on": start, "obtained_by": doc})
+    screening = ids.take("screening")
+    rows["screening"].append({**base, "id": screening, "screened_at":
+                              datetime.combine(start, time(8, 0), tzinfo=UTC),
+                              "answers": {"pacemaker": False, "anticoagulants": rng.random() < .1,
+                                          "pregnant": False}, "decision": dict(_screening()),
+                              "engine_version": "demo"})
+    condition, codes = rng.choice(CONDITIONS)
+    episode = ids.take("episode")
+    rows["episode"].append({**base, "id": episode, "condition": condition, "icd10_codes": codes,
+                            "plan": "Weekly trigger-point dry needling with home exercise",
+                            "opened_on": start})
+    pain = rng.randint(5, 9)
+    for k in range(2):
+        rows["pain_drawing"].append({**base, "id": ids.take("pain_drawing"), "episode_id": episode,
+                                     "drawn_on": start + timedelta(days=35 * k), "regions": [
+                                         {"region": f"{rng.choice(('left', 'right'))}-{r}",
+                                          "intensity": max(0, pain - 3 * k)}
+                                         for r in rng.sample(REGIONS, 2)]})
+    for k, day in enumerate((0, 35, 70)):
+        rows["outcome_response"].append({**base, "id": ids.take("outcome_response"),
+                                         "episode_id": episode, "instrument_id": "nprs",
+                                         "answers": {"pain": max(0, pain - 2 * k)},
+                                         "total": float(max(0, pain - 2 * k)),
+                                         "completed_on": start + timedelta(days=day)})
+    for k in range(rng.randint(6, 14)):
+        sid = ids.take("treatment_session")
+        when = datetime.combine(start + timedelta(days=7 * k), time(rng.randint(8, 18),
+                                rng.choice((0, 30))), tzinfo=UTC)
+        pre = max(0, pain - k // 2)
+        rows["treatment_session"].append({
+            **base, "id": sid, "episode_id": episode, "clinician_id": doc, "consent_id": consent,
+            "screening_id": screening, "started_at": when, "pain_pre": pre,
+            "pain_post": max(0, pre - rng.randint(0, 3)),
+            "patient_response": rng.choice(RESPONSES), "notes": None,
+            "override_justification": None})
+        for seq in range(1, rng.randint(2, 4) + 1):
+            length = rng.choice((25.0, 30.0, 40.0, 50.0))
+            rows["insertion"].append({
+                "id": ids.take("insertion"), "session_id": sid, "seq": seq,
+                "target_id": rng.choice(targets), "side": rng.choice(("left", "right")),
+                "technique": "trigger_point_dn", "needle_length_mm": length,
+                "needle_gauge_mm": rng.choice((0.25, 0.30)),
+                "depth_mm": round(rng.uniform(5, length * 0.6), 1),
+                "twitch_responses": rng.randint(0, 5), "retention_s": rng.choice((0, 30, 60)),
+                "electrical": None})
+        if rng.random() < 0.15:
+            rows["adverse_event"].append({
+                **base, "id": ids.take("adverse_event"), "session_id": sid,
+                "occurred_on": min(when.date(), today), "event_type": rng.choice(AE_MINOR),
+                "severity": "minor", "significant": False, "onset": "within_24h",
+                "duration": "1-2 days", "action_taken": "self_care", "causality": "probable",
+                "description": None})
+
+
+TABLE_ORDER = ("patient", "consent", "screening", "episode", "pain_drawing", "outcome_response",
+               "treatment_session", "insertion", "adverse_event")
+
+
+def _fix_sequences(s: Session) -> None:
+    """Explicit ids bypass PostgreSQL sequences; move each sequence past the max id."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    for table in TABLE_ORDER:
+        s.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                          f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+
+
+def generate(
+    engine: Engine, *, patients: int = 200, seed: int = 7,
+    progress: Callable[[int], None] | None = None,
+) -> DemoStats:
+    """Create one synthetic clinic with ``patients`` patients (about 10 sessions each)."""
+    rng = random.Random(seed)
+    factory = session_factory(engine)
+    targets = tuple(sorted(known_target_ids() or FALLBACK_TARGETS))
+    with transaction(factory) as s:
+        actor, clinicians, stats = _setup(s, patients, rng)
+    today = datetime.now(UTC).date()
+    done = 0
+    while done < patients:
+        count = min(BATCH, patients - done)
+        with transaction(factory) as s:
+            ids = _Ids(s)
+            rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLE_ORDER}
+            for n in range(done, done + count):
+                _patient_rows(rows, ids, rng, stats.clinic_id, clinicians, n + 1, targets, today)
+            for table in TABLE_ORDER:
+                if rows[table]:
+                    s.execute(sa.insert(m.Base.metadata.tables[table]), rows[table])
+                    stats.rows[table] = stats.rows.get(table, 0) + len(rows[table])
+            _fix_sequences(s)
+            audit.record(s, actor=actor, action="bulk_import", entity="demo",
+                         detail={"patients": [rows["patient"][0]["id"],
+                                              rows["patient"][-1]["id"]]})
+        done += count
+        if progress:
+            progress(count)
+    stats.patients = patients
+    return stats
