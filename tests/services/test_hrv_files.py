@@ -61,5 +61,5 @@ def test_unsupported_binary_and_unlabelled_inputs(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed, match="no channel 'resp'"):
         load_rr_file(FIX / "synthetic_ecg.edf", channel="resp")
     (tmp_path / "orphan.dat").write_bytes(b"\x00" * 10)
-    with pytest.raises(ValidationFailed, match=".hea header"):
+    with pytest.raises(ValidationFailed, match=r"\.hea header"):
         load_rr_file(tmp_path / "orphan.dat")
