@@ -1,6 +1,6 @@
 """Artefact and ectopic-beat correction.
 
-Method: the beat classification of Lipponen & Tarvainen (2019, J Med Eng Technol 43:173-181),
+Method: the beat classification of Lipponen & Tarvainen (2019, J Med Eng Technol),
 the algorithm Kubios automates, as implemented by NeuroKit2's ``signal_fixpeaks(method=
 "Kubios")``. It compares each interval's successive difference and its deviation from a local
 median against time-varying thresholds and labels ectopic, long/short, missed and extra beats;
