@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rapidfuzz import process
-from rapidfuzz.fuzz import WRatio
+from rapidfuzz.fuzz import ratio
 
 from filiform.errors import ValidationFailed
 
@@ -29,7 +29,7 @@ def resolve_region_name(text: str, atlas: Atlas) -> str:
         if wanted in (_norm(region.id), _norm(region.name)):
             return region.id
     choices = {r.id: _norm(r.id) for r in atlas.regions.values()}
-    near = process.extract(wanted, choices, scorer=WRatio, limit=5)
+    near = process.extract(wanted, choices, scorer=ratio, limit=5)
     suggestions = [key for _, _, key in near]
     raise ValidationFailed(
         f"unknown region '{text}'", details=[f"did you mean: {', '.join(suggestions)}"]

@@ -1,0 +1,202 @@
+"""Rank trigger points whose referral patterns explain a pain drawing.
+
+The score is a log-likelihood ratio (natural log) of the drawing under "this trigger point
+refers pain" against a background model in which any region is painted at a low base rate.
+Each region of a pattern is an independent Bernoulli observation:
+
+* painted with probability ``P_ESSENTIAL`` in an essential zone, ``P_SPILLOVER`` in a
+  spillover zone, ``P_LOCAL`` over the muscle itself, and ``P_BACKGROUND`` elsewhere;
+* a painted region adds ``log(p / P_BACKGROUND)`` scaled by its intensity, an unpainted one
+  adds ``log((1 - p) / (1 - P_BACKGROUND))`` (negative), so a large pattern that is mostly
+  unpainted is penalised (precision) and every painted zone it contains helps (coverage).
+
+Regions outside a pattern contribute the same to every hypothesis and drop out. Priors
+(e.g. from the condition) and exam findings add log-odds. See docs/matching.md for the
+derivation, the constants and where the method fails.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from filiform.core.atlas.build import load_atlas
+from filiform.core.atlas.model import Atlas, Side
+from filiform.core.kb.loader import KnowledgeBase, load_kb
+from filiform.errors import ValidationFailed
+
+from .cover import greedy_cover
+from .models import Finding, MatchResult, PainDrawing, RankedMuscle, RankedTriggerPoint
+
+P_ESSENTIAL = 0.8
+P_SPILLOVER = 0.4
+P_LOCAL = 0.5
+P_BACKGROUND = 0.02
+
+# Log-odds added per positive exam finding. Expert-set and deliberately modest: manual
+# trigger-point palpation has poor inter-examiner reliability, so findings nudge, not decide.
+FINDING_WEIGHTS: dict[str, float] = {
+    "recognised_pain": 1.0,
+    "twitch_response": 0.7,
+    "spot_tenderness": 0.5,
+    "taut_band": 0.5,
+    "weakness": 0.2,
+    "restricted_range": 0.2,
+}
+
+_ZONE_P = {"essential": P_ESSENTIAL, "spillover": P_SPILLOVER, "local": P_LOCAL}
+_NEURAL_QUALITIES = {"burning", "numbness_tingling"}
+
+
+def _painted_gain(p: float, intensity: int) -> float:
+    """Evidence from a painted region; faint pain (intensity 1) counts for half of severe."""
+    scale = 0.5 + 0.5 * intensity / 10
+    return math.log(p / P_BACKGROUND) * scale
+
+
+def _unpainted_cost(p: float) -> float:
+    return math.log((1 - p) / (1 - P_BACKGROUND))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    tp_id: str
+    muscle_id: str
+    muscle_name: str
+    label: str
+    side: Side
+    zones: Mapping[str, str]  # region id -> zone kind (essential beats spillover beats local)
+    base: float  # score with nothing painted
+    weight_total: float  # sum of zone probabilities, for pattern coverage
+
+
+class MatchEngine:
+    """Pre-indexes every trigger point on both sides so a query touches only hit zones."""
+
+    def __init__(self, kb: KnowledgeBase, atlas: Atlas) -> None:
+        self.kb = kb
+        self.atlas = atlas
+        self.candidates: list[_Candidate] = []
+        self.index: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for muscle, tp in kb.trigger_points():
+            for side in Side:
+                zones: dict[str, str] = {}
+                for kind, refs in (("local", muscle.regions), ("spillover", tp.referral.spillover),
+                                   ("essential", tp.referral.essential)):
+                    for ref in refs:
+                        zones[atlas.resolve(ref, side)] = kind  # later kinds win
+                base = sum(_unpainted_cost(_ZONE_P[k]) for k in zones.values())
+                cand = _Candidate(tp.id, muscle.id, muscle.name, tp.label, side, zones, base,
+                                  sum(_ZONE_P[k] for k in zones.values()))
+                pos = len(self.candidates)
+                self.candidates.append(cand)
+                for rid, kind in zones.items():
+                    self.index[rid].append((pos, kind))
+
+    def match(self, drawing: PainDrawing, *, priors: Mapping[str, float] | None = None,
+              limit: int | None = None) -> MatchResult:
+        painted = _validated_regions(drawing, self.atlas)
+        scores: dict[int, float] = {}
+        hits: dict[int, list[str]] = defaultdict(list)
+        for rid, intensity in painted.items():
+            for pos, kind in self.index.get(rid, ()):
+                p = _ZONE_P[kind]
+                if pos not in scores:
+                    scores[pos] = self.candidates[pos].base
+                scores[pos] += _painted_gain(p, intensity) - _unpainted_cost(p)
+                hits[pos].append(rid)
+        finding_map = _findings_by_key(drawing.findings, self.kb)
+        total_intensity = sum(painted.values()) or 1
+        ranked: list[RankedTriggerPoint] = []
+        for pos, score in scores.items():
+            cand = self.candidates[pos]
+            prior = float((priors or {}).get(cand.muscle_id, 1.0))
+            if prior <= 0:
+                raise ValidationFailed(f"prior for '{cand.muscle_id}' must be positive")
+            applied = finding_map.get((cand.muscle_id, cand.side), ())
+            score += math.log(prior) + sum(FINDING_WEIGHTS[f] for f in applied)
+            ranked.append(self._explain(cand, score, hits[pos], painted, total_intensity, applied, prior))
+        ranked.sort(key=lambda r: (-round(r.score, 9), r.tp_id, r.side.value))
+        muscles = _best_per_muscle(ranked)
+        covered = {rid for r in ranked for rid in r.explained}
+        cover = greedy_cover(ranked[:60], painted)
+        return MatchResult(
+            ranked=ranked[:limit] if limit else ranked,
+            muscles=muscles[:limit] if limit else muscles,
+            cover=cover,
+            unexplained_by_any=tuple(sorted(set(painted) - covered)),
+            notes=_notes(drawing),
+        )
+
+    def _explain(self, cand: _Candidate, score: float, hit: list[str], painted: Mapping[str, int],
+                 total_intensity: int, applied: tuple[str, ...], prior: float) -> RankedTriggerPoint:
+        by_kind: dict[str, list[str]] = {"essential": [], "spillover": [], "local": []}
+        for rid in hit:
+            by_kind[cand.zones[rid]].append(rid)
+        covered_weight = sum(_ZONE_P[cand.zones[r]] for r in hit)
+        return RankedTriggerPoint(
+            tp_id=cand.tp_id, muscle_id=cand.muscle_id, muscle_name=cand.muscle_name,
+            label=cand.label, side=cand.side, score=round(score, 6),
+            pattern_coverage=round(covered_weight / cand.weight_total, 6),
+            drawing_explained=round(sum(painted[r] for r in hit) / total_intensity, 6),
+            essential_hits=tuple(sorted(by_kind["essential"])),
+            spillover_hits=tuple(sorted(by_kind["spillover"])),
+            local_hits=tuple(sorted(by_kind["local"])),
+            unexplained=tuple(sorted(set(painted) - set(hit))),
+            findings_applied=applied, prior=prior,
+        )
+
+
+def _validated_regions(drawing: PainDrawing, atlas: Atlas) -> dict[str, int]:
+    painted: dict[str, int] = {}
+    for region in drawing.regions:
+        if region.region not in atlas.regions:
+            raise ValidationFailed(f"unknown region '{region.region}'")
+        if region.region in painted:
+            raise ValidationFailed(f"region '{region.region}' is drawn twice")
+        if region.intensity > 0:
+            painted[region.region] = region.intensity
+    if not painted:
+        raise ValidationFailed("the pain drawing is empty: paint at least one region with intensity above 0")
+    return painted
+
+
+def _findings_by_key(findings: tuple[Finding, ...], kb: KnowledgeBase) -> dict[tuple[str, Side], tuple[str, ...]]:
+    out: dict[tuple[str, Side], tuple[str, ...]] = {}
+    for f in findings:
+        if f.muscle not in kb.muscles:
+            raise ValidationFailed(f"finding names unknown muscle '{f.muscle}'")
+        out[(f.muscle, f.side)] = tuple(name for name in FINDING_WEIGHTS if getattr(f, name))
+    return out
+
+
+def _best_per_muscle(ranked: list[RankedTriggerPoint]) -> list[RankedMuscle]:
+    best: dict[tuple[str, Side], RankedTriggerPoint] = {}
+    for r in ranked:  # already sorted: first seen is best
+        best.setdefault((r.muscle_id, r.side), r)
+    return [RankedMuscle(r.muscle_id, r.muscle_name, r.side, r.score, r.tp_id, r.explained)
+            for r in best.values()]
+
+
+def _notes(drawing: PainDrawing) -> tuple[str, ...]:
+    neural = sorted(r.region for r in drawing.regions if r.quality in _NEURAL_QUALITIES and r.intensity > 0)
+    if not neural:
+        return ()
+    return (
+        "Burning or numbness/tingling in " + ", ".join(neural) + ": consider neural causes "
+        "(radiculopathy, entrapment) before attributing these areas to trigger points.",
+    )
+
+
+@lru_cache(maxsize=1)
+def default_engine() -> MatchEngine:
+    return MatchEngine(load_kb(), load_atlas())
+
+
+def match(drawing: PainDrawing, *, priors: Mapping[str, float] | None = None,
+          limit: int | None = None) -> MatchResult:
+    """Rank trigger points of the shipped knowledge base against ``drawing``."""
+    return default_engine().match(drawing, priors=priors, limit=limit)

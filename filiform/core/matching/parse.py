@@ -1,0 +1,67 @@
+"""Build a :class:`PainDrawing` from what people type or upload (names, JSON, YAML)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from filiform.core.atlas.lookup import resolve_region_name
+from filiform.core.atlas.model import Atlas
+from filiform.errors import ValidationFailed
+
+from .models import PainDrawing
+
+
+def drawing_from_names(names: list[str], atlas: Atlas, intensity: int = 6) -> PainDrawing:
+    """``["right temple", "right-jaw-angle"]`` -> a drawing with one intensity for all."""
+    if not names:
+        raise ValidationFailed("the pain drawing is empty: name at least one region")
+    regions = []
+    for text in names:
+        name, _, level = text.partition("=")
+        value = intensity
+        if level:
+            try:
+                value = int(level)
+            except ValueError:
+                raise ValidationFailed(f"intensity for '{name}' must be a whole number 0-10, got '{level}'") from None
+        regions.append({"region": resolve_region_name(name, atlas), "intensity": value})
+    return drawing_from_data({"regions": regions}, atlas)
+
+
+def drawing_from_data(data: Any, atlas: Atlas) -> PainDrawing:
+    """Validate a parsed JSON/YAML mapping; region names may be fuzzy."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("a pain drawing is a mapping with a 'regions' list")
+    regions = data.get("regions")
+    if isinstance(regions, list):
+        fixed = []
+        for item in regions:
+            if isinstance(item, dict) and isinstance(item.get("region"), str):
+                item = {**item, "region": resolve_region_name(item["region"], atlas)}
+            fixed.append(item)
+        data = {**data, "regions": fixed}
+    try:
+        return PainDrawing.model_validate_json(_json(data), strict=True)
+    except ValidationError as exc:
+        details = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ValidationFailed("invalid pain drawing", details=details) from None
+
+
+def drawing_from_text(text: str, atlas: Atlas) -> PainDrawing:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValidationFailed(f"cannot parse the drawing as JSON or YAML: {exc}") from None
+    return drawing_from_data(data, atlas)
+
+
+def _json(data: Any) -> str:
+    import json
+
+    try:
+        return json.dumps(data)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(f"drawing holds values that are not plain JSON: {exc}") from None

@@ -1,0 +1,93 @@
+"""Invariants of the referral-pattern score, proved over random drawings."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from filiform.core.atlas.build import load_atlas
+from filiform.core.atlas.model import Atlas
+from filiform.core.matching import DrawnRegion, PainDrawing, default_engine
+from filiform.errors import ValidationFailed
+
+ATLAS = load_atlas()
+REGION_IDS = sorted(ATLAS.regions)
+ENGINE = default_engine()
+
+drawn = st.lists(
+    st.tuples(st.sampled_from(REGION_IDS), st.integers(min_value=1, max_value=10)),
+    min_size=1, max_size=10, unique_by=lambda t: t[0],
+)
+
+
+def drawing(items) -> PainDrawing:
+    return PainDrawing(regions=tuple(DrawnRegion(region=r, intensity=i) for r, i in items))
+
+
+def by_key(result):
+    return {(r.tp_id, r.side.value): r for r in result.ranked}
+
+
+@settings(max_examples=60, deadline=None)
+@given(drawn, st.randoms(use_true_random=False))
+def test_region_order_never_matters(items, rnd):
+    shuffled = list(items)
+    rnd.shuffle(shuffled)
+    a, b = ENGINE.match(drawing(items)), ENGINE.match(drawing(shuffled))
+    assert [(r.tp_id, r.side, r.score) for r in a.ranked] == [(r.tp_id, r.side, r.score) for r in b.ranked]
+    assert [(r.tp_id, r.side) for r in a.cover] == [(r.tp_id, r.side) for r in b.cover]
+
+
+@settings(max_examples=60, deadline=None)
+@given(drawn)
+def test_a_mirrored_drawing_gives_mirrored_results(items):
+    mirrored = [(Atlas.mirror_id(r), i) for r, i in items]
+    a, b = by_key(ENGINE.match(drawing(items))), by_key(ENGINE.match(drawing(mirrored)))
+    other = {"left": "right", "right": "left"}
+    assert {(tp, other[s]) for tp, s in a} == set(b)
+    for (tp, side), r in a.items():
+        m = b[(tp, other[side])]
+        assert m.score == pytest.approx(r.score)
+        assert sorted(Atlas.mirror_id(x) for x in r.explained) == sorted(m.explained)
+
+
+@settings(max_examples=60, deadline=None)
+@given(drawn, st.data())
+def test_adding_a_region_inside_a_pattern_never_lowers_its_coverage_or_score(items, data):
+    before = ENGINE.match(drawing(items))
+    if not before.ranked:
+        return
+    target = data.draw(st.sampled_from(before.ranked))
+    cand = next(c for c in ENGINE.candidates if c.tp_id == target.tp_id and c.side == target.side)
+    unpainted = sorted(set(cand.zones) - {r for r, _ in items})
+    if not unpainted:
+        return
+    extra = data.draw(st.sampled_from(unpainted))
+    after = by_key(ENGINE.match(drawing([*items, (extra, data.draw(st.integers(1, 10)))])))
+    again = after[(target.tp_id, target.side.value)]
+    assert again.pattern_coverage >= target.pattern_coverage
+    assert again.score >= target.score
+    assert extra in again.explained
+
+
+@settings(max_examples=40, deadline=None)
+@given(drawn)
+def test_the_cover_explains_everything_any_pattern_explains(items):
+    result = ENGINE.match(drawing(items))
+    explainable = {r for t in result.ranked for r in t.explained}
+    covered = {r for t in result.cover for r in t.explained}
+    assert explainable - covered == set() or len(result.ranked) > 60
+    assert set(result.unexplained_by_any) == {r for r, _ in items} - explainable
+
+
+def test_an_empty_drawing_is_a_clear_error():
+    with pytest.raises(ValidationFailed, match="empty"):
+        ENGINE.match(PainDrawing(regions=()))
+    with pytest.raises(ValidationFailed, match="empty"):
+        ENGINE.match(drawing([("right-temple", 0)]))
+
+
+def test_unknown_and_duplicate_regions_are_rejected():
+    with pytest.raises(ValidationFailed, match="unknown region"):
+        ENGINE.match(drawing([("right-nowhere", 3)]))
+    with pytest.raises(ValidationFailed, match="twice"):
+        ENGINE.match(drawing([("right-temple", 3), ("right-temple", 4)]))
