@@ -159,6 +159,8 @@ def _check_yes_no(scale: ResponseScale, raw: Any) -> int:
 
 
 def _check_branch(scale: ResponseScale, raw: Any) -> Branched:
+    branch: str
+    value_raw: Any
     if isinstance(raw, Branched):
         branch, value_raw = raw.branch, raw.value
     elif isinstance(raw, Mapping):

@@ -23,7 +23,7 @@ class Citation(BaseModel):
 
     id: str
     authors: str
-    year: int
+    year: int | None = None  # None for undated web pages and notes
     title: str
     journal: str
     doi: str | None = None
@@ -233,7 +233,7 @@ class Instrument(BaseModel):
     name: str
     short_name: str
     developer: str
-    construct: str
+    measures: str  # the construct, in a few words
     kind: Literal["score", "transition"] = "score"
     scorable: bool = True
     unscorable_reason: str | None = None

@@ -189,14 +189,17 @@ def score_mean(instrument: Instrument, values: dict[str, Value]) -> ScoreResult:
     answered, unanswered = _split(items, values)
     _enforce_missing_rule(instrument, len(items), unanswered)
     mean = sum(answered) / len(answered)
-    note = None if instrument.optional_trailing_items else _missing_note(
-        instrument, len(answered), len(items)
-    )
     if instrument.optional_trailing_items:
-        note = f"mean of {len(answered)} rated activit{'y' if len(answered) == 1 else 'ies'}"
+        # PSFS: the slots the patient did not use are not missing answers.
+        noun = "activity" if len(answered) == 1 else "activities"
         return _result(
-            instrument, mean, answered=len(answered), items_total=len(answered), note=note
+            instrument,
+            mean,
+            answered=len(answered),
+            items_total=len(answered),
+            note=f"mean of {len(answered)} rated {noun}",
         )
+    note = _missing_note(instrument, len(answered), len(items))
     return _result(instrument, mean, answered=len(answered), items_total=len(items), note=note)
 
 
