@@ -1,0 +1,1 @@
+"""Composition of the web application: factory, settings and security middleware."""
