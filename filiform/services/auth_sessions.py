@@ -1,0 +1,274 @@
+"""Server-side login sessions, idle log-off, login throttling and optional TOTP.
+
+Both faces (the JSON API and the HTML login form) log in through :func:`login` and find
+the acting user with :func:`actor_for`, so the rules are written once:
+
+* the browser holds only an opaque random token (cookie :data:`COOKIE_NAME`); the
+  database keeps its SHA-256, so a stolen database copy holds no live session;
+* a session ends after ``idle`` without a request (default 15 minutes, HIPAA automatic
+  log-off; ``FILIFORM_IDLE_MINUTES``) and after :data:`MAX_LIFETIME` in any case;
+* repeated failures lock a username and a client address for a while
+  (:class:`LoginThrottle`); failures are audited by ``users.authenticate``;
+* a user who confirmed a TOTP secret must give a current code; a code is never accepted
+  twice (replay).
+
+:func:`login` does not raise on bad credentials: it returns ``LoginResult.error`` so that
+the caller commits the transaction and the audited failure is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from filiform.errors import PermissionDenied, ValidationFailed
+from filiform.services import audit
+from filiform.services.context import Actor, Role
+from filiform.services.users import authenticate
+from filiform.storage.models import User
+from filiform.storage.models_auth import AuthSession, UserTotp
+
+COOKIE_NAME = "filiform_session"
+IDLE_ENV = "FILIFORM_IDLE_MINUTES"
+DEFAULT_IDLE = timedelta(minutes=15)
+MAX_LIFETIME = timedelta(hours=12)
+TOUCH_EVERY = timedelta(seconds=10)  # last-seen writes are coalesced to one per 10 s
+ISSUER = "Filiform"
+GENERIC_FAILURE = "unknown user or wrong password"
+
+
+def idle_timeout() -> timedelta:
+    """The configured idle time-out (``FILIFORM_IDLE_MINUTES``, default 15)."""
+    raw = os.environ.get(IDLE_ENV)
+    if not raw:
+        return DEFAULT_IDLE
+    try:
+        minutes = float(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"{IDLE_ENV} must be a number of minutes, not '{raw}'") from exc
+    if not 0 < minutes <= 24 * 60:
+        raise ValidationFailed(f"{IDLE_ENV} must be between 0 and 1440 minutes")
+    return timedelta(minutes=minutes)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class LoginThrottle:
+    """Sliding-window failure counts per username and per client address (in process).
+
+    ``max_per_user`` failures for one username, or ``max_per_client`` from one address,
+    within ``window_s`` block further attempts until the oldest failure leaves the window.
+    """
+
+    max_per_user: int = 5
+    max_per_client: int = 20
+    window_s: float = 900.0
+    _fails: dict[str, deque[float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _window(self, key: str, now: float) -> deque[float]:
+        q = self._fails.setdefault(key, deque())
+        while q and q[0] <= now - self.window_s:
+            q.popleft()
+        return q
+
+    def retry_after(self, username: str, client: str) -> float:
+        """Seconds until an attempt is allowed (0 when allowed now)."""
+        now = time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for key, limit in ((f"u:{username}", self.max_per_user),
+                               (f"c:{client}", self.max_per_client)):
+                q = self._window(key, now)
+                if len(q) >= limit:
+                    wait = max(wait, q[len(q) - limit] + self.window_s - now)
+        return wait
+
+    def failed(self, username: str, client: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in (f"u:{username}", f"c:{client}"):
+                self._window(key, now).append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._fails.pop(f"u:{username}", None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._fails.clear()
+
+
+DEFAULT_THROTTLE = LoginThrottle()
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """``token`` and ``actor`` on success; ``needs_totp`` when a code must be supplied;
+    ``error`` (a message safe to show) and ``retry_after`` (seconds) otherwise."""
+
+    token: str | None
+    actor: Actor | None
+    needs_totp: bool = False
+    error: str | None = None
+    retry_after: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.token is not None
+
+
+def _check_totp(row: UserTotp, code: str, at: datetime) -> bool:
+    totp = pyotp.TOTP(row.secret)
+    code = code.strip().replace(" ", "")
+    current = totp.timecode(at)
+    for step in (current - 1, current, current + 1):
+        if step > row.last_step and hmac.compare_digest(totp.generate_otp(step), code):
+            row.last_step = step
+            return True
+    return False
+
+
+def login(
+    session: Session, *, username: str, password: str, totp: str | None, client: str,
+    throttle: LoginThrottle | None = None, now: datetime | None = None,
+) -> LoginResult:
+    """Check credentials (and TOTP when enrolled) and open a server-side session."""
+    throttle = throttle or DEFAULT_THROTTLE
+    at = now or datetime.now(UTC)
+    client = client[:80]
+    key = username.strip().lower()
+    wait = throttle.retry_after(key, client)
+    if wait > 0:
+        audit.record(session, actor=None, action="login_throttled", entity="user",
+                     detail={"client": client})
+        return LoginResult(None, None, error="too many failed logins; try again later",
+                           retry_after=wait)
+    try:
+        actor = authenticate(session, username=username, password=password, client=client)
+    except PermissionDenied:
+        throttle.failed(key, client)
+        return LoginResult(None, None, error=GENERIC_FAILURE)
+    enrolled = session.get(UserTotp, actor.user_id)
+    if enrolled is not None and enrolled.confirmed_at is not None:
+        if not totp:
+            return LoginResult(None, None, needs_totp=True, error="enter the code from your app")
+        if not _check_totp(enrolled, totp, at):
+            throttle.failed(key, client)
+            audit.record(session, actor=actor, action="login_failed", entity="user",
+                         entity_id=actor.user_id, detail={"client": client, "factor": "totp"})
+            return LoginResult(None, None, needs_totp=True, error="wrong or reused code")
+    throttle.succeeded(key)
+    token = secrets.token_urlsafe(32)
+    session.add(AuthSession(token_hash=token_hash(token), user_id=actor.user_id,
+                            clinic_id=actor.clinic_id, client=client, created_at=at,
+                            last_seen_at=at))
+    session.flush()
+    return LoginResult(token, actor)
+
+
+def _active(session: Session, token: str) -> AuthSession | None:
+    if not token or len(token) > 200:
+        return None
+    return session.scalar(sa.select(AuthSession).where(
+        AuthSession.token_hash == token_hash(token), AuthSession.ended_at.is_(None)))
+
+
+def logout(session: Session, *, token: str) -> None:
+    """End the session (idempotent; an unknown token is ignored)."""
+    row = _active(session, token)
+    if row is None:
+        return
+    row.ended_at, row.ended_reason = datetime.now(UTC), "logout"
+    user = session.get(User, row.user_id)
+    actor = Actor(user_id=row.user_id, clinic_id=row.clinic_id,
+                  role=Role(user.role) if user else Role.FRONT_DESK, client=row.client)
+    audit.record(session, actor=actor, action="logout", entity="user", entity_id=row.user_id)
+
+
+def actor_for(
+    session: Session, *, token: str, client: str, idle: timedelta | None = None,
+    now: datetime | None = None,
+) -> Actor | None:
+    """The actor of a live session, refreshing its last-seen time; None when it has ended.
+
+    A session idle longer than ``idle``, older than MAX_LIFETIME, or whose user was
+    deactivated is closed here (and audited as ``session_timeout``).
+    """
+    row = _active(session, token)
+    if row is None:
+        return None
+    at = now or datetime.now(UTC)
+    idle = idle or idle_timeout()
+    user = session.get(User, row.user_id)
+    reason = None
+    if user is None or not user.active:
+        reason = "deactivated"
+    elif at - _utc(row.last_seen_at) > idle:
+        reason = "idle"
+    elif at - _utc(row.created_at) > MAX_LIFETIME:
+        reason = "lifetime"
+    if reason is not None:
+        row.ended_at, row.ended_reason = at, reason
+        audit.record(session, actor=None, action="session_timeout", entity="user",
+                     entity_id=row.user_id, chain=row.clinic_id, detail={"reason": reason})
+        return None
+    assert user is not None
+    if at - _utc(row.last_seen_at) >= TOUCH_EVERY:
+        row.last_seen_at = at
+    return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role),
+                 client=client[:80])
+
+
+def enable_totp(session: Session, *, actor: Actor) -> str:
+    """Start (or restart) TOTP enrolment: a new secret, its provisioning URI to show as a
+    QR code.  Login asks for codes only after :func:`confirm_totp`."""
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise PermissionDenied("unknown user")
+    secret = pyotp.random_base32()
+    row = session.get(UserTotp, actor.user_id)
+    if row is None:
+        session.add(UserTotp(user_id=actor.user_id, secret=secret, confirmed_at=None,
+                             last_step=0))
+    else:
+        row.secret, row.confirmed_at, row.last_step = secret, None, 0
+    session.flush()
+    audit.record(session, actor=actor, action="totp_enrol", entity="user", entity_id=user.id)
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+
+
+def confirm_totp(session: Session, *, actor: Actor, code: str, now: datetime | None = None) -> None:
+    """Activate the pending secret once the user shows a code generated from it."""
+    row = session.get(UserTotp, actor.user_id)
+    if row is None:
+        raise ValidationFailed("start TOTP enrolment first")
+    if not _check_totp(row, code, now or datetime.now(UTC)):
+        raise ValidationFailed("wrong or reused code")
+    row.confirmed_at = now or datetime.now(UTC)
+    audit.record(session, actor=actor, action="totp_confirm", entity="user",
+                 entity_id=actor.user_id)
+
+
+def totp_enabled(session: Session, *, user_id: int) -> bool:
+    row = session.get(UserTotp, user_id)
+    return row is not None and row.confirmed_at is not None
