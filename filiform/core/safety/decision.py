@@ -43,6 +43,7 @@ class Reason(BaseModel):
     rule_id: str
     text: str
     citations: tuple[str, ...] = ()
+    evidence: str | None = None  # added compatibly: how strong the source behind the rule is
 
 
 class TechniqueDecision(BaseModel):
@@ -56,13 +57,40 @@ class TechniqueDecision(BaseModel):
     precautions: tuple[str, ...] = ()
 
 
+class SiteDecision(BaseModel):
+    """Per-technique decisions for one planned site (``target@side:area`` or ``side:area``).
+
+    Added compatibly: older snapshots without sites still load.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    site: str
+    techniques: tuple[TechniqueDecision, ...]
+
+
 class ScreeningResult(BaseModel):
-    """Per-technique decisions plus the questions left unanswered (never a silent go)."""
+    """Per-technique decisions plus the questions left unanswered (never a silent go).
+
+    ``techniques`` is the overall decision: the most restrictive of the patient-wide rules
+    and of every screened site, so a service that only reads it never misses a site block.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     techniques: tuple[TechniqueDecision, ...]
     missing_answers: tuple[str, ...] = ()
+    sites: tuple[SiteDecision, ...] = ()
+
+    def for_site(self, site: str, technique: Technique | str) -> TechniqueDecision:
+        """The decision for one technique at one screened site."""
+        wanted = Technique(technique)
+        for entry in self.sites:
+            if entry.site == site:
+                for item in entry.techniques:
+                    if item.technique == wanted:
+                        return item
+        raise KeyError(f"{site}/{wanted.value}")
 
     def for_technique(self, technique: Technique | str) -> TechniqueDecision:
         wanted = Technique(technique)
