@@ -1,0 +1,188 @@
+"""Plan builder: condition + pain drawing + findings + screening to a treatment plan.
+
+Order of work, so that safety wins every tie: pick candidate targets (the condition's
+typical targets, re-ranked by the pain drawing when there is one), drop the second side of
+the thorax, screen every candidate site, then give each surviving target the first of its
+techniques that screening allows there, with a needle sized for this patient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from filiform.core.kb.loader import KnowledgeBase, load_kb
+from filiform.core.kb.models import Muscle
+from filiform.core.matching import PainDrawing, match
+from filiform.core.safety.decision import Decision, Reason, ScreeningResult, Technique
+from filiform.core.safety.intake import Intake, PatientBody, Site
+from filiform.core.safety.needle import NeedleGuidance, needle_guidance
+from filiform.core.safety.screening import screen, site_for_target
+
+from .loader import get_condition
+from .models import Condition, Dosing, ElectricalParams, Grade
+
+_PRIOR = {1: 2.0, 2: 1.5, 3: 1.2}
+SideText = Literal["left", "right"]
+
+
+class PlanRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    condition: str
+    side: SideText | None = None
+    drawing: PainDrawing | None = None
+    intake: Intake = Field(default_factory=Intake)
+    body: PatientBody = Field(default_factory=PatientBody)
+    today: date
+    max_targets: int = Field(default=5, ge=1, le=15)
+
+
+class PlannedTarget(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rank: int
+    target: str
+    name: str
+    side: SideText | None
+    source: str
+    technique: Technique
+    decision: Decision
+    needle: NeedleGuidance
+    precautions: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+
+
+class Excluded(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    target: str
+    side: SideText | None
+    why: str
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    condition: str
+    condition_name: str
+    status: Literal["go", "caution", "do_not_needle"]
+    targets: tuple[PlannedTarget, ...]
+    excluded: tuple[Excluded, ...] = ()
+    dosing: Dosing
+    electrical: ElectricalParams | None = None
+    precautions: tuple[str, ...] = ()
+    blocking_reasons: tuple[Reason, ...] = ()
+    missing_answers: tuple[str, ...] = ()
+    evidence_grade: Grade
+    evidence_summary: str
+    red_flags: tuple[str, ...]
+    outcome_measures: tuple[str, ...]
+    reevaluate_on: date
+    screening: ScreeningResult
+    citations: tuple[str, ...]
+
+
+_Cand = tuple[str, SideText | None, str]  # target id, side, where the suggestion came from
+
+
+def _candidates(cond: Condition, req: PlanRequest, kb: KnowledgeBase, excluded: list[Excluded]) -> list[_Cand]:
+    typical = [t for t in sorted(cond.targets, key=lambda t: t.priority)]
+    for t in typical:
+        if t.target not in kb.targets:
+            excluded.append(Excluded(target=t.target, side=req.side, why="not in the knowledge base yet"))
+    present = [t for t in typical if t.target in kb.targets]
+    out: list[_Cand] = []
+    if req.drawing is not None:
+        priors = {t.target: _PRIOR[t.priority] for t in present if isinstance(kb.targets[t.target], Muscle)}
+        result = match(req.drawing, priors=priors)
+        wanted = {t.target for t in present}
+        for m in result.muscles:
+            if m.muscle_id in wanted:
+                out.append((m.muscle_id, m.side.value, f"pain drawing (score {m.score:.2f})"))  # type: ignore[arg-type]
+    seen = {c[0] for c in out}
+    for t in present:
+        if t.target not in seen:
+            out.append((t.target, req.side, f"typical target, priority {t.priority}"))
+    return out
+
+
+def _one_thorax_side(cands: list[_Cand], kb: KnowledgeBase, excluded: list[Excluded]) -> list[_Cand]:
+    """Keep lung-adjacent targets on one side only: the side of the best-ranked one."""
+    kept: list[_Cand] = []
+    side: str | None = None
+    for c in cands:
+        if kb.targets[c[0]].lung_adjacent and c[1] is not None:
+            side = side or c[1]
+            if c[1] != side:
+                excluded.append(Excluded(target=c[0], side=c[1], why="other side of the thorax: not in the same "
+                                         "session (bilateral pneumothorax risk); plan it for the next session"))
+                continue
+        kept.append(c)
+    return kept
+
+
+def _choose(cond: Condition, target_id: str, site: Site, result: ScreeningResult
+            ) -> tuple[Technique | None, Decision, tuple[str, ...], tuple[Reason, ...]]:
+    options = next(t.techniques for t in cond.targets if t.target == target_id) \
+        if any(t.target == target_id for t in cond.targets) else (Technique.TRIGGER_POINT,)
+    reasons: list[Reason] = []
+    for tech in options:
+        d = result.for_site(site.label, tech)
+        if d.decision != Decision.DO_NOT_NEEDLE:
+            return tech, d.decision, d.precautions, d.reasons
+        reasons.extend(r for r in d.reasons if r.rule_id and r not in reasons)
+    return None, Decision.DO_NOT_NEEDLE, (), tuple(reasons)
+
+
+def build_plan(req: PlanRequest, kb: KnowledgeBase | None = None) -> Plan:
+    """Build the plan; unknown condition or target ids raise ``NotFound``."""
+    kb = kb or load_kb()
+    cond = get_condition(req.condition)
+    excluded: list[Excluded] = []
+    cands = _one_thorax_side(_candidates(cond, req, kb, excluded), kb, excluded)
+    sites = [site_for_target(kb.targets[c[0]], c[1]) for c in cands]
+    result = screen(req.intake, sites)
+    planned: list[PlannedTarget] = []
+    precautions: list[str] = []
+    blocking: list[Reason] = []
+    cites: list[str] = [r.citation for r in cond.evidence.reviews] + list(cond.dosing.citations)
+    for (tid, side, source), site in zip(cands, sites, strict=True):
+        tech, decision, prec, reasons = _choose(cond, tid, site, result)
+        if tech is None:
+            why = "; ".join(dict.fromkeys(r.text for r in reasons)) or "screening does not allow it"
+            excluded.append(Excluded(target=tid, side=side, why=f"do not needle: {why}"))
+            blocking.extend(r for r in reasons if r not in blocking)
+            continue
+        if len(planned) >= req.max_targets:
+            continue
+        needle = needle_guidance(kb.targets[tid], req.body, kb)
+        planned.append(PlannedTarget(rank=len(planned) + 1, target=tid, name=kb.targets[tid].name, side=side,
+                                     source=source, technique=tech, decision=decision, needle=needle,
+                                     precautions=prec, reasons=reasons))
+        precautions.extend(p for p in prec if p not in precautions)
+        cites.extend(needle.citations)
+        for r in reasons:
+            cites.extend(r.citations)
+    status: Literal["go", "caution", "do_not_needle"] = "do_not_needle"
+    if planned:
+        status = "caution" if any(p.decision == Decision.CAUTION for p in planned) else "go"
+    uses_edn = any(p.technique == Technique.ELECTRICAL for p in planned)
+    return Plan(
+        condition=cond.id, condition_name=cond.name, status=status, targets=tuple(planned),
+        excluded=tuple(excluded), dosing=cond.dosing, electrical=cond.electrical if uses_edn else None,
+        precautions=tuple(precautions), blocking_reasons=tuple(blocking) if not planned else (),
+        missing_answers=result.missing_answers, evidence_grade=cond.evidence.grade,
+        evidence_summary=cond.evidence.summary, red_flags=cond.red_flags,
+        outcome_measures=cond.outcome_measures,
+        reevaluate_on=req.today + timedelta(days=cond.dosing.reevaluate_after_days),
+        screening=result, citations=tuple(dict.fromkeys(cites)),
+    )
+
+
+def plan_targets(plan: Plan) -> Sequence[str]:
+    """Target ids in rank order (handy for faces and tests)."""
+    return [t.target for t in plan.targets]
