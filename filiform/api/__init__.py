@@ -1,1 +1,29 @@
-"""api layer (see docs/architecture.md)."""
+"""The REST API: one router per resource, mounted under ``/api`` by filiform.app.
+
+Endpoints validate input with strict models, then call services (records, audit,
+permissions) or the pure core (matching, screening, scoring); they own no rules.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from filiform.api import (
+    adverse_events,
+    auth,
+    consent,
+    drawings,
+    kb,
+    measures,
+    patients,
+    records,
+    screening,
+    sessions,
+)
+
+router = APIRouter()
+for _module in (auth, patients, consent, screening, drawings, sessions, adverse_events,
+                measures, kb, records):
+    router.include_router(_module.router)
+
+__all__ = ["router"]

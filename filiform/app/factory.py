@@ -1,0 +1,130 @@
+"""Build the one web application: REST API under /api, HTML pages, static files.
+
+``create_app`` opens (and migrates) the database, includes the API and, when present, the
+web face, installs :class:`~filiform.app.security.SecurityMiddleware` and maps every
+error to a response: JSON ``{"ok": false, "error", "code", "details"}`` under ``/api``,
+a plain page elsewhere (or the web face's ``render_error(request, status, code, message)``
+when it provides one).  Nothing unexpected leaks: an unhandled exception is a generic 500.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from filiform import __version__
+from filiform.api import router as api_router
+from filiform.app.security import SecurityMiddleware
+from filiform.errors import FiliformError
+from filiform.services.auth_sessions import LoginThrottle, idle_timeout
+from filiform.storage.engine import make_engine, session_factory
+from filiform.storage.migrate import upgrade
+from filiform.storage.settings import database_url as resolve_url
+
+log = logging.getLogger("filiform.app")
+
+
+def _web() -> Any | None:
+    try:
+        return importlib.import_module("filiform.web")
+    except ModuleNotFoundError:
+        return None
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "request"
+
+
+def validation_details(exc: RequestValidationError) -> list[str]:
+    """One readable line per problem, never echoing the submitted value."""
+    return [f"{_location(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}"
+            for e in exc.errors()]
+
+
+def _error_response(request: Request, status: int, code: str, message: str,
+                    details: list[str], headers: dict[str, str] | None = None) -> Response:
+    if request.url.path.startswith("/api") or request.url.path == "/openapi.json":
+        return JSONResponse({"ok": False, "error": message, "code": code, "details": details},
+                            status_code=status, headers=headers)
+    render = getattr(request.app.state, "render_error", None)
+    if render is not None:
+        rendered: Response = render(request, status, code, message)
+        return rendered
+    text = f"{status}: {message}" + "".join(f"\n  - {d}" for d in details)
+    return PlainTextResponse(text, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def filiform_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, FiliformError)
+        status = exc.status if 400 <= exc.status < 600 else 500
+        if status >= 500:
+            log.error("server-side error %s on %s", exc.code, request.url.path)
+        return _error_response(request, status, exc.code, exc.message, exc.details)
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return _error_response(request, 422, "validation_failed", "invalid request",
+                               validation_details(exc))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated",
+                403: "permission_denied", 429: "too_many_requests"}.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        return _error_response(request, exc.status_code, code, message, [],
+                               headers=dict(exc.headers or {}))
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error_response(request, 500, "internal_error", "internal error", [])
+
+    app.add_exception_handler(FiliformError, filiform_error)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def create_app(
+    database_url: str | None = None, *, idle: timedelta | None = None,
+    throttle: LoginThrottle | None = None,
+) -> FastAPI:
+    """The application on ``database_url`` (else ``FILIFORM_DATABASE_URL``/./var)."""
+    url = resolve_url(database_url)
+    engine = make_engine(url)
+    upgrade(engine)  # idempotent: creates an empty database, migrates an old one
+    app = FastAPI(title="Filiform", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json")
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.login_throttle = throttle or LoginThrottle()
+    app.state.idle = idle or idle_timeout()
+    app.state.database_url = url
+    app.include_router(api_router, prefix="/api")
+
+    web = _web()
+    if web is not None:
+        router = getattr(web, "router", None)
+        if router is not None:
+            app.include_router(router)
+        static = getattr(web, "STATIC_DIR", None)
+        if static is not None and Path(static).is_dir():
+            app.mount("/static", StaticFiles(directory=str(static)), name="static")
+        app.state.render_error = getattr(web, "render_error", None)
+        installer = getattr(web, "install", None)
+        if callable(installer):
+            installer(app)
+
+    install_error_handlers(app)
+    app.add_middleware(SecurityMiddleware, sessions=app.state.sessions, idle=app.state.idle)
+    return app

@@ -1,0 +1,227 @@
+"""One ASGI middleware for everything a request must pass before any face sees it.
+
+Order per request: security headers are added to every response; the CSRF double-submit
+check runs on every unsafe method (so the login form is protected too); the session
+cookie is turned into ``request.state.actor``; a request touching patient data writes an
+``access`` audit row (method and path: ids only, never a query string or a body).
+
+Faces talk to it through ``request.state``:
+
+* ``csrf_token`` (read): put it in forms as ``csrf_token`` or send header ``X-CSRF-Token``;
+* ``actor`` (read): ``filiform.services.context.Actor`` or None;
+* ``login_token`` (write): after a successful ``auth_sessions.login`` set it to the token
+  and the middleware sets the session cookie; set ``logout = True`` to clear it.
+
+It is written as plain ASGI (not BaseHTTPMiddleware) so it can buffer and replay a form
+body for the CSRF check without breaking the endpoint's own read.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import timedelta
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+
+from filiform.services import audit
+from filiform.services.auth_sessions import COOKIE_NAME, actor_for
+from filiform.services.context import Actor
+from filiform.storage.engine import transaction
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CSRF_COOKIE = "filiform_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+MAX_FORM_BODY = 20 * 1024 * 1024
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "testserver"})
+PATIENT_PATH = re.compile(r"^/(?:api/)?patients(?:/(\d{1,18}))?(?:/|$)")
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+       "form-action 'self'")
+HEADERS = {
+    "content-security-policy": CSP,
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "cross-origin-opener-policy": "same-origin",
+    "cache-control": "no-store",
+}
+HSTS = "max-age=63072000; includeSubDomains"
+
+
+def _cookies(headers: Headers) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except Exception:  # a malformed Cookie header is treated as no cookies
+        return {}
+    return {k: m.value for k, m in jar.items()}
+
+
+def _host(headers: Headers) -> str:
+    host = headers.get("host", "")
+    if host.startswith("["):
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _cookie(name: str, value: str, *, secure: bool, http_only: bool, max_age: int | None) -> str:
+    parts = [f"{name}={value}", "Path=/", "SameSite=Lax"]
+    if http_only:
+        parts.append("HttpOnly")
+    if secure:
+        parts.append("Secure")
+    if max_age is not None:
+        parts.append(f"Max-Age={max_age}")
+    return "; ".join(parts)
+
+
+def _decorate(out: MutableHeaders, state: dict[str, Any], *, https: bool, secure: bool,
+              csrf: str | None, drop_session: bool) -> None:
+    """Security headers on every response, plus the cookies this request changed."""
+    for name, value in HEADERS.items():
+        if name not in out:
+            out[name] = value
+    if https:
+        out["strict-transport-security"] = HSTS
+    if csrf is not None:
+        out.append("set-cookie", _cookie(CSRF_COOKIE, csrf, secure=secure, http_only=False,
+                                         max_age=None))
+    login_token = state.get("login_token")
+    if login_token:
+        out.append("set-cookie", _cookie(COOKIE_NAME, login_token, secure=secure,
+                                         http_only=True, max_age=None))
+    elif state.get("logout") or drop_session:
+        out.append("set-cookie", _cookie(COOKIE_NAME, "", secure=secure, http_only=True,
+                                         max_age=0))
+
+
+class SecurityMiddleware:
+    """Headers, CSRF, session to actor, patient-data access audit (see module doc)."""
+
+    def __init__(self, app: ASGIApp, *, sessions: sessionmaker[Session], idle: timedelta) -> None:
+        self.app = app
+        self.sessions = sessions
+        self.idle = idle
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        cookies = _cookies(headers)
+        https = scope.get("scheme") == "https"
+        secure = https or _host(headers) not in LOOPBACK
+        path: str = scope.get("path", "")
+        state: dict[str, Any] = scope.setdefault("state", {})
+
+        csrf = cookies.get(CSRF_COOKIE, "")
+        new_csrf = not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", csrf)
+        if new_csrf:
+            csrf = secrets.token_urlsafe(32)
+        state["csrf_token"] = csrf
+
+        if scope["method"] not in SAFE_METHODS:
+            ok, receive = await self._csrf_ok(scope, receive, headers, csrf, new_csrf)
+            if not ok:
+                await self._reject(scope, send, 403, "csrf_failed",
+                                   "missing or wrong CSRF token: reload the page and try again")
+                return
+
+        token = cookies.get(COOKIE_NAME, "")
+        actor: Actor | None = None
+        client = (scope.get("client") or ("unknown", 0))[0]
+        if token and not path.startswith("/static/"):
+            actor = await run_in_threadpool(self._resolve, token, client, scope["method"], path)
+        state["actor"] = actor
+        drop_session = bool(token) and actor is None and not path.startswith("/static/")
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _decorate(MutableHeaders(scope=message), state, https=https, secure=secure,
+                          csrf=csrf if new_csrf else None, drop_session=drop_session)
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+    def _resolve(self, token: str, client: str, method: str, path: str) -> Actor | None:
+        """Session lookup and, for patient data, the access row: one short transaction."""
+        with transaction(self.sessions) as session:
+            actor = actor_for(session, token=token, client=client, idle=self.idle)
+            match = PATIENT_PATH.match(path)
+            if actor is not None and match:
+                pid = int(match.group(1)) if match.group(1) else None
+                audit.record(session, actor=actor, action="access", entity="http",
+                             patient_id=pid, detail={"method": method, "path": path[:200]})
+            return actor
+
+    async def _csrf_ok(
+        self, scope: Scope, receive: Receive, headers: Headers, csrf: str, new_csrf: bool
+    ) -> tuple[bool, Receive]:
+        if new_csrf:
+            return False, receive  # no cookie: nothing to compare against
+        sent = headers.get(CSRF_HEADER)
+        if sent is not None:
+            return hmac.compare_digest(sent.encode(), csrf.encode()), receive
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return False, receive
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            body.extend(message.get("body", b""))
+            more = message.get("more_body", False)
+            if len(body) > MAX_FORM_BODY:
+                return False, receive
+        done = False
+
+        async def replay() -> Message:
+            nonlocal done
+            if not done:
+                done = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        if ctype == "application/x-www-form-urlencoded":
+            values = parse_qs(body.decode("latin-1")).get(CSRF_FIELD, [])
+            sent = values[0] if values else ""
+        else:
+            try:
+                form = await Request(dict(scope), replay).form()
+                field = form.get(CSRF_FIELD)
+                sent = field if isinstance(field, str) else ""
+                await form.close()
+            except Exception:  # unparsable multipart: refuse like a missing token
+                return False, receive
+            done = False
+        return hmac.compare_digest(sent.encode(), csrf.encode()), replay
+
+    async def _reject(self, scope: Scope, send: Send, status: int, code: str, msg: str) -> None:
+        if scope.get("path", "").startswith("/api"):
+            body = json.dumps({"ok": False, "error": msg, "code": code, "details": []}).encode()
+            ctype = b"application/json"
+        else:
+            body, ctype = f"{status}: {msg}".encode(), b"text/plain; charset=utf-8"
+        hdrs = [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]
+        hdrs += [(k.encode(), v.encode()) for k, v in HEADERS.items()]
+        await send({"type": "http.response.start", "status": status, "headers": hdrs})
+        await send({"type": "http.response.body", "body": body})
