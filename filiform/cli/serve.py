@@ -1,0 +1,67 @@
+"""``filiform serve``: run the clinic web app (API + pages) with uvicorn.
+
+``--demo`` fills an empty database with the synthetic demo clinic and prints a login, so
+``scripts/run`` gives a working clinic on the first try.  The default host is loopback:
+binding elsewhere is a deliberate choice (put TLS in front; cookies become Secure).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+
+from filiform.services import demo as demo_service
+from filiform.storage.engine import make_engine
+from filiform.storage.migrate import upgrade
+from filiform.storage.models import Clinic, User
+from filiform.storage.settings import database_url
+
+
+def _demo_login(url: str, patients: int) -> str | None:
+    """Create the demo clinic if the database has none; return a demo clinician's name."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            empty = conn.scalar(sa.select(sa.func.count()).select_from(Clinic)) == 0
+        if empty:
+            typer.echo(f"creating the demo clinic ({patients} synthetic patients)...")
+            demo_service.generate(engine, patients=patients)
+        with engine.connect() as conn:
+            name: str | None = conn.scalar(
+                sa.select(User.username).where(User.username.like("demo-clinician-1-%"),
+                                               User.active.is_(True)).order_by(User.id).limit(1))
+        return name
+    finally:
+        engine.dispose()
+
+
+def serve(
+    demo: Annotated[bool, typer.Option("--demo/--no-demo",
+                                       help="create the demo clinic in an empty database")] = False,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    db: Annotated[str | None, typer.Option("--db", help="database URL or SQLite path")] = None,
+    demo_patients: Annotated[int, typer.Option(min=1, max=1_000_000)] = 200,
+) -> None:
+    """Start the web app; with --demo, print the demo login."""
+    import uvicorn
+
+    from filiform.app.factory import create_app
+
+    url = database_url(db)
+    login = _demo_login(url, demo_patients) if demo else None
+    app = create_app(url)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"Filiform is running at http://{shown}:{port}/  (API: /api, schema: /openapi.json)")
+    if login:
+        typer.echo(f"demo login: {login} / {demo_service.DEMO_PASSWORD}")
+    elif demo:
+        typer.echo("the database already holds clinics but no demo clinician")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
