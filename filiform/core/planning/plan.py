@@ -20,6 +20,7 @@ from filiform.core.matching import PainDrawing, match
 from filiform.core.safety.decision import Decision, Reason, ScreeningResult, Technique
 from filiform.core.safety.intake import Intake, PatientBody, Site
 from filiform.core.safety.needle import NeedleGuidance, needle_guidance
+from filiform.core.safety.rules import load_rules
 from filiform.core.safety.screening import screen, site_for_target
 
 from .loader import get_condition
@@ -129,12 +130,13 @@ def _choose(cond: Condition, target_id: str, site: Site, result: ScreeningResult
             ) -> tuple[Technique | None, Decision, tuple[str, ...], tuple[Reason, ...]]:
     options = next(t.techniques for t in cond.targets if t.target == target_id) \
         if any(t.target == target_id for t in cond.targets) else (Technique.TRIGGER_POINT,)
+    blocking_rules = {r.id for r in load_rules().rules if r.decision == Decision.DO_NOT_NEEDLE}
     reasons: list[Reason] = []
     for tech in options:
         d = result.for_site(site.label, tech)
         if d.decision != Decision.DO_NOT_NEEDLE:
             return tech, d.decision, d.precautions, d.reasons
-        reasons.extend(r for r in d.reasons if r.rule_id and r not in reasons)
+        reasons.extend(r for r in d.reasons if r.rule_id in blocking_rules and r not in reasons)
     return None, Decision.DO_NOT_NEEDLE, (), tuple(reasons)
 
 
