@@ -224,7 +224,7 @@ def _cite(citation_id: str) -> str:
         ref = f"PMID {citation.pmid}"
     else:
         ref = citation.url or ""
-    return f"{citation.authors.split(',')[0]} {citation.year or ''}".strip() + f", {ref}"
+    return f"{citation.short}, {ref}"
 
 
 @measure_app.command("plot")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
+import matplotlib as mpl
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -99,7 +100,8 @@ def render_outcome_plot(
 
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    fig.savefig(buffer, format=fmt, metadata=metadata)
+    with mpl.rc_context({"svg.hashsalt": "filiform-outcomes"}):  # stable SVG ids
+        fig.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
 
 

@@ -59,13 +59,12 @@ def _resolve(instrument: Instrument | str) -> Instrument:
 
 
 def check_value(instrument: Instrument, scale: str, value: float, what: str) -> None:
-    try:
-        low, high = instrument.scale_range(scale)
-    except KeyError:
+    if scale not in instrument.scale_ids():
         raise ValidationFailed(
             f"{instrument.short_name} has no scale {scale!r}",
             details=[f"scales: {', '.join(instrument.scale_ids())}"],
-        ) from None
+        )
+    low, high = instrument.scale_range(scale)
     if not low - EPSILON <= value <= high + EPSILON:
         raise ValidationFailed(
             f"{instrument.short_name} {scale} {what} {value:g} is outside the range "
@@ -178,8 +177,4 @@ def _explain(inst: Instrument, i: ChangeInterpretation) -> str:
 
 
 def _cite(citation_id: str | None) -> str:
-    if citation_id is None:
-        return "no source"
-    citation = get_citation(citation_id)
-    first = citation.authors.split(",")[0].split(" ")[0]
-    return f"{first} {citation.year}" if citation.year else first
+    return "no source" if citation_id is None else get_citation(citation_id).short

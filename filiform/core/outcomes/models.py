@@ -29,12 +29,21 @@ class Citation(BaseModel):
     doi: str | None = None
     pmid: str | None = None
     url: str | None = None
+    label: str | None = None  # short in-text form when the authors were not recorded
 
     @model_validator(mode="after")
     def _identified(self) -> Citation:
         if not (self.doi or self.pmid or self.url):
             raise ValueError(f"citation {self.id!r} needs a doi, a pmid or a url")
         return self
+
+    @property
+    def short(self) -> str:
+        """In-text form: 'Farrar 2001', or the label when no author list was recorded."""
+        if self.label:
+            return self.label
+        first = self.authors.split(",")[0].split(" ")[0]
+        return f"{first} {self.year}" if self.year else first
 
 
 class ScaleKind(StrEnum):
@@ -58,6 +67,7 @@ class ResponseScale(BaseModel):
     branches: dict[str, tuple[int, ...]] = Field(default_factory=dict)
     aliases: dict[str, int] = Field(default_factory=dict)
     not_applicable: bool = False
+    higher_is_better: bool | None = None  # direction of a single answer on this scale
     anchors: dict[int, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -327,5 +327,14 @@ def check_method_fits(instrument: Instrument) -> None:
     if method is ScoringMethod.PRTEE and {i.subscale for i in items} != {"pain", "function"}:
         raise ValueError(f"{instrument.id}: PRTEE items must be pain or function")
     for item in items:
-        if instrument.scale_of(item).kind is ScaleKind.BRANCH and method is not ScoringMethod.SUM:
+        scale = instrument.scale_of(item)
+        if scale.kind is ScaleKind.BRANCH and method is not ScoringMethod.SUM:
             raise ValueError(f"{instrument.id}: branch items are only summed")
+        if scale.higher_is_better is None:
+            raise ValueError(f"{instrument.id}: scale {item.scale!r} needs higher_is_better")
+        # KOOS reverses its items (100 - mean x 25); every other method keeps their direction.
+        expected = instrument.higher_is_better != (method is ScoringMethod.KOOS)
+        if scale.higher_is_better != expected:
+            raise ValueError(
+                f"{instrument.id}: item scale {item.scale!r} direction contradicts the score's"
+            )
