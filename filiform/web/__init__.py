@@ -1,1 +1,23 @@
-"""web layer (see docs/architecture.md)."""
+"""The clinic's server-rendered web UI: one router and its static files.
+
+``filiform.app.factory`` includes :data:`router` and mounts :data:`STATIC_DIR` at
+``/static``. The security middleware there sets ``request.state.actor`` and
+``request.state.csrf_token``; pages read them through :mod:`filiform.web.common`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+
+from . import auth_pages, chart, handout, measures, patients, plan, screening, sessions
+from .common import render_error
+
+STATIC_DIR = Path(__file__).with_name("static")
+
+router = APIRouter()
+for _module in (auth_pages, patients, screening, chart, plan, sessions, measures, handout):
+    router.include_router(_module.router)
+
+__all__ = ["STATIC_DIR", "render_error", "router"]

@@ -1,0 +1,159 @@
+"""PDF session notes and patient handouts, rendered from HTML by WeasyPrint.
+
+Two WeasyPrint habits shape this module: page CSS does not reach elements inside an inline
+SVG, so the body chart carries ``fill=`` attributes (``render_svg`` does this) and the
+tachogram keeps matplotlib's own attributes; and HTML attributes count only with
+``presentational_hints=True``. Handouts arrive as Markdown from planning; the small
+subset they use (headings, paragraphs, lists, bold, italics) is converted here rather
+than adding a Markdown dependency.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from weasyprint import HTML
+
+from filiform.core.atlas.build import load_atlas
+from filiform.core.atlas.svg import render_svg
+from filiform.core.hrv.session import SessionAnalysis
+from filiform.reports.hrv_plot import tachogram_svg
+
+TEMPLATES = Path(__file__).with_name("templates")
+_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
+
+# Pain intensity 1-10 as fills: pale yellow to deep red, each distinct on screen and paper.
+INTENSITY_COLOURS = ("#f4efe9", "#fff3b0", "#ffe08a", "#ffc966", "#ffad4d", "#ff8f3d",
+                     "#f86f34", "#e8512e", "#d1352a", "#b31f24", "#8c0f1d")
+HRV_METRICS = ("hr", "rmssd", "sdnn", "pnn50", "lf", "hf")
+
+
+def intensity_colour(intensity: int) -> str:
+    return INTENSITY_COLOURS[max(0, min(10, int(intensity)))]
+
+
+def chart_markup(regions: list[dict[str, Any]] | None, title: str = "Pain drawing") -> Markup:
+    """The atlas SVG with painted regions filled by intensity (attributes, not page CSS)."""
+    fills = {r["region"]: intensity_colour(r["intensity"]) for r in regions or []}
+    return Markup(render_svg(load_atlas(), fills=fills, title=title))
+
+
+def _strip_prolog(svg: str) -> str:
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+def tachogram_markup(analysis: SessionAnalysis) -> Markup:
+    """The tachogram as inline SVG (matplotlib output without its XML prolog)."""
+    return Markup(_strip_prolog(tachogram_svg(analysis)))
+
+
+def hrv_rows(analysis: SessionAnalysis) -> list[dict[str, Any]]:
+    """Per phase: beats, seconds covered and the headline metrics (None = withheld, with reason)."""
+    rows = []
+    for phase in analysis.phases:
+        values: dict[str, Any] = {m.name: m for m in phase.metrics}
+        cells = []
+        for name in HRV_METRICS:
+            m = values.get(name)
+            if m is None:
+                continue
+            shown = f"{m.value:.3g} {m.unit}".strip() if m.value is not None else "–"
+            cells.append({"name": name, "value": shown, "reason": m.reason})
+        rows.append({"phase": phase.phase.name, "beats": phase.n_beats,
+                     "covered_s": round(phase.covered_s), "cells": cells})
+    return rows
+
+
+_INLINE = [(re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
+           (re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])"), r"<em>\1</em>"),
+           (re.compile(r"(?<!\w)_(?!\s)(.+?)(?<!\s)_(?!\w)"), r"<em>\1</em>")]
+
+
+def _inline(text: str) -> str:
+    out = escape(text, quote=False)
+    for pattern, repl in _INLINE:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def markdown_to_html(markdown: str) -> str:
+    """Headings, paragraphs, bullet and numbered lists, bold and italics; everything escaped."""
+    html: list[str] = []
+    para: list[str] = []
+    list_tag: str | None = None
+
+    def close_para() -> None:
+        if para:
+            html.append(f"<p>{_inline(' '.join(para))}</p>")
+            para.clear()
+
+    def close_list() -> None:
+        nonlocal list_tag
+        if list_tag:
+            html.append(f"</{list_tag}>")
+            list_tag = None
+
+    for raw in markdown.splitlines():
+        line = raw.strip()
+        heading = re.match(r"^(#{1,4})\s+(.*)$", line)
+        bullet = re.match(r"^[-*+]\s+(.*)$", line)
+        number = re.match(r"^\d+[.)]\s+(.*)$", line)
+        if not line:
+            close_para()
+            close_list()
+        elif heading:
+            close_para()
+            close_list()
+            level = len(heading.group(1))
+            html.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+        elif bullet or number:
+            close_para()
+            tag = "ul" if bullet else "ol"
+            if list_tag != tag:
+                close_list()
+                html.append(f"<{tag}>")
+                list_tag = tag
+            item = (bullet or number).group(1)  # type: ignore[union-attr]
+            html.append(f"<li>{_inline(item)}</li>")
+        else:
+            close_list()
+            para.append(line)
+    close_para()
+    close_list()
+    return "\n".join(html)
+
+
+def _pdf(template: str, context: dict[str, Any]) -> bytes:
+    html = _env.get_template(template).render(**context)
+    data = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(presentational_hints=True)
+    assert data is not None
+    return bytes(data)
+
+
+def session_note_pdf(bundle: dict[str, Any]) -> bytes:
+    """The session note: patient, date, clinician, needles, chart, pain, adverse events, HRV.
+
+    ``bundle`` is what the web session view shows (see ``filiform.web.sessions``).
+    """
+    drawing = bundle.get("drawing")
+    analysis = bundle.get("hrv")
+    context = {
+        **bundle,
+        "chart": chart_markup(drawing["regions"] if drawing else None,
+                              title=f"Pain drawing of {drawing['drawn_on']}" if drawing else "Pain drawing"),
+        "tachogram": tachogram_markup(analysis) if analysis is not None else None,
+        "hrv_rows": hrv_rows(analysis) if analysis is not None else [],
+    }
+    return _pdf("session_note.html", context)
+
+
+def handout_pdf(markdown: str, *, title: str, patient_name: str, clinic: str = "") -> bytes:
+    """A patient handout from planning's Markdown."""
+    return _pdf("handout.html", {"title": title, "patient_name": patient_name, "clinic": clinic,
+                                 "body": Markup(markdown_to_html(markdown))})

@@ -1,0 +1,142 @@
+"""Shared plumbing of the web pages: templates, the database unit of work, the actor.
+
+Pages are plain server-rendered HTML. Every request runs its service calls in one
+transaction (reads are audited, so even a GET writes). A failed write is rolled back to a
+savepoint so the audit rows of the reads around it still commit, and the page is shown
+again with the error's message and details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
+
+from filiform.errors import FiliformError
+from filiform.services.context import Actor, Perm
+from filiform.storage.engine import make_engine, session_factory, transaction
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+T = TypeVar("T")
+
+
+def _factory(request: Request) -> sessionmaker[Session]:
+    """The app's session factory (``app.state.sessions``), else one built from its engine.
+
+    ``filiform.app.factory`` sets ``sessions``; a bare app may give only ``database_url``.
+    """
+    state = request.app.state
+    factory = getattr(state, "sessions", None)
+    if factory is None:
+        engine = getattr(state, "engine", None) or make_engine(getattr(state, "database_url", None))
+        factory = session_factory(engine)
+        state.sessions = factory
+    return factory
+
+
+@contextmanager
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """One durable transaction for the request."""
+    with transaction(_factory(request)) as session:
+        yield session
+
+
+def attempt(session: Session, errors: list[str], action: Callable[[], T]) -> T | None:
+    """Run one write in a savepoint; on a domain error collect its messages and return None."""
+    try:
+        with session.begin_nested():
+            return action()
+    except FiliformError as exc:
+        errors.append(exc.message)
+        errors.extend(exc.details)
+        return None
+
+
+def actor_or_none(request: Request) -> Actor | None:
+    actor = getattr(request.state, "actor", None)
+    return actor if isinstance(actor, Actor) else None
+
+
+class LoginRequired(Exception):
+    """No live session: pages answer with a redirect to the login page."""
+
+
+def require_actor(request: Request) -> Actor:
+    actor = actor_or_none(request)
+    if actor is None:
+        raise LoginRequired
+    return actor
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    """To the login page, coming back here afterwards (GET pages only; a form goes home)."""
+    target = request.url.path if request.method == "GET" else "/patients"
+    if request.method == "GET" and request.url.query:
+        target += f"?{request.url.query}"
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def csrf_token(request: Request) -> str:
+    return str(getattr(request.state, "csrf_token", "") or "")
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
+           status_code: int = 200) -> Any:
+    """A page with the layout's common values (actor, permissions, CSRF token)."""
+    actor = actor_or_none(request)
+    ctx: dict[str, Any] = {
+        "actor": actor,
+        "perms": {p.value for p in Perm if actor is not None and actor.can(p)},
+        "csrf_token": csrf_token(request),
+        "errors": [],
+        **(context or {}),
+    }
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def error_page(request: Request, exc: FiliformError) -> Any:
+    """A domain error as a page with the right status (404, 403, 409...)."""
+    return render(request, "error.html", {"title": "Not possible", "message": exc.message,
+                                          "details": exc.details}, status_code=exc.status)
+
+
+def form_int(value: Any, default: int | None = None) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def form_float(value: Any, default: float | None = None) -> float | None:
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except (TypeError, ValueError):
+        return default
+
+
+def run_page(request: Request, body: Callable[[Session, Actor], Any]) -> Any:
+    """Log-in check, one transaction, and domain errors shown as an error page."""
+    actor = actor_or_none(request)
+    if actor is None:
+        return login_redirect(request)
+    try:
+        with unit_of_work(request) as session:
+            return body(session, actor)
+    except FiliformError as exc:
+        return error_page(request, exc)
+
+
+def render_error(request: Request, status: int, code: str, message: str) -> Any:
+    """The app factory's hook for errors raised outside a page (404 route, CSRF, 500)."""
+    titles = {404: "Page not found", 403: "Not allowed", 401: "Please sign in"}
+    return render(request, "error.html", {"title": titles.get(status, "Something went wrong"),
+                                          "message": message, "details": [], "code": code},
+                  status_code=status)

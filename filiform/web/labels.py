@@ -1,0 +1,16 @@
+"""Human words for stable ids (techniques, decisions, sides), shared by the page modules."""
+
+from __future__ import annotations
+
+from filiform.core.safety.decision import Technique
+
+TECHNIQUE_NAMES: dict[str, str] = {
+    Technique.TRIGGER_POINT.value: "Trigger-point dry needling",
+    Technique.STATIC.value: "Static (retained) needling",
+    Technique.TENDON_FENESTRATION.value: "Tendon fenestration",
+    Technique.PERINEURAL.value: "Perineural needling",
+    Technique.PERIARTICULAR.value: "Periarticular needling",
+    Technique.SUPERFICIAL.value: "Superficial dry needling",
+    Technique.ELECTRICAL.value: "Electrical dry needling",
+}
+DECISION_NAMES = {"go": "Go", "caution": "Caution", "do_not_needle": "Do not needle"}
