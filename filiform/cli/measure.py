@@ -24,6 +24,7 @@ from filiform.core.outcomes import (
     summarise_trend,
 )
 from filiform.core.outcomes.answers import parse_answer_list
+from filiform.core.outcomes.interpret import shown
 from filiform.errors import FiliformError, ValidationFailed
 from filiform.reports.outcome_plot import save_outcome_plot
 
@@ -88,13 +89,13 @@ def _print_result(instrument: Instrument, result: ScoreResult) -> None:
     unit = "" if result.unit in ("points", "category", "mean item score") else f" {result.unit}"
     if result.total is not None:
         console.print(
-            f"[bold]{instrument.short_name}[/] {result.total:g}{unit} "
+            f"[bold]{instrument.short_name}[/] {shown(result.total)}{unit} "
             f"(range {low:g}-{high:g}, {direction})",
             highlight=False,
         )
     for sub in result.subscales:
         console.print(
-            f"  {sub.name}: {sub.value:g} (range {sub.min:g}-{sub.max:g}; "
+            f"  {sub.name}: {shown(sub.value)} (range {sub.min:g}-{sub.max:g}; "
             f"{sub.items_answered}/{sub.items_total} items)",
             highlight=False,
         )

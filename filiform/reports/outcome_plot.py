@@ -27,6 +27,7 @@ from filiform.core.outcomes import (
     interpret_change,
     summarise_trend,
 )
+from filiform.core.outcomes.interpret import shown
 from filiform.errors import ValidationFailed
 
 Format = Literal["png", "svg"]
@@ -74,7 +75,7 @@ def render_outcome_plot(
     ax.scatter(dates, values, c=colours, s=46, zorder=4, edgecolors="white", linewidths=0.8)
     for point in ordered:
         x = float(mdates.date2num(point.when))  # type: ignore[no-untyped-call]
-        ax.annotate(f"{point.value:g}", (x, point.value),
+        ax.annotate(shown(point.value), (x, point.value),
                     textcoords="offset points",
                     xytext=(0, 8), ha="center", fontsize=8, color=LINE)
     if inst.kind == "score":

@@ -22,6 +22,11 @@ from filiform.errors import ValidationFailed
 EPSILON = 1e-9
 
 
+def shown(value: float) -> str:
+    """A score as people read it: at most two decimals, no trailing zeros (83.33, 26, 1.04)."""
+    return f"{round(value, 2):g}"
+
+
 class Classification(StrEnum):
     IMPROVED = "improved"  # better by at least the MCID
     UNCHANGED = "unchanged"  # less than the MCID either way
@@ -155,24 +160,27 @@ def _explain(inst: Instrument, i: ChangeInterpretation) -> str:
     name = inst.short_name if i.scale == "total" else f"{inst.short_name} {i.scale}"
     unit = "" if inst.unit in ("points", "mean item score") else f" {inst.unit}"
     moved = "rose" if i.change > 0 else "fell" if i.change < 0 else "stayed"
-    where = f"from {i.baseline:g}{unit} to {i.current:g}{unit}" if i.change else f"at {i.current:g}{unit}"
+    if i.change:
+        where = f"from {shown(i.baseline)}{unit} to {shown(i.current)}{unit}"
+    else:
+        where = f"at {shown(i.current)}{unit}"
     better = "better" if i.improvement >= 0 else "worse"
     points = "percentage points" if inst.unit == "%" else "points"
-    parts = [f"{name} {moved} {where} ({abs(i.improvement):g} {points} {better})."]
+    parts = [f"{name} {moved} {where} ({shown(abs(i.improvement))} {points} {better})."]
     if i.mcid is None:
         parts.append("No MCID is established for this scale, so no responder call is made.")
     else:
         source = "set by the clinic" if i.mcid_citation == "clinic" else _cite(i.mcid_citation)
         verdict = "reached" if i.mcid_reached else "not reached"
-        parts.append(f"The MCID of {i.mcid:g} ({source}) was {verdict}: {i.classification}.")
+        parts.append(f"The MCID of {shown(i.mcid)} ({source}) was {verdict}: {i.classification}.")
     if i.percent_mcid is not None and i.percent_improvement is not None:
         verdict = "reached" if i.percent_mcid_reached else "not reached"
         parts.append(
-            f"Relative improvement {i.percent_improvement:g} % ({i.percent_mcid:g} % threshold "
+            f"Relative improvement {shown(i.percent_improvement)} % ({shown(i.percent_mcid)} % threshold "
             f"{verdict})."
         )
     if i.mdc is not None and not i.beyond_mdc:
-        parts.append(f"The change is within the measurement error (MDC {i.mdc:g}).")
+        parts.append(f"The change is within the measurement error (MDC {shown(i.mdc)}).")
     return " ".join(parts)
 
 

@@ -18,6 +18,7 @@ from filiform.core.outcomes.interpret import (
     _resolve,
     check_value,
     interpret_change,
+    shown,
 )
 from filiform.core.outcomes.models import Instrument
 from filiform.errors import ValidationFailed
@@ -184,7 +185,7 @@ def _transition_summary(
         )
     latest = ordered[-1].value
     summary = (
-        f"{inst.short_name}: {len(ordered)} rating(s), latest {latest:g}"
+        f"{inst.short_name}: {len(ordered)} rating(s), latest {shown(latest)}"
         + (f"; responder in {responders} of {len(ordered)}" if responders is not None else "")
         + "."
     )
@@ -223,7 +224,7 @@ def _sentence(
 ) -> str:
     name = inst.short_name if scale == "total" else f"{inst.short_name} {scale}"
     if change is None:
-        return f"{name}: one score ({ordered[0].value:g} on {ordered[0].when}); no trend yet."
+        return f"{name}: one score ({shown(ordered[0].value)} on {ordered[0].when}); no trend yet."
     text = (
         f"{name}: {len(ordered)} scores from {ordered[0].when} to {ordered[-1].when}, "
         f"{trajectory}. {change.explanation}"
