@@ -11,7 +11,7 @@ from rich.table import Table
 
 from filiform.cli.output import console, err_console, fail, print_json
 from filiform.core.kb.checks import check_kb
-from filiform.core.kb.loader import load_kb, load_with_issues
+from filiform.core.kb.loader import KnowledgeBase, load_kb, load_with_issues
 from filiform.core.kb.models import Muscle
 from filiform.core.kb.search import search_targets
 from filiform.core.kb.stats import kb_stats
@@ -50,7 +50,8 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
     table = Table(title="Knowledge base coverage")
     table.add_column("measure")
     table.add_column("count", justify="right")
-    for key in ("targets", "muscles", "trigger_points", "citations", "danger_structures", "depth_studies", "lung_adjacent"):
+    keys = ("targets", "muscles", "trigger_points", "citations", "danger_structures", "depth_studies", "lung_adjacent")
+    for key in keys:
         table.add_row(key.replace("_", " "), str(getattr(data, key)))
     for area, n in data.by_area.items():
         table.add_row(f"area: {area}", str(n))
@@ -93,7 +94,11 @@ def show(ident: str, as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @kb_app.command("search")
-def search(text: str, limit: int = typer.Option(10, min=1, max=100), as_json: bool = typer.Option(False, "--json")) -> None:
+def search(
+    text: str,
+    limit: int = typer.Option(10, min=1, max=100),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Find targets by name or synonym, tolerating typos."""
     hits = search_targets(_kb(), text, limit=limit)
     if as_json:
@@ -109,7 +114,7 @@ def search(text: str, limit: int = typer.Option(10, min=1, max=100), as_json: bo
     console.print(table)
 
 
-def _kb():  # type: ignore[no-untyped-def]
+def _kb() -> KnowledgeBase:
     try:
         return load_kb()
     except FiliformError as exc:

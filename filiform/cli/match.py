@@ -9,7 +9,7 @@ from rich.table import Table
 
 from filiform.cli.output import console, fail, print_json
 from filiform.core.atlas.build import load_atlas
-from filiform.core.matching import MatchResult, default_engine
+from filiform.core.matching import MatchResult, RankedTriggerPoint, default_engine
 from filiform.core.matching.parse import drawing_from_names, drawing_from_text
 from filiform.errors import FiliformError
 
@@ -20,7 +20,7 @@ def match_command(
     file: Path | None = typer.Option(None, "--file", "-f", help="A drawing as JSON or YAML."),
     limit: int = typer.Option(10, min=1, max=200, help="How many trigger points to show."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
-    render: Path | None = typer.Option(None, "--render", "-o", help="Also draw the chart (.png/.svg) with the top patterns."),
+    render: Path | None = typer.Option(None, "--render", "-o", help="Also draw the chart (.png/.svg)."),
 ) -> None:
     """Rank trigger points whose referral patterns explain the drawing, with reasons."""
     atlas = load_atlas()
@@ -43,7 +43,7 @@ def match_command(
 
 
 def _as_dict(result: MatchResult) -> dict[str, object]:
-    def tp(r):  # type: ignore[no-untyped-def]
+    def tp(r: RankedTriggerPoint) -> dict[str, object]:
         return {"trigger_point": r.tp_id, "muscle": r.muscle_id, "side": r.side.value, "score": r.score,
                 "pattern_coverage": r.pattern_coverage, "drawing_explained": r.drawing_explained,
                 "essential": list(r.essential_hits), "spillover": list(r.spillover_hits),
@@ -61,7 +61,8 @@ def _as_dict(result: MatchResult) -> dict[str, object]:
 
 def _print(result: MatchResult) -> None:
     table = Table(title="Trigger points that could refer this pain (score = log-likelihood ratio)")
-    for col in ("#", "trigger point", "side", "score", "essential zones hit", "spillover / local", "leaves unexplained"):
+    cols = ("#", "trigger point", "side", "score", "essential zones hit", "spillover / local", "leaves unexplained")
+    for col in cols:
         table.add_column(col)
     for i, r in enumerate(result.ranked, 1):
         extra = ", ".join([*r.spillover_hits, *r.local_hits])

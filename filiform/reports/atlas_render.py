@@ -14,10 +14,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 from matplotlib.patches import Polygon as MplPolygon
 
-from filiform.core.atlas.layout import chart_layout, shift, side_markers
+from filiform.core.atlas.layout import Placement, chart_layout, shift, side_markers
 from filiform.core.atlas.model import Atlas
 
 PATTERN_COLOURS = ("#1f4e9c", "#2a8c4a", "#8c2a84", "#b8860b", "#00838f")
@@ -65,11 +66,11 @@ def render_chart(
             for rid, hatch in [(r, "////") for r in pattern.essential] + [
                 (r, "...") for r in pattern.spillover
             ]:
-                region = atlas.regions.get(rid)
-                if region is None or region.view != view.id:
+                overlay = atlas.regions.get(rid)
+                if overlay is None or overlay.view != view.id:
                     continue
                 ax.add_patch(
-                    MplPolygon(shift(region.polygon, place), closed=True, fill=False,
+                    MplPolygon(shift(overlay.polygon, place), closed=True, fill=False,
                                hatch=hatch, edgecolor=colour, lw=0.9)
                 )
     if label_regions:
@@ -89,7 +90,7 @@ def render_chart(
     return buf.getvalue()
 
 
-def _label(ax: plt.Axes, atlas: Atlas, places: list, region_ids: set[str]) -> None:  # type: ignore[type-arg]
+def _label(ax: Axes, atlas: Atlas, places: list[Placement], region_ids: set[str]) -> None:
     by_view = {p.view: p for p in places}
     for rid in sorted(region_ids):
         region = atlas.regions.get(rid)

@@ -49,6 +49,7 @@ FINDING_WEIGHTS: dict[str, float] = {
 
 _ZONE_P = {"essential": P_ESSENTIAL, "spillover": P_SPILLOVER, "local": P_LOCAL}
 _NEURAL_QUALITIES = {"burning", "numbness_tingling"}
+COVER_POOL = 40  # the set cover chooses among this many best-scored candidates
 
 
 def _painted_gain(p: float, intensity: int) -> float:
@@ -97,42 +98,61 @@ class MatchEngine:
                     self.index[rid].append((pos, kind))
 
     def match(self, drawing: PainDrawing, *, priors: Mapping[str, float] | None = None,
-              limit: int | None = None) -> MatchResult:
+              limit: int | None = 50) -> MatchResult:
+        """Score every touched trigger point; explain only the ones that are returned.
+
+        Scoring is a sum over the candidates each painted region touches (inverted index),
+        so cost grows with the drawing and the density of patterns, not with the base size.
+        """
         painted = _validated_regions(drawing, self.atlas)
         scores: dict[int, float] = {}
-        hits: dict[int, list[str]] = defaultdict(list)
         for rid, intensity in painted.items():
             for pos, kind in self.index.get(rid, ()):
                 p = _ZONE_P[kind]
-                if pos not in scores:
-                    scores[pos] = self.candidates[pos].base
-                scores[pos] += _painted_gain(p, intensity) - _unpainted_cost(p)
-                hits[pos].append(rid)
+                scores[pos] = scores.get(pos, self.candidates[pos].base) + (
+                    _painted_gain(p, intensity) - _unpainted_cost(p))
         finding_map = _findings_by_key(drawing.findings, self.kb)
-        total_intensity = sum(painted.values()) or 1
-        ranked: list[RankedTriggerPoint] = []
-        for pos, score in scores.items():
+        priors = priors or {}
+        for pos in scores:
             cand = self.candidates[pos]
-            prior = float((priors or {}).get(cand.muscle_id, 1.0))
+            prior = float(priors.get(cand.muscle_id, 1.0))
             if prior <= 0:
                 raise ValidationFailed(f"prior for '{cand.muscle_id}' must be positive")
             applied = finding_map.get((cand.muscle_id, cand.side), ())
-            score += math.log(prior) + sum(FINDING_WEIGHTS[f] for f in applied)
-            ranked.append(self._explain(cand, score, hits[pos], painted, total_intensity, applied, prior))
-        ranked.sort(key=lambda r: (-round(r.score, 9), r.tp_id, r.side.value))
-        muscles = _best_per_muscle(ranked)
-        covered = {rid for r in ranked for rid in r.explained}
-        cover = greedy_cover(ranked[:60], painted)
+            scores[pos] += math.log(prior) + sum(FINDING_WEIGHTS[f] for f in applied)
+        order = sorted(scores, key=lambda pos: (-round(scores[pos], 9), self.candidates[pos].tp_id,
+                                                self.candidates[pos].side.value))
+        # the best trigger point of each muscle and side, in rank order
+        seen: set[tuple[str, Side]] = set()
+        muscle_positions = []
+        for pos in order:
+            key = (self.candidates[pos].muscle_id, self.candidates[pos].side)
+            if key not in seen:
+                seen.add(key)
+                muscle_positions.append(pos)
+        keep = order[:limit] if limit else order
+        wanted = set(keep) | set(order[:COVER_POOL]) | set(muscle_positions[:limit] if limit else muscle_positions)
+        total_intensity = sum(painted.values()) or 1
+        explained = {
+            pos: self._explain(self.candidates[pos], scores[pos], painted, total_intensity,
+                               finding_map.get((self.candidates[pos].muscle_id, self.candidates[pos].side), ()),
+                               float(priors.get(self.candidates[pos].muscle_id, 1.0)))
+            for pos in wanted
+        }
+        covered = {rid for pos in scores for rid in self.candidates[pos].zones if rid in painted}
+        muscles = [RankedMuscle(r.muscle_id, r.muscle_name, r.side, r.score, r.tp_id, r.explained)
+                   for r in (explained[pos] for pos in (muscle_positions[:limit] if limit else muscle_positions))]
         return MatchResult(
-            ranked=ranked[:limit] if limit else ranked,
-            muscles=muscles[:limit] if limit else muscles,
-            cover=cover,
+            ranked=[explained[pos] for pos in keep],
+            muscles=muscles,
+            cover=greedy_cover([explained[pos] for pos in order[:COVER_POOL]], painted),
             unexplained_by_any=tuple(sorted(set(painted) - covered)),
             notes=_notes(drawing),
         )
 
-    def _explain(self, cand: _Candidate, score: float, hit: list[str], painted: Mapping[str, int],
+    def _explain(self, cand: _Candidate, score: float, painted: Mapping[str, int],
                  total_intensity: int, applied: tuple[str, ...], prior: float) -> RankedTriggerPoint:
+        hit = [rid for rid in painted if rid in cand.zones]
         by_kind: dict[str, list[str]] = {"essential": [], "spillover": [], "local": []}
         for rid in hit:
             by_kind[cand.zones[rid]].append(rid)
@@ -173,14 +193,6 @@ def _findings_by_key(findings: tuple[Finding, ...], kb: KnowledgeBase) -> dict[t
     return out
 
 
-def _best_per_muscle(ranked: list[RankedTriggerPoint]) -> list[RankedMuscle]:
-    best: dict[tuple[str, Side], RankedTriggerPoint] = {}
-    for r in ranked:  # already sorted: first seen is best
-        best.setdefault((r.muscle_id, r.side), r)
-    return [RankedMuscle(r.muscle_id, r.muscle_name, r.side, r.score, r.tp_id, r.explained)
-            for r in best.values()]
-
-
 def _notes(drawing: PainDrawing) -> tuple[str, ...]:
     neural = sorted(r.region for r in drawing.regions if r.quality in _NEURAL_QUALITIES and r.intensity > 0)
     if not neural:
@@ -197,6 +209,6 @@ def default_engine() -> MatchEngine:
 
 
 def match(drawing: PainDrawing, *, priors: Mapping[str, float] | None = None,
-          limit: int | None = None) -> MatchResult:
+          limit: int | None = 50) -> MatchResult:
     """Rank trigger points of the shipped knowledge base against ``drawing``."""
     return default_engine().match(drawing, priors=priors, limit=limit)
