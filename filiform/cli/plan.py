@@ -8,7 +8,6 @@ clinician who has asked them all.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -73,7 +72,7 @@ def _intake(path: Path | None, answers: list[str], rest_clear: bool) -> Intake:
         for name, clear in CLEAR_ANSWERS.items():
             data.setdefault(name, clear)
     try:
-        return Intake.model_validate_json(json.dumps(data), strict=True)
+        return Intake.from_data(data)
     except ValidationError as exc:
         fail("invalid intake answers:\n" + "\n".join(
             f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()))
@@ -82,7 +81,7 @@ def _intake(path: Path | None, answers: list[str], rest_clear: bool) -> Intake:
 def _body(height: float | None, weight: float | None, bmi: float | None, sex: str | None,
           age: int | None) -> PatientBody:
     try:
-        return PatientBody(height_cm=height, weight_kg=weight, bmi=bmi, sex=sex, age=age)  # type: ignore[arg-type]
+        return PatientBody(height_cm=height, weight_kg=weight, bmi=bmi, sex=sex, age=age)
     except ValidationError as exc:
         fail("invalid body measures: " + "; ".join(e["msg"] for e in exc.errors()))
 
@@ -139,10 +138,11 @@ def _print_plan(plan: Plan) -> None:
     console.print(f"[bold]Dose:[/] {d.sessions.min:g}-{d.sessions.max:g} sessions, {d.per_week.min:g}-"
                   f"{d.per_week.max:g} per week. {d.retention} {d.notes}")
     if plan.electrical is not None:
-        e = plan.electrical
-        console.print(f"[bold]Electrical:[/] {e.frequency_hz.min:g}-{e.frequency_hz.max:g} Hz, "
-                      f"{e.pulse_width_us.min:g}-{e.pulse_width_us.max:g} µs, {e.duration_min.min:g}-"
-                      f"{e.duration_min.max:g} min, {e.intensity}" + ("" if e.verified else " [yellow](unverified)[/]"))
+        el = plan.electrical
+        console.print(f"[bold]Electrical:[/] {el.frequency_hz.min:g}-{el.frequency_hz.max:g} Hz, "
+                      f"{el.pulse_width_us.min:g}-{el.pulse_width_us.max:g} µs, {el.duration_min.min:g}-"
+                      f"{el.duration_min.max:g} min, {el.intensity}"
+                      + ("" if el.verified else " [yellow](unverified)[/]"))
     if plan.precautions:
         console.print("[bold]Precautions:[/]\n" + "\n".join(f"- {p}" for p in plan.precautions))
     if plan.missing_answers:
@@ -151,6 +151,15 @@ def _print_plan(plan: Plan) -> None:
     console.print(f"[bold]Measure:[/] {', '.join(plan.outcome_measures)}  ·  [bold]re-evaluate on:[/] "
                   f"{plan.reevaluate_on.isoformat()}")
     console.print("[bold]Sources:[/]\n" + _cite_line(plan.citations), highlight=False)
+
+
+def _drawing(path: Path | None) -> PainDrawing | None:
+    if path is None:
+        return None
+    try:
+        return PainDrawing.model_validate(_load_mapping(path))
+    except ValidationError as exc:
+        fail(f"invalid pain drawing: {exc.errors()[0]['msg']}")
 
 
 def plan_command(
@@ -186,16 +195,11 @@ def plan_command(
     except ValueError:
         fail(f"--today must be YYYY-MM-DD, got '{today}'")
     answers = _intake(intake, answer, rest_clear)
-    if age is not None and "age" not in {a.partition('=')[0] for a in answer}:
-        answers = answers.model_copy(update={"age": age}) if answers.age is None else answers
-    pain = None
-    if drawing is not None:
-        try:
-            pain = PainDrawing.model_validate(_load_mapping(drawing))
-        except ValidationError as exc:
-            fail(f"invalid pain drawing: {exc.errors()[0]['msg']}")
+    if age is not None and answers.age is None:
+        answers = answers.model_copy(update={"age": age})
+    pain = _drawing(drawing)
     try:
-        plan = build_plan(PlanRequest(condition=condition, side=side, drawing=pain, intake=answers,  # type: ignore[arg-type]
+        plan = build_plan(PlanRequest(condition=condition, side=side, drawing=pain, intake=answers,
                                       body=_body(height, weight, bmi, sex, age), today=day,
                                       max_targets=max_targets))
     except FiliformError as exc:

@@ -95,7 +95,7 @@ def check_clinical_data() -> list[Issue]:
     targets, citations = set(kb.targets), set(kb.citations)
     issues: list[Issue] = []
     _check_conditions(issues, targets, citations)
-    specs, found, doc = load_techniques_with_issues()
+    _specs, found, doc = load_techniques_with_issues()
     issues += found
     if doc is not None:
         _check_citations(doc, citations, issues)

@@ -103,7 +103,7 @@ def _candidates(cond: Condition, req: PlanRequest, kb: KnowledgeBase, excluded: 
         wanted = {t.target for t in present}
         for m in result.muscles:
             if m.muscle_id in wanted:
-                out.append((m.muscle_id, m.side.value, f"pain drawing (score {m.score:.2f})"))  # type: ignore[arg-type]
+                out.append((m.muscle_id, m.side.value, f"pain drawing (score {m.score:.2f})"))
     seen = {c[0] for c in out}
     for t in present:
         if t.target not in seen:
@@ -112,17 +112,22 @@ def _candidates(cond: Condition, req: PlanRequest, kb: KnowledgeBase, excluded: 
 
 
 def _one_thorax_side(cands: list[_Cand], kb: KnowledgeBase, excluded: list[Excluded]) -> list[_Cand]:
-    """Keep lung-adjacent targets on one side only: the side of the best-ranked one."""
+    """Keep lung-adjacent targets on one side only: the side of the best-ranked one.
+
+    A lung-adjacent candidate whose side is not yet known is put on that side too, so an
+    undecided side can never become the second side of the thorax.
+    """
+    side = next((c[1] for c in cands if kb.targets[c[0]].lung_adjacent and c[1] is not None), None)
     kept: list[_Cand] = []
-    side: str | None = None
-    for c in cands:
-        if kb.targets[c[0]].lung_adjacent and c[1] is not None:
-            side = side or c[1]
-            if c[1] != side:
-                excluded.append(Excluded(target=c[0], side=c[1], why="other side of the thorax: not in the same "
+    for tid, cside, source in cands:
+        if kb.targets[tid].lung_adjacent and side is not None:
+            if cside is None:
+                cside, source = side, source + f"; side set to {side} (one side of the thorax per session)"
+            elif cside != side:
+                excluded.append(Excluded(target=tid, side=cside, why="other side of the thorax: not in the same "
                                          "session (bilateral pneumothorax risk); plan it for the next session"))
                 continue
-        kept.append(c)
+        kept.append((tid, cside, source))
     return kept
 
 

@@ -8,7 +8,9 @@ dangerous), and the engine lists each unanswered question in ``missing_answers``
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -59,6 +61,11 @@ class Intake(BaseModel):
     surgery_sites: tuple[SiteArea, ...] = ()
     lung_disease: YesNo = "unknown"
     age: Annotated[int, Field(ge=0, le=120)] | None = None
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, object]) -> Intake:
+        """Validate plain data (as from JSON or YAML) strictly: lists may become tuples, nothing else."""
+        return cls.model_validate_json(json.dumps(dict(data)), strict=True)
 
 
 QUESTIONS: dict[str, str] = {

@@ -50,7 +50,7 @@ def _lower_bound(study: DepthStudy, body: PatientBody) -> tuple[float, str] | No
         if study.sd_mm is not None:
             return model - 2 * study.sd_mm, f"{study.id}: BMI model {model:.0f} mm minus 2 SD"
         return model * 0.8, f"{study.id}: BMI model {model:.0f} mm less a 20% margin (Filiform convention)"
-    mean = {"male": study.male_mean_mm, "female": study.female_mean_mm}.get(body.sex or "", None)
+    mean = {"male": study.male_mean_mm, "female": study.female_mean_mm}.get(body.sex or "")
     mean = mean if mean is not None else study.mean_mm
     if mean is None:
         return None

@@ -99,31 +99,30 @@ def _site_applies(rule: Rule, site: Site, intake: Intake, sites: Sequence[Site])
     return True
 
 
-def screen(intake: Intake, sites: Sequence[Site] = (), rules: RuleSet | None = None) -> ScreeningResult:
-    """Decide, per technique (and per planned site), whether needling may go ahead."""
-    rules = rules or load_rules()
-    fired = [r for r in rules.rules if r.fires(intake)]
-    overall = {t: _Acc() for t in Technique}
-    per_site = {s.label: {t: _Acc() for t in Technique} for s in sites}
+def _apply(fired: Sequence[Rule], intake: Intake, sites: Sequence[Site],
+           overall: dict[Technique, _Acc], per_site: dict[str, dict[Technique, _Acc]]) -> None:
     for rule in fired:
         scope = rule.technique_set()
         if rule.site is None:
             for t in scope:
                 overall[t].add(rule.decision, _reason(rule), rule.precautions)
-            continue
-        if not sites:
+        elif not sites:
             if rule.site.thorax_both_sides:
                 continue  # a session rule: meaningless until sites are planned
             # Site not known yet: report the rule, capped at caution, so it is not lost.
             capped = Decision.CAUTION if rule.decision.severity > 1 else rule.decision
             for t in scope:
                 overall[t].add(capped, _reason(rule, "Where it applies: "), rule.precautions)
-            continue
-        for site in sites:
-            if _site_applies(rule, site, intake, sites):
-                for t in scope:
-                    per_site[site.label][t].add(rule.decision, _reason(rule, f"[{site.label}] "), rule.precautions)
-    missing = missing_answers(intake)
+        else:
+            for site in sites:
+                if _site_applies(rule, site, intake, sites):
+                    for t in scope:
+                        per_site[site.label][t].add(rule.decision, _reason(rule, f"[{site.label}] "),
+                                                    rule.precautions)
+
+
+def _fallback(intake: Intake, rules: RuleSet, missing: Sequence[str], overall: dict[Technique, _Acc]) -> None:
+    """A question without its own unknown-rule still never yields a go."""
     covered = {c.q for r in rules.rules for c in r.when if c.missing}
     for name in missing:
         if name not in covered and name not in SITE_LISTS:
@@ -131,6 +130,16 @@ def screen(intake: Intake, sites: Sequence[Site] = (), rules: RuleSet | None = N
                               evidence="expert_opinion")
             for t in Technique:
                 overall[t].add(Decision.CAUTION, fallback, ("Complete the screening question before needling.",))
+
+
+def screen(intake: Intake, sites: Sequence[Site] = (), rules: RuleSet | None = None) -> ScreeningResult:
+    """Decide, per technique (and per planned site), whether needling may go ahead."""
+    rules = rules or load_rules()
+    overall = {t: _Acc() for t in Technique}
+    per_site = {s.label: {t: _Acc() for t in Technique} for s in sites}
+    _apply([r for r in rules.rules if r.fires(intake)], intake, sites, overall, per_site)
+    missing = missing_answers(intake)
+    _fallback(intake, rules, missing, overall)
     site_results: list[SiteDecision] = []
     for site in sites:
         accs = per_site[site.label]
@@ -153,7 +162,7 @@ def site_for_target(target: Target, side: str | None, rules: RuleSet | None = No
     rules = rules or load_rules()
     deepest = max(a.depth_mm.max_mm for a in target.needling)
     compressible = target.id not in rules.noncompressible_targets and deepest < rules.noncompressible_depth_mm
-    return Site(area=target.body_area, side=side if side in ("left", "right") else None,  # type: ignore[arg-type]
+    return Site(area=target.body_area, side=side if side in ("left", "right") else None,
                 target=target.id, lung_adjacent=target.lung_adjacent, compressible=compressible)
 
 
