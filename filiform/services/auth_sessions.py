@@ -233,7 +233,7 @@ def actor_for(
                      entity_id=row.user_id, chain=row.clinic_id, detail={"reason": reason})
         return None
     assert user is not None
-    if at - _utc(row.last_seen_at) >= TOUCH_EVERY:
+    if at - _utc(row.last_seen_at) >= min(TOUCH_EVERY, idle / 4):
         row.last_seen_at = at
     return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role),
                  client=client[:80])

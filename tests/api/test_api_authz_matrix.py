@@ -1,0 +1,144 @@
+"""Every endpoint x every role x own/other clinic, expected outcome derived from PERMISSIONS.
+
+A role without the permission gets 403; with it, its own clinic's record answers 2xx (or
+a domain 409/422, never 403/404) and the other clinic's record is a 404 — so ids cannot
+be probed across clinics.  Anonymous requests get 401 everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from api_world import PASSWORD, World
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from filiform.services.context import PERMISSIONS, Perm, Role
+
+INSERTION = {"target_id": "upper_trapezius", "side": "left", "technique": "trigger_point_dn",
+             "needle_length_mm": 30.0, "needle_gauge_mm": 0.25, "depth_mm": 10.0}
+SCREEN = {"intake": {"capacity_to_consent": "yes", "consents_to_needling": "yes"}}
+
+# (method, path with {p}, body, permission)
+PATIENT_ENDPOINTS: list[tuple[str, str, Any, Perm]] = [
+    ("GET", "/api/patients/{p}", None, Perm.READ_DEMOGRAPHICS),
+    ("GET", "/api/patients/{p}/timeline", None, Perm.READ_CLINICAL),
+    ("GET", "/api/amendments/patient/{p}", None, Perm.READ_DEMOGRAPHICS),
+    ("POST", "/api/patients/{p}/consents", {"form_version": "v2", "consented_on": "2024-02-01"},
+     Perm.WRITE_CLINICAL),
+    ("POST", "/api/patients/{p}/screenings", SCREEN, Perm.WRITE_CLINICAL),
+    ("POST", "/api/patients/{p}/drawings",
+     {"drawn_on": "2024-02-01", "regions": [{"region": "right-temple", "intensity": 4}]},
+     Perm.WRITE_CLINICAL),
+    ("POST", "/api/patients/{p}/episodes",
+     {"condition": "Neck pain", "icd10_codes": ["M54.2"], "opened_on": "2024-02-01"},
+     Perm.WRITE_CLINICAL),
+    ("POST", "/api/patients/{p}/measures",
+     {"instrument_id": "nprs", "answers": [5], "completed_on": "2024-02-01"},
+     Perm.WRITE_CLINICAL),
+    ("POST", "/api/patients/{p}/sessions",
+     {"started_at": "2024-06-01T10:00:00+00:00", "insertions": [INSERTION]},
+     Perm.RECORD_NEEDLING),
+    ("POST", "/api/patients/{p}/adverse-events",
+     {"occurred_on": "2024-06-01", "event_type": "bruising", "severity": "minor",
+      "onset": "within_24h", "action_taken": "none", "causality": "probable"},
+     Perm.REPORT_ADVERSE_EVENT),
+    ("POST", "/api/amendments",
+     {"entity": "patient", "entity_id": "{p}", "changes": {"phone": "555-0100"},
+      "reason": "phone number corrected", "expected_version": 1},
+     Perm.WRITE_DEMOGRAPHICS),
+]
+
+CLINIC_ENDPOINTS: list[tuple[str, str, Any, Perm | None]] = [
+    ("GET", "/api/patients?q=Love", None, Perm.READ_DEMOGRAPHICS),
+    ("POST", "/api/patients", {"mrn": "MRN-{n}", "given_name": "Bo", "family_name": "Ng",
+                               "birth_date": "1990-05-05", "sex": "male"},
+     Perm.WRITE_DEMOGRAPHICS),
+    ("GET", "/api/dashboard", None, Perm.READ_CLINICAL),
+    ("POST", "/api/users", {"username": "u{n}", "display_name": "New", "role": "assistant",
+                            "password": PASSWORD}, Perm.MANAGE_USERS),
+    ("GET", "/api/audit", None, Perm.READ_AUDIT),
+    ("GET", "/api/auth/me", None, None),
+    ("GET", "/api/atlas/regions", None, None),
+    ("GET", "/api/kb/targets?q=trapezius", None, None),
+    ("GET", "/api/instruments", None, None),
+    ("POST", "/api/measures/score", {"instrument_id": "nprs", "answers": [3]}, None),
+    ("POST", "/api/match", {"regions": [{"region": "right-temple", "intensity": 5}]}, None),
+    ("POST", "/api/screening/evaluate", SCREEN, None),
+]
+
+ROLES = [r.value for r in Role]
+_counter = iter(range(10_000))
+
+
+def _fill(value: Any, pid: int) -> Any:
+    if isinstance(value, dict):
+        return {k: _fill(v, pid) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, pid) for v in value]
+    if value == "{p}":
+        return pid
+    if isinstance(value, str) and "{n}" in value:
+        return value.replace("{n}", str(next(_counter)))
+    return value
+
+
+def _call(client: TestClient, method: str, path: str, body: Any) -> int:
+    return client.request(method, path, json=body).status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path", "body", "perm"), PATIENT_ENDPOINTS,
+                         ids=[f"{m} {p}" for m, p, _, _ in PATIENT_ENDPOINTS])
+def test_patient_endpoints(world: World, client_for: Callable[[str], TestClient], role: str,
+                           method: str, path: str, body: Any, perm: Perm) -> None:
+    client = client_for(f"{role}_a")
+    allowed = perm in PERMISSIONS[Role(role)]
+    for clinic in ("a", "b"):
+        pid = world.patient[clinic]
+        status = _call(client, method, path.format(p=pid), _fill(body, pid))
+        if not allowed:
+            assert status == 403, (role, clinic, status)
+        elif clinic == "a":
+            assert status in (200, 201, 409), (role, clinic, status)
+        else:
+            assert status == 404, (role, clinic, status)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path", "body", "perm"), CLINIC_ENDPOINTS,
+                         ids=[f"{m} {p}" for m, p, _, _ in CLINIC_ENDPOINTS])
+def test_clinic_endpoints(client_for: Callable[[str], TestClient], role: str, method: str,
+                          path: str, body: Any, perm: Perm | None) -> None:
+    status = _call(client_for(f"{role}_a"), method, path, _fill(body, 0))
+    if perm is None or perm in PERMISSIONS[Role(role)]:
+        assert status in (200, 201), (role, path, status)
+    else:
+        assert status == 403, (role, path, status)
+
+
+def test_search_never_returns_other_clinic(world: World,
+                                           client_for: Callable[[str], TestClient]) -> None:
+    rows = client_for("front_desk_a").get("/api/patients?q=Love").json()["data"]
+    assert {r["id"] for r in rows} == {world.patient["a"]}
+
+
+def test_unknown_and_other_clinic_ids_look_the_same(world: World,
+                                                    client_for: Callable[[str], TestClient]) -> None:
+    client = client_for("clinician_a")
+    other = client.get(f"/api/patients/{world.patient['b']}").json()
+    missing = client.get("/api/patients/999999").json()
+    assert other["code"] == missing["code"] == "not_found"
+
+
+def test_anonymous_gets_401_everywhere(app: FastAPI, world: World) -> None:
+    client = TestClient(app)
+    token = client.get("/api/auth/csrf").json()["data"]["csrf_token"]
+    client.headers["X-CSRF-Token"] = token
+    for method, path, body, _ in [*PATIENT_ENDPOINTS, *CLINIC_ENDPOINTS]:
+        pid = world.patient["a"]
+        response = client.request(method, path.format(p=pid), json=_fill(body, pid))
+        assert response.status_code == 401, (method, path, response.status_code)
+        assert response.json()["code"] == "not_authenticated"
