@@ -113,8 +113,10 @@ def _answers(s: Session, latest: dict[str, Any] | None) -> dict[str, Any] | None
     row = s.get(Screening, latest["id"])
     if row is None:
         return None
+    # JSON stores the site tuples as lists; the strict model wants tuples back.
+    answers = {k: tuple(v) if isinstance(v, list) else v for k, v in row.answers.items()}
     try:
-        Intake.model_validate(row.answers)
+        Intake.model_validate(answers)
     except ValueError:
         return None  # an older questionnaire: the plan shows the stored overall decision only
-    return dict(row.answers)
+    return answers

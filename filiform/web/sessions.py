@@ -59,7 +59,7 @@ def _rows_from_form(form: dict[str, str]) -> list[dict[str, str]]:
 def _form_context(request: Request, patient: Any, tl: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"title": "Record session", "patient": patient, "episodes": tl["episodes"], "vocab": VOCAB,
             "kb_targets": sorted((t.id, t.name) for t in load_kb().targets.values()),
-            "now": datetime.now().strftime("%Y-%m-%dT%H:%M"), **extra}
+            "now": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"), **extra}
 
 
 @router.get("/patients/{patient_id}/sessions/new", include_in_schema=False)
