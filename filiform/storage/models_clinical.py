@@ -139,7 +139,7 @@ class AdverseEvent(_PatientRecord, Base):
     __tablename__ = "adverse_event"
     __table_args__ = (
         sa.Index("ix_adverse_event_patient_id", "patient_id"),
-        sa.Index("ix_adverse_event_clinic_id_occurred_on", "clinic_id", "occurred_on"),
+        sa.Index("ix_adverse_event_clinic_id_occurred_on", "clinic_id", "occurred_on", "severity"),
         sa.CheckConstraint(sql_in("event_type", AE_TYPES), name="event_type"),
         sa.CheckConstraint(sql_in("severity", SEVERITIES), name="severity"),
         sa.CheckConstraint(sql_in("onset", AE_ONSETS), name="onset"),

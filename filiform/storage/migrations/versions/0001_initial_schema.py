@@ -293,7 +293,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_adverse_event'))
     )
     with op.batch_alter_table('adverse_event', schema=None) as batch_op:
-        batch_op.create_index('ix_adverse_event_clinic_id_occurred_on', ['clinic_id', 'occurred_on'], unique=False)
+        batch_op.create_index('ix_adverse_event_clinic_id_occurred_on', ['clinic_id', 'occurred_on', 'severity'], unique=False)
         batch_op.create_index('ix_adverse_event_patient_id', ['patient_id'], unique=False)
 
     op.create_table('insertion',
