@@ -29,6 +29,10 @@ def check(
         fail(f"no such folder: {root}")
     kb, issues = load_with_issues(root)
     issues += check_kb(kb)
+    if root is None:  # conditions, techniques and screening rules ship beside the base
+        from filiform.core.planning.checks import check_clinical_data
+
+        issues += check_clinical_data()
     if issues:
         for issue in issues:
             err_console.print(str(issue), highlight=False, markup=False)
