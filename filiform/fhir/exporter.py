@@ -1,0 +1,185 @@
+"""Dict-based, streaming R4 export: a patient's Bundle and a clinic's Bulk Data NDJSON.
+
+No model library sits in the hot path: mappers build dicts, ``json.dumps`` writes them,
+one NDJSON file per resource type. Every export is a disclosure and is audited before
+the first byte leaves (who, which patient or clinic, how much), in its own transaction,
+so an interrupted export is still on record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from filiform.errors import PermissionDenied
+from filiform.fhir import billing, source
+from filiform.fhir.map_clinical import (
+    questionnaires,
+    to_care_plan,
+    to_condition,
+    to_consent,
+    to_drawing,
+    to_outcome,
+    to_screening,
+)
+from filiform.fhir.map_people import to_organization, to_patient, to_practitioner, to_practitioner_role
+from filiform.fhir.map_session import session_resources, to_adverse_event, to_provenance
+from filiform.services import audit
+from filiform.services.context import Actor, Perm, Role
+from filiform.services.scope import patient_of_clinic
+from filiform.storage.engine import session_factory, transaction
+
+DEFAULT_BASE = "http://localhost:8000"
+Progress = Callable[[int], None]
+
+
+def require_export(actor: Actor) -> None:
+    """Clinical readers may export; so may the clinic admin (data portability, audited)."""
+    if not (actor.can(Perm.READ_CLINICAL) or actor.role == Role.ADMIN):
+        raise PermissionDenied(f"role '{actor.role.value}' may not export records")
+
+
+def resources(conn: Connection, clinic_id: int, patient_id: int | None = None, *,
+              base_url: str = DEFAULT_BASE, progress: Progress | None = None
+              ) -> Iterator[dict[str, Any]]:
+    """Every resource of a clinic (or of one patient), referenced resources first."""
+    tick = progress or (lambda n: None)
+    for row in conn.execute(source.T["clinic"].select().where(source.T["clinic"].c.id == clinic_id)):
+        yield to_organization(row._mapping)
+    users = source.T["app_user"]
+    for row in conn.execute(users.select().where(users.c.clinic_id == clinic_id).order_by(users.c.id)):
+        yield to_practitioner(row._mapping)
+        yield to_practitioner_role(row._mapping)
+    yield from questionnaires()
+    simple: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+        ("patient", to_patient), ("consent", to_consent), ("screening", to_screening))
+    for table, mapper in simple:
+        for row in source.rows(conn, table, clinic_id, patient_id):
+            yield mapper(row)
+            tick(1)
+    for row in source.rows(conn, "episode", clinic_id, patient_id):
+        yield to_condition(row)
+        yield to_care_plan(row)
+        tick(1)
+    for row in source.rows(conn, "pain_drawing", clinic_id, patient_id):
+        yield to_drawing(row)
+        tick(1)
+    for row in source.rows(conn, "outcome_response", clinic_id, patient_id):
+        yield from to_outcome(row)
+        tick(1)
+    for session, insertions in source.sessions(conn, clinic_id, patient_id):
+        cpt = billing.cpt_code(billing.count_muscles(insertions).muscles)
+        yield from session_resources(session, insertions, cpt, billing.target_name, base_url)
+        tick(1 + len(insertions))
+    for row in source.rows(conn, "adverse_event", clinic_id, patient_id):
+        yield to_adverse_event(row)
+        tick(1)
+    for row in source.rows(conn, "amendment", clinic_id, patient_id):
+        yield to_provenance(row)
+        tick(1)
+
+
+def source_rows(conn: Connection, clinic_id: int) -> int:
+    """How many source rows ``resources`` will tick through (the progress bar's total)."""
+    return sum(source.count(conn, t, clinic_id) for t in (
+        "patient", "consent", "screening", "episode", "pain_drawing", "outcome_response",
+        "treatment_session", "adverse_event", "amendment")) + _insertions(conn, clinic_id)
+
+
+def _insertions(conn: Connection, clinic_id: int) -> int:
+    import sqlalchemy as sa
+
+    s, i = source.T["treatment_session"], source.T["insertion"]
+    return int(conn.scalar(sa.select(sa.func.count()).select_from(i.join(s, i.c.session_id == s.c.id))
+                           .where(s.c.clinic_id == clinic_id)) or 0)
+
+
+def patient_bundle(session: Session, *, actor: Actor, patient_id: int,
+                   base_url: str = DEFAULT_BASE, kind: str = "collection") -> dict[str, Any]:
+    """One patient's whole record as an R4 Bundle (audited disclosure)."""
+    require_export(actor)
+    patient_of_clinic(session, patient_id, actor=actor)
+    entries = [_entry(r, base_url, kind)
+               for r in resources(session.connection(), actor.clinic_id, patient_id, base_url=base_url)]
+    audit.record(session, actor=actor, action="export", entity="fhir_bundle", entity_id=patient_id,
+                 patient_id=patient_id, detail={"resources": len(entries)})
+    return bundle(entries, kind)
+
+
+def clinic_bundle(session: Session, *, actor: Actor, base_url: str = DEFAULT_BASE
+                  ) -> dict[str, Any]:
+    """The whole clinic as one Bundle (for small clinics and the round-trip test)."""
+    require_export(actor)
+    entries = [_entry(r, base_url, "collection")
+               for r in resources(session.connection(), actor.clinic_id, base_url=base_url)]
+    audit.record(session, actor=actor, action="export", entity="fhir_bundle",
+                 detail={"scope": "clinic", "resources": len(entries)})
+    return bundle(entries, "collection")
+
+
+def _entry(res: dict[str, Any], base_url: str, kind: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"fullUrl": f"{base_url}/fhir/{res['resourceType']}/{res['id']}",
+                             "resource": res}
+    if kind == "searchset":
+        entry["search"] = {"mode": "match" if res["resourceType"] == "Patient" else "include"}
+    return entry
+
+
+def bundle(entries: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"resourceType": "Bundle", "type": kind,
+                           "timestamp": datetime.now(UTC).isoformat(), "entry": entries}
+    if kind == "searchset":
+        out["total"] = sum(1 for e in entries if e["resource"]["resourceType"] == "Patient")
+    return out
+
+
+def dumps(res: dict[str, Any]) -> str:
+    return json.dumps(res, separators=(",", ":"), ensure_ascii=False)
+
+
+def write_ndjson(stream: Iterator[dict[str, Any]], out_dir: Path) -> dict[str, int]:
+    """One ``<Type>.ndjson`` per resource type; returns resources written per type."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, IO[str]] = {}
+    counts: dict[str, int] = {}
+    try:
+        for res in stream:
+            kind = res["resourceType"]
+            handle = files.get(kind)
+            if handle is None:
+                handle = files[kind] = open(out_dir / f"{kind}.ndjson", "w", encoding="utf-8")  # noqa: SIM115
+                counts[kind] = 0
+            handle.write(dumps(res))
+            handle.write("\n")
+            counts[kind] += 1
+    finally:
+        for handle in files.values():
+            handle.close()
+    return counts
+
+
+def bulk_export(engine: Engine, *, actor: Actor, out_dir: Path, base_url: str = DEFAULT_BASE,
+                progress: Progress | None = None, on_total: Progress | None = None,
+                request: str = "$export") -> dict[str, Any]:
+    """A clinic's Bulk Data export to ``out_dir``; returns the Bulk Data manifest."""
+    require_export(actor)
+    started = datetime.now(UTC).isoformat()
+    with transaction(session_factory(engine)) as s:
+        audit.record(s, actor=actor, action="export", entity="fhir_bulk",
+                     detail={"scope": "clinic", "out": out_dir.name})
+    with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn, conn.begin():
+        if on_total:
+            on_total(source_rows(conn, actor.clinic_id))
+        counts = write_ndjson(resources(conn, actor.clinic_id, base_url=base_url,
+                                        progress=progress), out_dir)
+    manifest = {"transactionTime": started, "request": request, "requiresAccessToken": True,
+                "output": [{"type": k, "url": f"{k}.ndjson", "count": v} for k, v in counts.items()],
+                "error": []}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return manifest
