@@ -40,7 +40,10 @@ def intensity_colour(intensity: int) -> str:
 def chart_markup(regions: list[dict[str, Any]] | None, title: str = "Pain drawing") -> Markup:
     """The atlas SVG with painted regions filled by intensity (attributes, not page CSS)."""
     fills = {r["region"]: intensity_colour(r["intensity"]) for r in regions or []}
-    return Markup(render_svg(load_atlas(), fills=fills, title=title))
+    svg = render_svg(load_atlas(), fills=fills, title=title)
+    # WeasyPrint misreads the ``font`` shorthand in the SVG's own <style>: spell it out.
+    svg = re.sub(r"font:(\d+) (\d+)px sans-serif", r"font-weight:\1;font-size:\2px;font-family:sans-serif", svg)
+    return Markup(svg)
 
 
 def _strip_prolog(svg: str) -> str:
@@ -83,9 +86,11 @@ def _inline(text: str) -> str:
 
 
 def markdown_to_html(markdown: str) -> str:
-    """Headings, paragraphs, bullet and numbered lists, bold and italics; everything escaped."""
+    """Headings, paragraphs, bullet and numbered lists (indented lines continue an item),
+    bold and italics; everything else is escaped text."""
     html: list[str] = []
     para: list[str] = []
+    item: list[str] = []
     list_tag: str | None = None
 
     def close_para() -> None:
@@ -93,8 +98,14 @@ def markdown_to_html(markdown: str) -> str:
             html.append(f"<p>{_inline(' '.join(para))}</p>")
             para.clear()
 
+    def close_item() -> None:
+        if item:
+            html.append(f"<li>{_inline(' '.join(item))}</li>")
+            item.clear()
+
     def close_list() -> None:
         nonlocal list_tag
+        close_item()
         if list_tag:
             html.append(f"</{list_tag}>")
             list_tag = None
@@ -102,8 +113,7 @@ def markdown_to_html(markdown: str) -> str:
     for raw in markdown.splitlines():
         line = raw.strip()
         heading = re.match(r"^(#{1,4})\s+(.*)$", line)
-        bullet = re.match(r"^[-*+]\s+(.*)$", line)
-        number = re.match(r"^\d+[.)]\s+(.*)$", line)
+        marker = re.match(r"^(?:([-*+])|\d+[.)])\s+(.*)$", line)
         if not line:
             close_para()
             close_list()
@@ -112,15 +122,17 @@ def markdown_to_html(markdown: str) -> str:
             close_list()
             level = len(heading.group(1))
             html.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif bullet or number:
+        elif marker:
             close_para()
-            tag = "ul" if bullet else "ol"
+            tag = "ul" if marker.group(1) else "ol"
             if list_tag != tag:
                 close_list()
                 html.append(f"<{tag}>")
                 list_tag = tag
-            item = (bullet or number).group(1)  # type: ignore[union-attr]
-            html.append(f"<li>{_inline(item)}</li>")
+            close_item()
+            item.append(marker.group(2))
+        elif list_tag and raw[:1].isspace():
+            item.append(line)  # continuation of the current list item
         else:
             close_list()
             para.append(line)

@@ -1,0 +1,83 @@
+"""Browser fixtures: the real app under uvicorn on a free loopback port, Debian's chromium.
+
+The server runs in a thread on a temp SQLite demo clinic; Playwright drives
+``/usr/bin/chromium`` (never a downloaded browser).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from filiform.app.factory import create_app
+from filiform.services.demo import DEMO_PASSWORD, generate
+from filiform.storage.engine import make_engine
+from filiform.storage.migrate import upgrade
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 1440, "height": 900}, "accept_downloads": True}
+
+
+@dataclass
+class LiveServer:
+    url: str
+    clinician: str
+    password: str = DEMO_PASSWORD
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    base = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{base / 'filiform.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    stats = generate(engine, patients=6, seed=5)
+    engine.dispose()
+    clinician = next(u for u in stats.usernames if u.startswith("demo-clinician-"))
+    app = create_app(url)
+    app.state.hrv_dir = str(base / "hrv")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", clinician=clinician)
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def shots_dir() -> Path:
+    path = Path(__file__).parents[2] / "docs" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

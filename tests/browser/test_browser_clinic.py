@@ -1,0 +1,131 @@
+"""One clinic visit in a real browser: log in, register, consent, screen, paint, plan,
+record a session, enter a measure, download the PDF note; a screenshot of each page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import LiveServer
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+YES = ("capacity_to_consent", "consents_to_needling")
+
+
+def _shot(page: Page, shots: Path, name: str) -> None:
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=False)
+
+
+def _login(page: Page, server: LiveServer) -> None:
+    page.goto(f"{server.url}/patients")
+    expect(page).to_have_url(f"{server.url}/login?next=/patients")
+    page.get_by_label("Username").fill(server.clinician)
+    page.get_by_label("Password").fill(server.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+
+
+def test_clinic_visit(page: Page, live_server: LiveServer, shots_dir: Path) -> None:
+    server = live_server
+    page.goto(f"{server.url}/login")
+    _shot(page, shots_dir, "login")
+    _login(page, server)
+    _shot(page, shots_dir, "patients")
+
+    page.get_by_role("link", name="New patient").first.click()
+    page.get_by_label("Given name").fill("Ines")
+    page.get_by_label("Family name").fill("Browserova")
+    page.get_by_label("Birth date").fill("1984-03-09")
+    page.get_by_label("Medical record number").fill("BR-0001")
+    page.get_by_role("button", name="Register patient").click()
+    expect(page.get_by_role("heading", name="Browserova, Ines")).to_be_visible()
+    patient_url = page.url
+
+    page.get_by_role("link", name="Consent", exact=True).click()
+    page.get_by_label("Risks, benefits and alternatives were explained").check()
+    page.get_by_role("button", name="Record consent").click()
+    expect(page.locator(".pill.ok").first).to_contain_text("Consent")
+
+    page.goto(patient_url + "/screening")
+    for fieldset in page.locator("fieldset.q").all():
+        radios = fieldset.locator('input[type="radio"]')
+        if radios.count():
+            name = radios.first.get_attribute("name")
+            fieldset.locator(f'input[value="{"yes" if name in YES else "no"}"]').check()
+    page.locator("#q-anticoagulant").select_option("no")
+    page.get_by_role("button", name="Screen and save").click()
+    expect(page.locator('tr[data-technique="trigger_point_dn"] .decision')).to_be_visible()
+    _shot(page, shots_dir, "screening")
+
+    page.goto(patient_url + "/chart")
+    temple = page.locator("path#right-temple")
+    expect(temple).to_be_visible()
+    page.keyboard.press("8")
+    temple.click()
+    box = page.locator("path#right-posterolateral-neck-upper").bounding_box()
+    lower = page.locator("path#right-posterolateral-neck-lower").bounding_box()
+    assert box and lower
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(lower["x"] + lower["width"] / 2, lower["y"] + lower["height"] / 2, steps=6)
+    page.mouse.up()
+    first = page.locator("#match-list li.match").first
+    expect(first).to_be_visible()
+    expect(page.locator("#painted li")).to_have_count(3)
+    assert page.locator("path#right-temple").get_attribute("fill") != "#f4efe9"
+    first.hover()
+    expect(page.locator("#pattern-overlay path").first).to_be_attached()
+    before = page.locator("#match-list").inner_text()
+    page.locator("#intensity").fill("0")
+    page.locator("path#right-temple").click()  # erase: the ranking changes
+    expect(page.locator("#painted li")).to_have_count(2)
+    expect(page.locator("#match-list")).not_to_have_text(before)
+    page.locator("#intensity").fill("7")
+    page.get_by_label("Add a region by name").fill("Right temple")  # the keyboard path
+    page.get_by_label("Add a region by name").press("Enter")
+    expect(page.locator("#painted li")).to_have_count(3)
+    expect(page.locator("#painted")).to_contain_text("Right temple: 7/10")
+    expect(page.locator("#match-list li.match").first).to_be_visible()
+    page.locator("#match-list li.match").first.hover()
+    page.wait_for_timeout(300)
+    _shot(page, shots_dir, "chart")
+    picked: set[str] = set()
+    for box in page.locator('#match-list input[name="target"]').all():
+        value = box.get_attribute("value") or ""
+        if value not in picked and len(picked) < 2:
+            box.check()
+            picked.add(value)
+    page.get_by_role("button", name="Save drawing and plan ticked targets").click()
+    expect(page.get_by_role("heading", name="Treatment plan")).to_be_visible()
+    expect(page.locator("article.target")).to_have_count(2)
+    _shot(page, shots_dir, "plan")
+
+    page.locator("#record-from-plan").click()
+    expect(page.get_by_role("heading", name="Record session")).to_be_visible()
+    start = (datetime.now(UTC) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
+    page.locator('input[name="started_at"]').fill(start)
+    page.get_by_label("Pain before (0–10)").fill("7")
+    page.get_by_label("Pain after (0–10)").fill("3")
+    page.locator('input[name="ins-0-twitches"]').fill("2")
+    page.locator('select[name="ae-0-event_type"]').select_option("bruising")
+    _shot(page, shots_dir, "session-form")
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_role("heading", name="Session of")).to_be_visible()
+    expect(page.get_by_text("bruising")).to_be_visible()
+    _shot(page, shots_dir, "session")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Session note (PDF)").click()
+    pdf = Path(download.value.path())
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    page.goto(patient_url + "/measures?instrument=nprs")
+    page.locator("ol.items select, ol.items input").first.select_option("6")
+    page.get_by_role("button", name="Score and save").click()
+    expect(page.locator("#score-total")).to_have_text("6")
+    expect(page.locator("figure.trend img")).to_be_visible()
+    _shot(page, shots_dir, "measures")
+
+    page.goto(patient_url)
+    _shot(page, shots_dir, "patient")
