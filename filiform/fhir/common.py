@@ -120,7 +120,7 @@ def from_answer(item: dict[str, Any]) -> Any:
 
 
 def items(answers: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"linkId": key, "answer": [answer(value)]} for key, value in answers.items()]
+    return [{"linkId": key, "answer": [answer(value)]} for key, value in sorted(answers.items())]
 
 
 def from_items(resource: dict[str, Any]) -> dict[str, Any]:

@@ -36,8 +36,8 @@ from filiform.fhir.codes import (
 )
 from filiform.fhir.common import (
     EXT_NOTE,
-    concept,
     coding,
+    concept,
     dt,
     ext,
     from_items,

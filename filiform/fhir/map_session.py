@@ -33,7 +33,7 @@ from filiform.fhir.codes import (
     V3_ACT_CODE,
     coding_table,
 )
-from filiform.fhir.common import EXT_NOTE, EXT_RECORDED, concept, coding, dt, meta, recorded, ref
+from filiform.fhir.common import EXT_NOTE, EXT_RECORDED, coding, concept, dt, meta, recorded, ref
 
 Row = Mapping[str, Any]
 EXT_SESSION = SD + "session-basis"

@@ -27,7 +27,7 @@ def rows(conn: Connection, table: str, clinic_id: int, patient_id: int | None = 
     stmt = sa.select(t).where(t.c.clinic_id == clinic_id)
     if patient_id is not None:
         stmt = stmt.where((t.c.id if table == "patient" else t.c.patient_id) == patient_id)
-    result = conn.execution_options(yield_per=YIELD).execute(stmt.order_by(t.c.id))
+    result = conn.execute(stmt.order_by(t.c.id).execution_options(yield_per=YIELD))
     for row in result:
         yield row._mapping
 
@@ -41,7 +41,7 @@ def sessions(conn: Connection, clinic_id: int, patient_id: int | None = None
             .where(s.c.clinic_id == clinic_id))
     if patient_id is not None:
         stmt = stmt.where(s.c.patient_id == patient_id)
-    result = conn.execution_options(yield_per=YIELD).execute(stmt.order_by(s.c.id, i.c.seq))
+    result = conn.execute(stmt.order_by(s.c.id, i.c.seq).execution_options(yield_per=YIELD))
     current: Mapping[str, Any] | None = None
     group: list[Mapping[str, Any]] = []
     for row in result:
