@@ -85,60 +85,68 @@ def _inline(text: str) -> str:
     return out
 
 
-def markdown_to_html(markdown: str) -> str:
-    """Headings, paragraphs, bullet and numbered lists (indented lines continue an item),
-    bold and italics; everything else is escaped text."""
-    html: list[str] = []
-    para: list[str] = []
-    item: list[str] = []
-    list_tag: str | None = None
+class _Markdown:
+    """Collects blocks line by line; an open paragraph, list and list item are buffered."""
 
-    def close_para() -> None:
-        if para:
-            html.append(f"<p>{_inline(' '.join(para))}</p>")
-            para.clear()
+    def __init__(self) -> None:
+        self.html: list[str] = []
+        self.para: list[str] = []
+        self.item: list[str] = []
+        self.list_tag: str | None = None
 
-    def close_item() -> None:
-        if item:
-            html.append(f"<li>{_inline(' '.join(item))}</li>")
-            item.clear()
+    def close_para(self) -> None:
+        if self.para:
+            self.html.append(f"<p>{_inline(' '.join(self.para))}</p>")
+            self.para.clear()
 
-    def close_list() -> None:
-        nonlocal list_tag
-        close_item()
-        if list_tag:
-            html.append(f"</{list_tag}>")
-            list_tag = None
+    def close_item(self) -> None:
+        if self.item:
+            self.html.append(f"<li>{_inline(' '.join(self.item))}</li>")
+            self.item.clear()
 
-    for raw in markdown.splitlines():
+    def close_list(self) -> None:
+        self.close_item()
+        if self.list_tag:
+            self.html.append(f"</{self.list_tag}>")
+            self.list_tag = None
+
+    def open_item(self, tag: str, text: str) -> None:
+        self.close_para()
+        if self.list_tag != tag:
+            self.close_list()
+            self.html.append(f"<{tag}>")
+            self.list_tag = tag
+        self.close_item()
+        self.item.append(text)
+
+    def line(self, raw: str) -> None:
         line = raw.strip()
         heading = re.match(r"^(#{1,4})\s+(.*)$", line)
         marker = re.match(r"^(?:([-*+])|\d+[.)])\s+(.*)$", line)
-        if not line:
-            close_para()
-            close_list()
-        elif heading:
-            close_para()
-            close_list()
-            level = len(heading.group(1))
-            html.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+        if not line or heading:
+            self.close_para()
+            self.close_list()
+            if heading:
+                level = len(heading.group(1))
+                self.html.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
         elif marker:
-            close_para()
-            tag = "ul" if marker.group(1) else "ol"
-            if list_tag != tag:
-                close_list()
-                html.append(f"<{tag}>")
-                list_tag = tag
-            close_item()
-            item.append(marker.group(2))
-        elif list_tag and raw[:1].isspace():
-            item.append(line)  # continuation of the current list item
+            self.open_item("ul" if marker.group(1) else "ol", marker.group(2))
+        elif self.list_tag and raw[:1].isspace():
+            self.item.append(line)  # continuation of the current list item
         else:
-            close_list()
-            para.append(line)
-    close_para()
-    close_list()
-    return "\n".join(html)
+            self.close_list()
+            self.para.append(line)
+
+
+def markdown_to_html(markdown: str) -> str:
+    """Headings, paragraphs, bullet and numbered lists (indented lines continue an item),
+    bold and italics; everything else is escaped text."""
+    doc = _Markdown()
+    for raw in markdown.splitlines():
+        doc.line(raw)
+    doc.close_para()
+    doc.close_list()
+    return "\n".join(doc.html)
 
 
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
