@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import IO, Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from filiform.fhir import source
 from filiform.fhir.codes import tables
+from filiform.services import audit
+from filiform.services.context import Actor
+from filiform.storage.engine import session_factory, transaction
 
 
 @lru_cache(maxsize=1)
@@ -122,3 +129,23 @@ def write_csv(lines: Iterator[dict[str, Any]], out: IO[str]) -> int:
         writer.writerow(line)
         n += 1
     return n
+
+
+def lines(conn: Connection, clinic_id: int) -> Iterator[dict[str, Any]]:
+    """One CSV line per session of the clinic, in session order."""
+    episodes = source.T["episode"]
+    codes = {row.id: list(row.icd10_codes or []) for row in conn.execute(
+        sa.select(episodes.c.id, episodes.c.icd10_codes).where(episodes.c.clinic_id == clinic_id))}
+    for session, insertions in source.sessions(conn, clinic_id):
+        yield session_line(session, insertions, codes.get(session["episode_id"], []))
+
+
+def billing_csv(engine: Engine, *, actor: Actor, out: IO[str]) -> int:
+    """Write the clinic's billing summary (audited: it discloses who was treated when)."""
+    from filiform.fhir.exporter import require_export
+
+    require_export(actor)
+    with transaction(session_factory(engine)) as s:
+        audit.record(s, actor=actor, action="export", entity="billing_csv")
+    with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn, conn.begin():
+        return write_csv(lines(conn, actor.clinic_id), out)

@@ -50,12 +50,12 @@ def resources(conn: Connection, clinic_id: int, patient_id: int | None = None, *
               ) -> Iterator[dict[str, Any]]:
     """Every resource of a clinic (or of one patient), referenced resources first."""
     tick = progress or (lambda n: None)
-    for row in conn.execute(source.T["clinic"].select().where(source.T["clinic"].c.id == clinic_id)):
-        yield to_organization(row._mapping)
+    for org in conn.execute(source.T["clinic"].select().where(source.T["clinic"].c.id == clinic_id)):
+        yield to_organization(org._mapping)
     users = source.T["app_user"]
-    for row in conn.execute(users.select().where(users.c.clinic_id == clinic_id).order_by(users.c.id)):
-        yield to_practitioner(row._mapping)
-        yield to_practitioner_role(row._mapping)
+    for user in conn.execute(users.select().where(users.c.clinic_id == clinic_id).order_by(users.c.id)):
+        yield to_practitioner(user._mapping)
+        yield to_practitioner_role(user._mapping)
     yield from questionnaires()
     simple: tuple[tuple[str, Callable[[Any], Any]], ...] = (
         ("patient", to_patient), ("consent", to_consent), ("screening", to_screening))

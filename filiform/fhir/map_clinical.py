@@ -51,7 +51,7 @@ from filiform.fhir.common import (
     sub,
 )
 
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]
 EXT_OBTAINED_BY = SD + "consent-obtained-by"
 EXT_SCREENING = SD + "screening-decision"
 SURVEY = concept(OBS_CATEGORY, "survey", "Survey")

@@ -14,7 +14,7 @@ from typing import Any
 from filiform.fhir.codes import CS_ROLE, NS_USERNAME, mrn_system
 from filiform.fhir.common import concept, meta, read_recorded, recorded, ref, ref_id
 
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]
 ROLE_NAMES = {"clinician": "Clinician (needles)", "assistant": "Clinical assistant",
               "front_desk": "Front desk", "admin": "Clinic administrator"}
 

@@ -35,7 +35,7 @@ from filiform.fhir.codes import (
 )
 from filiform.fhir.common import EXT_NOTE, EXT_RECORDED, coding, concept, dt, meta, recorded, ref
 
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]
 EXT_SESSION = SD + "session-basis"
 EXT_INSERTION = SD + "insertion"
 EXT_LATERALITY = SD + "laterality"

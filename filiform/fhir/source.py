@@ -22,7 +22,7 @@ INSERTION_COLS = ("id", "seq", "target_id", "side", "technique", "needle_length_
 
 
 def rows(conn: Connection, table: str, clinic_id: int, patient_id: int | None = None
-         ) -> Iterator[Mapping[str, Any]]:
+         ) -> Iterator[Mapping[Any, Any]]:
     t = T[table]
     stmt = sa.select(t).where(t.c.clinic_id == clinic_id)
     if patient_id is not None:
@@ -33,7 +33,7 @@ def rows(conn: Connection, table: str, clinic_id: int, patient_id: int | None = 
 
 
 def sessions(conn: Connection, clinic_id: int, patient_id: int | None = None
-             ) -> Iterator[tuple[Mapping[str, Any], list[Mapping[str, Any]]]]:
+             ) -> Iterator[tuple[Mapping[Any, Any], list[Mapping[Any, Any]]]]:
     """(session, insertions in seq order) for every session, in session-id order."""
     s, i = T["treatment_session"], T["insertion"]
     cols = [i.c[name].label(f"i_{name}") for name in INSERTION_COLS]
@@ -42,8 +42,8 @@ def sessions(conn: Connection, clinic_id: int, patient_id: int | None = None
     if patient_id is not None:
         stmt = stmt.where(s.c.patient_id == patient_id)
     result = conn.execute(stmt.order_by(s.c.id, i.c.seq).execution_options(yield_per=YIELD))
-    current: Mapping[str, Any] | None = None
-    group: list[Mapping[str, Any]] = []
+    current: Mapping[Any, Any] | None = None
+    group: list[Mapping[Any, Any]] = []
     for row in result:
         m = row._mapping
         if current is None or m["id"] != current["id"]:
