@@ -71,8 +71,26 @@ def _check_targets(kb: KnowledgeBase, atlas: Atlas) -> list[Issue]:
     return issues
 
 
+def _check_duplicate_sources(kb: KnowledgeBase) -> list[Issue]:
+    """One publication, one id: the same DOI, PMID or ISBN under two ids splits the evidence trail."""
+    issues: list[Issue] = []
+    seen: dict[tuple[str, str], str] = {}
+    for cite in kb.citations.values():
+        for kind in ("doi", "pmid", "isbn"):
+            value = getattr(cite, kind)
+            if not value:
+                continue
+            key = (kind, value.lower())
+            if key in seen:
+                file, line = kb.origins.get(cite.id, ("?", 1))
+                issues.append(Issue(file, line, f"citation '{cite.id}' repeats the {kind} of '{seen[key]}'"))
+            else:
+                seen[key] = cite.id
+    return issues
+
+
 def check_kb(kb: KnowledgeBase, atlas: Atlas | None = None) -> list[Issue]:
     """All cross-reference and consistency problems, sorted by file and line."""
     atlas = atlas or load_atlas()
-    issues = _check_refs(kb, atlas) + _check_targets(kb, atlas)
+    issues = _check_refs(kb, atlas) + _check_targets(kb, atlas) + _check_duplicate_sources(kb)
     return sorted(issues, key=lambda i: (i.file, i.line, i.message))

@@ -24,7 +24,7 @@ _SAFE_TECHNIQUE = (
     "Consider superficial needling or ultrasound. Never both sides of the thorax in one session; "
     "warn the patient about chest pain, breathlessness or cough in the following hours or days."
 )
-_SAFE_CITATIONS = ("kalichman2010_review", "irmedj2022_bilateral_pneumothorax")
+_SAFE_CITATIONS = ("kalichman2010_dn_review", "irmedj2022_bilateral_pneumothorax")
 
 
 class NeedleGuidance(BaseModel):

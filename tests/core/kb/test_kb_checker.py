@@ -99,3 +99,13 @@ def test_kb_check_cli_exits_non_zero_on_a_broken_copy(data_copy):
     result = CliRunner().invoke(app, ["kb", "check", "--root", str(data_copy)])
     assert result.exit_code == 1
     assert "temporalis.yaml:" in result.output and "body_area" in result.output
+
+
+def test_the_same_publication_under_two_ids_is_flagged(data_copy):
+    f = data_copy / "citations/core.yaml"
+    text = f.read_text(encoding="utf-8")
+    start = text.index("- id: kearns2022_trapezius_pleura")
+    end = text.index("- id:", start + 5)
+    f.write_text(text + text[start:end].replace("kearns2022_trapezius_pleura", "kearns2022_copy"), encoding="utf-8")
+    found = issues_for(data_copy)
+    assert any("'kearns2022_copy' repeats the doi of 'kearns2022_trapezius_pleura'" in i for i in found), found
