@@ -15,6 +15,9 @@ from .models import Muscle
 from .yaml_source import Issue
 
 _REGION_KEYS = {"essential", "spillover", "regions"}
+# House rule (not a published figure): never plan to sink a needle to its hub, where it can
+# break unseen; keep at least this much of the shaft outside the skin at the deepest point.
+NEEDLE_MARGIN_MM = 5.0
 
 
 def _key_of(path: tuple[str | int, ...]) -> str | None:
@@ -57,6 +60,11 @@ def _check_targets(kb: KnowledgeBase, atlas: Atlas) -> list[Issue]:
             issues.append(Issue(file, line, f"target '{target.id}' {why} but has no lung/pleura danger rule"))
         if over_thorax and not target.lung_adjacent:
             issues.append(Issue(file, line, f"target '{target.id}' lies over the thorax: set lung_adjacent: true"))
+        for n, ap in enumerate(target.needling, 1):
+            if ap.needle.length_mm < ap.depth_mm.max_mm + NEEDLE_MARGIN_MM:
+                issues.append(Issue(file, line, (
+                    f"target '{target.id}' approach {n}: a {ap.needle.length_mm:g} mm needle leaves less than "
+                    f"{NEEDLE_MARGIN_MM:g} mm outside the skin at {ap.depth_mm.max_mm:g} mm depth")))
         if isinstance(target, Muscle):
             if not target.trigger_points:
                 issues.append(Issue(file, line, f"muscle '{target.id}' has no trigger point"))

@@ -109,3 +109,10 @@ def test_the_same_publication_under_two_ids_is_flagged(data_copy):
     f.write_text(text + text[start:end].replace("kearns2022_trapezius_pleura", "kearns2022_copy"), encoding="utf-8")
     found = issues_for(data_copy)
     assert any("'kearns2022_copy' repeats the doi of 'kearns2022_trapezius_pleura'" in i for i in found), found
+
+
+def test_a_needle_too_short_for_its_depth_is_flagged(data_copy):
+    f = data_copy / "targets/muscles/temporalis.yaml"
+    _edit(f, "length_mm: 25", "length_mm: 16")
+    found = issues_for(data_copy)
+    assert any("temporalis" in i and "16 mm needle" in i for i in found), found
