@@ -41,7 +41,7 @@ def regions(
 def render(
     regions: str = typer.Option("", "--regions", help="Comma-separated region ids or names to colour."),
     out: Path = typer.Option(..., "-o", "--out", help="Output file: .png or .svg"),
-    pattern: list[str] = typer.Option([], "--pattern", help="Trigger point or muscle whose pattern to overlay (repeatable)."),
+    pattern: list[str] = typer.Option([], "--pattern", help="Muscle or trigger point to overlay (repeatable)."),
     side: str = typer.Option("right", help="Side for --pattern overlays: right or left."),
 ) -> None:
     """Draw the chart with chosen regions coloured (and referral patterns overlaid)."""
