@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from filiform.storage.base import Base
+from filiform.storage.models_attachments import Attachment
 from filiform.storage.models_audit import Amendment, AuditHead, AuditLog
+from filiform.storage.models_auth import AuthSession, UserTotp
 from filiform.storage.models_clinical import (
     AdverseEvent,
     Consent,
@@ -19,8 +21,10 @@ from filiform.storage.models_people import Clinic, Patient, User
 __all__ = [
     "AdverseEvent",
     "Amendment",
+    "Attachment",
     "AuditHead",
     "AuditLog",
+    "AuthSession",
     "Base",
     "Clinic",
     "Consent",
@@ -32,4 +36,5 @@ __all__ = [
     "Screening",
     "TreatmentSession",
     "User",
+    "UserTotp",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 ROLES = ("clinician", "assistant", "front_desk", "admin")
 SIDES = ("left", "right", "midline", "bilateral")
 SEVERITIES = ("minor", "moderate", "major")
+ATTACHMENT_KINDS = ("rr", "ecg", "pdf", "other")
 AE_ONSETS = ("during", "within_24h", "later")
 AE_ACTIONS = ("none", "self_care", "clinician", "emergency_department", "hospital")
 AE_CAUSALITY = ("certain", "probable", "possible", "unlikely")
