@@ -21,25 +21,18 @@ def _cost(score: float) -> float:
 
 def greedy_cover(candidates: Sequence[RankedTriggerPoint], painted: Mapping[str, int]) -> list[RankedTriggerPoint]:
     """Pick trigger points until every explainable painted region is explained."""
-    remaining = {rid for c in candidates for rid in c.explained if rid in painted}
+    pool = [(cand, frozenset(r for r in cand.explained if r in painted), _cost(cand.score)) for cand in candidates]
+    remaining = set().union(*(regions for _, regions, _ in pool)) if pool else set()
     chosen: list[RankedTriggerPoint] = []
-    used: set[tuple[str, str]] = set()
     while remaining:
-        best: RankedTriggerPoint | None = None
-        best_value = 0.0
-        for cand in candidates:
-            key = (cand.tp_id, cand.side.value)
-            if key in used:
-                continue
-            gain = sum(painted[r] for r in cand.explained if r in remaining)
-            if gain <= 0:
-                continue
-            value = gain / _cost(cand.score)
-            if value > best_value + 1e-12:
-                best, best_value = cand, value
-        if best is None:
+        best_i, best_value = -1, 0.0
+        for i, (_, regions, cost) in enumerate(pool):
+            gain = sum(painted[r] for r in regions & remaining)
+            if gain and gain / cost > best_value + 1e-12:
+                best_i, best_value = i, gain / cost
+        if best_i < 0:
             break
-        chosen.append(best)
-        used.add((best.tp_id, best.side.value))
-        remaining -= set(best.explained)
+        cand, regions, _ = pool.pop(best_i)
+        chosen.append(cand)
+        remaining -= regions
     return chosen

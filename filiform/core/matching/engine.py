@@ -49,7 +49,7 @@ FINDING_WEIGHTS: dict[str, float] = {
 
 _ZONE_P = {"essential": P_ESSENTIAL, "spillover": P_SPILLOVER, "local": P_LOCAL}
 _NEURAL_QUALITIES = {"burning", "numbness_tingling"}
-COVER_POOL = 40  # the set cover chooses among this many best-scored candidates
+COVER_POOL = 25  # the set cover chooses among this many best-scored candidates
 
 
 def _painted_gain(p: float, intensity: int) -> float:
@@ -98,7 +98,7 @@ class MatchEngine:
                     self.index[rid].append((pos, kind))
 
     def match(self, drawing: PainDrawing, *, priors: Mapping[str, float] | None = None,
-              limit: int | None = 50) -> MatchResult:
+              limit: int | None = 20) -> MatchResult:
         """Score every touched trigger point; explain only the ones that are returned.
 
         Scoring is a sum over the candidates each painted region touches (inverted index),
@@ -165,6 +165,7 @@ class MatchEngine:
             essential_hits=tuple(sorted(by_kind["essential"])),
             spillover_hits=tuple(sorted(by_kind["spillover"])),
             local_hits=tuple(sorted(by_kind["local"])),
+            explained=tuple(sorted(hit)),
             unexplained=tuple(sorted(set(painted) - set(hit))),
             findings_applied=applied, prior=prior,
         )
@@ -209,6 +210,6 @@ def default_engine() -> MatchEngine:
 
 
 def match(drawing: PainDrawing, *, priors: Mapping[str, float] | None = None,
-          limit: int | None = 50) -> MatchResult:
+          limit: int | None = 20) -> MatchResult:
     """Rank trigger points of the shipped knowledge base against ``drawing``."""
     return default_engine().match(drawing, priors=priors, limit=limit)

@@ -82,7 +82,7 @@ def evaluate(engine: MatchEngine, cases: CaseFile) -> EvalReport:
         if case.source not in engine.kb.citations:
             raise KnowledgeBaseError(f"case '{case.id}' cites unknown source '{case.source}'")
         drawing = PainDrawing(regions=tuple(DrawnRegion(region=r, intensity=6) for r in case.regions))
-        result = engine.match(drawing)
+        result = engine.match(drawing, limit=None)
         side = _side_of(case)
         ranked = [m.muscle_id for m in result.muscles if m.side is side]
         rank = next((i for i, m in enumerate(ranked, 1) if m in case.expected), None)

@@ -71,12 +71,9 @@ class RankedTriggerPoint:
     spillover_hits: tuple[str, ...]
     local_hits: tuple[str, ...]
     unexplained: tuple[str, ...]
+    explained: tuple[str, ...] = ()  # every drawn region this pattern accounts for, sorted
     findings_applied: tuple[str, ...] = ()
     prior: float = 1.0
-
-    @property
-    def explained(self) -> tuple[str, ...]:
-        return tuple(sorted({*self.essential_hits, *self.spillover_hits, *self.local_hits}))
 
 
 @dataclass(frozen=True)
