@@ -1,7 +1,10 @@
-"""Patient handout PDF for the planned targets (and condition, when one is chosen).
+"""Patient handout PDF: planning's Markdown handout for the condition and planned techniques.
 
-The Markdown comes from the planning data the plan page shows (technique explanations,
-condition summary and plain-language evidence); ``filiform.reports.pdf`` renders it.
+The same plan as the plan page (same query: condition, side, drawing, findings) decides
+which techniques are explained, whether the chest-needling warning is added (a planned
+target is lung-adjacent) and whether the blood-thinner advice is (the screening says so).
+``filiform.core.planning.handout.render_handout`` writes the text; ``filiform.reports.pdf``
+renders it. No aftercare text lives here, so the handout cannot drift from the data.
 """
 
 from __future__ import annotations
@@ -12,54 +15,34 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from filiform.core.planning.handout import render_handout
+from filiform.errors import ValidationFailed
 from filiform.reports import pdf
 from filiform.services import patients
 from filiform.services.context import Actor
 
 from .common import run_page
-from .plan import build_plan, conditions, parse_targets
+from .plan_inputs import anticoagulated, parse_findings, plan_for_patient
 
 router = APIRouter()
 
-AFTERCARE = """## After your session
-
-- Soreness where the needles went in is common and usually settles within one to two days.
-  Gentle movement, warmth and your usual pain relief can help.
-- Small bruises can appear; they fade on their own.
-- Some people feel tired or light-headed afterwards. Sit for a few minutes before you leave.
-- **Seek urgent medical help** if you become short of breath, have chest pain, or feel
-  increasingly unwell after needling near the chest, neck or upper back.
-- Tell us at your next visit how you felt, so we can adjust the treatment.
-"""
-
-
-def handout_markdown(plan: dict[str, Any]) -> str:
-    parts: list[str] = []
-    condition = plan.get("condition")
-    if condition is not None:
-        parts += [f"## About {condition.name.lower()}", "", condition.patient_summary, "",
-                  "## What the research says", "", condition.evidence.plain_language, ""]
-    parts += ["## Where we plan to needle", ""]
-    parts += [f"- **{i['name']}** ({i['side']}): {i['technique_name'].lower()}" for i in plan["items"]]
-    parts.append("")
-    explained = set()
-    for item in plan["items"]:
-        spec = item["spec"]
-        if spec is not None and spec.id not in explained:
-            explained.add(spec.id)
-            parts += [f"## {spec.name}", "", spec.patient_explanation, ""]
-    parts.append(AFTERCARE)
-    return "\n".join(parts)
-
 
 @router.get("/patients/{patient_id}/handout.pdf", include_in_schema=False)
-def handout(request: Request, patient_id: int, condition: str = "") -> Any:
-    raw = request.query_params.getlist("target")
+def handout(request: Request, patient_id: int, condition: str = "", side: str = "",
+            drawing: int | None = None) -> Any:
+    raw_findings = request.query_params.getlist("finding")
 
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        plan = build_plan(parse_targets(raw), None, conditions().get(condition))
-        data = pdf.handout_pdf(handout_markdown(plan), title="Your dry needling treatment",
+        if not condition:
+            raise ValidationFailed("choose a condition on the plan page first")
+        built = plan_for_patient(s, actor, patient, condition=condition, side=side or None,
+                                 drawing_id=drawing, findings=parse_findings(raw_findings))
+        plan = built.plan
+        markdown = render_handout(plan.condition, [t.technique for t in plan.targets],
+                                  near_chest=any(t.needle.lung_adjacent for t in plan.targets),
+                                  anticoagulated=anticoagulated(built.intake))
+        data = pdf.handout_pdf(markdown, title="Your dry needling treatment",
                                patient_name=f"{patient.given_name} {patient.family_name}")
         return Response(data, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="handout-{patient_id}.pdf"',

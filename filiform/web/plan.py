@@ -1,35 +1,34 @@
-"""Plan view: chosen targets with technique, needle, depth, precautions and evidence.
+"""Plan page: choose a condition; the planning builder does the rest.
 
-Per-site safety comes from re-running the screening engine on the patient's latest
-intake answers with the chosen targets as sites, so a lung-adjacent target or a listed
-lymphoedema limb shows its own decision here, before anyone picks up a needle.
+``filiform.core.planning.plan.build_plan`` ranks the condition's targets with the
+patient's pain drawing and exam findings, keeps lung-adjacent targets to one side of the
+thorax, screens every site with the latest intake answers and picks technique and needle.
+The page only shows its result, so the web, the API and the CLI plan alike. Targets
+ticked on the body chart arrive as ``target=muscle:side``: they are offered as rows for
+exam findings (which raise a muscle's rank) and used to suggest conditions.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
 from filiform.core.kb.loader import load_kb
+from filiform.core.kb.models import Muscle
 from filiform.core.planning.loader import load_conditions, load_techniques
 from filiform.core.planning.models import Condition
-from filiform.core.safety.decision import ScreeningResult, Technique
-from filiform.core.safety.intake import Intake
-from filiform.core.safety.screening import screen, sites_for_targets
-from filiform.errors import FiliformError, NotFound, ValidationFailed
-from filiform.services import charts, patients
+from filiform.errors import FiliformError, ValidationFailed
+from filiform.services import patients
 from filiform.services.context import Actor
-from filiform.storage.models import Screening
 
 from .common import render, run_page
 from .labels import DECISION_NAMES, TECHNIQUE_NAMES
+from .plan_inputs import FINDING_KINDS, PatientPlan, parse_findings, plan_for_patient
 
 router = APIRouter()
-DEFAULT_TECHNIQUE = {"muscle": Technique.TRIGGER_POINT, "tendon": Technique.TENDON_FENESTRATION,
-                     "nerve": Technique.PERINEURAL, "periarticular": Technique.PERIARTICULAR,
-                     "scar": Technique.SUPERFICIAL}
 
 
 def conditions() -> dict[str, Condition]:
@@ -40,83 +39,96 @@ def conditions() -> dict[str, Condition]:
         return {}
 
 
-def parse_targets(raw: list[str]) -> list[tuple[str, str]]:
-    """``muscle_id:side`` strings to pairs; unknown targets or sides are errors."""
+def parse_ticked(raw: list[str]) -> list[tuple[str, str]]:
+    """``target_id:side`` pairs ticked on the chart; unknown ids or sides are a clear 422."""
     kb = load_kb()
     out: list[tuple[str, str]] = []
     for item in raw:
         tid, _, side = item.partition(":")
-        if tid not in kb.targets:
-            raise NotFound(f"unknown target '{tid}'")
-        if side not in ("left", "right", "bilateral", "midline"):
-            raise ValidationFailed(f"{tid}: side must be left, right, bilateral or midline")
+        if tid not in kb.targets or side not in ("left", "right"):
+            raise ValidationFailed(f"not a target and side: '{item[:80]}'")
         if (tid, side) not in out:
             out.append((tid, side))
     return out
 
 
-def _technique(tid: str, kind: str, condition: Condition | None) -> Technique:
-    if condition is not None:
-        for ct in condition.targets:
-            if ct.target == tid:
-                return ct.techniques[0]
-    return DEFAULT_TECHNIQUE.get(kind, Technique.TRIGGER_POINT)
+def suggested(ticked: list[tuple[str, str]], conds: dict[str, Condition]) -> list[str]:
+    """Condition ids whose typical targets include most of the ticked ones, best first."""
+    wanted = {t for t, _ in ticked}
+    scored = [(len(wanted & {ct.target for ct in c.targets}), cid) for cid, c in conds.items()]
+    return [cid for n, cid in sorted(scored, key=lambda x: (-x[0], x[1])) if n > 0][:3]
 
 
-def build_plan(targets: list[tuple[str, str]], answers: dict[str, Any] | None,
-               condition: Condition | None) -> dict[str, Any]:
-    """Everything the plan page and the handout need, from the KB, techniques and screening."""
-    kb, specs = load_kb(), load_techniques()
-    result: ScreeningResult | None = None
-    if answers is not None:
-        sides = [(t, s if s in ("left", "right") else None) for t, s in targets]
-        result = screen(Intake.model_validate(answers), sites_for_targets(kb, sides))
-    items = []
-    for n, (tid, side) in enumerate(targets):
-        target = kb.target(tid)
-        technique = _technique(tid, target.kind, condition)
-        decision = None
-        if result is not None:
-            decision = result.sites[n].techniques[[t.technique for t in result.sites[n].techniques].index(technique)]
-        items.append({"id": tid, "name": target.name, "side": side, "kind": target.kind,
-                      "technique": technique.value, "technique_name": TECHNIQUE_NAMES[technique.value],
-                      "spec": specs.get(technique.value), "approaches": target.needling,
-                      "danger": [(kb.danger.get(d.structure), d) for d in target.danger],
-                      "decision": decision, "citations": target.citations})
-    return {"items": items, "screened": result is not None, "condition": condition,
-            "decision_names": DECISION_NAMES}
+def plan_query(condition: str, side: str | None, drawing: int | None, findings: list[str]) -> str:
+    """The query that rebuilds the same plan (session form, handout)."""
+    pairs: list[tuple[str, Any]] = [("condition", condition)]
+    if side:
+        pairs.append(("side", side))
+    if drawing is not None:
+        pairs.append(("drawing", drawing))
+    pairs += [("finding", f) for f in findings]
+    return urlencode(pairs)
+
+
+def _cite(ids: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    kb = load_kb()
+    out = []
+    for cid in ids:
+        c = kb.citations.get(cid)
+        if c is None:
+            continue
+        first = c.authors.split(",")[0].strip()
+        ref = f"doi:{c.doi}" if c.doi else f"PMID {c.pmid}" if c.pmid else f"ISBN {c.isbn}" if c.isbn else ""
+        out.append({"id": cid, "short": f"{first} {c.year}", "full": f"{c.authors} ({c.year}). {c.title}. "
+                    f"{c.journal}.", "ref": ref})
+    return out
+
+
+def finding_rows(ticked: list[tuple[str, str]], built: PatientPlan | None,
+                 findings: list[str]) -> list[dict[str, Any]]:
+    """Muscles (ticked on the chart, or planned with a side) offered for exam findings."""
+    kb = load_kb()
+    pairs = list(ticked)
+    if built is not None:
+        pairs += [(t.target, t.side) for t in built.plan.targets if t.side is not None]
+    rows, seen = [], set()
+    for tid, side in pairs:
+        if (tid, side) in seen or not isinstance(kb.targets.get(tid), Muscle):
+            continue
+        seen.add((tid, side))
+        rows.append({"id": tid, "side": side, "name": kb.targets[tid].name,
+                     "checked": {k for k in FINDING_KINDS if f"{tid}:{side}:{k}" in findings}})
+    return rows
 
 
 @router.get("/patients/{patient_id}/plan", include_in_schema=False)
-def plan_page(request: Request, patient_id: int, drawing: int | None = None,
-              condition: str = "") -> Any:
-    raw_targets = request.query_params.getlist("target")
+def plan_page(request: Request, patient_id: int, condition: str = "", side: str = "",
+              drawing: int | None = None) -> Any:
+    raw_ticked = request.query_params.getlist("target")
+    raw_findings = request.query_params.getlist("finding")
 
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        tl = charts.timeline(s, actor=actor, patient_id=patient_id)
-        targets = parse_targets(raw_targets)
+        ticked = parse_ticked(raw_ticked)
+        findings = parse_findings(raw_findings)
         conds = conditions()
-        latest = tl["screenings"][0] if tl["screenings"] else None
-        plan = build_plan(targets, _answers(s, latest), conds.get(condition)) if targets else None
+        built = None
+        if condition:
+            built = plan_for_patient(s, actor, patient, condition=condition, side=side or None,
+                                     drawing_id=drawing, findings=findings)
+        planned = {(t.target, t.side) for t in built.plan.targets} if built else set()
+        kb = load_kb()
         return render(request, "plan.html", {
-            "title": "Plan", "patient": patient, "plan": plan, "drawing": drawing,
-            "targets": raw_targets, "conditions": conds, "condition": condition,
-            "screening": latest, "kb_targets": sorted((t.name, t.id) for t in load_kb().targets.values())})
+            "title": "Plan", "patient": patient, "built": built, "plan": built.plan if built else None,
+            "cond": built.condition if built else None, "conditions": conds, "condition": condition, "side": side,
+            "drawing": drawing, "ticked": raw_ticked, "suggested": suggested(ticked, conds),
+            "not_planned": [f"{kb.targets[t].name} ({sd})" for t, sd in ticked
+                            if built and (t, sd) not in planned and (t, None) not in planned],
+            "finding_rows": finding_rows(ticked, built, raw_findings), "finding_kinds": FINDING_KINDS,
+            "techniques": load_techniques(), "technique_names": TECHNIQUE_NAMES,
+            "decision_names": DECISION_NAMES,
+            "review_labels": {c["id"]: c["short"] for c in _cite(
+                [r.citation for r in built.condition.evidence.reviews])} if built else {},
+            "sources": _cite(built.plan.citations) if built else [],
+            "query": plan_query(condition, side or None, drawing, raw_findings) if built else ""})
     return run_page(request, body)
-
-
-def _answers(s: Session, latest: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The intake answers of the latest screening, when they fit today's questionnaire."""
-    if latest is None:
-        return None
-    row = s.get(Screening, latest["id"])
-    if row is None:
-        return None
-    # JSON stores the site tuples as lists; the strict model wants tuples back.
-    answers = {k: tuple(v) if isinstance(v, list) else v for k, v in row.answers.items()}
-    try:
-        Intake.model_validate(answers)
-    except ValueError:
-        return None  # an older questionnaire: the plan shows the stored overall decision only
-    return answers

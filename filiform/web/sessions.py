@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from filiform.core.kb.loader import load_kb
+from filiform.core.planning.plan import Plan
 from filiform.core.safety.decision import Technique
 from filiform.errors import FiliformError, NotFound, SafetyBlock, ValidationFailed
 from filiform.reports import pdf
@@ -28,7 +29,7 @@ from filiform.storage.models import User
 from . import hrv_store
 from .common import render, run_page
 from .labels import TECHNIQUE_NAMES
-from .plan import DEFAULT_TECHNIQUE, parse_targets
+from .plan_inputs import parse_findings, plan_for_patient
 from .session_form import adverse_events_from_form, insertions_from_form
 
 router = APIRouter()
@@ -37,16 +38,20 @@ VOCAB = {"sides": vocab.SIDES, "ae_types": vocab.AE_TYPES, "severities": vocab.S
          "techniques": TECHNIQUE_NAMES}
 
 
-def prefill(raw_targets: list[str]) -> list[dict[str, Any]]:
-    """Form rows for targets from the plan, with the KB's first approach's needle and depth."""
-    kb, rows = load_kb(), []
-    for tid, side in parse_targets(raw_targets):
-        target = kb.target(tid)
-        a = target.needling[0]
-        rows.append({"target": tid, "side": side, "technique": DEFAULT_TECHNIQUE.get(
-            target.kind, Technique.TRIGGER_POINT).value, "length": f"{a.needle.length_mm:g}",
-            "gauge": f"{a.needle.gauge_mm:g}", "depth": f"{a.depth_mm.min_mm:g}",
-            "depth_hint": f"{a.depth_mm.min_mm:g}-{a.depth_mm.max_mm:g} mm"})
+def prefill(plan: Plan | None) -> list[dict[str, Any]]:
+    """Form rows for the plan's targets: its technique, needle and shallowest insertion depth.
+
+    A target whose side the plan left to confirm gets no side, so the clinician must pick one.
+    """
+    rows = []
+    for t in plan.targets if plan is not None else ():
+        n = t.needle
+        hint = f"{n.insertion_mm[0]:g}-{n.insertion_mm[1]:g} mm"
+        if n.max_safe_depth_mm is not None:
+            hint += f", max {n.max_safe_depth_mm:g}"
+        rows.append({"target": t.target, "side": t.side or "", "technique": t.technique.value,
+                     "length": f"{n.length_mm:g}", "gauge": f"{n.gauge_mm:g}",
+                     "depth": f"{n.insertion_mm[0]:g}", "depth_hint": hint})
     return rows or [{"side": "right", "technique": Technique.TRIGGER_POINT.value}]
 
 
@@ -63,14 +68,20 @@ def _form_context(request: Request, patient: Any, tl: dict[str, Any], **extra: A
 
 
 @router.get("/patients/{patient_id}/sessions/new", include_in_schema=False)
-def session_form(request: Request, patient_id: int) -> Any:
-    raw = request.query_params.getlist("target")
+def session_form(request: Request, patient_id: int, condition: str = "", side: str = "",
+                 drawing: int | None = None) -> Any:
+    """The form, filled in from the plan when the plan page's query (condition...) is given."""
+    raw_findings = request.query_params.getlist("finding")
 
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
+        plan = None
+        if condition:
+            plan = plan_for_patient(s, actor, patient, condition=condition, side=side or None,
+                                    drawing_id=drawing, findings=parse_findings(raw_findings)).plan
         tl = charts.timeline(s, actor=actor, patient_id=patient_id)
         return render(request, "session_new.html", _form_context(
-            request, patient, tl, rows=prefill(raw), form={}, blocked=[]))
+            request, patient, tl, rows=prefill(plan), form={}, blocked=[], plan=plan))
     return run_page(request, body)
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from web_world import World, form_token
 
 Client = Callable[[str], TestClient]
@@ -38,7 +42,14 @@ def _consent_and_screen(c: TestClient, pid: int, **answers: str) -> str:
 
 
 def _soon() -> str:
-    """A start time just after the screening (sessions are checked against earlier screenings)."""
+    """A start time just after the screening (sessions are checked against earlier screenings).
+
+    Within three minutes of midnight UTC it waits for the new day, so the start time (and an
+    adverse event dated by it) is never tomorrow, which the services rightly refuse.
+    """
+    now = datetime.now(UTC)
+    if (now + timedelta(minutes=3)).date() != now.date():
+        time.sleep(185 - now.second - 60 * (now.minute - 57))
     return (datetime.now(UTC) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
 
 
@@ -140,21 +151,48 @@ def test_save_drawing_then_plan_with_targets(client_for: Client) -> None:
     assert r.status_code == 303, r.text[:2000]
     location = r.headers["location"]
     assert "target=upper_trapezius:right" in location
-    plan = c.get(location)
-    assert plan.status_code == 200
-    assert "Upper trapezius" in plan.text or "upper trapezius" in plan.text.lower()
-    assert "Precautions" in plan.text and "lung" in plan.text.lower()
-    assert 'class="decision d-' in plan.text  # per-site decision from the latest screening
-    assert f"/patients/{pid}/sessions/new?target=upper_trapezius%3Aright" in plan.text
-    drawing = c.get(f"/patients/{pid}/chart?drawing=" + re.search(r"drawing=(\d+)", location).group(1))
-    assert "right-temple" in drawing.text
+    pick = c.get(location)
+    assert pick.status_code == 200 and "condition=myofascial_neck_shoulder" in pick.text  # suggested
+    drawing = re.search(r"drawing=(\d+)", location).group(1)  # type: ignore[union-attr]
+    plan = c.get(f"{location}&condition=myofascial_neck_shoulder&finding=upper_trapezius:right:taut_band")
+    assert plan.status_code == 200, plan.text[:2000]
+    assert 'id="t-upper_trapezius-right"' in plan.text
+    assert "Lung-adjacent" in plan.text and 'class="decision d-' in plan.text
+    assert 'id="reevaluate-on"' in plan.text and 'id="evidence-grade"' in plan.text
+    assert 'value="upper_trapezius:right:taut_band" checked' in plan.text
+    link = re.search(r'id="record-from-plan" href="([^"]+)"', plan.text)
+    assert link is not None and "condition=myofascial_neck_shoulder" in link.group(1)
+    form = c.get(link.group(1).replace("&amp;", "&"))
+    assert 'value="upper_trapezius"' in form.text and 'id="from-plan"' in form.text
+    handout = c.get(f"/patients/{pid}/handout.pdf?condition=myofascial_neck_shoulder&drawing={drawing}")
+    assert handout.status_code == 200 and handout.content.startswith(b"%PDF")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(handout.content)).pages)
+    assert "Needles near the chest" in text and "What is dry needling?" in text  # planning's Markdown
+    assert "right-temple" in c.get(f"/patients/{pid}/chart?drawing={drawing}").text
+
+
+def test_plan_keeps_lung_adjacent_targets_to_one_side(client_for: Client) -> None:
+    c = client_for("clinician")
+    pid = _new_patient(c, "WEB-008")
+    _consent_and_screen(c, pid)
+    tok = form_token(c.get(f"/patients/{pid}/chart").text)
+    both = [{"region": f"{s}-posterolateral-neck-{h}", "intensity": 7}
+            for s in ("left", "right") for h in ("upper", "lower")]
+    r = c.post(f"/patients/{pid}/chart", data={"csrf_token": tok, "drawn_on": date.today().isoformat(),
+                                                "regions_json": json.dumps(both)}, follow_redirects=False)
+    assert r.status_code == 303
+    html = c.get(f"/patients/{pid}/plan?condition=myofascial_neck_shoulder").text
+    sides = set(re.findall(r'id="t-upper_trapezius-(left|right)"', html))
+    assert len(sides) == 1 and "other side of the thorax" in html
+    assert c.get(f"/patients/{pid}/plan?condition=nope").status_code == 404
+    assert c.get(f"/patients/{pid}/plan?condition=shoulder_pain&finding=bad").status_code == 422
+    assert c.get(f"/patients/{pid}/plan?condition=shoulder_pain&drawing=999999").status_code == 422
 
 
 def test_session_is_blocked_without_consent_and_recorded_with_it(client_for: Client) -> None:
     c = client_for("clinician")
     pid = _new_patient(c, "WEB-005")
-    page = c.get(f"/patients/{pid}/sessions/new?target=upper_trapezius:right")
-    assert 'value="upper_trapezius"' in page.text
+    page = c.get(f"/patients/{pid}/sessions/new")
     row = {"ins-0-target": "upper_trapezius", "ins-0-side": "right", "ins-0-technique": "trigger_point_dn",
            "ins-0-length": "30", "ins-0-gauge": "0.25", "ins-0-depth": "12", "ins-0-twitches": "2",
            "ins-0-retention": "0"}
@@ -164,7 +202,9 @@ def test_session_is_blocked_without_consent_and_recorded_with_it(client_for: Cli
     assert blocked.status_code == 422 and "consent" in blocked.text
     assert 'value="12"' in blocked.text  # nothing typed is lost
     _consent_and_screen(c, pid)
-    ok = c.post(f"/patients/{pid}/sessions/new", data={**base, "ae-0-event_type": "bruising",
+    # the start time is taken after the screening: a session is checked against earlier screenings
+    ok = c.post(f"/patients/{pid}/sessions/new", data={**base, "started_at": _soon(),
+                                                       "ae-0-event_type": "bruising",
                                                        "ae-0-severity": "minor", "ae-0-onset": "during",
                                                        "ae-0-action_taken": "none", "ae-0-causality": "probable"},
                 files={"rr_file": ("rr.txt", (FIXTURES / "rr_plain_ms.txt").read_bytes(), "text/plain")},
@@ -221,8 +261,9 @@ def test_measure_entry_scores_and_plots(client_for: Client) -> None:
 
 def test_handout_pdf(client_for: Client) -> None:
     c = client_for("clinician")
-    r = c.get("/patients/1/handout.pdf?target=upper_trapezius:right&target=temporalis:left")
+    r = c.get("/patients/1/handout.pdf?condition=lateral_elbow_tendinopathy&side=right")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert c.get("/patients/1/handout.pdf").status_code == 422
 
 
 def test_front_desk_sees_demographics_not_clinical(client_for: Client) -> None:
