@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from filiform.core.atlas.build import load_atlas
 from filiform.core.safety.decision import ScreeningResult
 from filiform.errors import ValidationFailed
 from filiform.services import audit
@@ -78,12 +79,20 @@ def open_episode(
 
 
 def check_regions(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep region/intensity pairs whose region is a body-atlas id (``right-temple``).
+
+    An id outside the atlas would be stored but never drawn on the chart and refused by
+    the matcher, so it is rejected here, on write, with the offending ids named.
+    """
+    atlas_ids = load_atlas().regions
     problems = []
     clean = []
     for item in regions:
         region, intensity = item.get("region"), item.get("intensity")
         if not isinstance(region, str) or not region:
             problems.append(f"region id missing in {item!r}")
+        elif region not in atlas_ids:
+            problems.append(f"'{region}' is not a body-atlas region id (like 'right-temple')")
         elif not isinstance(intensity, int | float) or not 0 <= intensity <= 10:
             problems.append(f"{region}: intensity must be 0-10")
         else:

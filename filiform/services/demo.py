@@ -20,10 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from filiform.core.atlas.model import Side
 from filiform.core.safety.decision import Decision, ScreeningResult, Technique, TechniqueDecision
 from filiform.services import audit, users
 from filiform.services.context import Actor, Role
-from filiform.services.targets import known_target_ids
+from filiform.services.demo_profiles import Measure, Profile, measure, profiles
 from filiform.storage import models as m
 from filiform.storage.engine import session_factory, transaction
 
@@ -31,15 +32,7 @@ DEMO_PASSWORD = "demo-password-not-for-production"
 BATCH = 500
 SYLLABLES = ("ka", "lo", "mi", "ren", "sa", "to", "vi", "dar", "el", "no", "ri", "bel", "ta",
              "qu", "zen", "fa", "mor", "li", "an", "se")
-CONDITIONS = (
-    ("Chronic neck pain", ["M54.2"]), ("Tension-type headache", ["G44.2"]),
-    ("Low back pain", ["M54.5"]), ("Lateral epicondylalgia", ["M77.1"]),
-    ("Shoulder impingement", ["M75.4"]), ("Plantar heel pain", ["M72.2"]),
-    ("Myofascial pain syndrome", ["M79.1"]), ("Patellofemoral pain", ["M22.2"]),
-)
-FALLBACK_TARGETS = ("upper_trapezius", "infraspinatus", "temporalis", "gluteus_minimus",
-                    "levator_scapulae", "gastrocnemius", "quadratus_lumborum")
-REGIONS = ("neck", "upper-back", "shoulder", "temple", "lower-back", "buttock", "calf", "elbow")
+SIDES = (Side.LEFT, Side.RIGHT)
 AE_MINOR = ("bruising", "bleeding", "pain_during", "pain_after", "drowsiness", "headache")
 RESPONSES = ("Felt local twitch, eased after", "Mild soreness, tolerated well",
              "Reported reduced stiffness", "Slightly lightheaded, settled lying down")
@@ -99,9 +92,25 @@ def _setup(s: Session, patients: int, rng: random.Random) -> tuple[Actor, list[i
     return actor, clinicians, stats
 
 
+def _drawing(rng: random.Random, profile: Profile, side: Side, pain: int) -> list[dict[str, Any]]:
+    """The trigger point's essential zones on ``side``, sometimes one spillover zone."""
+    regions = [{"region": rid, "intensity": max(1, pain - rng.randint(0, 2))}
+               for rid in profile.essential[side]]
+    if profile.spillover[side] and rng.random() < 0.4:
+        regions.append({"region": rng.choice(profile.spillover[side]),
+                        "intensity": rng.randint(2, 4)})
+    return regions
+
+
+def _improved(rng: random.Random, regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Five weeks on: the same areas, less intense."""
+    return [{"region": r["region"], "intensity": max(1, r["intensity"] - rng.randint(1, 4))}
+            for r in regions]
+
+
 def _patient_rows(
     rows: dict[str, list[dict[str, Any]]], ids: _Ids, rng: random.Random, clinic: int,
-    clinicians: list[int], number: int, targets: tuple[str, ...], today: date,
+    clinicians: list[int], number: int, choices: tuple[Profile, ...], nprs: Measure, today: date,
 ) -> None:
     pid = ids.take("patient")
     doc = rng.choice(clinicians)
@@ -123,24 +132,32 @@ def _patient_rows(
                               "answers": {"pacemaker": False, "anticoagulants": rng.random() < .1,
                                           "pregnant": False}, "decision": dict(_screening()),
                               "engine_version": "demo"})
-    condition, codes = rng.choice(CONDITIONS)
+    profile = rng.choice(choices)
+    side = rng.choice(SIDES)
     episode = ids.take("episode")
-    rows["episode"].append({**base, "id": episode, "condition": condition, "icd10_codes": codes,
-                            "plan": "Weekly trigger-point dry needling with home exercise",
-                            "opened_on": start})
+    rows["episode"].append({**base, "id": episode, "condition": profile.condition,
+                            "icd10_codes": list(profile.icd10),
+                            "plan": f"Weekly dry needling of {profile.muscle_id.replace('_', ' ')} "
+                                    "with home exercise", "opened_on": start})
     pain = rng.randint(5, 9)
-    for k in range(2):
+    first = _drawing(rng, profile, side, pain)
+    for k, regions in enumerate((first, _improved(rng, first))):
         rows["pain_drawing"].append({**base, "id": ids.take("pain_drawing"), "episode_id": episode,
-                                     "drawn_on": start + timedelta(days=35 * k), "regions": [
-                                         {"region": f"{rng.choice(('left', 'right'))}-{r}",
-                                          "intensity": max(0, pain - 3 * k)}
-                                         for r in rng.sample(REGIONS, 2)]})
+                                     "drawn_on": start + timedelta(days=35 * k),
+                                     "regions": regions})
+    level = pain
     for k, day in enumerate((0, 35, 70)):
-        rows["outcome_response"].append({**base, "id": ids.take("outcome_response"),
-                                         "episode_id": episode, "instrument_id": "nprs",
-                                         "answers": {"pain": max(0, pain - 2 * k)},
-                                         "total": float(max(0, pain - 2 * k)),
-                                         "completed_on": start + timedelta(days=day)})
+        if k:
+            level = max(0, level - rng.choice((0, 1, 2, 2, 3)))
+        measures = [(nprs, level)]
+        if profile.measure is not None:
+            measures.append((profile.measure, min(10, max(0, level + rng.randint(-1, 1)))))
+        for instrument, at in measures:
+            rows["outcome_response"].append({
+                **base, "id": ids.take("outcome_response"), "episode_id": episode,
+                "instrument_id": instrument.instrument_id, "answers": instrument.answers[at],
+                "total": instrument.totals[at], "completed_on": start + timedelta(days=day)})
+    low, high = profile.depth_mm
     for k in range(rng.randint(6, 14)):
         sid = ids.take("treatment_session")
         when = datetime.combine(start + timedelta(days=7 * k), time(rng.randint(8, 18),
@@ -152,15 +169,16 @@ def _patient_rows(
             "pain_post": max(0, pre - rng.randint(0, 3)),
             "patient_response": rng.choice(RESPONSES), "notes": None,
             "override_justification": None})
+        technique = rng.choice(profile.techniques)
         for seq in range(1, rng.randint(2, 4) + 1):
-            length = rng.choice((25.0, 30.0, 40.0, 50.0))
+            length = rng.choice(profile.needle_lengths)
             rows["insertion"].append({
                 "id": ids.take("insertion"), "session_id": sid, "seq": seq,
-                "target_id": rng.choice(targets), "side": rng.choice(("left", "right")),
-                "technique": "trigger_point_dn", "needle_length_mm": length,
-                "needle_gauge_mm": rng.choice((0.25, 0.30)),
-                "depth_mm": round(rng.uniform(5, length * 0.6), 1),
-                "twitch_responses": rng.randint(0, 5), "retention_s": rng.choice((0, 30, 60)),
+                "target_id": profile.muscle_id, "side": side.value, "technique": technique,
+                "needle_length_mm": length, "needle_gauge_mm": rng.choice((0.25, 0.30)),
+                "depth_mm": round(min(length, rng.uniform(low, high)), 1),
+                "twitch_responses": rng.randint(0, 5) if technique == "trigger_point_dn" else 0,
+                "retention_s": 0 if technique == "trigger_point_dn" else rng.choice((300, 600)),
                 "electrical": None})
         if rng.random() < 0.15:
             rows["adverse_event"].append({
@@ -191,7 +209,10 @@ def generate(
     """Create one synthetic clinic with ``patients`` patients (about 10 sessions each)."""
     rng = random.Random(seed)
     factory = session_factory(engine)
-    targets = tuple(sorted(known_target_ids() or FALLBACK_TARGETS))
+    choices = profiles()  # knowledge base, atlas and scorers: once, not per patient
+    nprs = measure("nprs")
+    if nprs is None:
+        raise RuntimeError("the NPRS instrument cannot be scored")
     with transaction(factory) as s:
         actor, clinicians, stats = _setup(s, patients, rng)
     today = datetime.now(UTC).date()
@@ -202,7 +223,8 @@ def generate(
             ids = _Ids(s)
             rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLE_ORDER}
             for n in range(done, done + count):
-                _patient_rows(rows, ids, rng, stats.clinic_id, clinicians, n + 1, targets, today)
+                _patient_rows(rows, ids, rng, stats.clinic_id, clinicians, n + 1, choices,
+                              nprs, today)
             for table in TABLE_ORDER:
                 if rows[table]:
                     s.execute(sa.insert(m.Base.metadata.tables[table]), rows[table])

@@ -1,0 +1,65 @@
+"""The demo clinic is clinically coherent: real atlas drawings the matcher recognises,
+insertions into the drawn muscle, exactly scored outcome measures that improve."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+import sqlalchemy as sa
+from services_world import World
+from sqlalchemy.engine import Engine
+
+from filiform.core.matching import DrawnRegion, PainDrawing, match
+from filiform.core.outcomes import score
+from filiform.errors import ValidationFailed
+from filiform.services import clinical, demo
+from filiform.services.sessions import InsertionIn, _insertion_problems
+from filiform.storage import models as m
+
+
+def test_demo_drawings_validate_and_the_matcher_finds_the_needled_muscle(db_engine: Engine) -> None:
+    stats = demo.generate(db_engine, patients=60, seed=11)
+    with db_engine.connect() as conn:
+        drawings = conn.execute(sa.select(m.PainDrawing.patient_id, m.PainDrawing.regions)
+                                .where(m.PainDrawing.clinic_id == stats.clinic_id)).all()
+        needled: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        for pid, target, side, *rest in conn.execute(
+                sa.select(m.TreatmentSession.patient_id, m.Insertion.target_id, m.Insertion.side,
+                          m.Insertion.technique, m.Insertion.needle_length_mm,
+                          m.Insertion.needle_gauge_mm, m.Insertion.depth_mm)
+                .join(m.Insertion, m.Insertion.session_id == m.TreatmentSession.id)):
+            needled[pid].add((target, side))
+            assert not _insertion_problems(1, InsertionIn(target, side, *rest))
+        outcomes = conn.execute(sa.select(m.OutcomeResponse.patient_id,
+                                          m.OutcomeResponse.instrument_id,
+                                          m.OutcomeResponse.answers, m.OutcomeResponse.total,
+                                          m.OutcomeResponse.completed_on)).all()
+    assert len(drawings) == 120
+    top5 = 0
+    for pid, regions in drawings:
+        assert clinical.check_regions(regions) == regions
+        assert len(needled[pid]) == 1, "one muscle on one side per demo patient"
+        ranked = match(PainDrawing(regions=tuple(DrawnRegion(**r) for r in regions)))
+        top5 += next(iter(needled[pid])) in {(r.muscle_id, r.side.value) for r in ranked.muscles[:5]}
+    assert top5 >= 0.8 * len(drawings)
+
+    series: dict[tuple[int, str], list[tuple[object, float]]] = defaultdict(list)
+    for pid, instrument, answers, total, on in outcomes:
+        assert score(instrument, answers).total == pytest.approx(total)
+        series[(pid, instrument)].append((on, total))
+    assert {i for _, i in series} >= {"nprs"} and len({i for _, i in series}) > 2
+    nprs = [sorted(v) for (_, i), v in series.items() if i == "nprs"]
+    assert all(s[-1][1] <= s[0][1] for s in nprs)
+    assert sum(s[-1][1] < s[0][1] for s in nprs) >= 0.8 * len(nprs)
+
+
+def test_drawings_outside_the_atlas_are_refused(world: World) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        world.run(clinical.record_drawing, actor=world.clinician, patient_id=world.patient_id,
+                  drawn_on=world.now.date(), regions=[{"region": "left-neck", "intensity": 5},
+                                                      {"region": "right-temple", "intensity": 4}])
+    assert exc.value.details == ["'left-neck' is not a body-atlas region id (like 'right-temple')"]
+    row = world.run(clinical.record_drawing, actor=world.clinician, patient_id=world.patient_id,
+                    drawn_on=world.now.date(), regions=[{"region": "right-temple", "intensity": 4}])
+    assert row.regions == [{"region": "right-temple", "intensity": 4}]
