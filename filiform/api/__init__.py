@@ -16,6 +16,7 @@ from filiform.api import (
     kb,
     measures,
     patients,
+    plans,
     records,
     screening,
     sessions,
@@ -23,7 +24,7 @@ from filiform.api import (
 
 router = APIRouter()
 for _module in (auth, patients, consent, screening, drawings, sessions, adverse_events,
-                measures, kb, records):
+                measures, kb, records, plans):
     router.include_router(_module.router)
 
 __all__ = ["router"]

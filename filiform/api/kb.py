@@ -1,4 +1,4 @@
-"""Read-only knowledge: atlas regions and chart, targets, conditions, handouts.
+"""Read-only knowledge: atlas regions and chart, targets, conditions (handouts: plans.py).
 
 No patient data here, but a login is still required (the clinic's tool, not a public
 site), and every id not in the knowledge base is a 404.
@@ -7,7 +7,6 @@ site), and every id not in the knowledge base is a 404.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -20,7 +19,6 @@ from filiform.core.atlas.svg import render_svg
 from filiform.core.kb.loader import load_kb
 from filiform.core.kb.search import search_targets
 from filiform.core.planning.loader import get_condition, load_conditions
-from filiform.errors import NotFound
 
 router = APIRouter(tags=["knowledge"])
 
@@ -74,26 +72,3 @@ def conditions(request: Request) -> dict[str, Any]:
 def condition(condition_id: KbId, request: Request) -> dict[str, Any]:
     actor(request)
     return ok(get_condition(condition_id).model_dump(mode="json"))
-
-
-def _handouts() -> dict[str, str]:
-    root = resources.files("filiform.data") / "handouts"
-    if not root.is_dir():
-        return {}
-    return {p.name.rsplit(".", 1)[0]: p.read_text(encoding="utf-8")
-            for p in root.iterdir() if p.is_file() and p.name.endswith((".md", ".txt"))}
-
-
-@router.get("/handouts")
-def handouts(request: Request) -> dict[str, Any]:
-    actor(request)
-    return ok(sorted(_handouts()))
-
-
-@router.get("/handouts/{handout_id}")
-def handout(handout_id: KbId, request: Request) -> dict[str, Any]:
-    actor(request)
-    text = _handouts().get(handout_id)
-    if text is None:
-        raise NotFound(f"no handout '{handout_id}'")
-    return ok({"id": handout_id, "text": text})

@@ -37,7 +37,7 @@ def record(patient_id: PathId, body: ScreeningIn, request: Request) -> dict[str,
     result = screen(body.intake, body.sites)
     with tx(request) as s:
         row = clinical.record_screening(s, actor=who, patient_id=patient_id,
-                                        answers=body.model_dump(mode="json"), result=result,
+                                        answers=body.intake.model_dump(mode="json"), result=result,
                                         engine_version="filiform.core.safety")
         return ok({"id": row.id, "patient_id": patient_id,
                    "decision": result.model_dump(mode="json")})

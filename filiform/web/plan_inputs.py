@@ -55,8 +55,11 @@ def latest_intake(s: Session, timeline: dict[str, Any]) -> tuple[Intake, bool]:
     row = s.get(Screening, latest["id"]) if latest is not None else None
     if row is None:
         return Intake(), False
+    answers = row.answers
+    if isinstance(answers.get("intake"), dict):  # early API rows wrapped the answers with the sites
+        answers = answers["intake"]
     try:
-        return Intake.from_data(row.answers), True
+        return Intake.from_data(answers), True
     except ValidationError:
         return Intake(), False  # an older questionnaire: plan as if unanswered
 

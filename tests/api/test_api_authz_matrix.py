@@ -45,6 +45,8 @@ PATIENT_ENDPOINTS: list[tuple[str, str, Any, Perm]] = [
      {"occurred_on": "2024-06-01", "event_type": "bruising", "severity": "minor",
       "onset": "within_24h", "action_taken": "none", "causality": "probable"},
      Perm.REPORT_ADVERSE_EVENT),
+    ("POST", "/api/patients/{p}/plans", {"condition": "myofascial_neck_shoulder", "side": "right"},
+     Perm.READ_CLINICAL),
     ("POST", "/api/amendments",
      {"entity": "patient", "entity_id": "{p}", "changes": {"phone": "555-0100"},
       "reason": "phone number corrected", "expected_version": 1},
@@ -67,6 +69,7 @@ CLINIC_ENDPOINTS: list[tuple[str, str, Any, Perm | None]] = [
     ("POST", "/api/measures/score", {"instrument_id": "nprs", "answers": [3]}, None),
     ("POST", "/api/match", {"regions": [{"region": "right-temple", "intensity": 5}]}, None),
     ("POST", "/api/screening/evaluate", SCREEN, None),
+    ("GET", "/api/handouts/lateral_elbow_tendinopathy?technique=trigger_point_dn", None, None),
 ]
 
 ROLES = [r.value for r in Role]

@@ -78,8 +78,22 @@ def test_read_only_knowledge(client_for: Clients) -> None:
                                                "answers": [4]}).json()["data"]["total"] == 4
     ranked = c.post("/api/match", json={"regions": [{"region": "right-temple", "intensity": 7}]})
     assert ranked.json()["data"]["ranked"][0]["muscle_id"]
-    assert c.get("/api/handouts").status_code == 200
+    assert "lateral_elbow_tendinopathy" in c.get("/api/handouts").json()["data"]
     assert c.get("/api/handouts/nope").status_code == 404
+    md = c.get("/api/handouts/myofascial_neck_shoulder?technique=trigger_point_dn&near_chest=true").json()["data"]
+    assert md["techniques"] == ["trigger_point_dn"] and "Needles near the chest" in md["markdown"]
+
+
+def test_plan_for_a_patient(world: World, client_for: Clients) -> None:
+    c = client_for("clinician_a")
+    pid = world.patient["a"]
+    r = c.post(f"/api/patients/{pid}/plans", json={"condition": "myofascial_neck_shoulder", "side": "right"})
+    assert r.status_code == 200, r.text
+    plan = r.json()["data"]
+    assert plan["screened"] is True and plan["condition"] == "myofascial_neck_shoulder"
+    assert plan["targets"] and plan["reevaluate_on"] and plan["evidence_grade"]
+    lung = [t for t in plan["targets"] if t["needle"]["lung_adjacent"]]
+    assert len({t["side"] for t in lung}) <= 1  # never both sides of the thorax
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "fragment"), [
@@ -102,6 +116,11 @@ def test_read_only_knowledge(client_for: Clients) -> None:
     ("POST", "/api/measures/score", {"instrument_id": "nosuch", "answers": [1]}, 404, ""),
     ("GET", "/api/kb/targets/no_such_target", None, 404, "no_such_target"),
     ("POST", "/api/screening/evaluate", {"intake": {"pregnant": "maybe"}}, 422, "pregnant"),
+    ("POST", "/api/patients/1/plans", {"condition": "nosuch"}, 422, "nosuch"),
+    ("POST", "/api/patients/1/plans", {"condition": "shoulder_pain", "side": "up"}, 422, "side"),
+    ("POST", "/api/patients/1/plans", {"condition": "shoulder_pain", "extra": 1}, 422, "extra"),
+    ("POST", "/api/patients/1/plans", {"condition": "shoulder_pain", "drawing_id": 999999}, 422, "drawing"),
+    ("GET", "/api/handouts/shoulder_pain?technique=acupuncture", None, 422, "technique"),
     ("GET", "/api/nowhere", None, 404, ""),
     ("DELETE", "/api/patients", None, 405, ""),
 ])

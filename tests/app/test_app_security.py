@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,9 +25,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return build_world(f"sqlite:///{path}")
 
 
+@pytest.fixture(scope="module")
+def shared_app(world: World) -> Iterator[FastAPI]:
+    """One app per module (migrating and building it per test was most of the run time)."""
+    application = create_app(world.url, throttle=LoginThrottle(max_per_user=3, max_per_client=6))
+    yield application
+    application.state.engine.dispose()
+
+
 @pytest.fixture
-def app(world: World) -> FastAPI:
-    return create_app(world.url, throttle=LoginThrottle(max_per_user=3, max_per_client=6))
+def app(shared_app: FastAPI) -> FastAPI:
+    """The shared app with a fresh login throttle, so a test that trips it cannot block the next."""
+    shared_app.state.login_throttle.reset()
+    return shared_app
 
 
 def _csrf(client: TestClient) -> str:
