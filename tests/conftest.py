@@ -8,6 +8,7 @@ missing, the PostgreSQL tests fail loudly: they are part of the default suite.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,11 @@ from sqlalchemy.engine import Engine
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
 from filiform.storage.pgcluster import TempCluster, find_pg_bin, start_temp_cluster
+
+# Cheap argon2id for the hundreds of users the suites create (tests/app asserts that the
+# production parameters are untouched).  Set before any test imports the services, and
+# inherited by the subprocesses tests start.
+os.environ.setdefault("FILIFORM_ARGON2_PROFILE", "test")
 
 
 @pytest.fixture(scope="session")

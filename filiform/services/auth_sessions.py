@@ -30,12 +30,13 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from filiform.errors import PermissionDenied, ValidationFailed
 from filiform.services import audit
 from filiform.services.context import Actor, Role
 from filiform.services.users import authenticate
+from filiform.storage.engine import read_transaction, transaction
 from filiform.storage.models import User
 from filiform.storage.models_auth import AuthSession, UserTotp
 
@@ -43,7 +44,7 @@ COOKIE_NAME = "filiform_session"
 IDLE_ENV = "FILIFORM_IDLE_MINUTES"
 DEFAULT_IDLE = timedelta(minutes=15)
 MAX_LIFETIME = timedelta(hours=12)
-TOUCH_EVERY = timedelta(seconds=10)  # last-seen writes are coalesced to one per 10 s
+TOUCH_EVERY = timedelta(seconds=60)  # last-seen writes are coalesced to one a minute
 ISSUER = "Filiform"
 GENERIC_FAILURE = "unknown user or wrong password"
 
@@ -205,6 +206,21 @@ def logout(session: Session, *, token: str) -> None:
     audit.record(session, actor=actor, action="logout", entity="user", entity_id=row.user_id)
 
 
+def _end_reason(row: AuthSession, user: User | None, at: datetime, idle: timedelta) -> str | None:
+    """Why the session must end now, or None while it is live (idle is exact: > idle ends)."""
+    if user is None or not user.active:
+        return "deactivated"
+    if at - _utc(row.last_seen_at) > idle:
+        return "idle"
+    if at - _utc(row.created_at) > MAX_LIFETIME:
+        return "lifetime"
+    return None
+
+
+def _touch_due(row: AuthSession, at: datetime, idle: timedelta) -> bool:
+    return at - _utc(row.last_seen_at) >= min(TOUCH_EVERY, idle / 4)
+
+
 def actor_for(
     session: Session, *, token: str, client: str, idle: timedelta | None = None,
     now: datetime | None = None,
@@ -212,7 +228,8 @@ def actor_for(
     """The actor of a live session, refreshing its last-seen time; None when it has ended.
 
     A session idle longer than ``idle``, older than MAX_LIFETIME, or whose user was
-    deactivated is closed here (and audited as ``session_timeout``).
+    deactivated is closed here (and audited as ``session_timeout``).  Call it inside a
+    write transaction; :func:`lookup` decides first, in a plain read, whether one is needed.
     """
     row = _active(session, token)
     if row is None:
@@ -220,23 +237,49 @@ def actor_for(
     at = now or datetime.now(UTC)
     idle = idle or idle_timeout()
     user = session.get(User, row.user_id)
-    reason = None
-    if user is None or not user.active:
-        reason = "deactivated"
-    elif at - _utc(row.last_seen_at) > idle:
-        reason = "idle"
-    elif at - _utc(row.created_at) > MAX_LIFETIME:
-        reason = "lifetime"
+    reason = _end_reason(row, user, at, idle)
     if reason is not None:
         row.ended_at, row.ended_reason = at, reason
         audit.record(session, actor=None, action="session_timeout", entity="user",
                      entity_id=row.user_id, chain=row.clinic_id, detail={"reason": reason})
         return None
     assert user is not None
-    if at - _utc(row.last_seen_at) >= min(TOUCH_EVERY, idle / 4):
+    if _touch_due(row, at, idle):
         row.last_seen_at = at
     return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role),
                  client=client[:80])
+
+
+def lookup(
+    factory: sessionmaker[Session], *, token: str, client: str, idle: timedelta | None = None,
+    now: datetime | None = None,
+) -> Actor | None:
+    """:func:`actor_for` for one request, without SQLite's write lock on the common path.
+
+    Why: every request looks its session up; on SQLite a write transaction per request
+    serialises all requests behind the one writer.  So the session is read in a plain
+    (DEFERRED) read, and a write transaction is opened only when the session must end or
+    its last-seen time is older than :data:`TOUCH_EVERY` (there :func:`actor_for` decides
+    again under the lock, so a concurrent log-off is respected).  The idle rule is the
+    same comparison in both paths; because last-seen is refreshed at most once per
+    ``TOUCH_EVERY``, a busy session can end up to that much before ``idle`` after its
+    last request, never after.
+    """
+    if not token or len(token) > 200:
+        return None
+    at = now or datetime.now(UTC)
+    idle = idle or idle_timeout()
+    with read_transaction(factory) as session:
+        row = _active(session, token)
+        if row is None:
+            return None
+        user = session.get(User, row.user_id)
+        if _end_reason(row, user, at, idle) is None and not _touch_due(row, at, idle):
+            assert user is not None
+            return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role),
+                         client=client[:80])
+    with transaction(factory) as session:
+        return actor_for(session, token=token, client=client, idle=idle, now=at)
 
 
 def enable_totp(session: Session, *, actor: Actor) -> str:

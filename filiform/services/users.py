@@ -5,9 +5,13 @@ Login (sessions, MFA) is built by the web layer on :func:`authenticate`.
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
+
 import sqlalchemy as sa
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import CHEAPEST
 from sqlalchemy.orm import Session
 
 from filiform.errors import Conflict, PermissionDenied, ValidationFailed
@@ -16,14 +20,33 @@ from filiform.services.context import Actor, Perm, Role, require
 from filiform.services.scope import owned
 from filiform.storage.models import Clinic, User
 
-_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
 MIN_PASSWORD = 12
+ARGON2_PROFILE_ENV = "FILIFORM_ARGON2_PROFILE"
+
+
+@lru_cache(maxsize=4)
+def _hasher_for(profile: str) -> PasswordHasher:
+    if profile in ("", "default"):
+        # argon2id, RFC 9106 low-memory profile (t=3, 64 MiB, p=4): above OWASP's minimum
+        # of 19 MiB; a hash costs tens of milliseconds, which is what makes guessing slow.
+        return PasswordHasher(type=Type.ID)
+    if profile == "test":
+        # Test suites create hundreds of users: the cheapest argon2id parameters keep them
+        # fast.  Verification reads the parameters from each hash, so nothing else changes.
+        return PasswordHasher.from_parameters(CHEAPEST)
+    raise ValueError(f"{ARGON2_PROFILE_ENV} must be 'default' or 'test', not '{profile}'")
+
+
+def hasher() -> PasswordHasher:
+    """The password hasher; ``FILIFORM_ARGON2_PROFILE=test`` is for test suites only."""
+    return _hasher_for(os.environ.get(ARGON2_PROFILE_ENV, ""))
+
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed(f"password must have at least {MIN_PASSWORD} characters")
-    return _hasher.hash(password)
+    return hasher().hash(password)
 
 
 def create_clinic(
@@ -88,7 +111,7 @@ def authenticate(session: Session, *, username: str, password: str, client: str)
     ok = False
     if user is not None and user.active:
         try:
-            ok = _hasher.verify(user.password_hash, password)
+            ok = hasher().verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
             ok = False
     if not ok or user is None:

@@ -70,6 +70,18 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def read_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A plain read: on SQLite the transaction begins DEFERRED, so it takes no write lock
+    and (under WAL) never waits for a writer.  Do not write in it; it is rolled back."""
+    with factory() as session:
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
 def sqlite_integrity_check(engine: Engine) -> str:
     """``PRAGMA integrity_check`` result ("ok" when the file is sound)."""
     with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
