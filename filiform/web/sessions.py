@@ -98,7 +98,6 @@ async def _upload(request: Request) -> tuple[dict[str, str], tuple[str, bytes] |
 @router.post("/patients/{patient_id}/sessions/new", include_in_schema=False)
 async def session_submit(request: Request, patient_id: int) -> Any:
     form, upload = await _upload(request)
-    base = hrv_store.hrv_dir(getattr(request.app.state, "hrv_dir", None))
 
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
@@ -110,28 +109,27 @@ async def session_submit(request: Request, patient_id: int) -> Any:
             started = datetime.fromisoformat(form.get("started_at", "")).replace(tzinfo=UTC)
         except ValueError:
             errors.append("Start time: enter a date and time")
-        suffix = None
         if upload is not None:
             try:
-                suffix = hrv_store.check_upload(upload[0], upload[1], form.get("phases", ""))
+                hrv_store.check_upload(upload[0], upload[1], form.get("phases", ""))
             except FiliformError as exc:
                 errors.append(str(exc))
         row = None
         if not errors:
-            row = _record(s, actor, patient_id, form, insertions, started, errors, blocked)
+            row = _record(s, actor, patient_id, form, insertions, started, errors, blocked, upload)
         if row is None:
             tl = charts.timeline(s, actor=actor, patient_id=patient_id)
             return render(request, "session_new.html", _form_context(
                 request, patient, tl, rows=_rows_from_form(form), form=form, blocked=blocked,
                 errors=errors), status_code=409 if blocked else 422)
-        if upload is not None and suffix is not None:
-            hrv_store.save(base, actor.clinic_id, row.id, suffix, upload[1], form.get("phases", ""))
         return RedirectResponse(f"/patients/{patient_id}/sessions/{row.id}", status_code=303)
     return run_page(request, body)
 
 
 def _record(s: Session, actor: Actor, patient_id: int, form: dict[str, str], insertions: list[Any],
-            started: datetime, errors: list[str], blocked: list[str]) -> Any:
+            started: datetime, errors: list[str], blocked: list[str],
+            upload: tuple[str, bytes] | None) -> Any:
+    """Session, adverse events and RR attachment in one savepoint: all stored or none."""
     def pain(key: str) -> int | None:
         raw = form.get(key, "").strip()
         if not raw:
@@ -151,6 +149,9 @@ def _record(s: Session, actor: Actor, patient_id: int, form: dict[str, str], ins
         for event in adverse_events_from_form(form):
             sessions.report_adverse_event(s, actor=actor, patient_id=patient_id, session_id=row.id,
                                           occurred_on=started.date(), **event)
+        if upload is not None:
+            suffix = hrv_store.check_upload(upload[0], upload[1], form.get("phases", ""))
+            hrv_store.save(s, actor, row.id, upload[0], suffix, upload[1], form.get("phases", ""))
         return row
     try:
         with s.begin_nested():
@@ -177,7 +178,7 @@ def session_bundle(s: Session, actor: Actor, patient_id: int, session_id: int,
     drawing = next((d for d in tl["drawings"] if d["drawn_on"] <= day), None)
     events = [a for a in tl["adverse_events"] if a["session_id"] == session_id]
     try:
-        analysis = hrv_store.analysis(hrv_store.hrv_dir(hrv_base), actor.clinic_id, session_id)
+        analysis = hrv_store.analysis(s, actor, session_id, hrv_store.hrv_dir(hrv_base))
         hrv_error = None
     except FiliformError as exc:
         analysis, hrv_error = None, str(exc)

@@ -189,7 +189,7 @@ def test_plan_keeps_lung_adjacent_targets_to_one_side(client_for: Client) -> Non
     assert c.get(f"/patients/{pid}/plan?condition=shoulder_pain&drawing=999999").status_code == 422
 
 
-def test_session_is_blocked_without_consent_and_recorded_with_it(client_for: Client) -> None:
+def test_session_is_blocked_without_consent_and_recorded_with_it(client_for: Client, app: FastAPI) -> None:
     c = client_for("clinician")
     pid = _new_patient(c, "WEB-005")
     page = c.get(f"/patients/{pid}/sessions/new")
@@ -213,6 +213,7 @@ def test_session_is_blocked_without_consent_and_recorded_with_it(client_for: Cli
     view = c.get(ok.headers["location"])
     assert "upper trapezius" in view.text and "bruising" in view.text
     assert "<svg" in view.text and "RR tachogram" in view.text  # HRV summary from the upload
+    assert not any(Path(app.state.hrv_dir).iterdir())  # stored as an attachment, not a file
     sid = ok.headers["location"].rsplit("/", 1)[1]
     pdf = c.get(f"/patients/{pid}/sessions/{sid}/note.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
