@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 YES = ("capacity_to_consent", "consents_to_needling")
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "hrv"
 
 
 def _shot(page: Page, shots: Path, name: str) -> None:
@@ -99,7 +100,12 @@ def test_clinic_visit(page: Page, live_server: LiveServer, shots_dir: Path) -> N
             picked.add(value)
     page.get_by_role("button", name="Save drawing and plan ticked targets").click()
     expect(page.get_by_role("heading", name="Treatment plan")).to_be_visible()
-    expect(page.locator("article.target")).to_have_count(2)
+    page.get_by_label("Condition").select_option("myofascial_neck_shoulder")
+    page.get_by_label("Side of the complaint").select_option("right")
+    page.get_by_role("button", name="Build plan").click()
+    expect(page.locator("#plan-status")).to_be_visible()
+    assert page.locator("table.plan-targets tr.target").count() >= 1
+    expect(page.locator("#reevaluate-on")).to_be_visible()
     _shot(page, shots_dir, "plan")
 
     page.locator("#record-from-plan").click()
@@ -109,21 +115,28 @@ def test_clinic_visit(page: Page, live_server: LiveServer, shots_dir: Path) -> N
     page.get_by_label("Pain before (0–10)").fill("7")
     page.get_by_label("Pain after (0–10)").fill("3")
     page.locator('input[name="ins-0-twitches"]').fill("2")
+    for side in page.locator('select[name$="-side"]').all():
+        if not side.input_value():
+            side.select_option("right")
     page.locator('select[name="ae-0-event_type"]').select_option("bruising")
+    page.locator('input[name="rr_file"]').set_input_files(str(FIXTURES / "rr_plain_ms.txt"))
     _shot(page, shots_dir, "session-form")
     page.get_by_role("button", name="Save session").click()
     expect(page.get_by_role("heading", name="Session of")).to_be_visible()
     expect(page.get_by_text("bruising")).to_be_visible()
+    expect(page.locator(".tachogram svg")).to_be_visible()
     _shot(page, shots_dir, "session")
     with page.expect_download() as download:
         page.get_by_role("link", name="Session note (PDF)").click()
     pdf = Path(download.value.path())
     assert pdf.read_bytes().startswith(b"%PDF")
 
-    page.goto(patient_url + "/measures?instrument=nprs")
-    page.locator("ol.items select, ol.items input").first.select_option("6")
-    page.get_by_role("button", name="Score and save").click()
-    expect(page.locator("#score-total")).to_have_text("6")
+    for day, value in (("2026-01-05", "8"), ("2026-02-02", "6"), ("2026-03-02", "3")):
+        page.goto(patient_url + "/measures?instrument=nprs")
+        page.locator("ol.items select, ol.items input").first.select_option(value)
+        page.locator('input[name="completed_on"]').fill(day)
+        page.get_by_role("button", name="Score and save").click()
+        expect(page.locator("#score-total")).to_have_text(value)
     expect(page.locator("figure.trend img")).to_be_visible()
     page.wait_for_function("() => { const i = document.querySelector('figure.trend img');"
                            " return i.complete && i.naturalWidth > 0; }")
