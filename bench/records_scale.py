@@ -91,11 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dbs", nargs="+", default=["sqlite", "postgres"],
                         choices=["sqlite", "postgres"])
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", type=Path,
+                        help="write the SQLite files here and keep them (for EXPLAIN QUERY PLAN)")
     args = parser.parse_args(argv)
     results = []
     cluster = start_temp_cluster() if "postgres" in args.dbs else None
     try:
-        with tempfile.TemporaryDirectory(prefix="filiform-bench-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="filiform-bench-") as scratch:
+            tmp = str(args.keep or scratch)
+            Path(tmp).mkdir(parents=True, exist_ok=True)
             for db in args.dbs:
                 for size in args.sizes:
                     if db == "sqlite":

@@ -142,11 +142,15 @@ def _patient_rows(
     pain = rng.randint(5, 9)
     first = _drawing(rng, profile, side, pain)
     for k, regions in enumerate((first, _improved(rng, first))):
+        if start + timedelta(days=35 * k) > today:
+            break  # nothing is recorded in the future: recent patients are mid-treatment
         rows["pain_drawing"].append({**base, "id": ids.take("pain_drawing"), "episode_id": episode,
                                      "drawn_on": start + timedelta(days=35 * k),
                                      "regions": regions})
     level = pain
     for k, day in enumerate((0, 35, 70)):
+        if start + timedelta(days=day) > today:
+            break
         if k:
             level = max(0, level - rng.choice((0, 1, 2, 2, 3)))
         measures = [(nprs, level)]
@@ -159,6 +163,8 @@ def _patient_rows(
                 "total": instrument.totals[at], "completed_on": start + timedelta(days=day)})
     low, high = profile.depth_mm
     for k in range(rng.randint(6, 14)):
+        if start + timedelta(days=7 * k) > today:
+            break
         sid = ids.take("treatment_session")
         when = datetime.combine(start + timedelta(days=7 * k), time(rng.randint(8, 18),
                                 rng.choice((0, 30))), tzinfo=UTC)
@@ -183,7 +189,7 @@ def _patient_rows(
         if rng.random() < 0.15:
             rows["adverse_event"].append({
                 **base, "id": ids.take("adverse_event"), "session_id": sid,
-                "occurred_on": min(when.date(), today), "event_type": rng.choice(AE_MINOR),
+                "occurred_on": when.date(), "event_type": rng.choice(AE_MINOR),
                 "severity": "minor", "significant": False, "onset": "within_24h",
                 "duration": "1-2 days", "action_taken": "self_care", "causality": "probable",
                 "description": None})

@@ -4,6 +4,7 @@ insertions into the drawn muscle, exactly scored outcome measures that improve."
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ def test_demo_drawings_validate_and_the_matcher_finds_the_needled_muscle(db_engi
                                           m.OutcomeResponse.instrument_id,
                                           m.OutcomeResponse.answers, m.OutcomeResponse.total,
                                           m.OutcomeResponse.completed_on)).all()
-    assert len(drawings) == 120
+    assert 60 < len(drawings) <= 120  # patients who started in the last 5 weeks have one
     top5 = 0
     for pid, regions in drawings:
         assert clinical.check_regions(regions) == regions
@@ -49,9 +50,11 @@ def test_demo_drawings_validate_and_the_matcher_finds_the_needled_muscle(db_engi
         assert score(instrument, answers).total == pytest.approx(total)
         series[(pid, instrument)].append((on, total))
     assert {i for _, i in series} >= {"nprs"} and len({i for _, i in series}) > 2
-    nprs = [sorted(v) for (_, i), v in series.items() if i == "nprs"]
+    nprs = [sorted(v) for (_, i), v in series.items() if i == "nprs" and len(v) > 1]
     assert all(s[-1][1] <= s[0][1] for s in nprs)
     assert sum(s[-1][1] < s[0][1] for s in nprs) >= 0.8 * len(nprs)
+    today = date.today()
+    assert all(on <= today for _, _, _, _, on in outcomes), "nothing is recorded in the future"
 
 
 def test_drawings_outside_the_atlas_are_refused(world: World) -> None:
