@@ -50,7 +50,7 @@ def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
                                 answers={f"s{i}": i % 4 for i in range(1, 11)},
                                 completed_on=today, episode_id=ep.id)
         clinical.record_drawing(s, actor=doc, patient_id=pid, drawn_on=today,
-                                regions=[{"region": "right-elbow", "intensity": 6}], episode_id=ep.id)
+                                regions=[{"region": "right-temple", "intensity": 6}], episode_id=ep.id)
         ins = [sessions.InsertionIn("upper_trapezius", "bilateral", "trigger_point_dn", 30, 0.25, 12.5,
                                     twitch_responses=2),
                sessions.InsertionIn("infraspinatus", "right", "electrical_dn", 40, 0.3, 20,
