@@ -44,6 +44,6 @@ def test_csv_has_codes_only(demo_clinic: Clinic) -> None:
     assert n == len(rows) > 0
     assert {r["cpt"] for r in rows} <= {"20560", "20561", ""}
     assert "Needle insertion" not in out.getvalue()
-    elbow = [r for r in rows if "M77.11" in r["icd10cm_billable"]]
-    assert elbow and elbow[0]["icd10cm_not_billable"] == "M79.1"
+    elbow = [r for r in rows if r["icd10cm_billable"] == "M77.11" and r["icd10cm_not_billable"] == "M79.1"]
+    assert len(elbow) == 1
     assert elbow[0]["distinct_muscles"] == "3" and elbow[0]["cpt"] == "20561"
