@@ -13,6 +13,7 @@ from filiform.api import (
     auth,
     consent,
     drawings,
+    fhir,
     kb,
     measures,
     patients,
@@ -24,7 +25,7 @@ from filiform.api import (
 
 router = APIRouter()
 for _module in (auth, patients, consent, screening, drawings, sessions, adverse_events,
-                measures, kb, records, plans):
+                measures, kb, records, plans, fhir):
     router.include_router(_module.router)
 
 __all__ = ["router"]

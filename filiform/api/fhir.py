@@ -52,8 +52,8 @@ def bulk_export(request: Request) -> dict[str, Any]:
     (out / ".clinic").write_text(str(who.clinic_id), encoding="utf-8")
     manifest = exporter.bulk_export(engine, actor=who, out_dir=out, base_url=_base(request),
                                     request=str(request.url))
-    manifest["output"] = [{**o, "url": f"{_base(request)}/fhir/$export/{request_id}/{o['url']}"}
-                          for o in manifest["output"]]
+    here = f"{_base(request)}{request.url.path}"  # .../fhir/$export, wherever the router is mounted
+    manifest["output"] = [{**o, "url": f"{here}/{request_id}/{o['url']}"} for o in manifest["output"]]
     return manifest
 
 
