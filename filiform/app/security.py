@@ -34,7 +34,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 
 from filiform.services import audit
-from filiform.services.auth_sessions import COOKIE_NAME, actor_for
+from filiform.services.auth_sessions import COOKIE_NAME, lookup
 from filiform.services.context import Actor
 from filiform.storage.engine import transaction
 
@@ -163,15 +163,21 @@ class SecurityMiddleware:
         await self.app(scope, receive, send_wrapper)
 
     def _resolve(self, token: str, client: str, method: str, path: str) -> Actor | None:
-        """Session lookup and, for patient data, the access row: one short transaction."""
-        with transaction(self.sessions) as session:
-            actor = actor_for(session, token=token, client=client, idle=self.idle)
-            match = PATIENT_PATH.match(path)
-            if actor is not None and match:
-                pid = int(match.group(1)) if match.group(1) else None
+        """Session lookup (a plain read on the common path), then, only for patient data,
+        the access row in its own short write transaction.
+
+        Why: on SQLite every write transaction serialises behind the single writer, so a
+        request that touches no patient data must not take the write lock just to be
+        recognised (see lookup()).
+        """
+        actor = lookup(self.sessions, token=token, client=client, idle=self.idle)
+        match = PATIENT_PATH.match(path)
+        if actor is not None and match:
+            pid = int(match.group(1)) if match.group(1) else None
+            with transaction(self.sessions) as session:
                 audit.record(session, actor=actor, action="access", entity="http",
                              patient_id=pid, detail={"method": method, "path": path[:200]})
-            return actor
+        return actor
 
     async def _csrf_ok(
         self, scope: Scope, receive: Receive, headers: Headers, csrf: str, new_csrf: bool
