@@ -57,10 +57,13 @@ def render(
     except FiliformError as exc:
         fail(exc)
     drawing = {rid: 6.0 for rid in ids}
-    if suffix == ".svg" and not overlays:
-        out.write_text(render_svg(atlas, fills={rid: "#d9534f" for rid in ids}), encoding="utf-8")
-    else:
-        out.write_bytes(render_chart(atlas, drawing, overlays, fmt=suffix[1:]))
+    try:
+        if suffix == ".svg" and not overlays:
+            out.write_text(render_svg(atlas, fills={rid: "#d9534f" for rid in ids}), encoding="utf-8")
+        else:
+            out.write_bytes(render_chart(atlas, drawing, overlays, fmt=suffix[1:]))
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}")
     console.print(f"wrote {out}")
 
 

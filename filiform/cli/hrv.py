@@ -68,6 +68,9 @@ def analyse(
     seed: int = typer.Option(0, help="Seed of the bootstrap (results are reproducible)."),
 ) -> None:
     """Correct artefacts, report HR/RMSSD/SDNN/pNN50/LF/HF per phase, warn of vasovagal signs."""
+    for path, suffix in ((png, ".png"), (svg, ".svg")):
+        if path is not None and path.suffix.lower() != suffix:
+            fail(f"--{suffix[1:]} must end in {suffix}, got '{path}'")
     analysis = _run(file, phases, unit, column, channel, kind, seed)
     _write_plots(analysis, png, svg)
     if as_json:

@@ -11,6 +11,7 @@ from filiform.cli.output import console, fail, print_json
 from filiform.core.atlas.build import load_atlas
 from filiform.core.matching import MatchResult, RankedTriggerPoint, default_engine
 from filiform.core.matching.parse import drawing_from_names, drawing_from_text
+from filiform.core.planning.plan import condition_priors
 from filiform.errors import FiliformError
 
 
@@ -23,15 +24,26 @@ def match_command(
     render: Path | None = typer.Option(None, "--render", "-o", help="Also draw the chart (.png/.svg)."),
 ) -> None:
     """Rank trigger points whose referral patterns explain the drawing, with reasons."""
+    if file is not None and regions.strip():
+        fail("give the drawing either with --regions or with --file, not both")
+    if render is not None and render.suffix.lower() not in {".png", ".svg"}:
+        fail("--render must end in .png or .svg")
     atlas = load_atlas()
     try:
         if file is not None:
             if not file.is_file():
                 fail(f"no such file: {file}")
-            drawing = drawing_from_text(file.read_text(encoding="utf-8"), atlas)
+            try:
+                text = file.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                fail(f"{file}: not UTF-8 text; a drawing is a JSON or YAML file")
+            except OSError as exc:
+                fail(f"cannot read {file}: {exc.strerror}")
+            drawing = drawing_from_text(text, atlas)
         else:
             drawing = drawing_from_names([s for s in regions.split(",") if s.strip()], atlas)
-        result = default_engine().match(drawing, limit=limit)
+        priors = condition_priors(drawing.condition) if drawing.condition is not None else None
+        result = default_engine().match(drawing, priors=priors, limit=limit)
     except FiliformError as exc:
         fail(exc)
     if as_json:
@@ -82,8 +94,6 @@ def _print(result: MatchResult) -> None:
 def _render(path: Path, drawing: dict[str, float], result: MatchResult) -> None:
     from filiform.reports.atlas_render import PatternOverlay, render_chart
 
-    if path.suffix.lower() not in {".png", ".svg"}:
-        fail("--render must end in .png or .svg")
     kb = default_engine().kb
     atlas = load_atlas()
     overlays = []
@@ -94,8 +104,12 @@ def _render(path: Path, drawing: dict[str, float], result: MatchResult) -> None:
             essential=[atlas.resolve(z, r.side) for z in tp.referral.essential],
             spillover=[atlas.resolve(z, r.side) for z in tp.referral.spillover],
         ))
-    path.write_bytes(render_chart(atlas, drawing, overlays, title="Pain drawing and top referral patterns",
-                                  fmt=path.suffix[1:].lower()))
+    chart = render_chart(atlas, drawing, overlays, title="Pain drawing and top referral patterns",
+                         fmt=path.suffix[1:].lower())
+    try:
+        path.write_bytes(chart)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}")
     console.print(f"wrote {path}")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from filiform.core.outcomes import (
 )
 from filiform.core.outcomes.answers import parse_answer_list
 from filiform.core.outcomes.interpret import shown
+from filiform.core.outcomes.series import parse_score_series
 from filiform.errors import FiliformError, ValidationFailed
 from filiform.reports.outcome_plot import save_outcome_plot
 
@@ -255,35 +255,13 @@ def plot_command(
 def _read_scores(source: Path) -> tuple[str, str, str | None, list[DatedScore]]:
     try:
         text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed(f"{source}: not UTF-8 text; expected a JSON or YAML file") from None
     except OSError as exc:
         raise ValidationFailed(f"cannot read {source}: {exc.strerror}") from None
     try:
         data = json.loads(text) if source.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+    except (json.JSONDecodeError, yaml.YAMLError, ValueError) as exc:  # ValueError: impossible YAML date
         raise ValidationFailed(f"{source}: not valid JSON/YAML: {exc}") from None
-    if not isinstance(data, dict) or "instrument" not in data or "scores" not in data:
-        raise ValidationFailed(
-            f"{source}: expected a mapping with 'instrument' and 'scores' "
-            "(each score: date plus value or answers)"
-        )
-    instrument_id = str(data["instrument"])
-    scale = str(data.get("scale", "total"))
-    points = []
-    for n, entry in enumerate(data["scores"], start=1):
-        if not isinstance(entry, dict) or "date" not in entry:
-            raise ValidationFailed(f"{source}: score {n} needs a date")
-        when = entry["date"]
-        if isinstance(when, str):
-            try:
-                when = date.fromisoformat(when)
-            except ValueError:
-                raise ValidationFailed(f"{source}: score {n}: bad date {when!r}") from None
-        if "answers" in entry:
-            value = score(instrument_id, entry["answers"]).value(scale)
-        elif "value" in entry:
-            value = float(entry["value"])
-        else:
-            raise ValidationFailed(f"{source}: score {n} needs a value or answers")
-        points.append(DatedScore(when=when, value=value, label=entry.get("label")))
-    title = data.get("title")
-    return instrument_id, scale, None if title is None else str(title), points
+    series = parse_score_series(data, str(source))
+    return series.instrument_id, series.scale, series.title, series.points

@@ -19,8 +19,10 @@ from rich.panel import Panel
 from rich.table import Table
 
 from filiform.cli.output import console, fail, print_json
+from filiform.core.atlas.build import load_atlas
 from filiform.core.kb.loader import load_kb
 from filiform.core.matching import PainDrawing
+from filiform.core.matching.parse import drawing_from_data
 from filiform.core.planning.handout import render_handout
 from filiform.core.planning.loader import load_conditions
 from filiform.core.planning.plan import Plan, PlanRequest, build_plan
@@ -40,7 +42,11 @@ def _load_mapping(path: Path) -> dict[str, Any]:
         fail(f"no such file: {path}")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8 text; expected a JSON or YAML file")
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: e.g. an impossible date such as 2026-13-01
         fail(f"{path}: not valid JSON or YAML ({exc})")
     if not isinstance(data, dict):
         fail(f"{path}: expected a mapping of answers")
@@ -67,7 +73,12 @@ def _parse_answer(item: str) -> tuple[str, Any]:
 
 def _intake(path: Path | None, answers: list[str], rest_clear: bool) -> Intake:
     data: dict[str, Any] = _load_mapping(path) if path is not None else {}
-    data.update(dict(_parse_answer(a) for a in answers))
+    given = [_parse_answer(a) for a in answers]
+    keys = [k for k, _ in given]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        fail(f"--answer given more than once for: {', '.join(repeated)}")
+    data.update(dict(given))
     if rest_clear:
         for name, clear in CLEAR_ANSWERS.items():
             data.setdefault(name, clear)
@@ -76,6 +87,8 @@ def _intake(path: Path | None, answers: list[str], rest_clear: bool) -> Intake:
     except ValidationError as exc:
         fail("invalid intake answers:\n" + "\n".join(
             f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()))
+    except FiliformError as exc:
+        fail(exc)
 
 
 def _body(height: float | None, weight: float | None, bmi: float | None, sex: str | None,
@@ -153,13 +166,16 @@ def _print_plan(plan: Plan) -> None:
     console.print("[bold]Sources:[/]\n" + _cite_line(plan.citations), highlight=False)
 
 
-def _drawing(path: Path | None) -> PainDrawing | None:
+def _drawing(path: Path | None, condition: str) -> PainDrawing | None:
     if path is None:
         return None
     try:
-        return PainDrawing.model_validate(_load_mapping(path))
-    except ValidationError as exc:
-        fail(f"invalid pain drawing: {exc.errors()[0]['msg']}")
+        pain = drawing_from_data(_load_mapping(path), load_atlas())
+    except FiliformError as exc:
+        fail(exc)
+    if pain.condition is not None and pain.condition != condition:
+        fail(f"{path} is a drawing for condition '{pain.condition}', not '{condition}'")
+    return pain
 
 
 def plan_command(
@@ -197,7 +213,7 @@ def plan_command(
     answers = _intake(intake, answer, rest_clear)
     if age is not None and answers.age is None:
         answers = answers.model_copy(update={"age": age})
-    pain = _drawing(drawing)
+    pain = _drawing(drawing, condition)
     try:
         plan = build_plan(PlanRequest(condition=condition, side=side, drawing=pain, intake=answers,
                                       body=_body(height, weight, bmi, sex, age), today=day,
@@ -229,6 +245,8 @@ def screen_command(
     answers = _intake(intake, answer, rest_clear)
     sites: list[Site] = []
     try:
+        if any(t.count(":") > 1 for t in target):
+            fail("--target is id or id:side, e.g. quadratus_lumborum:left")
         pairs = [(t.split(":")[0], t.split(":")[1] if ":" in t else None) for t in target]
         if any(s not in (None, "left", "right") for _, s in pairs):
             fail("--target side must be left or right")

@@ -189,6 +189,8 @@ def load_with_issues(root: Traversable | Path | None = None) -> tuple[KnowledgeB
     _load_list(kb, root, "danger_structures", DangerStructure, kb.danger, issues)
     _load_list(kb, root, "depth_studies", DepthStudy, kb.depth, issues)
     _load_targets(kb, root, issues)
+    if not _yaml_files(root, "targets"):  # e.g. the wrong folder: never report an empty base as ok
+        issues.append(Issue("targets", 0, f"no target files under {root}/targets: not a Filiform data folder"))
     return kb, issues
 
 

@@ -190,6 +190,9 @@ def _findings_by_key(findings: tuple[Finding, ...], kb: KnowledgeBase) -> dict[t
     for f in findings:
         if f.muscle not in kb.muscles:
             raise ValidationFailed(f"finding names unknown muscle '{f.muscle}'")
+        if (f.muscle, f.side) in out:
+            raise ValidationFailed(f"findings for '{f.muscle}' ({f.side.value}) are given twice: "
+                                   "give one entry per muscle and side")
         out[(f.muscle, f.side)] = tuple(name for name in FINDING_WEIGHTS if getattr(f, name))
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -13,6 +14,8 @@ from filiform.errors import ValidationFailed
 
 from .models import PainDrawing
 
+_WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*")  # ASCII digits only; 'name=' alone is an error
+
 
 def drawing_from_names(names: list[str], atlas: Atlas, intensity: int = 6) -> PainDrawing:
     """``["right temple", "right-jaw-angle"]`` -> a drawing with one intensity for all."""
@@ -20,13 +23,12 @@ def drawing_from_names(names: list[str], atlas: Atlas, intensity: int = 6) -> Pa
         raise ValidationFailed("the pain drawing is empty: name at least one region")
     regions = []
     for text in names:
-        name, _, level = text.partition("=")
+        name, sep, level = text.partition("=")
         value = intensity
-        if level:
-            try:
-                value = int(level)
-            except ValueError:
-                raise ValidationFailed(f"intensity for '{name}' must be a whole number 0-10, got '{level}'") from None
+        if sep:
+            if not _WHOLE.fullmatch(level):
+                raise ValidationFailed(f"intensity for '{name.strip()}' must be a whole number 0-10, got '{level}'")
+            value = int(level)
         regions.append({"region": resolve_region_name(name, atlas), "intensity": value})
     return drawing_from_data({"regions": regions}, atlas)
 

@@ -197,6 +197,8 @@ def parse_answer_list(text: str) -> list[str] | dict[str, str]:
                 raise ValidationFailed(
                     f"cannot mix positional answers and item=value answers ({part!r})"
                 )
+            if key.strip() in mapping:
+                raise ValidationFailed(f"item {key.strip()!r} is answered twice")
             mapping[key.strip()] = value.strip()
         return mapping
     return parts

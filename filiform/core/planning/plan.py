@@ -87,6 +87,17 @@ class Plan(BaseModel):
     citations: tuple[str, ...]
 
 
+def _priors(cond: Condition, kb: KnowledgeBase) -> dict[str, float]:
+    return {t.target: _PRIOR[t.priority] for t in cond.targets
+            if isinstance(kb.targets.get(t.target), Muscle)}
+
+
+def condition_priors(condition_id: str, kb: KnowledgeBase | None = None) -> dict[str, float]:
+    """Prior multipliers a condition gives its typical muscles when ranking a pain drawing
+    (priority 1: 2.0, 2: 1.5, 3: 1.2). An unknown condition id raises ``NotFound``."""
+    return _priors(get_condition(condition_id), kb or load_kb())
+
+
 _Cand = tuple[str, SideText | None, str]  # target id, side, where the suggestion came from
 
 
@@ -98,8 +109,7 @@ def _candidates(cond: Condition, req: PlanRequest, kb: KnowledgeBase, excluded: 
     present = [t for t in typical if t.target in kb.targets]
     out: list[_Cand] = []
     if req.drawing is not None:
-        priors = {t.target: _PRIOR[t.priority] for t in present if isinstance(kb.targets[t.target], Muscle)}
-        result = match(req.drawing, priors=priors)
+        result = match(req.drawing, priors=_priors(cond, kb))
         wanted = {t.target for t in present}
         for m in result.muscles:
             if m.muscle_id in wanted:

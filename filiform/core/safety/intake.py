@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from filiform.core.kb.models import BodyArea
+from filiform.errors import ValidationFailed
 
 YesNo = Literal["yes", "no", "unknown"]
 Anticoagulant = Literal["no", "vka", "doac", "heparin", "other", "unknown"]
@@ -24,6 +25,14 @@ _AREAS = "|".join(a.value for a in BodyArea)
 SITE_PATTERN = rf"^((left|right):)?({_AREAS})$"
 SiteArea = Annotated[str, Field(pattern=SITE_PATTERN)]
 """A body area, optionally with the patient's side: ``arm`` (either side) or ``left:arm``."""
+
+
+def _plain(value: object) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class Intake(BaseModel):
@@ -65,7 +74,15 @@ class Intake(BaseModel):
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> Intake:
         """Validate plain data (as from JSON or YAML) strictly: lists may become tuples, nothing else."""
-        return cls.model_validate_json(json.dumps(dict(data)), strict=True)
+        try:
+            payload = json.dumps(dict(data))
+        except (TypeError, ValueError):
+            bad = sorted(str(k) for k, v in data.items() if not _plain(v))
+            raise ValidationFailed(
+                "intake answers must be plain text, numbers or lists"
+                + (f" (not dates or other objects): {', '.join(bad)}" if bad else "")
+            ) from None
+        return cls.model_validate_json(payload, strict=True)
 
 
 QUESTIONS: dict[str, str] = {
