@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from filiform.cli.main import app
@@ -11,7 +12,10 @@ from filiform.cli.main import app
 runner = CliRunner()
 
 
-def test_plan_warfarin_lateral_elbow_readable() -> None:
+def test_plan_warfarin_lateral_elbow_readable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from filiform.cli import output
+
+    monkeypatch.setattr(output.console, "width", 200)  # COLUMNS alone is not seen in xdist workers
     res = runner.invoke(app, ["plan", "lateral_elbow_tendinopathy", "--side", "right", "-a", "anticoagulant=vka",
                               "-a", "inr=2.6", "--rest-clear", "--age", "60", "--today", "2026-03-02"],
                         env={"COLUMNS": "200"})

@@ -130,8 +130,9 @@ class MatchEngine:
             if key not in seen:
                 seen.add(key)
                 muscle_positions.append(pos)
-        keep = order[:limit] if limit else order
-        wanted = set(keep) | set(order[:COVER_POOL]) | set(muscle_positions[:limit] if limit else muscle_positions)
+        keep = _with_ties(order, scores, limit)
+        muscle_keep = _with_ties(muscle_positions, scores, limit)
+        wanted = set(keep) | set(order[:COVER_POOL]) | set(muscle_keep)
         total_intensity = sum(painted.values()) or 1
         explained = {
             pos: self._explain(self.candidates[pos], scores[pos], painted, total_intensity,
@@ -141,7 +142,7 @@ class MatchEngine:
         }
         covered = {rid for pos in scores for rid in self.candidates[pos].zones if rid in painted}
         muscles = [RankedMuscle(r.muscle_id, r.muscle_name, r.side, r.score, r.tp_id, r.explained)
-                   for r in (explained[pos] for pos in (muscle_positions[:limit] if limit else muscle_positions))]
+                   for r in (explained[pos] for pos in muscle_keep)]
         return MatchResult(
             ranked=[explained[pos] for pos in keep],
             muscles=muscles,
@@ -169,6 +170,22 @@ class MatchEngine:
             unexplained=tuple(sorted(set(painted) - set(hit))),
             findings_applied=applied, prior=prior,
         )
+
+
+def _with_ties(order: list[int], scores: Mapping[int, float], limit: int | None) -> list[int]:
+    """The first ``limit`` positions, plus any that tie with the last one kept.
+
+    Why: left and right copies of a pattern often tie; cutting between them would make the
+    result depend on the tie-break (side name) and a mirrored drawing would not give the
+    mirrored answer.
+    """
+    if not limit or len(order) <= limit:
+        return list(order)
+    last = round(scores[order[limit - 1]], 9)
+    end = limit
+    while end < len(order) and round(scores[order[end]], 9) == last:
+        end += 1
+    return order[:end]
 
 
 def _validated_regions(drawing: PainDrawing, atlas: Atlas) -> dict[str, int]:
