@@ -12,8 +12,10 @@ PostgreSQL: default synchronous commit; clusters are created with data checksums
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from filiform.errors import NotFound
 from filiform.storage.settings import database_url, is_sqlite, sqlite_path
 
 SQLITE_PRAGMAS = (
@@ -46,11 +49,21 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
-    """An engine for ``url`` (or the configured database) with the pragmas installed."""
+def make_engine(url: str | None = None, *, must_exist: bool = False, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (or the configured database) with the pragmas installed.
+
+    SQLite creates a missing file on first connect, so a mistyped path would silently
+    become a new, empty database.  Commands that only work on existing records pass
+    ``must_exist=True`` and get a :class:`NotFound` instead (nothing is created); only the
+    commands that set a database up (demo, db upgrade, restore, serve) leave it False.
+    """
     resolved = database_url(url)
     if is_sqlite(resolved):
-        sqlite_path(resolved).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(resolved)
+        if must_exist and not path.is_file():
+            raise NotFound(f"no database at {path}; create one with `filiform demo` "
+                           "or `filiform db upgrade`")
+        path.parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(resolved, **kwargs)
         _install_sqlite_hooks(engine)
         return engine
@@ -63,10 +76,34 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _writer_lock(factory: sessionmaker[Session]) -> threading.RLock | None:
+    """One in-process writer per SQLite engine.
+
+    Why: SQLite lets one writer in at a time; threads of one process that race for the
+    lock otherwise wait in SQLite's busy handler, which sleeps in growing steps (up to
+    100 ms), so a burst of writes turns into second-long tails. Queueing on a Python lock
+    wakes the next writer as soon as the previous commit is durable. Other processes (a
+    CLI next to the server) still rely on ``busy_timeout``.
+    """
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return None
+    with _LOCKS_GUARD:
+        lock = _WRITER_LOCKS.get(bind)
+        if lock is None:
+            lock = _WRITER_LOCKS[bind] = threading.RLock()
+        return lock
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success (the write is durable when this returns)."""
-    with factory() as session, session.begin():
+    lock = _writer_lock(factory)
+    with lock if lock is not None else nullcontext(), factory() as session, session.begin():
         yield session
 
 
