@@ -62,6 +62,10 @@ def _unpainted_cost(p: float) -> float:
     return math.log((1 - p) / (1 - P_BACKGROUND))
 
 
+# Score change when a zone region goes from unpainted to painted at each intensity 0-10.
+_DELTA = {kind: tuple(_painted_gain(p, i) - _unpainted_cost(p) for i in range(11)) for kind, p in _ZONE_P.items()}
+
+
 @dataclass(frozen=True)
 class _Candidate:
     tp_id: str
@@ -72,6 +76,7 @@ class _Candidate:
     zones: Mapping[str, str]  # region id -> zone kind (essential beats spillover beats local)
     base: float  # score with nothing painted
     weight_total: float  # sum of zone probabilities, for pattern coverage
+    key: tuple[str, str]  # deterministic tie-break: trigger point id, then side
 
 
 class MatchEngine:
@@ -91,7 +96,7 @@ class MatchEngine:
                         zones[atlas.resolve(ref, side)] = kind  # later kinds win
                 base = sum(_unpainted_cost(_ZONE_P[k]) for k in zones.values())
                 cand = _Candidate(tp.id, muscle.id, muscle.name, tp.label, side, zones, base,
-                                  sum(_ZONE_P[k] for k in zones.values()))
+                                  sum(_ZONE_P[k] for k in zones.values()), (tp.id, side.value))
                 pos = len(self.candidates)
                 self.candidates.append(cand)
                 for rid, kind in zones.items():
@@ -106,11 +111,12 @@ class MatchEngine:
         """
         painted = _validated_regions(drawing, self.atlas)
         scores: dict[int, float] = {}
+        candidates = self.candidates
         for rid, intensity in painted.items():
             for pos, kind in self.index.get(rid, ()):
-                p = _ZONE_P[kind]
-                scores[pos] = scores.get(pos, self.candidates[pos].base) + (
-                    _painted_gain(p, intensity) - _unpainted_cost(p))
+                if pos not in scores:
+                    scores[pos] = candidates[pos].base
+                scores[pos] += _DELTA[kind][intensity]
         finding_map = _findings_by_key(drawing.findings, self.kb)
         priors = priors or {}
         for pos in scores:
@@ -120,8 +126,9 @@ class MatchEngine:
                 raise ValidationFailed(f"prior for '{cand.muscle_id}' must be positive")
             applied = finding_map.get((cand.muscle_id, cand.side), ())
             scores[pos] += math.log(prior) + sum(FINDING_WEIGHTS[f] for f in applied)
-        order = sorted(scores, key=lambda pos: (-round(scores[pos], 9), self.candidates[pos].tp_id,
-                                                self.candidates[pos].side.value))
+        for pos in scores:
+            scores[pos] = round(scores[pos], 9)  # ties compare equal whatever the summation order
+        order = sorted(scores, key=lambda pos: (-scores[pos], candidates[pos].key))
         # the best trigger point of each muscle and side, in rank order
         seen: set[tuple[str, Side]] = set()
         muscle_positions = []
@@ -140,7 +147,7 @@ class MatchEngine:
                                float(priors.get(self.candidates[pos].muscle_id, 1.0)))
             for pos in wanted
         }
-        covered = {rid for pos in scores for rid in self.candidates[pos].zones if rid in painted}
+        covered = {rid for rid in painted if rid in self.index}
         muscles = [RankedMuscle(r.muscle_id, r.muscle_name, r.side, r.score, r.tp_id, r.explained)
                    for r in (explained[pos] for pos in muscle_keep)]
         return MatchResult(
@@ -181,9 +188,9 @@ def _with_ties(order: list[int], scores: Mapping[int, float], limit: int | None)
     """
     if not limit or len(order) <= limit:
         return list(order)
-    last = round(scores[order[limit - 1]], 9)
+    last = scores[order[limit - 1]]
     end = limit
-    while end < len(order) and round(scores[order[end]], 9) == last:
+    while end < len(order) and scores[order[end]] == last:
         end += 1
     return order[:end]
 
