@@ -14,7 +14,6 @@ so ``filiform kb check`` shows a data author the whole list at once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,12 +22,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter
 
 from filiform.errors import KnowledgeBaseError, NotFound
 
 from .models import Citation, DangerStructure, DepthStudy, Muscle, Target, TriggerPoint
-from .yaml_source import Issue, SourceDoc, YamlSyntaxError, parse
+from .yaml_source import Issue, SourceDoc, YamlSyntaxError, parse, validate_located
 
 M = TypeVar("M", bound=BaseModel)
 _TARGET = TypeAdapter(Target)
@@ -96,29 +95,12 @@ def _rel(path: Traversable | Path, root: Traversable | Path) -> str:
     return text[len(base) :].lstrip("/") if text.startswith(base) else text
 
 
-_KIND_TAGS = {"muscle", "tendon", "nerve", "periarticular", "scar"}
+_KIND_TAGS = frozenset({"muscle", "tendon", "nerve", "periarticular", "scar"})
 
 
 def _validate(model: Any, data: Any, doc: SourceDoc, path: tuple[str | int, ...],
               issues: list[Issue]) -> Any:
-    """Validate in strict JSON mode: lists may become tuples and text may name an enum
-    member, but nothing else is coerced (no "7" for 7, no "yes" for true)."""
-    try:
-        payload = json.dumps(data)
-    except (TypeError, ValueError):
-        issues.append(Issue(doc.file, doc.line_of(path), "values must be plain text, numbers, lists or mappings"))
-        return None
-    try:
-        if isinstance(model, TypeAdapter):
-            return model.validate_json(payload, strict=True)
-        return model.model_validate_json(payload, strict=True)
-    except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _KIND_TAGS))
-            full = (*path, *loc)
-            shown = ".".join(str(p) for p in full)
-            issues.append(Issue(doc.file, doc.line_of(full), f"{shown or 'record'}: {err['msg']}"))
-        return None
+    return validate_located(model, data, doc, path, issues, skip=_KIND_TAGS)
 
 
 def _load_list(kb: KnowledgeBase, root: Traversable | Path, sub: str, model: type[M],

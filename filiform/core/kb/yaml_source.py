@@ -7,11 +7,13 @@ walk the nodes to locate any path a validator complains about.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,33 @@ def _walk(
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
             yield from _walk(v, (*path, i))
+
+
+def validate_located(model: type[BaseModel] | TypeAdapter[Any], data: Any, doc: SourceDoc,
+                     path: tuple[str | int, ...], issues: list[Issue],
+                     skip: frozenset[str] = frozenset()) -> Any:
+    """Validate ``data`` strictly and report each error at its file and line.
+
+    Strict JSON mode: lists may become tuples and text may name an enum member, but nothing
+    else is coerced (no "7" for 7, no "yes" for true). ``skip`` drops discriminator tags
+    (e.g. ``muscle``) from error locations so they point at real keys.
+    """
+    try:
+        payload = json.dumps(data)
+    except (TypeError, ValueError):
+        issues.append(Issue(doc.file, doc.line_of(path), "values must be plain text, numbers, lists or mappings"))
+        return None
+    try:
+        if isinstance(model, TypeAdapter):
+            return model.validate_json(payload, strict=True)
+        return model.model_validate_json(payload, strict=True)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in skip))
+            full = (*path, *loc)
+            shown = ".".join(str(p) for p in full)
+            issues.append(Issue(doc.file, doc.line_of(full), f"{shown or 'record'}: {err['msg']}"))
+        return None
 
 
 def parse(text: str, file: str) -> SourceDoc:

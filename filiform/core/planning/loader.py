@@ -6,14 +6,13 @@ message (``conditions/x.yaml:12: dosing.sessions: field required``) for every fi
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from importlib import resources
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter
 
-from filiform.core.kb.yaml_source import Issue, SourceDoc, YamlSyntaxError, parse
+from filiform.core.kb.yaml_source import Issue, SourceDoc, YamlSyntaxError, parse, validate_located
 from filiform.errors import KnowledgeBaseError, NotFound
 
 from .models import Condition, TechniqueSpec
@@ -23,22 +22,8 @@ _TECHNIQUES = TypeAdapter(tuple[TechniqueSpec, ...])
 
 
 def _validate(model: Any, data: Any, doc: SourceDoc, issues: list[Issue]) -> Any:
-    """Strict JSON-mode validation, as the KB loader does: nothing is coerced."""
-    try:
-        payload = json.dumps(data)
-    except (TypeError, ValueError):
-        issues.append(Issue(doc.file, 1, "values must be plain text, numbers, lists or mappings"))
-        return None
-    try:
-        if isinstance(model, TypeAdapter):
-            return model.validate_json(payload, strict=True)
-        return model.model_validate_json(payload, strict=True)
-    except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            shown = ".".join(str(p) for p in loc)
-            issues.append(Issue(doc.file, doc.line_of(loc), f"{shown or 'record'}: {err['msg']}"))
-        return None
+    """Strict JSON-mode validation with located errors, shared with the KB loader."""
+    return validate_located(model, data, doc, (), issues)
 
 
 def validate_doc(text: str, file: str, model: Any) -> tuple[Any, list[Issue], SourceDoc | None]:
