@@ -1,4 +1,4 @@
-"""What the plan builder needs from a patient's record, gathered for the web pages.
+"""What the plan builder needs from a patient's record, gathered once for the web and the API.
 
 The rules live in ``filiform.core.planning.plan.build_plan`` (candidate ranking with
 condition priors, one thorax side, screening per site, technique and needle choice);

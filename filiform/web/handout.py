@@ -20,9 +20,9 @@ from filiform.errors import ValidationFailed
 from filiform.reports import pdf
 from filiform.services import patients
 from filiform.services.context import Actor
+from filiform.services.plans import anticoagulated, parse_findings, plan_for_patient
 
 from .common import run_page
-from .plan_inputs import anticoagulated, parse_findings, plan_for_patient
 
 router = APIRouter()
 

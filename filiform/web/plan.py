@@ -23,10 +23,10 @@ from filiform.core.planning.models import Condition
 from filiform.errors import FiliformError, ValidationFailed
 from filiform.services import patients
 from filiform.services.context import Actor
+from filiform.services.plans import FINDING_KINDS, PatientPlan, parse_findings, plan_for_patient
 
 from .common import render, run_page
 from .labels import DECISION_NAMES, TECHNIQUE_NAMES
-from .plan_inputs import FINDING_KINDS, PatientPlan, parse_findings, plan_for_patient
 
 router = APIRouter()
 

@@ -22,6 +22,7 @@ from filiform.errors import FiliformError, NotFound, SafetyBlock, ValidationFail
 from filiform.reports import pdf
 from filiform.services import charts, patients, sessions
 from filiform.services.context import Actor
+from filiform.services.plans import parse_findings, plan_for_patient
 from filiform.services.scope import owned
 from filiform.storage import vocab
 from filiform.storage.models import User
@@ -29,7 +30,6 @@ from filiform.storage.models import User
 from . import hrv_store
 from .common import render, run_page
 from .labels import TECHNIQUE_NAMES
-from .plan_inputs import parse_findings, plan_for_patient
 from .session_form import adverse_events_from_form, insertions_from_form
 
 router = APIRouter()
