@@ -20,11 +20,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from filiform.cli.output import console, fail
+from filiform.cli.records import describe_error
 from filiform.errors import FiliformError
 from filiform.fhir import billing, exporter, importer
 from filiform.services.context import Actor, Role
 from filiform.storage.engine import make_engine, session_factory, transaction
-from filiform.storage.migrate import current_revision, head_revision, upgrade
+from filiform.storage.migrate import current_revision, head_revision
 from filiform.storage.models import Clinic, User
 from filiform.storage.settings import database_url
 
@@ -48,11 +49,24 @@ def _errors() -> Iterator[None]:
     except FiliformError as exc:
         fail(exc)
     except (SQLAlchemyError, OSError, ValueError, KeyError) as exc:
-        fail(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        fail(describe_error(exc))
+
+
+def _check_out_file(out: Path) -> None:
+    """Refuse an output file that cannot be written, before anything is exported.
+
+    Exports are audited as disclosures, so a typo in ``--out`` must fail before the
+    export runs, not after a disclosure was logged for a file that never existed.
+    """
+    if out.is_dir():
+        fail(f"cannot write to {out}: it is a folder")
+    if not out.parent.is_dir():
+        fail(f"cannot write to {out}: folder {out.parent} does not exist")
 
 
 def _engine(db: str | None) -> sa.Engine:
-    engine = make_engine(database_url(db))
+    """An engine on an existing, up-to-date database: reading commands never create one."""
+    engine = make_engine(database_url(db), must_exist=True)
     if current_revision(engine) != head_revision():
         fail("the database schema is not up to date: run `filiform db upgrade` first")
     return engine
@@ -80,6 +94,8 @@ def export_fhir(
     user: str | None = USER_OPTION, base_url: str = BASE_OPTION, db: str | None = DB_OPTION,
 ) -> None:
     """One patient's whole record as an R4 Bundle (collection)."""
+    if out is not None:
+        _check_out_file(out)
     with _errors():
         engine = _engine(db)
         with transaction(session_factory(engine)) as s:
@@ -99,6 +115,8 @@ def export_bulk(
     user: str | None = USER_OPTION, base_url: str = BASE_OPTION, db: str | None = DB_OPTION,
 ) -> None:
     """The whole clinic as Bulk Data NDJSON, one file per resource type."""
+    if out.exists() and not out.is_dir():
+        fail(f"cannot write to {out}: it exists and is not a folder")
     with _errors():
         engine = _engine(db)
         with transaction(session_factory(engine)) as s:
@@ -119,11 +137,10 @@ def import_fhir(
     source: Path = typer.Argument(..., help="A Bundle written by `filiform export fhir`."),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Import a Filiform Bundle into an empty database (ids kept)."""
+    """Import a Filiform Bundle into an empty database (ids kept; create it with `db upgrade`)."""
     with _errors():
-        bundle = json.loads(source.read_text(encoding="utf-8"))
-        engine = make_engine(database_url(db))
-        upgrade(engine)
+        bundle = importer.read_bundle(source)
+        engine = _engine(db)
         with transaction(session_factory(engine)) as s:
             counts = importer.import_bundle(s, bundle)
         console.print("imported " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))
@@ -135,6 +152,7 @@ def billing_csv(
     user: str | None = USER_OPTION, db: str | None = DB_OPTION,
 ) -> None:
     """One line per session: distinct muscles, CPT code, billable ICD-10-CM codes, flags."""
+    _check_out_file(out)
     with _errors():
         engine = _engine(db)
         with transaction(session_factory(engine)) as s:

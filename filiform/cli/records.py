@@ -38,6 +38,33 @@ audit_app = typer.Typer(help="Verify and report the hash-chained audit trail.",
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 
 
+def describe_error(exc: Exception) -> str:
+    """A plain sentence for an unexpected file or database failure.
+
+    Users read the message, so it names what went wrong with which file rather than a
+    Python class (``FileNotFoundError: [Errno 2] ...``).
+    """
+    if isinstance(exc, OSError):
+        name = exc.filename if exc.filename is not None else "the file"
+        if isinstance(exc, FileNotFoundError):
+            return f"no such file or folder: {name}"
+        if isinstance(exc, PermissionError):
+            return f"permission denied: {name}"
+        if isinstance(exc, IsADirectoryError):
+            return f"{name} is a folder"
+        if isinstance(exc, NotADirectoryError):
+            return f"{name}: part of the path is not a folder"
+        if isinstance(exc, FileExistsError):
+            return f"{name} already exists"
+        return f"cannot use {name}: {exc.strerror or exc}"
+    if isinstance(exc, SQLAlchemyError):
+        cause = getattr(exc, "orig", None) or exc
+        first = str(cause).splitlines()[0] if str(cause) else "unknown problem"
+        return f"database error: {first}"
+    first = str(exc).splitlines()[0] if str(exc) else "unexpected value"
+    return f"invalid input: {first}"
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
     try:
@@ -47,11 +74,12 @@ def _errors() -> Iterator[None]:
     except subprocess.CalledProcessError as exc:
         fail(f"{Path(str(exc.cmd[0])).name} failed: {(exc.stderr or '').strip()}")
     except (SQLAlchemyError, OSError, ValueError) as exc:
-        fail(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        fail(describe_error(exc))
 
 
 def _engine(db: str | None) -> sa.Engine:
-    engine = make_engine(database_url(db))
+    """An engine on an existing, up-to-date database: reading commands never create one."""
+    engine = make_engine(database_url(db), must_exist=True)
     if current_revision(engine) != head_revision():
         fail("the database schema is not up to date: run `filiform db upgrade` first")
     return engine

@@ -17,7 +17,7 @@ from typing import IO, Any
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from filiform.errors import PermissionDenied
+from filiform.errors import PermissionDenied, ValidationFailed
 from filiform.fhir import billing, source
 from filiform.fhir.map_clinical import (
     questionnaires,
@@ -167,8 +167,14 @@ def write_ndjson(stream: Iterator[dict[str, Any]], out_dir: Path) -> dict[str, i
 def bulk_export(engine: Engine, *, actor: Actor, out_dir: Path, base_url: str = DEFAULT_BASE,
                 progress: Progress | None = None, on_total: Progress | None = None,
                 request: str = "$export") -> dict[str, Any]:
-    """A clinic's Bulk Data export to ``out_dir``; returns the Bulk Data manifest."""
+    """A clinic's Bulk Data export to ``out_dir``; returns the Bulk Data manifest.
+
+    ``out_dir`` is checked before the export is audited, so a path that names a file is
+    refused up front instead of logging a disclosure and then failing to write it.
+    """
     require_export(actor)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValidationFailed(f"cannot write to {out_dir}: it exists and is not a folder")
     started = datetime.now(UTC).isoformat()
     with transaction(session_factory(engine)) as s:
         audit.record(s, actor=actor, action="export", entity="fhir_bulk",

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from filiform.errors import Conflict, ValidationFailed
@@ -37,13 +40,68 @@ ORDER = ("clinic", "app_user", "patient", "consent", "screening", "episode", "pa
          "outcome_response", "treatment_session", "insertion", "adverse_event", "amendment")
 
 
-def _index(bundle: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+def read_bundle(path: Path) -> dict[str, Any]:
+    """Parse a Bundle file, turning every way it can be unreadable into ``ValidationFailed``.
+
+    The file comes from the user, so a missing file, a folder, binary data or broken JSON
+    are input mistakes to explain in plain words, not exceptions to surface.
+    """
+    if not path.exists():
+        raise ValidationFailed(f"no such file: {path}")
+    if path.is_dir():
+        raise ValidationFailed(f"{path} is a folder, not a Bundle file")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(f"{path} is not UTF-8 text (byte {exc.start})") from exc
+    except OSError as exc:
+        raise ValidationFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed(f"{path} is not valid JSON: line {exc.lineno} column {exc.colno} "
+                               f"({exc.msg})") from exc
+    if not isinstance(data, dict):
+        raise ValidationFailed(f"{path} is not a FHIR Bundle (a JSON {_json_kind(data)})")
+    return data
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number")
+
+
+def _index(bundle: Any) -> dict[str, dict[str, dict[str, Any]]]:
+    """Resources by type and id, after checking the Bundle's shape.
+
+    Checked up front so that a stray JSON array, an empty Bundle or a repeated entry is a
+    clear refusal before anything is written, not an AttributeError half-way through or a
+    silent "last one wins" that drops a record.
+    """
+    if not isinstance(bundle, dict):
+        raise ValidationFailed(f"not a FHIR Bundle (a JSON {_json_kind(bundle)})")
     if bundle.get("resourceType") != "Bundle":
-        raise ValidationFailed("not a FHIR Bundle")
+        raise ValidationFailed("not a FHIR Bundle (resourceType is not 'Bundle')")
+    entries = bundle.get("entry")
+    if not isinstance(entries, list) or not entries:
+        raise ValidationFailed("the Bundle has no entries to import")
     found: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for entry in bundle.get("entry", ()):
-        res = entry["resource"]
-        found[res["resourceType"]][res["id"]] = res
+    problems: list[str] = []
+    for n, entry in enumerate(entries, start=1):
+        res = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(res, dict):
+            problems.append(f"entry {n} has no resource")
+            continue
+        kind, rid = res.get("resourceType"), res.get("id")
+        if not isinstance(kind, str) or not kind or not isinstance(rid, str) or not rid:
+            problems.append(f"entry {n}: the resource needs a resourceType and an id")
+            continue
+        if rid in found[kind]:
+            problems.append(f"entry {n}: {kind}/{rid} appears more than once")
+            continue
+        found[kind][rid] = res
+    if problems:
+        raise ValidationFailed("the Bundle cannot be imported", details=problems[:20])
     return found
 
 
@@ -106,40 +164,69 @@ def _amendment(prov: dict[str, Any], clinic: int) -> dict[str, Any]:
             "amended_by": ref_id(prov["agent"][0]["who"]), "amended_at": parse_dt(prov["recorded"])}
 
 
-def bundle_rows(bundle: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def _mapped(res: dict[str, Any], fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """``fn(res, *args)``, with a missing or mistyped field reported against its resource.
+
+    The mappers read a Filiform export field by field; a hand-edited or foreign Bundle
+    would otherwise fail with a bare KeyError or TypeError naming no resource.
+    """
+    try:
+        return fn(res, *args)
+    except ValidationFailed:
+        raise
+    except KeyError as exc:
+        raise ValidationFailed(f"{res.get('resourceType')}/{res.get('id')}: missing "
+                               f"{exc.args[0]!r} (not a Filiform export?)") from exc
+    except (TypeError, ValueError, IndexError, AttributeError, StopIteration) as exc:
+        raise ValidationFailed(f"{res.get('resourceType')}/{res.get('id')}: malformed "
+                               f"({exc or 'unexpected value'})") from exc
+
+
+def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
     """The database rows a Filiform Bundle describes, per table."""
     res = _index(bundle)
     orgs = list(res["Organization"].values())
     if len(orgs) != 1:
         raise ValidationFailed(f"expected one Organization (the clinic), found {len(orgs)}")
-    clinic = int(orgs[0]["id"])
+    try:
+        clinic = int(orgs[0]["id"])
+    except ValueError as exc:
+        raise ValidationFailed(f"Organization/{orgs[0]['id']}: the id is not a number") from exc
     out: dict[str, list[dict[str, Any]]] = {t: [] for t in ORDER}
-    out["clinic"].append(from_organization(orgs[0]))
-    out["app_user"] = [from_practitioner(p, res["PractitionerRole"][p["id"]])
-                       for p in res["Practitioner"].values()]
-    out["patient"] = [from_patient(p) for p in res["Patient"].values()]
-    out["consent"] = [from_consent(c, clinic) for c in res["Consent"].values()]
+    out["clinic"].append(_mapped(orgs[0], from_organization))
+    for p in res["Practitioner"].values():
+        role = res["PractitionerRole"].get(p["id"])
+        if role is None:
+            raise ValidationFailed(f"Practitioner/{p['id']} has no PractitionerRole")
+        out["app_user"].append(_mapped(p, from_practitioner, role))
+    out["patient"] = [_mapped(p, from_patient) for p in res["Patient"].values()]
+    out["consent"] = [_mapped(c, from_consent, clinic) for c in res["Consent"].values()]
     for rid, qr in res["QuestionnaireResponse"].items():
         if rid.startswith("scr"):
-            out["screening"].append(from_screening(qr, clinic))
+            out["screening"].append(_mapped(qr, from_screening, clinic))
         else:
-            out["outcome_response"].append(from_outcome(qr, res["Observation"].get(rid), clinic))
-    out["episode"] = [from_episode(c, res["CarePlan"][rid], clinic) for rid, c in res["Condition"].items()]
-    out["pain_drawing"] = [from_drawing(o, clinic) for rid, o in res["Observation"].items()
+            out["outcome_response"].append(
+                _mapped(qr, from_outcome, res["Observation"].get(rid), clinic))
+    for rid, cond in res["Condition"].items():
+        plan = res["CarePlan"].get(rid)
+        if plan is None:
+            raise ValidationFailed(f"Condition/{rid} has no CarePlan")
+        out["episode"].append(_mapped(cond, from_episode, plan, clinic))
+    out["pain_drawing"] = [_mapped(o, from_drawing, clinic) for rid, o in res["Observation"].items()
                            if rid.startswith("d")]
     for rid, proc in res["Procedure"].items():
         if rid.startswith("s"):
-            out["treatment_session"].append(_session(proc, res, clinic))
+            out["treatment_session"].append(_mapped(proc, _session, res, clinic))
         else:
-            out["insertion"].append(_insertion(proc))
-    out["adverse_event"] = [_adverse_event(a, clinic) for a in res["AdverseEvent"].values()]
-    out["amendment"] = [_amendment(p, clinic) for p in res["Provenance"].values()]
+            out["insertion"].append(_mapped(proc, _insertion))
+    out["adverse_event"] = [_mapped(a, _adverse_event, clinic) for a in res["AdverseEvent"].values()]
+    out["amendment"] = [_mapped(p, _amendment, clinic) for p in res["Provenance"].values()]
     for rows in out.values():
         rows.sort(key=lambda r: r["id"])
     return out
 
 
-def import_bundle(session: Session, bundle: dict[str, Any]) -> dict[str, int]:
+def import_bundle(session: Session, bundle: Any) -> dict[str, int]:
     """Write a Bundle into an empty database; returns rows written per table."""
     if session.scalar(sa.select(sa.func.count()).select_from(Clinic)):
         raise Conflict("import needs an empty database (ids are kept as exported)")
@@ -147,7 +234,13 @@ def import_bundle(session: Session, bundle: dict[str, Any]) -> dict[str, int]:
     tables = Base.metadata.tables
     for table in ORDER:
         if rows[table]:
-            session.execute(sa.insert(tables[table]), rows[table])
+            try:
+                session.execute(sa.insert(tables[table]), rows[table])
+            except IntegrityError as exc:
+                # The caller's transaction rolls back: a Bundle is written whole or not at all.
+                detail = str(exc.orig).splitlines()[0] if exc.orig else ""
+                raise ValidationFailed(f"the Bundle's {table} rows do not fit the rest of it "
+                                       f"({detail})") from exc
     if session.get_bind().dialect.name == "postgresql":
         for table in ORDER:
             session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

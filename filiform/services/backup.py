@@ -125,8 +125,17 @@ def _decrypt(src: BinaryIO, key: bytes, prefix: bytes, header: bytes) -> Iterato
 
 
 def backup(url: str, out: Path, *, passphrase: str | None = None) -> dict[str, Any]:
-    """Write a backup of the database at ``url`` to ``out`` (atomically: .part then rename)."""
-    engine = make_engine(url)
+    """Write a backup of the database at ``url`` to ``out`` (atomically: .part then rename).
+
+    The destination is checked first and the database must already exist: a backup is
+    audited, so a mistyped path must not log a backup that was never written, nor create
+    an empty database just to copy it.
+    """
+    if out.is_dir():
+        raise ValidationFailed(f"cannot write to {out}: it is a folder")
+    if not out.parent.is_dir():
+        raise ValidationFailed(f"cannot write to {out}: folder {out.parent} does not exist")
+    engine = make_engine(url, must_exist=True)
     try:
         with transaction(_factory(engine)) as s:
             audit.record(s, actor=None, action="backup", entity="database",

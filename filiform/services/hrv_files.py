@@ -37,11 +37,24 @@ def load_rr_file(
     channel: str | int | None = None,
     kind: Kind = "auto",
 ) -> RRSeries:
-    """Load any supported file; ``channel``/``kind`` only matter for raw signals."""
+    """Load any supported file.
+
+    ``channel``/``kind`` apply only to raw signals and ``column``/``unit`` only to RR
+    lists; giving one that does not fit the file is refused rather than ignored, so the
+    user never believes a channel or unit was used when it was not.
+    """
     p = Path(path)
     if not p.exists():
         raise ValidationFailed(f"{p}: no such file")
     suffix = p.suffix.lower()
+    if suffix in TEXT_SUFFIXES and (channel is not None or kind != "auto"):
+        raise ValidationFailed(
+            f"{p.name} is an RR list: a channel or signal kind applies only to ECG/PPG "
+            "recordings (.edf/.bdf/.hea); leave those options out")
+    if suffix in EDF_SUFFIXES | WFDB_SUFFIXES and (column is not None or unit != "auto"):
+        raise ValidationFailed(
+            f"{p.name} is a raw signal recording: an RR column or unit applies only to RR "
+            "lists (.csv/.txt/.hrm); leave those options out")
     try:
         if suffix in TEXT_SUFFIXES:
             return _load_text(p, unit, column)

@@ -30,6 +30,9 @@ def test_cli_export_import_billing(demo_clinic: Clinic, tmp_path: Path) -> None:
     assert (tmp_path / "bulk" / "Patient.ndjson").exists()
     target = f"sqlite:///{tmp_path / 'new.db'}"
     result = runner.invoke(app, ["import", "fhir", str(out), "--db", target])
+    assert result.exit_code != 0 and "no database at" in result.output  # import creates no database
+    assert runner.invoke(app, ["db", "upgrade", "--db", target]).exit_code == 0
+    result = runner.invoke(app, ["import", "fhir", str(out), "--db", target])
     assert result.exit_code == 0 and "1 patient" in result.output, result.output
     result = runner.invoke(app, ["billing", "csv", "--out", str(tmp_path / "b.csv"), "--db", demo_clinic.url])
     assert result.exit_code == 0, result.output
