@@ -119,15 +119,15 @@ class MatchEngine:
                 scores[pos] += _DELTA[kind][intensity]
         finding_map = _findings_by_key(drawing.findings, self.kb)
         priors = priors or {}
-        for pos in scores:
-            cand = self.candidates[pos]
-            prior = float(priors.get(cand.muscle_id, 1.0))
-            if prior <= 0:
-                raise ValidationFailed(f"prior for '{cand.muscle_id}' must be positive")
-            applied = finding_map.get((cand.muscle_id, cand.side), ())
-            scores[pos] += math.log(prior) + sum(FINDING_WEIGHTS[f] for f in applied)
-        for pos in scores:
-            scores[pos] = round(scores[pos], 9)  # ties compare equal whatever the summation order
+        for bad in (m for m, v in priors.items() if not float(v) > 0):
+            raise ValidationFailed(f"prior for '{bad}' must be positive")
+        log_prior = {m: math.log(float(v)) for m, v in priors.items()}
+        boost = {key: sum(FINDING_WEIGHTS[f] for f in kinds) for key, kinds in finding_map.items()}
+        for pos, value in scores.items():
+            if log_prior or boost:
+                cand = candidates[pos]
+                value += log_prior.get(cand.muscle_id, 0.0) + boost.get((cand.muscle_id, cand.side), 0.0)
+            scores[pos] = round(value, 9)  # ties compare equal whatever the summation order
         order = sorted(scores, key=lambda pos: (-scores[pos], candidates[pos].key))
         # the best trigger point of each muscle and side, in rank order
         seen: set[tuple[str, Side]] = set()
