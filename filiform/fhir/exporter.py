@@ -9,7 +9,7 @@ so an interrupted export is still on record.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -37,6 +37,13 @@ from filiform.storage.engine import session_factory, transaction
 
 DEFAULT_BASE = "http://localhost:8000"
 Progress = Callable[[int], None]
+
+# Every resource type ``resources`` can yield: what a Bulk Data ``_type`` filter may name.
+# A type outside this set is refused rather than silently giving an empty export.
+RESOURCE_TYPES = frozenset({
+    "AdverseEvent", "CarePlan", "Condition", "Consent", "DocumentReference", "Encounter",
+    "Observation", "Organization", "Patient", "Practitioner", "PractitionerRole", "Procedure",
+    "Provenance", "Questionnaire", "QuestionnaireResponse"})
 
 
 def require_export(actor: Actor) -> None:
@@ -164,26 +171,45 @@ def write_ndjson(stream: Iterator[dict[str, Any]], out_dir: Path) -> dict[str, i
     return counts
 
 
+def check_types(types: Collection[str]) -> None:
+    """Refuse unknown ``_type`` names up front: a typo must not look like "no such data"."""
+    unknown = sorted(set(types) - RESOURCE_TYPES)
+    if unknown:
+        raise ValidationFailed("unsupported resource type in _type",
+                               details=[f"{t}: not exported (known: {', '.join(sorted(RESOURCE_TYPES))})"
+                                        for t in unknown])
+
+
 def bulk_export(engine: Engine, *, actor: Actor, out_dir: Path, base_url: str = DEFAULT_BASE,
                 progress: Progress | None = None, on_total: Progress | None = None,
-                request: str = "$export") -> dict[str, Any]:
+                request: str = "$export", types: Collection[str] | None = None) -> dict[str, Any]:
     """A clinic's Bulk Data export to ``out_dir``; returns the Bulk Data manifest.
 
     ``out_dir`` is checked before the export is audited, so a path that names a file is
     refused up front instead of logging a disclosure and then failing to write it.
+    ``types`` (Bulk Data ``_type``) keeps only those resource types; the filter sits on
+    the stream, so referenced resources are still read but only the chosen ones are
+    written (and the audit records which were disclosed).
     """
     require_export(actor)
+    wanted = frozenset(types) if types else None
+    if wanted is not None:
+        check_types(wanted)
     if out_dir.exists() and not out_dir.is_dir():
         raise ValidationFailed(f"cannot write to {out_dir}: it exists and is not a folder")
     started = datetime.now(UTC).isoformat()
+    detail: dict[str, Any] = {"scope": "clinic", "out": out_dir.name}
+    if wanted is not None:
+        detail["types"] = sorted(wanted)
     with transaction(session_factory(engine)) as s:
-        audit.record(s, actor=actor, action="export", entity="fhir_bulk",
-                     detail={"scope": "clinic", "out": out_dir.name})
+        audit.record(s, actor=actor, action="export", entity="fhir_bulk", detail=detail)
     with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn, conn.begin():
         if on_total:
             on_total(source_rows(conn, actor.clinic_id))
-        counts = write_ndjson(resources(conn, actor.clinic_id, base_url=base_url,
-                                        progress=progress), out_dir)
+        stream = resources(conn, actor.clinic_id, base_url=base_url, progress=progress)
+        if wanted is not None:
+            stream = (r for r in stream if r["resourceType"] in wanted)
+        counts = write_ndjson(stream, out_dir)
     manifest = {"transactionTime": started, "request": request, "requiresAccessToken": True,
                 "output": [{"type": k, "url": f"{k}.ndjson", "count": v} for k, v in counts.items()],
                 "error": []}
