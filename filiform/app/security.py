@@ -1,9 +1,17 @@
 """One ASGI middleware for everything a request must pass before any face sees it.
 
-Order per request: security headers are added to every response; the CSRF double-submit
-check runs on every unsafe method (so the login form is protected too); the session
-cookie is turned into ``request.state.actor``; a request touching patient data writes an
-``access`` audit row (method and path: ids only, never a query string or a body).
+Order per request: security headers are added to every response; the session cookie is
+turned into ``request.state.actor``; the CSRF check runs on every unsafe method (so the
+login form is protected too); a request touching patient data writes an ``access`` audit
+row (method and path: ids only, never a query string or a body).
+
+CSRF: before login it is a double-submit check (cookie :data:`CSRF_COOKIE` equals the
+header or form field).  At login the session cookie is bound to that token
+(``auth_sessions.bind_cookie``: HMAC with a server key over the session token's hash), so
+the token keeps working for API clients that fetched it before logging in; from then on
+the expected token comes from the session cookie, not from the CSRF cookie, so a token
+issued to another session (or a CSRF cookie planted by a sibling site) is refused.  A
+session cookie that is not validly bound is treated as no session and cleared.
 
 Faces talk to it through ``request.state``:
 
@@ -34,7 +42,14 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 
 from filiform.services import audit
-from filiform.services.auth_sessions import COOKIE_NAME, lookup
+from filiform.services.auth_sessions import (
+    COOKIE_NAME,
+    bind_cookie,
+    bound_csrf,
+    csrf_key,
+    lookup,
+    session_token,
+)
 from filiform.services.context import Actor
 from filiform.storage.engine import transaction
 
@@ -95,7 +110,7 @@ def _cookie(name: str, value: str, *, secure: bool, http_only: bool, max_age: in
 
 
 def _decorate(out: MutableHeaders, state: dict[str, Any], *, https: bool, secure: bool,
-              csrf: str | None, drop_session: bool) -> None:
+              csrf: str | None, drop_session: bool, key: bytes) -> None:
     """Security headers on every response, plus the cookies this request changed."""
     for name, value in HEADERS.items():
         if name not in out:
@@ -107,7 +122,8 @@ def _decorate(out: MutableHeaders, state: dict[str, Any], *, https: bool, secure
                                          max_age=None))
     login_token = state.get("login_token")
     if login_token:
-        out.append("set-cookie", _cookie(COOKIE_NAME, login_token, secure=secure,
+        value = bind_cookie(key, login_token, str(state.get("csrf_token", "")))
+        out.append("set-cookie", _cookie(COOKIE_NAME, value, secure=secure,
                                          http_only=True, max_age=None))
     elif state.get("logout") or drop_session:
         out.append("set-cookie", _cookie(COOKIE_NAME, "", secure=secure, http_only=True,
@@ -121,6 +137,9 @@ class SecurityMiddleware:
         self.app = app
         self.sessions = sessions
         self.idle = idle
+        bind = sessions.kw.get("bind")
+        url = bind.url.render_as_string(hide_password=False) if bind is not None else ""
+        self.csrf_key = csrf_key(url)  # loads (or creates) the key now: fail at start-up
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -137,47 +156,59 @@ class SecurityMiddleware:
         new_csrf = not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", csrf)
         if new_csrf:
             csrf = secrets.token_urlsafe(32)
+
+        cookie = cookies.get(COOKIE_NAME, "")
+        actor: Actor | None = None
+        client = (scope.get("client") or ("unknown", 0))[0]
+        static = path.startswith("/static/")
+        bound = bound_csrf(self.csrf_key, cookie) if cookie and not static else None
+        if bound is not None:
+            actor = await run_in_threadpool(self._lookup, session_token(cookie), client)
+        if actor is not None and bound is not None:
+            set_csrf = csrf != bound  # the session's token wins over whatever cookie came
+            csrf, no_token = bound, False
+        else:
+            set_csrf, no_token = new_csrf, new_csrf
         state["csrf_token"] = csrf
 
         if scope["method"] not in SAFE_METHODS:
-            ok, receive = await self._csrf_ok(scope, receive, headers, csrf, new_csrf)
+            ok, receive = await self._csrf_ok(scope, receive, headers, csrf, no_token)
             if not ok:
                 await self._reject(scope, send, 403, "csrf_failed",
                                    "missing or wrong CSRF token: reload the page and try again")
                 return
 
-        token = cookies.get(COOKIE_NAME, "")
-        actor: Actor | None = None
-        client = (scope.get("client") or ("unknown", 0))[0]
-        if token and not path.startswith("/static/"):
-            actor = await run_in_threadpool(self._resolve, token, client, scope["method"], path)
+        if actor is not None and PATIENT_PATH.match(path):
+            await run_in_threadpool(self._audit_access, actor, scope["method"], path)
         state["actor"] = actor
-        drop_session = bool(token) and actor is None and not path.startswith("/static/")
+        drop_session = bool(cookie) and actor is None and not static
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 _decorate(MutableHeaders(scope=message), state, https=https, secure=secure,
-                          csrf=csrf if new_csrf else None, drop_session=drop_session)
+                          csrf=csrf if set_csrf else None, drop_session=drop_session,
+                          key=self.csrf_key)
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
 
-    def _resolve(self, token: str, client: str, method: str, path: str) -> Actor | None:
-        """Session lookup (a plain read on the common path), then, only for patient data,
-        the access row in its own short write transaction.
+    def _lookup(self, token: str, client: str) -> Actor | None:
+        """Session lookup: a plain read on the common path.
 
         Why: on SQLite every write transaction serialises behind the single writer, so a
         request that touches no patient data must not take the write lock just to be
-        recognised (see lookup()).
+        recognised (see lookup()); the access row is written separately, and only after
+        the CSRF check, so a forged request leaves no access row claiming it ran.
         """
-        actor = lookup(self.sessions, token=token, client=client, idle=self.idle)
+        return lookup(self.sessions, token=token, client=client, idle=self.idle)
+
+    def _audit_access(self, actor: Actor, method: str, path: str) -> None:
+        """The ``access`` row for patient data, in its own short write transaction."""
         match = PATIENT_PATH.match(path)
-        if actor is not None and match:
-            pid = int(match.group(1)) if match.group(1) else None
-            with transaction(self.sessions) as session:
-                audit.record(session, actor=actor, action="access", entity="http",
-                             patient_id=pid, detail={"method": method, "path": path[:200]})
-        return actor
+        pid = int(match.group(1)) if match and match.group(1) else None
+        with transaction(self.sessions) as session:
+            audit.record(session, actor=actor, action="access", entity="http",
+                         patient_id=pid, detail={"method": method, "path": path[:200]})
 
     async def _csrf_ok(
         self, scope: Scope, receive: Receive, headers: Headers, csrf: str, new_csrf: bool

@@ -10,7 +10,13 @@ the acting user with :func:`actor_for`, so the rules are written once:
 * repeated failures lock a username and a client address for a while
   (:class:`LoginThrottle`); failures are audited by ``users.authenticate``;
 * a user who confirmed a TOTP secret must give a current code; a code is never accepted
-  twice (replay).
+  twice (replay);
+* TOTP secrets are stored sealed (AES-GCM, key outside the database: :mod:`.secrets`), so
+  a copy of the database cannot mint codes; rows written before sealing existed are still
+  read and are sealed the next time a code from them is accepted;
+* the session cookie carries the CSRF token it was opened with, signed with a key from
+  :mod:`.secrets` over the session token's hash (:func:`bind_cookie`), so a CSRF token
+  issued to one session is refused in another.
 
 :func:`login` does not raise on bad credentials: it returns ``LoginResult.error`` so that
 the caller commits the transaction and the audited failure is kept.
@@ -18,8 +24,11 @@ the caller commits the transaction and the audited failure is kept.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import threading
@@ -34,6 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from filiform.errors import PermissionDenied, ValidationFailed
 from filiform.services import audit
+from filiform.services import secrets as keys
 from filiform.services.context import Actor, Role
 from filiform.services.users import authenticate
 from filiform.storage.engine import read_transaction, transaction
@@ -47,6 +57,9 @@ MAX_LIFETIME = timedelta(hours=12)
 TOUCH_EVERY = timedelta(seconds=60)  # last-seen writes are coalesced to one a minute
 ISSUER = "Filiform"
 GENERIC_FAILURE = "unknown user or wrong password"
+TOTP_COLUMN_LENGTH = 64  # user_totp.secret is VARCHAR(64)
+
+log = logging.getLogger("filiform.auth")
 
 
 def idle_timeout() -> timedelta:
@@ -65,6 +78,42 @@ def idle_timeout() -> timedelta:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _database_url(session: Session) -> str:
+    return session.get_bind().engine.url.render_as_string(hide_password=False)
+
+
+def csrf_key(database_url: str) -> bytes:
+    """The key that binds CSRF tokens to sessions (derived from the master key)."""
+    return keys.subkey(keys.master_key(database_url), "csrf-binding")
+
+
+def session_token(cookie: str) -> str:
+    """The session token inside a session cookie value (the part before the first dot)."""
+    return cookie.split(".", 1)[0]
+
+
+def bind_cookie(key: bytes, token: str, csrf: str) -> str:
+    """The session cookie value ``token.csrf.mac``.
+
+    Why: without a migration there is nowhere in the database to remember which CSRF token
+    belongs to which session, and the token must not change at login (API clients keep the
+    one they fetched).  So the HttpOnly session cookie carries it, with an HMAC over the
+    session token's hash and the CSRF token; only the server can make a valid pair, and a
+    page cannot read or change it, so a CSRF cookie planted from elsewhere does not help.
+    """
+    return f"{token}.{csrf}.{keys.mac(key, token_hash(token), csrf)}"
+
+
+def bound_csrf(key: bytes, cookie: str) -> str | None:
+    """The CSRF token a session cookie is bound to, or None (unbound, forged, other key)."""
+    parts = cookie.split(".")
+    if len(parts) != 3 or not all(parts) or len(cookie) > 400:
+        return None
+    token, csrf, tag = parts
+    expected = keys.mac(key, token_hash(token), csrf)
+    return csrf if hmac.compare_digest(tag.encode(), expected.encode()) else None
 
 
 def _utc(moment: datetime) -> datetime:
@@ -138,13 +187,57 @@ class LoginResult:
         return self.token is not None
 
 
-def _check_totp(row: UserTotp, code: str, at: datetime) -> bool:
-    totp = pyotp.TOTP(row.secret)
+def _totp_key(session: Session) -> bytes:
+    return keys.subkey(keys.master_key(_database_url(session)), "totp-secret")
+
+
+def _totp_context(user_id: int) -> bytes:
+    """Authenticated data: a sealed secret copied to another user's row does not open."""
+    return f"user_totp:{user_id}".encode()
+
+
+def _seal_totp(session: Session, user_id: int, secret: str) -> str | None:
+    """The stored form of a base32 secret; None when it would not fit the column.
+
+    Why the raw bytes and not the base32 text: 20 bytes sealed fit VARCHAR(64) (see
+    :func:`filiform.services.secrets.seal`); the base32 text would not.
+    """
+    try:
+        raw = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    except (binascii.Error, ValueError):
+        return None
+    sealed = keys.seal(_totp_key(session), raw, context=_totp_context(user_id))
+    return sealed if len(sealed) <= TOTP_COLUMN_LENGTH else None
+
+
+def _totp_secret(session: Session, row: UserTotp) -> str:
+    """The base32 secret of a row, sealed (``v1:``) or legacy plain text."""
+    if not keys.is_sealed(row.secret):
+        return row.secret
+    raw = keys.unseal(_totp_key(session), row.secret, context=_totp_context(row.user_id))
+    return base64.b32encode(raw).decode("ascii").rstrip("=")
+
+
+def _check_totp(session: Session, row: UserTotp, code: str, at: datetime) -> bool:
+    """Accept a current, unused code; a legacy plain-text row is sealed on success.
+
+    Sealing waits for a good code so that a row whose plain text is not a usable secret
+    is never rewritten into something nobody can check any more.
+    """
+    secret = _totp_secret(session, row)
+    totp = pyotp.TOTP(secret)
     code = code.strip().replace(" ", "")
     current = totp.timecode(at)
     for step in (current - 1, current, current + 1):
         if step > row.last_step and hmac.compare_digest(totp.generate_otp(step), code):
             row.last_step = step
+            if not keys.is_sealed(row.secret):
+                sealed = _seal_totp(session, row.user_id, secret)
+                if sealed is None:
+                    log.warning("TOTP secret of user %s left unsealed: longer than the "
+                                "column allows; re-enrol to seal it", row.user_id)
+                else:
+                    row.secret = sealed
             return True
     return False
 
@@ -173,7 +266,7 @@ def login(
     if enrolled is not None and enrolled.confirmed_at is not None:
         if not totp:
             return LoginResult(None, None, needs_totp=True, error="enter the code from your app")
-        if not _check_totp(enrolled, totp, at):
+        if not _check_totp(session, enrolled, totp, at):
             throttle.failed(key, client)
             audit.record(session, actor=actor, action="login_failed", entity="user",
                          entity_id=actor.user_id, detail={"client": client, "factor": "totp"})
@@ -188,6 +281,8 @@ def login(
 
 
 def _active(session: Session, token: str) -> AuthSession | None:
+    """The open session of a token or of a whole (bound) session cookie value."""
+    token = session_token(token)
     if not token or len(token) > 200:
         return None
     return session.scalar(sa.select(AuthSession).where(
@@ -265,6 +360,7 @@ def lookup(
     ``TOUCH_EVERY``, a busy session can end up to that much before ``idle`` after its
     last request, never after.
     """
+    token = session_token(token)
     if not token or len(token) > 200:
         return None
     at = now or datetime.now(UTC)
@@ -288,13 +384,15 @@ def enable_totp(session: Session, *, actor: Actor) -> str:
     user = session.get(User, actor.user_id)
     if user is None:
         raise PermissionDenied("unknown user")
-    secret = pyotp.random_base32()
+    secret = pyotp.random_base32()  # 32 characters = 20 bytes, which seal into the column
+    stored = _seal_totp(session, actor.user_id, secret)
+    assert stored is not None
     row = session.get(UserTotp, actor.user_id)
     if row is None:
-        session.add(UserTotp(user_id=actor.user_id, secret=secret, confirmed_at=None,
+        session.add(UserTotp(user_id=actor.user_id, secret=stored, confirmed_at=None,
                              last_step=0))
     else:
-        row.secret, row.confirmed_at, row.last_step = secret, None, 0
+        row.secret, row.confirmed_at, row.last_step = stored, None, 0
     session.flush()
     audit.record(session, actor=actor, action="totp_enrol", entity="user", entity_id=user.id)
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
@@ -305,7 +403,7 @@ def confirm_totp(session: Session, *, actor: Actor, code: str, now: datetime | N
     row = session.get(UserTotp, actor.user_id)
     if row is None:
         raise ValidationFailed("start TOTP enrolment first")
-    if not _check_totp(row, code, now or datetime.now(UTC)):
+    if not _check_totp(session, row, code, now or datetime.now(UTC)):
         raise ValidationFailed("wrong or reused code")
     row.confirmed_at = now or datetime.now(UTC)
     audit.record(session, actor=actor, action="totp_confirm", entity="user",
