@@ -10,15 +10,15 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from browser_world import LiveServer
 
 from filiform.app.factory import create_app
-from filiform.services.demo import DEMO_PASSWORD, generate
+from filiform.services.demo import generate
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
 
@@ -35,13 +35,6 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_context_args, "viewport": {"width": 1440, "height": 900}, "accept_downloads": True}
-
-
-@dataclass
-class LiveServer:
-    url: str
-    clinician: str
-    password: str = DEMO_PASSWORD
 
 
 def _free_port() -> int:

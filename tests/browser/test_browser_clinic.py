@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer
+from browser_world import LiveServer
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser

@@ -9,27 +9,18 @@ that the round trip covers every column.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fhir_world import Clinic
 from sqlalchemy.engine import Engine
 
 from filiform.services import amendments, clinical, demo, sessions
 from filiform.services.context import Actor, Role
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import upgrade
-
-
-@dataclass(frozen=True)
-class Clinic:
-    engine: Engine
-    url: str
-    admin: Actor
-    clinician: Actor
-    patient_id: int
 
 
 def _actor(engine: Engine, role: str) -> Actor:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Clinic
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from fhir_world import Clinic
 from httpx import Response
 from sqlalchemy.engine import Connection
 

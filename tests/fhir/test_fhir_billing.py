@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from conftest import Clinic
+from fhir_world import Clinic
 
 from filiform.fhir import billing
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import Clinic
+from fhir_world import Clinic
 from sqlalchemy.engine import Engine
 
 from filiform.errors import ValidationFailed

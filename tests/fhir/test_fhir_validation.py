@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Clinic
+from fhir_world import Clinic
 from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
 from filiform.errors import PermissionDenied

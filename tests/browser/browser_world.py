@@ -1,0 +1,15 @@
+"""Types shared by the browser tests (outside conftest.py, so imports never clash with
+another folder's conftest module)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from filiform.services.demo import DEMO_PASSWORD
+
+
+@dataclass
+class LiveServer:
+    url: str
+    clinician: str
+    password: str = DEMO_PASSWORD
