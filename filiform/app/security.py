@@ -139,7 +139,9 @@ class SecurityMiddleware:
         self.idle = idle
         bind = sessions.kw.get("bind")
         url = bind.url.render_as_string(hide_password=False) if bind is not None else ""
-        self.csrf_key = csrf_key(url)  # loads (or creates) the key now: fail at start-up
+        # Loaded (or created) when the stack is built, at ASGI lifespan start-up, so a
+        # malformed key file stops the server before it serves anything.
+        self.csrf_key = csrf_key(url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
