@@ -6,6 +6,7 @@ The server runs in a thread on a temp SQLite demo clinic; Playwright drives
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -70,7 +71,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="session")
-def shots_dir() -> Path:
-    path = Path(__file__).parents[2] / "docs" / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Screenshots go to a temporary folder, or to docs/screenshots when
+    FILIFORM_SCREENSHOTS=1 (to refresh the pictures in the docs on purpose)."""
+    if os.environ.get("FILIFORM_SCREENSHOTS") == "1":
+        path = Path(__file__).parents[2] / "docs" / "screenshots"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("screenshots")
