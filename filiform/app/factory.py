@@ -25,7 +25,8 @@ from filiform import __version__
 from filiform.api import router as api_router
 from filiform.app.security import SecurityMiddleware
 from filiform.errors import FiliformError
-from filiform.services.auth_sessions import LoginThrottle, idle_timeout
+from filiform.services.auth_sessions import idle_timeout
+from filiform.services.login_throttle import LoginThrottle
 from filiform.storage.engine import make_engine, session_factory
 from filiform.storage.migrate import upgrade
 from filiform.storage.settings import database_url as resolve_url

@@ -7,7 +7,7 @@ row (method and path: ids only, never a query string or a body).
 
 CSRF: before login it is a double-submit check (cookie :data:`CSRF_COOKIE` equals the
 header or form field).  At login the session cookie is bound to that token
-(``auth_sessions.bind_cookie``: HMAC with a server key over the session token's hash), so
+(``auth_cookies.bind_cookie``: HMAC with a server key over the session token's hash), so
 the token keeps working for API clients that fetched it before logging in; from then on
 the expected token comes from the session cookie, not from the CSRF cookie, so a token
 issued to another session (or a CSRF cookie planted by a sibling site) is refused.  A
@@ -42,14 +42,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 
 from filiform.services import audit
-from filiform.services.auth_sessions import (
-    COOKIE_NAME,
-    bind_cookie,
-    bound_csrf,
-    csrf_key,
-    lookup,
-    session_token,
-)
+from filiform.services.auth_cookies import bind_cookie, bound_csrf, csrf_key, session_token
+from filiform.services.auth_sessions import COOKIE_NAME, lookup
 from filiform.services.context import Actor
 from filiform.storage.engine import transaction
 

@@ -26,15 +26,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import logging
 import os
 import secrets
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -44,7 +40,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from filiform.errors import PermissionDenied, ValidationFailed
 from filiform.services import audit
 from filiform.services import secrets as keys
+from filiform.services.auth_cookies import session_token, token_hash
 from filiform.services.context import Actor, Role
+from filiform.services.login_throttle import DEFAULT_THROTTLE, LoginThrottle
 from filiform.services.users import authenticate
 from filiform.storage.engine import read_transaction, transaction
 from filiform.storage.models import User
@@ -57,6 +55,7 @@ MAX_LIFETIME = timedelta(hours=12)
 TOUCH_EVERY = timedelta(seconds=60)  # last-seen writes are coalesced to one a minute
 ISSUER = "Filiform"
 GENERIC_FAILURE = "unknown user or wrong password"
+
 TOTP_COLUMN_LENGTH = 64  # user_totp.secret is VARCHAR(64)
 
 log = logging.getLogger("filiform.auth")
@@ -76,99 +75,13 @@ def idle_timeout() -> timedelta:
     return timedelta(minutes=minutes)
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _database_url(session: Session) -> str:
     return session.get_bind().engine.url.render_as_string(hide_password=False)
-
-
-def csrf_key(database_url: str) -> bytes:
-    """The key that binds CSRF tokens to sessions (derived from the master key)."""
-    return keys.subkey(keys.master_key(database_url), "csrf-binding")
-
-
-def session_token(cookie: str) -> str:
-    """The session token inside a session cookie value (the part before the first dot)."""
-    return cookie.split(".", 1)[0]
-
-
-def bind_cookie(key: bytes, token: str, csrf: str) -> str:
-    """The session cookie value ``token.csrf.mac``.
-
-    Why: without a migration there is nowhere in the database to remember which CSRF token
-    belongs to which session, and the token must not change at login (API clients keep the
-    one they fetched).  So the HttpOnly session cookie carries it, with an HMAC over the
-    session token's hash and the CSRF token; only the server can make a valid pair, and a
-    page cannot read or change it, so a CSRF cookie planted from elsewhere does not help.
-    """
-    return f"{token}.{csrf}.{keys.mac(key, token_hash(token), csrf)}"
-
-
-def bound_csrf(key: bytes, cookie: str) -> str | None:
-    """The CSRF token a session cookie is bound to, or None (unbound, forged, other key)."""
-    parts = cookie.split(".")
-    if len(parts) != 3 or not all(parts) or len(cookie) > 400:
-        return None
-    token, csrf, tag = parts
-    expected = keys.mac(key, token_hash(token), csrf)
-    return csrf if hmac.compare_digest(tag.encode(), expected.encode()) else None
 
 
 def _utc(moment: datetime) -> datetime:
     """SQLite returns naive datetimes; every stored time is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@dataclass
-class LoginThrottle:
-    """Sliding-window failure counts per username and per client address (in process).
-
-    ``max_per_user`` failures for one username, or ``max_per_client`` from one address,
-    within ``window_s`` block further attempts until the oldest failure leaves the window.
-    """
-
-    max_per_user: int = 5
-    max_per_client: int = 20
-    window_s: float = 900.0
-    _fails: dict[str, deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _window(self, key: str, now: float) -> deque[float]:
-        q = self._fails.setdefault(key, deque())
-        while q and q[0] <= now - self.window_s:
-            q.popleft()
-        return q
-
-    def retry_after(self, username: str, client: str) -> float:
-        """Seconds until an attempt is allowed (0 when allowed now)."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for key, limit in ((f"u:{username}", self.max_per_user),
-                               (f"c:{client}", self.max_per_client)):
-                q = self._window(key, now)
-                if len(q) >= limit:
-                    wait = max(wait, q[len(q) - limit] + self.window_s - now)
-        return wait
-
-    def failed(self, username: str, client: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in (f"u:{username}", f"c:{client}"):
-                self._window(key, now).append(now)
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._fails.pop(f"u:{username}", None)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._fails.clear()
-
-
-DEFAULT_THROTTLE = LoginThrottle()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from filiform.app.factory import create_app
 from filiform.app.security import CSRF_COOKIE
-from filiform.services.auth_sessions import COOKIE_NAME, LoginThrottle
+from filiform.services.auth_sessions import COOKIE_NAME
+from filiform.services.login_throttle import LoginThrottle
 
 
 @pytest.fixture(scope="module")

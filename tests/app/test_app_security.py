@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from filiform.app.factory import create_app
-from filiform.services.auth_sessions import COOKIE_NAME, LoginThrottle
+from filiform.services.auth_sessions import COOKIE_NAME
+from filiform.services.login_throttle import LoginThrottle
 from filiform.storage.models import AuditLog
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from filiform.app.factory import create_app
 from filiform.services import auth_sessions
 from filiform.services import secrets as keys
-from filiform.services.auth_sessions import LoginThrottle
+from filiform.services.login_throttle import LoginThrottle
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.models_auth import UserTotp
 

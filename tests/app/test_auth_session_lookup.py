@@ -18,7 +18,8 @@ from argon2.profiles import get_default_parameters
 from sqlalchemy.orm import Session, sessionmaker
 
 from filiform.services import auth_sessions, users
-from filiform.services.auth_sessions import TOUCH_EVERY, LoginThrottle, login, lookup
+from filiform.services.auth_sessions import TOUCH_EVERY, login, lookup
+from filiform.services.login_throttle import LoginThrottle
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import upgrade
 from filiform.storage.models import AuditLog
