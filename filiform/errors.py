@@ -32,6 +32,13 @@ class ValidationFailed(FiliformError):
     code = "validation_failed"
 
 
+class InvalidParameter(FiliformError):
+    """A request parameter the server cannot honour (e.g. a Bulk Data ``_type``): a 400, not a guess."""
+
+    status = 400
+    code = "invalid_parameter"
+
+
 class NotFound(FiliformError):
     """A referenced record or knowledge-base id does not exist (or is not visible)."""
 
@@ -65,3 +72,10 @@ class KnowledgeBaseError(FiliformError):
 
     status = 500
     code = "knowledge_base_error"
+
+
+class ExportFailed(FiliformError):
+    """A background export raised; its status URL reports it as a server error."""
+
+    status = 500
+    code = "export_failed"

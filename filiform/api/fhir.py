@@ -29,7 +29,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from filiform.api.deps import PathId, actor, tx
-from filiform.errors import FiliformError, NotFound
+from filiform.errors import ExportFailed, FiliformError, InvalidParameter, NotFound
 from filiform.fhir import exporter
 from filiform.services.context import Actor
 
@@ -40,20 +40,6 @@ FHIR_JSON = "application/fhir+json"
 OUTPUT_FORMATS = frozenset({"application/fhir+ndjson", "application/ndjson", "ndjson"})
 KICKOFF_PARAMS = frozenset({"_type", "_outputFormat"})
 RETRY_AFTER_S = 10
-
-
-class BadExportRequest(FiliformError):
-    """A kick-off parameter we cannot honour: the Bulk Data IG asks for a 4xx, not a guess."""
-
-    status = 400
-    code = "invalid_parameter"
-
-
-class ExportFailed(FiliformError):
-    """The background export raised: the status URL reports it as a server error."""
-
-    status = 500
-    code = "export_failed"
 
 
 class ExportCancelled(Exception):
@@ -124,10 +110,10 @@ def _kickoff_types(request: Request) -> list[str] | None:
         return None
     types = [t.strip() for value in raw for t in value.split(",")]
     if any(not t for t in types):
-        raise BadExportRequest("empty resource type in _type")
+        raise InvalidParameter("empty resource type in _type")
     unknown = sorted(set(types) - exporter.RESOURCE_TYPES)
     if unknown:
-        raise BadExportRequest("unsupported resource type in _type",
+        raise InvalidParameter("unsupported resource type in _type",
                                details=[f"{t}: not exported by this server" for t in unknown])
     return sorted(set(types))
 
@@ -136,11 +122,11 @@ def _check_kickoff(request: Request) -> list[str] | None:
     """Refuse what we would otherwise silently ignore (``_since``, other formats...)."""
     extra = sorted(set(request.query_params) - KICKOFF_PARAMS)
     if extra:
-        raise BadExportRequest("unsupported $export parameter", details=extra)
+        raise InvalidParameter("unsupported $export parameter", details=extra)
     formats = request.query_params.getlist("_outputFormat")
     bad = [f for f in formats if f not in OUTPUT_FORMATS]
     if bad:
-        raise BadExportRequest("unsupported _outputFormat",
+        raise InvalidParameter("unsupported _outputFormat",
                                details=[f"{f}: use application/fhir+ndjson" for f in bad])
     return _kickoff_types(request)
 
