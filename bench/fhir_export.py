@@ -27,8 +27,8 @@ import sqlalchemy as sa
 
 from filiform.fhir import exporter
 from filiform.fhir.validate import schema_errors
-from filiform.services import demo
-from filiform.services.context import Actor, Role
+from filiform.services.access.context import Actor, Role
+from filiform.services.operations import demo
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
 
@@ -46,8 +46,7 @@ def _clinic(patients: int) -> tuple[sa.Engine, Actor]:
         demo.generate(engine, patients=patients, seed=11)
         print(f"generated {patients} patients in {time.perf_counter() - t:.0f} s")
     with engine.connect() as c:
-        uid, cid = c.execute(sa.text("SELECT id, clinic_id FROM app_user WHERE role='admin' "
-                                     "ORDER BY id LIMIT 1")).one()
+        uid, cid = c.execute(sa.text("SELECT id, clinic_id FROM app_user WHERE role='admin' ORDER BY id LIMIT 1")).one()
     return engine, Actor(user_id=uid, clinic_id=cid, role=Role.ADMIN, client="bench")
 
 
@@ -95,17 +94,34 @@ def main() -> None:
     from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
     ours_mapped = _rate("filiform json.dumps only", sample, exporter.dumps)
-    fc = _rate("fhirclient R4: build + as_json",
-               sample, lambda r: json.dumps(FHIRElementFactory.instantiate(r["resourceType"], r).as_json()))
-    fr = _rate("fhir.resources R4B: validate+dump",
-               sample, lambda r: get_fhir_model_class(r["resourceType"]).model_validate(r).model_dump_json())
-    result = {"patients": args.patients, "resources": total, "seconds": round(seconds, 1),
-              "mb": round(size / 1e6), "filiform_per_s": round(ours), "fhirclient_per_s": round(fc),
-              "fhir_resources_r4b_per_s": round(fr), "dumps_only_per_s": round(ours_mapped),
-              "speedup_vs_fhirclient": round(ours / fc, 1), "speedup_vs_fhir_resources": round(ours / fr, 1),
-              "schema_checked": checked, "schema_problems": len(problems)}
-    print(f"filiform end to end is {result['speedup_vs_fhirclient']}x fhirclient and "
-          f"{result['speedup_vs_fhir_resources']}x fhir.resources (serialisation alone, no DB)")
+    fc = _rate(
+        "fhirclient R4: build + as_json",
+        sample,
+        lambda r: json.dumps(FHIRElementFactory.instantiate(r["resourceType"], r).as_json()),
+    )
+    fr = _rate(
+        "fhir.resources R4B: validate+dump",
+        sample,
+        lambda r: get_fhir_model_class(r["resourceType"]).model_validate(r).model_dump_json(),
+    )
+    result = {
+        "patients": args.patients,
+        "resources": total,
+        "seconds": round(seconds, 1),
+        "mb": round(size / 1e6),
+        "filiform_per_s": round(ours),
+        "fhirclient_per_s": round(fc),
+        "fhir_resources_r4b_per_s": round(fr),
+        "dumps_only_per_s": round(ours_mapped),
+        "speedup_vs_fhirclient": round(ours / fc, 1),
+        "speedup_vs_fhir_resources": round(ours / fr, 1),
+        "schema_checked": checked,
+        "schema_problems": len(problems),
+    }
+    print(
+        f"filiform end to end is {result['speedup_vs_fhirclient']}x fhirclient and "
+        f"{result['speedup_vs_fhir_resources']}x fhir.resources (serialisation alone, no DB)"
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from filiform.services import demo
+from filiform.services.operations import demo
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
 
@@ -50,20 +50,19 @@ def prepare(path: Path, patients: int) -> tuple[str, list[int]]:
         demo.generate(engine, patients=patients)
         print(f"demo clinic with {patients} patients built in {time.perf_counter() - t0:.0f} s")
     with engine.connect() as conn:
-        user = conn.scalar(sa.text(
-            "SELECT username FROM app_user WHERE username LIKE 'demo-clinician-1-%' LIMIT 1"))
+        user = conn.scalar(sa.text("SELECT username FROM app_user WHERE username LIKE 'demo-clinician-1-%' LIMIT 1"))
         ids = list(conn.scalars(sa.text("SELECT id FROM patient")))
     engine.dispose()
     return str(user), ids
 
 
-async def run(base: str, user: str, ids: list[int], seconds: float, max_requests: int,
-              concurrency: int, trivial: bool) -> dict[str, float]:
+async def run(
+    base: str, user: str, ids: list[int], seconds: float, max_requests: int, concurrency: int, trivial: bool
+) -> dict[str, float]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         token = (await client.get("/api/auth/csrf")).json()["data"]["csrf_token"]
         client.headers["X-CSRF-Token"] = token
-        r = await client.post("/api/auth/login",
-                              json={"username": user, "password": demo.DEMO_PASSWORD})
+        r = await client.post("/api/auth/login", json={"username": user, "password": demo.DEMO_PASSWORD})
         r.raise_for_status()
         latencies: list[float] = []
         errors = 0
@@ -83,9 +82,13 @@ async def run(base: str, user: str, ids: list[int], seconds: float, max_requests
                 elif roll < 0.85:
                     req = client.get("/api/patients", params={"q": rng.choice("KLMRST")})
                 else:
-                    req = client.post(f"/api/patients/{pid}/drawings", json={
-                        "drawn_on": date.today().isoformat(),
-                        "regions": [{"region": "right-temple", "intensity": 5}]})
+                    req = client.post(
+                        f"/api/patients/{pid}/drawings",
+                        json={
+                            "drawn_on": date.today().isoformat(),
+                            "regions": [{"region": "right-temple", "intensity": 5}],
+                        },
+                    )
             t0 = time.perf_counter()
             resp = await req
             latencies.append(time.perf_counter() - t0)
@@ -100,10 +103,14 @@ async def run(base: str, user: str, ids: list[int], seconds: float, max_requests
         elapsed = time.perf_counter() - t0
     latencies.sort()
     n = len(latencies)
-    return {"requests": n, "errors": errors, "seconds": round(elapsed, 2),
-            "rps": round(n / elapsed, 1),
-            "p50_ms": round(latencies[n // 2] * 1000, 1),
-            "p99_ms": round(latencies[min(n - 1, int(n * 0.99))] * 1000, 1)}
+    return {
+        "requests": n,
+        "errors": errors,
+        "seconds": round(elapsed, 2),
+        "rps": round(n / elapsed, 1),
+        "p50_ms": round(latencies[n // 2] * 1000, 1),
+        "p99_ms": round(latencies[min(n - 1, int(n * 0.99))] * 1000, 1),
+    }
 
 
 def main() -> None:
@@ -118,9 +125,18 @@ def main() -> None:
     user, ids = prepare(args.db, args.patients)
     port = _free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("filiform")), "serve", "--db",
-         f"sqlite:///{args.db}", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL)
+        [
+            str(Path(sys.executable).with_name("filiform")),
+            "serve",
+            "--db",
+            f"sqlite:///{args.db}",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(200):
@@ -129,15 +145,19 @@ def main() -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        mixed = asyncio.run(run(base, user, ids, args.seconds, args.max_requests,
-                                args.concurrency, trivial=False))
-        ceiling = asyncio.run(run(base, user, ids, min(args.seconds, 10), args.max_requests,
-                                  args.concurrency, trivial=True))
+        mixed = asyncio.run(run(base, user, ids, args.seconds, args.max_requests, args.concurrency, trivial=False))
+        ceiling = asyncio.run(
+            run(base, user, ids, min(args.seconds, 10), args.max_requests, args.concurrency, trivial=True)
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)
-    result = {"patients": len(ids), "mixed": mixed, "trivial": ceiling,
-              "ratio": round(mixed["rps"] / ceiling["rps"], 3)}
+    result = {
+        "patients": len(ids),
+        "mixed": mixed,
+        "trivial": ceiling,
+        "ratio": round(mixed["rps"] / ceiling["rps"], 3),
+    }
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -32,10 +32,14 @@ def synthetic(kb: KnowledgeBase, factor: int, rng: random.Random) -> KnowledgeBa
             for tp in muscle.trigger_points:
                 n_e, n_s = len(tp.referral.essential), len(tp.referral.spillover)
                 zones = rng.sample(bases, n_e + n_s) if copy else [*tp.referral.essential, *tp.referral.spillover]
-                tps.append(tp.model_copy(update={
-                    "id": f"{mid}_{tp.id}",
-                    "referral": ReferralPattern(essential=tuple(zones[:n_e]), spillover=tuple(zones[n_e:])),
-                }))
+                tps.append(
+                    tp.model_copy(
+                        update={
+                            "id": f"{mid}_{tp.id}",
+                            "referral": ReferralPattern(essential=tuple(zones[:n_e]), spillover=tuple(zones[n_e:])),
+                        }
+                    )
+                )
             big.targets[mid] = muscle.model_copy(update={"id": mid, "trigger_points": tuple(tps)})
     return big
 
@@ -47,8 +51,12 @@ def percentile(values: list[float], q: float) -> float:
 
 def run(engine: MatchEngine, queries: int, rng: random.Random) -> dict[str, float]:
     region_ids = sorted(engine.atlas.regions)
-    drawings = [PainDrawing(regions=tuple(DrawnRegion(region=r, intensity=rng.randint(1, 10))
-                                          for r in rng.sample(region_ids, 10))) for _ in range(queries)]
+    drawings = [
+        PainDrawing(
+            regions=tuple(DrawnRegion(region=r, intensity=rng.randint(1, 10)) for r in rng.sample(region_ids, 10))
+        )
+        for _ in range(queries)
+    ]
     for d in drawings[:50]:  # warm-up
         engine.match(d)
     times, cover_times = [], []
@@ -60,9 +68,13 @@ def run(engine: MatchEngine, queries: int, rng: random.Random) -> dict[str, floa
         t1 = time.perf_counter()
         greedy_cover(result.ranked[:60], painted)
         cover_times.append((time.perf_counter() - t1) * 1e3)
-    return {"p50_ms": percentile(times, 0.5), "p99_ms": percentile(times, 0.99),
-            "mean_ms": statistics.fmean(times), "cover_p50_ms": percentile(cover_times, 0.5),
-            "cover_p99_ms": percentile(cover_times, 0.99)}
+    return {
+        "p50_ms": percentile(times, 0.5),
+        "p99_ms": percentile(times, 0.99),
+        "mean_ms": statistics.fmean(times),
+        "cover_p50_ms": percentile(cover_times, 0.5),
+        "cover_p99_ms": percentile(cover_times, 0.99),
+    }
 
 
 def main() -> None:
@@ -77,8 +89,10 @@ def main() -> None:
         engine = MatchEngine(base, atlas)
         n_tp = sum(len(m.trigger_points) for m in base.muscles.values())
         figures = run(engine, args.queries if factor < 100 else max(200, args.queries // 5), rng)
-        print(f"{factor:>9}x {n_tp:>11} {figures['p50_ms']:>8.3f} {figures['p99_ms']:>8.3f} "
-              f"{figures['cover_p50_ms']:>9.3f} {figures['cover_p99_ms']:>9.3f}")
+        print(
+            f"{factor:>9}x {n_tp:>11} {figures['p50_ms']:>8.3f} {figures['p99_ms']:>8.3f} "
+            f"{figures['cover_p50_ms']:>9.3f} {figures['cover_p99_ms']:>9.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ One command runs everything on SQLite and on a throw-away PostgreSQL cluster::
     .venv/bin/python bench/records_scale.py                 # 1k, 10k, 100k on both
     .venv/bin/python bench/records_scale.py --sizes 1000 --dbs sqlite
 
-Each size gets a fresh database filled by ``filiform.services.demo`` (about ten sessions
+Each size gets a fresh database filled by ``filiform.services.operations.demo`` (about ten sessions
 per patient).  We then time service calls as the application makes them: the query, the
 audit row and the durable commit.  Timeline: 300 random patients; dashboard: 100 calls.
 """
@@ -25,8 +25,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from filiform.services import charts, demo
-from filiform.services.context import Actor, Role
+from filiform.services.access.context import Actor, Role
+from filiform.services.operations import demo
+from filiform.services.records import reads
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import upgrade
 from filiform.storage.models import Patient, User
@@ -39,8 +40,12 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     def pick(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
 
-    return {"p50_ms": pick(0.50), "p95_ms": pick(0.95), "p99_ms": pick(0.99),
-            "mean_ms": round(statistics.fmean(ordered) * 1000, 2)}
+    return {
+        "p50_ms": pick(0.50),
+        "p95_ms": pick(0.95),
+        "p99_ms": pick(0.99),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
+    }
 
 
 def _time(n: int, call: Callable[[int], Any]) -> list[float]:
@@ -65,8 +70,7 @@ def run_one(url: str, patients: int) -> dict[str, Any]:
             conn.exec_driver_sql("ANALYZE")
     factory = session_factory(engine)
     with transaction(factory) as s:
-        doc = s.scalar(sa.select(User).where(User.clinic_id == stats.clinic_id,
-                                             User.role == "clinician").limit(1))
+        doc = s.scalar(sa.select(User).where(User.clinic_id == stats.clinic_id, User.role == "clinician").limit(1))
         assert doc is not None
         ids = list(s.scalars(sa.select(Patient.id).where(Patient.clinic_id == stats.clinic_id)))
     actor = Actor(user_id=doc.id, clinic_id=stats.clinic_id, role=Role.CLINICIAN, client="bench")
@@ -75,17 +79,21 @@ def run_one(url: str, patients: int) -> dict[str, Any]:
 
     def timeline(i: int) -> None:
         with transaction(factory) as s:
-            charts.timeline(s, actor=actor, patient_id=sample[i])
+            reads.timeline(s, actor=actor, patient_id=sample[i])
 
     def dashboard(_: int) -> None:
         with transaction(factory) as s:
-            charts.dashboard(s, actor=actor)
+            reads.dashboard(s, actor=actor)
 
     _time(20, timeline)  # warm caches
-    result = {"patients": patients, "sessions": stats.rows.get("treatment_session", 0),
-              "insertions": stats.rows.get("insertion", 0), "build_s": round(build_s, 1),
-              "timeline": _percentiles(_time(300, timeline)),
-              "dashboard": _percentiles(_time(100, dashboard))}
+    result = {
+        "patients": patients,
+        "sessions": stats.rows.get("treatment_session", 0),
+        "insertions": stats.rows.get("insertion", 0),
+        "build_s": round(build_s, 1),
+        "timeline": _percentiles(_time(300, timeline)),
+        "dashboard": _percentiles(_time(100, dashboard)),
+    }
     engine.dispose()
     return result
 
@@ -93,11 +101,9 @@ def run_one(url: str, patients: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
-    parser.add_argument("--dbs", nargs="+", default=["sqlite", "postgres"],
-                        choices=["sqlite", "postgres"])
+    parser.add_argument("--dbs", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--keep", type=Path,
-                        help="write the SQLite files here and keep them (for EXPLAIN QUERY PLAN)")
+    parser.add_argument("--keep", type=Path, help="write the SQLite files here and keep them (for EXPLAIN QUERY PLAN)")
     args = parser.parse_args(argv)
     results = []
     cluster = start_temp_cluster() if "postgres" in args.dbs else None
@@ -115,11 +121,13 @@ def main(argv: list[str] | None = None) -> int:
                     row = {"db": db, **run_one(url, size)}
                     results.append(row)
                     tl, db_ = row["timeline"], row["dashboard"]
-                    print(f"{db:8} {size:>7} patients {row['sessions']:>8} sessions "
-                          f"build {row['build_s']:>6}s | timeline p50 {tl['p50_ms']} "
-                          f"p95 {tl['p95_ms']} p99 {tl['p99_ms']} ms | dashboard p50 "
-                          f"{db_['p50_ms']} p95 {db_['p95_ms']} p99 {db_['p99_ms']} ms",
-                          flush=True)
+                    print(
+                        f"{db:8} {size:>7} patients {row['sessions']:>8} sessions "
+                        f"build {row['build_s']:>6}s | timeline p50 {tl['p50_ms']} "
+                        f"p95 {tl['p95_ms']} p99 {tl['p99_ms']} ms | dashboard p50 "
+                        f"{db_['p50_ms']} p95 {db_['p95_ms']} p99 {db_['p99_ms']} ms",
+                        flush=True,
+                    )
     finally:
         if cluster is not None:
             cluster.destroy()

@@ -30,8 +30,8 @@ os.environ.setdefault("FILIFORM_ARGON2_PROFILE", "test")
 def pg_cluster() -> Iterator[TempCluster]:
     if find_pg_bin() is None:
         pytest.fail(
-            "PostgreSQL server binaries not found: install postgresql-15 "
-            "(scripts/system-deps) or set FILIFORM_PG_BIN", pytrace=False,
+            "PostgreSQL server binaries not found: install postgresql-15 (scripts/system-deps) or set FILIFORM_PG_BIN",
+            pytrace=False,
         )
     cluster = start_temp_cluster()
     try:

@@ -24,8 +24,20 @@ from filiform.api import (
 )
 
 router = APIRouter()
-for _module in (auth, patients, consent, screening, drawings, sessions, adverse_events,
-                measures, kb, records, plans, fhir):
+for _module in (
+    auth,
+    patients,
+    consent,
+    screening,
+    drawings,
+    sessions,
+    adverse_events,
+    measures,
+    kb,
+    records,
+    plans,
+    fhir,
+):
     router.include_router(_module.router)
 
 __all__ = ["router"]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 
 from filiform.api.deps import IsoDate, PathId, RecordId, StrictIn, Text, actor, ok, tx
-from filiform.services import sessions
+from filiform.services.records import sessions
 
 router = APIRouter(tags=["adverse events"])
 
@@ -32,7 +32,5 @@ class AdverseEventIn(StrictIn):
 def report(patient_id: PathId, body: AdverseEventIn, request: Request) -> dict[str, Any]:
     who = actor(request)
     with tx(request) as s:
-        row = sessions.report_adverse_event(s, actor=who, patient_id=patient_id,
-                                            **body.model_dump())
-        return ok({"id": row.id, "patient_id": patient_id, "severity": row.severity,
-                   "significant": row.significant})
+        row = sessions.report_adverse_event(s, actor=who, patient_id=patient_id, **body.model_dump())
+        return ok({"id": row.id, "patient_id": patient_id, "severity": row.severity, "significant": row.significant})

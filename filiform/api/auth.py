@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from filiform.api.deps import NotAuthenticated, StrictIn, actor, ok, tx
-from filiform.services import auth_sessions
-from filiform.services.context import PERMISSIONS, Actor
+from filiform.services.access import auth_sessions
+from filiform.services.access.context import PERMISSIONS, Actor
 from filiform.storage.models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -32,10 +32,14 @@ class CodeIn(StrictIn):
 
 
 def _me(user: User | None, who: Actor) -> dict[str, Any]:
-    return {"user_id": who.user_id, "clinic_id": who.clinic_id, "role": who.role.value,
-            "username": user.username if user else None,
-            "display_name": user.display_name if user else None,
-            "permissions": sorted(p.value for p in PERMISSIONS[who.role])}
+    return {
+        "user_id": who.user_id,
+        "clinic_id": who.clinic_id,
+        "role": who.role.value,
+        "username": user.username if user else None,
+        "display_name": user.display_name if user else None,
+        "permissions": sorted(p.value for p in PERMISSIONS[who.role]),
+    }
 
 
 @router.get("/csrf")
@@ -48,18 +52,24 @@ def csrf(request: Request) -> dict[str, Any]:
 def login(body: LoginIn, request: Request) -> Any:
     client = request.client.host if request.client else "unknown"
     with tx(request) as s:
-        result = auth_sessions.login(s, username=body.username, password=body.password,
-                                     totp=body.totp, client=client,
-                                     throttle=request.app.state.login_throttle)
+        result = auth_sessions.login(
+            s,
+            username=body.username,
+            password=body.password,
+            totp=body.totp,
+            client=client,
+            throttle=request.app.state.login_throttle,
+        )
         user = s.get(User, result.actor.user_id) if result.actor else None
     if result.retry_after > 0:
-        return JSONResponse({"ok": False, "error": result.error, "code": "too_many_requests",
-                             "details": []}, status_code=429,
-                            headers={"Retry-After": str(math.ceil(result.retry_after))})
+        return JSONResponse(
+            {"ok": False, "error": result.error, "code": "too_many_requests", "details": []},
+            status_code=429,
+            headers={"Retry-After": str(math.ceil(result.retry_after))},
+        )
     if not result.ok or result.actor is None:
         code = "totp_required" if result.needs_totp else "login_failed"
-        return JSONResponse({"ok": False, "error": result.error, "code": code, "details": []},
-                            status_code=401)
+        return JSONResponse({"ok": False, "error": result.error, "code": code, "details": []}, status_code=401)
     request.state.login_token = result.token
     return ok(_me(user, result.actor))
 

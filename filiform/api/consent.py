@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 
 from filiform.api.deps import IsoDate, PathId, StrictIn, Text, actor, ok, tx
-from filiform.services import clinical
+from filiform.services.records import clinical
 
 router = APIRouter(tags=["consent"])
 
@@ -24,5 +24,6 @@ def record(patient_id: PathId, body: ConsentIn, request: Request) -> dict[str, A
     who = actor(request)
     with tx(request) as s:
         row = clinical.record_consent(s, actor=who, patient_id=patient_id, **body.model_dump())
-        return ok({"id": row.id, "patient_id": patient_id, "form_version": row.form_version,
-                   "consented_on": row.consented_on})
+        return ok(
+            {"id": row.id, "patient_id": patient_id, "form_version": row.form_version, "consented_on": row.consented_on}
+        )

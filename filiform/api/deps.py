@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from filiform.errors import FiliformError
-from filiform.services.context import Actor
+from filiform.services.access.context import Actor
 from filiform.storage.engine import transaction
 
 MAX_ID = 2_147_483_647

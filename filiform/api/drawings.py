@@ -12,7 +12,7 @@ from filiform.api.deps import IsoDate, PathId, RecordId, StrictIn, actor, ok, tx
 from filiform.core.atlas.build import load_atlas
 from filiform.core.matching import DrawnRegion, Finding, PainDrawing, match
 from filiform.errors import ValidationFailed
-from filiform.services import clinical
+from filiform.services.records import clinical
 
 router = APIRouter(tags=["drawings"])
 
@@ -42,19 +42,20 @@ def record(patient_id: PathId, body: DrawingIn, request: Request) -> dict[str, A
     _check_regions(body.regions)
     with tx(request) as s:
         row = clinical.record_drawing(
-            s, actor=who, patient_id=patient_id, drawn_on=body.drawn_on,
+            s,
+            actor=who,
+            patient_id=patient_id,
+            drawn_on=body.drawn_on,
             regions=[{"region": r.region, "intensity": r.intensity} for r in body.regions],
-            episode_id=body.episode_id)
-        return ok({"id": row.id, "patient_id": patient_id, "drawn_on": row.drawn_on,
-                   "regions": row.regions})
+            episode_id=body.episode_id,
+        )
+        return ok({"id": row.id, "patient_id": patient_id, "drawn_on": row.drawn_on, "regions": row.regions})
 
 
 @router.post("/match")
-def rank(body: MatchIn, request: Request,
-         limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+def rank(body: MatchIn, request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
     """Trigger points ranked against the drawing, with the reasons for each score."""
     actor(request)
     _check_regions(body.regions)
-    drawing = PainDrawing(regions=tuple(body.regions), findings=tuple(body.findings),
-                          condition=body.condition)
+    drawing = PainDrawing(regions=tuple(body.regions), findings=tuple(body.findings), condition=body.condition)
     return ok(jsonable_encoder(match(drawing, limit=limit)))

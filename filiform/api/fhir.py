@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException
 from filiform.api.deps import PathId, actor, tx
 from filiform.errors import ExportFailed, FiliformError, InvalidParameter, NotFound
 from filiform.fhir import exporter
-from filiform.services.context import Actor
+from filiform.services.access.context import Actor
 
 router = APIRouter(tags=["fhir"])
 log = logging.getLogger("filiform.api.fhir")
@@ -98,8 +98,7 @@ def _base(request: Request) -> str:
 def everything(patient_id: PathId, request: Request) -> JSONResponse:
     who = actor(request)
     with tx(request) as s:
-        bundle = exporter.patient_bundle(s, actor=who, patient_id=patient_id,
-                                         base_url=_base(request), kind="searchset")
+        bundle = exporter.patient_bundle(s, actor=who, patient_id=patient_id, base_url=_base(request), kind="searchset")
     return JSONResponse(bundle, media_type=FHIR_JSON)
 
 
@@ -113,8 +112,9 @@ def _kickoff_types(request: Request) -> list[str] | None:
         raise InvalidParameter("empty resource type in _type")
     unknown = sorted(set(types) - exporter.RESOURCE_TYPES)
     if unknown:
-        raise InvalidParameter("unsupported resource type in _type",
-                               details=[f"{t}: not exported by this server" for t in unknown])
+        raise InvalidParameter(
+            "unsupported resource type in _type", details=[f"{t}: not exported by this server" for t in unknown]
+        )
     return sorted(set(types))
 
 
@@ -126,18 +126,25 @@ def _check_kickoff(request: Request) -> list[str] | None:
     formats = request.query_params.getlist("_outputFormat")
     bad = [f for f in formats if f not in OUTPUT_FORMATS]
     if bad:
-        raise InvalidParameter("unsupported _outputFormat",
-                               details=[f"{f}: use application/fhir+ndjson" for f in bad])
+        raise InvalidParameter("unsupported _outputFormat", details=[f"{f}: use application/fhir+ndjson" for f in bad])
     return _kickoff_types(request)
 
 
-def _run(job: Job, engine: Any, who: Actor, base_url: str, kickoff_url: str,
-         types: list[str] | None, lock: threading.Lock) -> None:
+def _run(
+    job: Job, engine: Any, who: Actor, base_url: str, kickoff_url: str, types: list[str] | None, lock: threading.Lock
+) -> None:
     """The export thread: write the files, then free the clinic's slot whatever happened."""
     try:
-        exporter.bulk_export(engine, actor=who, out_dir=job.folder, base_url=base_url,
-                             request=kickoff_url, types=types, progress=job.tick,
-                             on_total=lambda n: setattr(job, "total", n))
+        exporter.bulk_export(
+            engine,
+            actor=who,
+            out_dir=job.folder,
+            base_url=base_url,
+            request=kickoff_url,
+            types=types,
+            progress=job.tick,
+            on_total=lambda n: setattr(job, "total", n),
+        )
     except ExportCancelled:
         pass
     except Exception as exc:  # the client learns it failed from the status URL
@@ -158,8 +165,9 @@ def bulk_export(request: Request) -> Response:
     types = _check_kickoff(request)
     lock = clinic_lock(who.clinic_id)
     if not lock.acquire(blocking=False):
-        raise HTTPException(429, "an export of this clinic is already running",
-                            headers={"Retry-After": str(RETRY_AFTER_S)})
+        raise HTTPException(
+            429, "an export of this clinic is already running", headers={"Retry-After": str(RETRY_AFTER_S)}
+        )
     try:
         request_id = uuid.uuid4().hex
         folder = _data_dir(request) / "fhir-export" / request_id
@@ -169,8 +177,12 @@ def bulk_export(request: Request) -> Response:
         with _registry:
             _jobs[request_id] = job
         engine = request.app.state.sessions.kw["bind"]
-        thread = threading.Thread(target=_run, name=f"fhir-export-{request_id[:8]}", daemon=True,
-                                  args=(job, engine, who, _base(request), str(request.url), types, lock))
+        thread = threading.Thread(
+            target=_run,
+            name=f"fhir-export-{request_id[:8]}",
+            daemon=True,
+            args=(job, engine, who, _base(request), str(request.url), types, lock),
+        )
         thread.start()
     except BaseException:
         lock.release()
@@ -198,8 +210,7 @@ def export_status(request_id: str, request: Request) -> Response:
     if job is not None and job.cancel.is_set():
         raise NotFound("no such export")
     if job is not None and not job.finished.is_set():
-        return Response(status_code=202, headers={"X-Progress": job.progress(),
-                                                  "Retry-After": "1"})
+        return Response(status_code=202, headers={"X-Progress": job.progress(), "Retry-After": "1"})
     if job is not None and job.error is not None:
         raise ExportFailed(f"export failed: {job.error}")
     manifest_file = folder / "manifest.json"
@@ -233,10 +244,18 @@ def export_file(request_id: str, name: str, request: Request) -> FileResponse:
     """One NDJSON file of an earlier export, to users of the clinic that ran it."""
     who = actor(request)
     folder = _data_dir(request) / "fhir-export" / request_id
-    ok = (len(request_id) == 32 and all(c in "0123456789abcdef" for c in request_id)
-          and name.endswith(".ndjson") and name[:-7].isalpha())
+    ok = (
+        len(request_id) == 32
+        and all(c in "0123456789abcdef" for c in request_id)
+        and name.endswith(".ndjson")
+        and name[:-7].isalpha()
+    )
     marker = folder / ".clinic"
-    if not ok or not marker.is_file() or marker.read_text(encoding="utf-8") != str(who.clinic_id) \
-            or not (folder / name).is_file():
+    if (
+        not ok
+        or not marker.is_file()
+        or marker.read_text(encoding="utf-8") != str(who.clinic_id)
+        or not (folder / name).is_file()
+    ):
         raise NotFound("no such export file")
     return FileResponse(folder / name, media_type="application/fhir+ndjson")

@@ -33,8 +33,9 @@ def _svg() -> str:
 @router.get("/atlas/regions")
 def regions(request: Request) -> dict[str, Any]:
     actor(request)
-    return ok([{"id": r.id, "name": r.name, "side": r.side.value, "view": r.view}
-               for r in load_atlas().regions.values()])
+    return ok(
+        [{"id": r.id, "name": r.name, "side": r.side.value, "view": r.view} for r in load_atlas().regions.values()]
+    )
 
 
 @router.get("/atlas/chart.svg", response_class=Response)
@@ -44,8 +45,9 @@ def chart(request: Request) -> Response:
 
 
 @router.get("/kb/targets")
-def targets(request: Request, q: Annotated[str, Query(max_length=80)] = "",
-            limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+def targets(
+    request: Request, q: Annotated[str, Query(max_length=80)] = "", limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> dict[str, Any]:
     actor(request)
     kb = load_kb()
     if q.strip():
@@ -64,8 +66,7 @@ def target(target_id: KbId, request: Request) -> dict[str, Any]:
 @router.get("/conditions")
 def conditions(request: Request) -> dict[str, Any]:
     actor(request)
-    return ok([{"id": c.id, "name": c.name, "icd10cm": list(c.icd10cm)}
-               for c in load_conditions().values()])
+    return ok([{"id": c.id, "name": c.name, "icd10cm": list(c.icd10cm)} for c in load_conditions().values()])
 
 
 @router.get("/conditions/{condition_id}")

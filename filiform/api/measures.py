@@ -9,7 +9,7 @@ from pydantic import Field
 
 from filiform.api.deps import IsoDate, PathId, RecordId, StrictIn, actor, ok, tx
 from filiform.core.outcomes import get_instrument, list_instruments, score
-from filiform.services import clinical
+from filiform.services.records import clinical
 
 router = APIRouter(tags=["measures"])
 
@@ -31,10 +31,21 @@ class MeasureIn(ScoreIn):
 @router.get("/instruments")
 def instruments(request: Request) -> dict[str, Any]:
     actor(request)
-    return ok([{"id": i.id, "name": i.name, "short_name": i.short_name, "measures": i.measures,
-                "item_count": i.item_count, "range_min": i.range_min,
-                "range_max": i.range_max, "higher_is_better": i.higher_is_better}
-               for i in list_instruments()])
+    return ok(
+        [
+            {
+                "id": i.id,
+                "name": i.name,
+                "short_name": i.short_name,
+                "measures": i.measures,
+                "item_count": i.item_count,
+                "range_min": i.range_min,
+                "range_max": i.range_max,
+                "higher_is_better": i.higher_is_better,
+            }
+            for i in list_instruments()
+        ]
+    )
 
 
 @router.get("/instruments/{instrument_id}")
@@ -54,12 +65,16 @@ def score_only(body: ScoreIn, request: Request) -> dict[str, Any]:
 def record(patient_id: PathId, body: MeasureIn, request: Request) -> dict[str, Any]:
     who = actor(request)
     result = score(body.instrument_id, body.answers)
-    answers = (body.answers if isinstance(body.answers, dict)
-               else {str(n): v for n, v in enumerate(body.answers, 1)})
+    answers = body.answers if isinstance(body.answers, dict) else {str(n): v for n, v in enumerate(body.answers, 1)}
     with tx(request) as s:
-        row = clinical.record_outcome(s, actor=who, patient_id=patient_id,
-                                      instrument_id=body.instrument_id, answers=answers,
-                                      completed_on=body.completed_on, total=result.total,
-                                      episode_id=body.episode_id)
-        return ok({"id": row.id, "patient_id": patient_id,
-                   "score": result.model_dump(mode="json")})
+        row = clinical.record_outcome(
+            s,
+            actor=who,
+            patient_id=patient_id,
+            instrument_id=body.instrument_id,
+            answers=answers,
+            completed_on=body.completed_on,
+            total=result.total,
+            episode_id=body.episode_id,
+        )
+        return ok({"id": row.id, "patient_id": patient_id, "score": result.model_dump(mode="json")})

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from filiform.api.deps import IsoDate, PathId, RecordId, StrictIn, actor, ok, tx
-from filiform.services import amendments, charts, patients
+from filiform.services.records import amendments, patients, reads
 
 router = APIRouter(tags=["patients"])
 
-Entity = Literal["patient", "consent", "episode", "pain_drawing", "treatment_session",
-                 "adverse_event", "outcome_response"]
+Entity = Literal[
+    "patient", "consent", "episode", "pain_drawing", "treatment_session", "adverse_event", "outcome_response"
+]
 
 
 class PatientIn(StrictIn):
@@ -65,14 +66,14 @@ def read(patient_id: PathId, request: Request) -> dict[str, Any]:
 def timeline(patient_id: PathId, request: Request) -> dict[str, Any]:
     who = actor(request)
     with tx(request) as s:
-        return ok(charts.timeline(s, actor=who, patient_id=patient_id))
+        return ok(reads.timeline(s, actor=who, patient_id=patient_id))
 
 
 @router.get("/dashboard")
 def dashboard(request: Request) -> dict[str, Any]:
     who = actor(request)
     with tx(request) as s:
-        return ok(charts.dashboard(s, actor=who))
+        return ok(reads.dashboard(s, actor=who))
 
 
 @router.post("/amendments", status_code=201)
@@ -80,9 +81,15 @@ def amend(body: AmendmentIn, request: Request) -> dict[str, Any]:
     """Change an amendable record; the old values are kept (21 CFR 11-style history)."""
     who = actor(request)
     with tx(request) as s:
-        row = amendments.amend(s, actor=who, entity=body.entity, entity_id=body.entity_id,
-                               changes=body.changes, reason=body.reason,
-                               expected_version=body.expected_version)
+        row = amendments.amend(
+            s,
+            actor=who,
+            entity=body.entity,
+            entity_id=body.entity_id,
+            changes=body.changes,
+            reason=body.reason,
+            expected_version=body.expected_version,
+        )
         return ok({"id": row.id, "entity": body.entity, "entity_id": body.entity_id})
 
 
@@ -91,7 +98,16 @@ def amendment_history(entity: Entity, entity_id: PathId, request: Request) -> di
     who = actor(request)
     with tx(request) as s:
         rows = amendments.history(s, actor=who, entity=entity, entity_id=entity_id)
-        return ok([{"id": r.id, "from_version": r.from_version, "changes": r.changes,
-                    "reason": r.reason, "amended_by": r.amended_by, "amended_at": r.amended_at}
-                   for r in rows])
-
+        return ok(
+            [
+                {
+                    "id": r.id,
+                    "from_version": r.from_version,
+                    "changes": r.changes,
+                    "reason": r.reason,
+                    "amended_by": r.amended_by,
+                    "amended_at": r.amended_at,
+                }
+                for r in rows
+            ]
+        )

@@ -20,8 +20,8 @@ from filiform.core.planning.handout import render_handout
 from filiform.core.planning.loader import load_conditions
 from filiform.core.safety.decision import Technique
 from filiform.errors import NotFound, ValidationFailed
-from filiform.services import patients, plans
-from filiform.services.context import Perm, require
+from filiform.services.access.context import Perm, require
+from filiform.services.records import patients, plans
 
 router = APIRouter(tags=["plans"])
 
@@ -48,11 +48,18 @@ def plan(patient_id: PathId, body: PlanIn, request: Request) -> dict[str, Any]:
     require(who, Perm.READ_CLINICAL)  # before the lookup, so ids of other clinics cannot be probed
     with tx(request) as s:
         patient = patients.get_patient(s, actor=who, patient_id=patient_id)
-        built = plans.plan_for_patient(s, who, patient, condition=body.condition, side=body.side,
-                                       drawing_id=body.drawing_id, today=today)
+        built = plans.plan_for_patient(
+            s, who, patient, condition=body.condition, side=body.side, drawing_id=body.drawing_id, today=today
+        )
         drawing = built.drawing
-        return ok({"patient_id": patient_id, "drawing_id": drawing["id"] if drawing else None,
-                   "screened": built.screened, **built.plan.model_dump(mode="json")})
+        return ok(
+            {
+                "patient_id": patient_id,
+                "drawing_id": drawing["id"] if drawing else None,
+                "screened": built.screened,
+                **built.plan.model_dump(mode="json"),
+            }
+        )
 
 
 @router.get("/handouts")
@@ -63,9 +70,13 @@ def handouts(request: Request) -> dict[str, Any]:
 
 
 @router.get("/handouts/{condition}")
-def handout(condition: ConditionId, request: Request,
-            technique: Annotated[list[Technique] | None, Query(max_length=10)] = None,
-            near_chest: bool = False, anticoagulated: bool = False) -> dict[str, Any]:
+def handout(
+    condition: ConditionId,
+    request: Request,
+    technique: Annotated[list[Technique] | None, Query(max_length=10)] = None,
+    near_chest: bool = False,
+    anticoagulated: bool = False,
+) -> dict[str, Any]:
     """The Markdown handout; ``technique`` (repeatable) narrows it to the planned techniques."""
     actor(request)
     if condition not in load_conditions():

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from filiform.api.deps import IsoDateTime, PathId, StrictIn, actor, ok, tx
-from filiform.services import audit, users
+from filiform.services.access import users
+from filiform.services.operations import audit
 
 router = APIRouter(tags=["administration"])
 
@@ -48,6 +49,12 @@ def audit_report(
     who = actor(request)
     now = datetime.now(UTC)
     with tx(request) as s:
-        rows = audit.report(s, actor=who, start=start or now - timedelta(days=1),
-                            end=end or now + timedelta(minutes=1), sort=sort, limit=limit)
+        rows = audit.report(
+            s,
+            actor=who,
+            start=start or now - timedelta(days=1),
+            end=end or now + timedelta(minutes=1),
+            sort=sort,
+            limit=limit,
+        )
         return ok(rows)

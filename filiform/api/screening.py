@@ -14,7 +14,7 @@ from pydantic import Field
 from filiform.api.deps import PathId, StrictIn, actor, ok, tx
 from filiform.core.safety.intake import Intake, Site
 from filiform.core.safety.screening import screen
-from filiform.services import clinical
+from filiform.services.records import clinical
 
 router = APIRouter(tags=["screening"])
 
@@ -36,8 +36,12 @@ def record(patient_id: PathId, body: ScreeningIn, request: Request) -> dict[str,
     who = actor(request)
     result = screen(body.intake, body.sites)
     with tx(request) as s:
-        row = clinical.record_screening(s, actor=who, patient_id=patient_id,
-                                        answers=body.intake.model_dump(mode="json"), result=result,
-                                        engine_version="filiform.core.safety")
-        return ok({"id": row.id, "patient_id": patient_id,
-                   "decision": result.model_dump(mode="json")})
+        row = clinical.record_screening(
+            s,
+            actor=who,
+            patient_id=patient_id,
+            answers=body.intake.model_dump(mode="json"),
+            result=result,
+            engine_version="filiform.core.safety",
+        )
+        return ok({"id": row.id, "patient_id": patient_id, "decision": result.model_dump(mode="json")})

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from pydantic import Field
 
 from filiform.api.deps import IsoDate, IsoDateTime, PathId, RecordId, StrictIn, Text, actor, ok, tx
-from filiform.services import clinical, sessions
+from filiform.services.records import clinical, sessions
 
 router = APIRouter(tags=["sessions"])
 
@@ -46,8 +46,7 @@ class SessionIn(StrictIn):
 
 class EpisodeIn(StrictIn):
     condition: Annotated[str, Field(min_length=1, max_length=200)]
-    icd10_codes: list[Annotated[str, Field(max_length=10)]] = Field(default_factory=list,
-                                                                    max_length=20)
+    icd10_codes: list[Annotated[str, Field(max_length=10)]] = Field(default_factory=list, max_length=20)
     opened_on: IsoDate
     plan: Text | None = None
 
@@ -66,9 +65,15 @@ def record(patient_id: PathId, body: SessionIn, request: Request) -> dict[str, A
     data = body.model_dump()
     insertions = [sessions.InsertionIn(**i) for i in data.pop("insertions")]
     with tx(request) as s:
-        row = sessions.record_session(s, actor=who, patient_id=patient_id,
-                                      insertions=insertions, **data)
-        return ok({"id": row.id, "patient_id": patient_id, "started_at": row.started_at,
-                   "insertions": len(insertions), "screening_id": row.screening_id,
-                   "consent_id": row.consent_id,
-                   "override": row.override_justification is not None})
+        row = sessions.record_session(s, actor=who, patient_id=patient_id, insertions=insertions, **data)
+        return ok(
+            {
+                "id": row.id,
+                "patient_id": patient_id,
+                "started_at": row.started_at,
+                "insertions": len(insertions),
+                "screening_id": row.screening_id,
+                "consent_id": row.consent_id,
+                "override": row.override_justification is not None,
+            }
+        )

@@ -25,8 +25,8 @@ from filiform import __version__
 from filiform.api import router as api_router
 from filiform.app.security import SecurityMiddleware
 from filiform.errors import FiliformError
-from filiform.services.auth_sessions import idle_timeout
-from filiform.services.login_throttle import LoginThrottle
+from filiform.services.access.auth_sessions import idle_timeout
+from filiform.services.access.login_throttle import LoginThrottle
 from filiform.storage.engine import make_engine, session_factory
 from filiform.storage.migrate import upgrade
 from filiform.storage.settings import database_url as resolve_url
@@ -48,15 +48,16 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 def validation_details(exc: RequestValidationError) -> list[str]:
     """One readable line per problem, never echoing the submitted value."""
-    return [f"{_location(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}"
-            for e in exc.errors()]
+    return [f"{_location(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
 
 
-def _error_response(request: Request, status: int, code: str, message: str,
-                    details: list[str], headers: dict[str, str] | None = None) -> Response:
+def _error_response(
+    request: Request, status: int, code: str, message: str, details: list[str], headers: dict[str, str] | None = None
+) -> Response:
     if request.url.path.startswith("/api") or request.url.path == "/openapi.json":
-        return JSONResponse({"ok": False, "error": message, "code": code, "details": details},
-                            status_code=status, headers=headers)
+        return JSONResponse(
+            {"ok": False, "error": message, "code": code, "details": details}, status_code=status, headers=headers
+        )
     render = getattr(request.app.state, "render_error", None)
     if render is not None:
         rendered: Response = render(request, status, code, message)
@@ -75,16 +76,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return _error_response(request, 422, "validation_failed", "invalid request",
-                               validation_details(exc))
+        return _error_response(request, 422, "validation_failed", "invalid request", validation_details(exc))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated",
-                403: "permission_denied", 429: "too_many_requests"}.get(exc.status_code, "http_error")
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            401: "not_authenticated",
+            403: "permission_denied",
+            429: "too_many_requests",
+        }.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
-        return _error_response(request, exc.status_code, code, message, [],
-                               headers=dict(exc.headers or {}))
+        return _error_response(request, exc.status_code, code, message, [], headers=dict(exc.headers or {}))
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -97,15 +101,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def create_app(
-    database_url: str | None = None, *, idle: timedelta | None = None,
+    database_url: str | None = None,
+    *,
+    idle: timedelta | None = None,
     throttle: LoginThrottle | None = None,
 ) -> FastAPI:
     """The application on ``database_url`` (else ``FILIFORM_DATABASE_URL``/./var)."""
     url = resolve_url(database_url)
     engine = make_engine(url)
     upgrade(engine)  # idempotent: creates an empty database, migrates an old one
-    app = FastAPI(title="Filiform", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url="/openapi.json")
+    app = FastAPI(title="Filiform", version=__version__, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.login_throttle = throttle or LoginThrottle()

@@ -16,7 +16,7 @@ session cookie that is not validly bound is treated as no session and cleared.
 Faces talk to it through ``request.state``:
 
 * ``csrf_token`` (read): put it in forms as ``csrf_token`` or send header ``X-CSRF-Token``;
-* ``actor`` (read): ``filiform.services.context.Actor`` or None;
+* ``actor`` (read): ``filiform.services.access.context.Actor`` or None;
 * ``login_token`` (write): after a successful ``auth_sessions.login`` set it to the token
   and the middleware sets the session cookie; set ``logout = True`` to clear it.
 
@@ -41,10 +41,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 
-from filiform.services import audit
-from filiform.services.auth_cookies import bind_cookie, bound_csrf, csrf_key, session_token
-from filiform.services.auth_sessions import COOKIE_NAME, lookup
-from filiform.services.context import Actor
+from filiform.services.access.auth_cookies import bind_cookie, bound_csrf, csrf_key, session_token
+from filiform.services.access.auth_sessions import COOKIE_NAME, lookup
+from filiform.services.access.context import Actor
+from filiform.services.operations import audit
 from filiform.storage.engine import transaction
 
 Scope = MutableMapping[str, Any]
@@ -61,9 +61,11 @@ MAX_FORM_BODY = 20 * 1024 * 1024
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "testserver"})
 PATIENT_PATH = re.compile(r"^/(?:api/)?patients(?:/(\d{1,18}))?(?:/|$)")
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-       "form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
 HEADERS = {
     "content-security-policy": CSP,
     "x-frame-options": "DENY",
@@ -103,8 +105,16 @@ def _cookie(name: str, value: str, *, secure: bool, http_only: bool, max_age: in
     return "; ".join(parts)
 
 
-def _decorate(out: MutableHeaders, state: dict[str, Any], *, https: bool, secure: bool,
-              csrf: str | None, drop_session: bool, key: bytes) -> None:
+def _decorate(
+    out: MutableHeaders,
+    state: dict[str, Any],
+    *,
+    https: bool,
+    secure: bool,
+    csrf: str | None,
+    drop_session: bool,
+    key: bytes,
+) -> None:
     """Security headers on every response, plus the cookies this request changed."""
     for name, value in HEADERS.items():
         if name not in out:
@@ -112,16 +122,13 @@ def _decorate(out: MutableHeaders, state: dict[str, Any], *, https: bool, secure
     if https:
         out["strict-transport-security"] = HSTS
     if csrf is not None:
-        out.append("set-cookie", _cookie(CSRF_COOKIE, csrf, secure=secure, http_only=False,
-                                         max_age=None))
+        out.append("set-cookie", _cookie(CSRF_COOKIE, csrf, secure=secure, http_only=False, max_age=None))
     login_token = state.get("login_token")
     if login_token:
         value = bind_cookie(key, login_token, str(state.get("csrf_token", "")))
-        out.append("set-cookie", _cookie(COOKIE_NAME, value, secure=secure,
-                                         http_only=True, max_age=None))
+        out.append("set-cookie", _cookie(COOKIE_NAME, value, secure=secure, http_only=True, max_age=None))
     elif state.get("logout") or drop_session:
-        out.append("set-cookie", _cookie(COOKIE_NAME, "", secure=secure, http_only=True,
-                                         max_age=0))
+        out.append("set-cookie", _cookie(COOKIE_NAME, "", secure=secure, http_only=True, max_age=0))
 
 
 class SecurityMiddleware:
@@ -170,8 +177,9 @@ class SecurityMiddleware:
         if scope["method"] not in SAFE_METHODS:
             ok, receive = await self._csrf_ok(scope, receive, headers, csrf, no_token)
             if not ok:
-                await self._reject(scope, send, 403, "csrf_failed",
-                                   "missing or wrong CSRF token: reload the page and try again")
+                await self._reject(
+                    scope, send, 403, "csrf_failed", "missing or wrong CSRF token: reload the page and try again"
+                )
                 return
 
         if actor is not None and PATIENT_PATH.match(path):
@@ -181,9 +189,15 @@ class SecurityMiddleware:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                _decorate(MutableHeaders(scope=message), state, https=https, secure=secure,
-                          csrf=csrf if set_csrf else None, drop_session=drop_session,
-                          key=self.csrf_key)
+                _decorate(
+                    MutableHeaders(scope=message),
+                    state,
+                    https=https,
+                    secure=secure,
+                    csrf=csrf if set_csrf else None,
+                    drop_session=drop_session,
+                    key=self.csrf_key,
+                )
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
@@ -203,8 +217,14 @@ class SecurityMiddleware:
         match = PATIENT_PATH.match(path)
         pid = int(match.group(1)) if match and match.group(1) else None
         with transaction(self.sessions) as session:
-            audit.record(session, actor=actor, action="access", entity="http",
-                         patient_id=pid, detail={"method": method, "path": path[:200]})
+            audit.record(
+                session,
+                actor=actor,
+                action="access",
+                entity="http",
+                patient_id=pid,
+                detail={"method": method, "path": path[:200]},
+            )
 
     async def _csrf_ok(
         self, scope: Scope, receive: Receive, headers: Headers, csrf: str, new_csrf: bool

@@ -22,13 +22,16 @@ def referral(as_json: bool = typer.Option(False, "--json")) -> None:
         fail(exc)
     recall = {f"top{k}": round(report.recall(k), 3) for k in (1, 3, 5)}
     missed = report.misses(3)
-    misses = [{"case": o.case.id, "expected": list(o.case.expected), "rank": o.rank, "top5": list(o.top)}
-              for o in missed]
+    misses = [
+        {"case": o.case.id, "expected": list(o.case.expected), "rank": o.rank, "top5": list(o.top)} for o in missed
+    ]
     if as_json:
         print_json({"cases": len(report.outcomes), "recall": recall, "misses_top3": misses})
         return
-    console.print(f"{len(report.outcomes)} cases: top-1 {recall['top1']:.2f}, top-3 {recall['top3']:.2f}, "
-                  f"top-5 {recall['top5']:.2f}")
+    console.print(
+        f"{len(report.outcomes)} cases: top-1 {recall['top1']:.2f}, top-3 {recall['top3']:.2f}, "
+        f"top-5 {recall['top5']:.2f}"
+    )
     if misses:
         table = Table(title="Misses at top 3")
         for col in ("case", "expected", "rank", "ranked first"):

@@ -23,23 +23,21 @@ from filiform.cli.output import console, fail
 from filiform.cli.records import describe_error
 from filiform.errors import FiliformError
 from filiform.fhir import billing, exporter, importer
-from filiform.services.context import Actor, Role
+from filiform.services.access.context import Actor, Role
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import current_revision, head_revision
 from filiform.storage.models import Clinic, User
 from filiform.storage.settings import database_url
 
-DB_OPTION = typer.Option(None, "--db", help="Database URL (default: FILIFORM_DATABASE_URL "
-                         "or sqlite:///var/filiform.db).")
-USER_OPTION = typer.Option(None, "--user", help="Username to act as (default: the admin of "
-                           "the only clinic).")
-BASE_OPTION = typer.Option(exporter.DEFAULT_BASE, "--base-url", help="Server root used in fullUrl "
-                           "and document links.")
+DB_OPTION = typer.Option(
+    None, "--db", help="Database URL (default: FILIFORM_DATABASE_URL or sqlite:///var/filiform.db)."
+)
+USER_OPTION = typer.Option(None, "--user", help="Username to act as (default: the admin of the only clinic).")
+BASE_OPTION = typer.Option(exporter.DEFAULT_BASE, "--base-url", help="Server root used in fullUrl and document links.")
 
 export_app = typer.Typer(help="Export records as FHIR R4.", no_args_is_help=True)
 import_app = typer.Typer(help="Import FHIR R4 records.", no_args_is_help=True)
-billing_app = typer.Typer(help="Billing summaries (CPT 20560/20561, billable ICD-10-CM).",
-                          no_args_is_help=True)
+billing_app = typer.Typer(help="Billing summaries (CPT 20560/20561, billable ICD-10-CM).", no_args_is_help=True)
 
 
 @contextmanager
@@ -79,19 +77,21 @@ def _actor(s: Session, user: str | None) -> Actor:
         clinics = s.scalars(sa.select(Clinic.id).limit(2)).all()
         if len(clinics) != 1:
             fail("the database holds several clinics (or none): pass --user")
-        row = s.scalar(sa.select(User).where(User.clinic_id == clinics[0], User.role == "admin",
-                                             User.active).order_by(User.id))
+        row = s.scalar(
+            sa.select(User).where(User.clinic_id == clinics[0], User.role == "admin", User.active).order_by(User.id)
+        )
     if row is None or not row.active:
         fail(f"no active user '{user or 'admin'}'")
-    return Actor(user_id=row.id, clinic_id=row.clinic_id, role=Role(row.role),
-                 client=f"cli:{os.getenv('USER', '?')}")
+    return Actor(user_id=row.id, clinic_id=row.clinic_id, role=Role(row.role), client=f"cli:{os.getenv('USER', '?')}")
 
 
 @export_app.command("fhir")
 def export_fhir(
     patient: int = typer.Option(..., "--patient", min=1, help="Patient id."),
     out: Path | None = typer.Option(None, "--out", help="Bundle file (default: stdout)."),
-    user: str | None = USER_OPTION, base_url: str = BASE_OPTION, db: str | None = DB_OPTION,
+    user: str | None = USER_OPTION,
+    base_url: str = BASE_OPTION,
+    db: str | None = DB_OPTION,
 ) -> None:
     """One patient's whole record as an R4 Bundle (collection)."""
     if out is not None:
@@ -99,8 +99,7 @@ def export_fhir(
     with _errors():
         engine = _engine(db)
         with transaction(session_factory(engine)) as s:
-            bundle = exporter.patient_bundle(s, actor=_actor(s, user), patient_id=patient,
-                                             base_url=base_url)
+            bundle = exporter.patient_bundle(s, actor=_actor(s, user), patient_id=patient, base_url=base_url)
         text = json.dumps(bundle, indent=1, ensure_ascii=False)
         if out is None:
             sys.stdout.write(text + "\n")
@@ -112,7 +111,9 @@ def export_fhir(
 @export_app.command("bulk")
 def export_bulk(
     out: Path = typer.Option(..., "--out", help="Folder for the NDJSON files and manifest.json."),
-    user: str | None = USER_OPTION, base_url: str = BASE_OPTION, db: str | None = DB_OPTION,
+    user: str | None = USER_OPTION,
+    base_url: str = BASE_OPTION,
+    db: str | None = DB_OPTION,
 ) -> None:
     """The whole clinic as Bulk Data NDJSON, one file per resource type."""
     if out.exists() and not out.is_dir():
@@ -121,13 +122,22 @@ def export_bulk(
         engine = _engine(db)
         with transaction(session_factory(engine)) as s:
             actor = _actor(s, user)
-        with Progress("[progress.description]{task.description}", BarColumn(),
-                      MofNCompleteColumn(), TimeRemainingColumn(), console=console) as bar:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as bar:
             task = bar.add_task("records", total=None)
             manifest = exporter.bulk_export(
-                engine, actor=actor, out_dir=out, base_url=base_url,
+                engine,
+                actor=actor,
+                out_dir=out,
+                base_url=base_url,
                 on_total=lambda n: bar.update(task, total=n),
-                progress=lambda n: bar.advance(task, n))
+                progress=lambda n: bar.advance(task, n),
+            )
         total = sum(o["count"] for o in manifest["output"])
         console.print(f"wrote {total} resources in {len(manifest['output'])} files to {out}")
 
@@ -149,7 +159,8 @@ def import_fhir(
 @billing_app.command("csv")
 def billing_csv(
     out: Path = typer.Option(..., "--out", help="CSV file to write."),
-    user: str | None = USER_OPTION, db: str | None = DB_OPTION,
+    user: str | None = USER_OPTION,
+    db: str | None = DB_OPTION,
 ) -> None:
     """One line per session: distinct muscles, CPT code, billable ICD-10-CM codes, flags."""
     _check_out_file(out)

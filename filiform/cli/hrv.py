@@ -12,7 +12,7 @@ from filiform.core.hrv.session import SessionAnalysis, analyse_session
 from filiform.core.hrv.units import Unit
 from filiform.errors import FiliformError
 from filiform.reports.hrv_plot import tachogram_png, tachogram_svg
-from filiform.services.hrv_files import Kind, load_rr_file
+from filiform.services.records.hrv_files import Kind, load_rr_file
 
 hrv_app = typer.Typer(
     help="Heart-rate variability during a session and an early vasovagal warning.",
@@ -35,7 +35,12 @@ def _column(value: str | None) -> str | int | None:
 
 
 def _run(
-    file: Path, phases: str, unit: str, column: str | None, channel: str | None, kind: str,
+    file: Path,
+    phases: str,
+    unit: str,
+    column: str | None,
+    channel: str | None,
+    kind: str,
     seed: int,
 ) -> SessionAnalysis:
     if unit not in _UNITS:
@@ -44,7 +49,10 @@ def _run(
         fail(f"--kind must be one of {', '.join(_KINDS)}")
     try:
         series = load_rr_file(
-            file, unit=unit, column=_column(column), channel=_column(channel),
+            file,
+            unit=unit,
+            column=_column(column),
+            channel=_column(channel),
             kind=kind,
         )
         return analyse_session(series, phases, seed=seed)
@@ -55,9 +63,7 @@ def _run(
 @hrv_app.command("analyse")
 def analyse(
     file: Path = typer.Argument(..., help="RR file (.csv/.txt/.hrm) or ECG/PPG (.edf/.hea)."),
-    phases: str = typer.Option(
-        ..., "--phases", "-p", help="Phases in seconds, e.g. baseline=0-300,needling=300-900."
-    ),
+    phases: str = typer.Option(..., "--phases", "-p", help="Phases in seconds, e.g. baseline=0-300,needling=300-900."),
     unit: str = typer.Option("auto", help="RR unit: auto, ms or s."),
     column: str | None = typer.Option(None, help="RR column name or 1-based number."),
     channel: str | None = typer.Option(None, help="Signal channel label or 1-based number."),
@@ -144,9 +150,7 @@ def _print_report(analysis: SessionAnalysis) -> None:
         console.print("  no warning pattern found")
     for event in analysis.events:
         console.print(
-            f"  [bold]{event.kind}[/] at {event.detected_s:.0f} s (began {event.onset_s:.0f} s): "
-            f"{event.message}", highlight=False,
+            f"  [bold]{event.kind}[/] at {event.detected_s:.0f} s (began {event.onset_s:.0f} s): {event.message}",
+            highlight=False,
         )
     console.print(f"\n[dim]{analysis.caveat}[/]", highlight=False)
-
-

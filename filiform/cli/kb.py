@@ -83,17 +83,25 @@ def show(ident: str, as_json: bool = typer.Option(False, "--json")) -> None:
         lines += [f"Innervation: {target.innervation}", f"Action: {target.action}", ""]
         for tp in target.trigger_points:
             lines.append(f"[bold]{tp.id}[/] {tp.label}: {tp.location}")
-            lines.append(f"  refers to: {', '.join(tp.referral.essential)}"
-                         + (f"; spillover {', '.join(tp.referral.spillover)}" if tp.referral.spillover else ""))
+            lines.append(
+                f"  refers to: {', '.join(tp.referral.essential)}"
+                + (f"; spillover {', '.join(tp.referral.spillover)}" if tp.referral.spillover else "")
+            )
     for ap in target.needling:
-        lines += ["", f"[bold]Needling[/] ({ap.position}): {ap.landmarks}. {ap.direction}.",
-                  f"  depth {ap.depth_mm.min_mm:g}-{ap.depth_mm.max_mm:g} mm; needle "
-                  f"{ap.needle.length_mm:g} mm x {ap.needle.gauge_mm:g} mm. {ap.technique_notes}"]
+        lines += [
+            "",
+            f"[bold]Needling[/] ({ap.position}): {ap.landmarks}. {ap.direction}.",
+            f"  depth {ap.depth_mm.min_mm:g}-{ap.depth_mm.max_mm:g} mm; needle "
+            f"{ap.needle.length_mm:g} mm x {ap.needle.gauge_mm:g} mm. {ap.technique_notes}",
+        ]
     for d in target.danger:
         lines.append(f"[bold red]Danger[/] {kb.danger[d.structure].name}: {d.rule}")
     cites = sorted({c for c in target.citations})
-    lines += ["", "Sources: " + "; ".join(
-        f"{kb.citations[c].authors} ({kb.citations[c].year}) {kb.citations[c].title}" for c in cites)]
+    lines += [
+        "",
+        "Sources: "
+        + "; ".join(f"{kb.citations[c].authors} ({kb.citations[c].year}) {kb.citations[c].title}" for c in cites),
+    ]
     console.print(Panel("\n".join(lines), title=target.id))
 
 

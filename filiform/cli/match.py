@@ -16,8 +16,9 @@ from filiform.errors import FiliformError
 
 
 def match_command(
-    regions: str = typer.Option("", "--regions", "-r",
-                                help="Comma-separated regions, e.g. right-temple,right-jaw-angle=7 (name=intensity)."),
+    regions: str = typer.Option(
+        "", "--regions", "-r", help="Comma-separated regions, e.g. right-temple,right-jaw-angle=7 (name=intensity)."
+    ),
     file: Path | None = typer.Option(None, "--file", "-f", help="A drawing as JSON or YAML."),
     limit: int = typer.Option(10, min=1, max=200, help="How many trigger points to show."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
@@ -56,15 +57,33 @@ def match_command(
 
 def _as_dict(result: MatchResult) -> dict[str, object]:
     def tp(r: RankedTriggerPoint) -> dict[str, object]:
-        return {"trigger_point": r.tp_id, "muscle": r.muscle_id, "side": r.side.value, "score": r.score,
-                "pattern_coverage": r.pattern_coverage, "drawing_explained": r.drawing_explained,
-                "essential": list(r.essential_hits), "spillover": list(r.spillover_hits),
-                "local": list(r.local_hits), "unexplained": list(r.unexplained),
-                "findings": list(r.findings_applied), "prior": r.prior}
+        return {
+            "trigger_point": r.tp_id,
+            "muscle": r.muscle_id,
+            "side": r.side.value,
+            "score": r.score,
+            "pattern_coverage": r.pattern_coverage,
+            "drawing_explained": r.drawing_explained,
+            "essential": list(r.essential_hits),
+            "spillover": list(r.spillover_hits),
+            "local": list(r.local_hits),
+            "unexplained": list(r.unexplained),
+            "findings": list(r.findings_applied),
+            "prior": r.prior,
+        }
+
     return {
         "trigger_points": [tp(r) for r in result.ranked],
-        "muscles": [{"muscle": m.muscle_id, "side": m.side.value, "score": m.score, "best_trigger_point": m.best_tp,
-                     "explained": list(m.explained)} for m in result.muscles],
+        "muscles": [
+            {
+                "muscle": m.muscle_id,
+                "side": m.side.value,
+                "score": m.score,
+                "best_trigger_point": m.best_tp,
+                "explained": list(m.explained),
+            }
+            for m in result.muscles
+        ],
         "cover": [tp(r) for r in result.cover],
         "unexplained_by_any": list(result.unexplained_by_any),
         "notes": list(result.notes),
@@ -79,11 +98,20 @@ def _print(result: MatchResult) -> None:
     for i, r in enumerate(result.ranked, 1):
         extra = ", ".join([*r.spillover_hits, *r.local_hits])
         findings = f"\nfindings: {', '.join(r.findings_applied)}" if r.findings_applied else ""
-        table.add_row(str(i), f"{r.muscle_name}\n[dim]{r.tp_id}[/]{findings}", r.side.value, f"{r.score:.2f}",
-                      ", ".join(r.essential_hits) or "-", extra or "-", ", ".join(r.unexplained) or "-")
+        table.add_row(
+            str(i),
+            f"{r.muscle_name}\n[dim]{r.tp_id}[/]{findings}",
+            r.side.value,
+            f"{r.score:.2f}",
+            ", ".join(r.essential_hits) or "-",
+            extra or "-",
+            ", ".join(r.unexplained) or "-",
+        )
     console.print(table)
-    console.print("[bold]Smallest set explaining the drawing:[/] "
-                  + ", ".join(f"{r.tp_id} ({r.side.value})" for r in result.cover))
+    console.print(
+        "[bold]Smallest set explaining the drawing:[/] "
+        + ", ".join(f"{r.tp_id} ({r.side.value})" for r in result.cover)
+    )
     if result.unexplained_by_any:
         console.print("[yellow]No pattern in the base explains:[/] " + ", ".join(result.unexplained_by_any))
     for note in result.notes:
@@ -99,13 +127,16 @@ def _render(path: Path, drawing: dict[str, float], result: MatchResult) -> None:
     overlays = []
     for r in result.ranked[:3]:
         tp = kb.trigger_points_for(r.tp_id)[0]
-        overlays.append(PatternOverlay(
-            label=f"{r.tp_id} ({r.side.value})",
-            essential=[atlas.resolve(z, r.side) for z in tp.referral.essential],
-            spillover=[atlas.resolve(z, r.side) for z in tp.referral.spillover],
-        ))
-    chart = render_chart(atlas, drawing, overlays, title="Pain drawing and top referral patterns",
-                         fmt=path.suffix[1:].lower())
+        overlays.append(
+            PatternOverlay(
+                label=f"{r.tp_id} ({r.side.value})",
+                essential=[atlas.resolve(z, r.side) for z in tp.referral.essential],
+                spillover=[atlas.resolve(z, r.side) for z in tp.referral.spillover],
+            )
+        )
+    chart = render_chart(
+        atlas, drawing, overlays, title="Pain drawing and top referral patterns", fmt=path.suffix[1:].lower()
+    )
     try:
         path.write_bytes(chart)
     except OSError as exc:

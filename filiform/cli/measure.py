@@ -49,9 +49,7 @@ def score_command(
         help="Comma-separated answers in item order ('1,2,,4': empty = missing) "
         "or by item id ('s1=1,s2=3'). VISA-A item 8: branch:value, e.g. B:10.",
     ),
-    baseline: float | None = typer.Option(
-        None, help="A previous score to compare with (change, MCID, responder)."
-    ),
+    baseline: float | None = typer.Option(None, help="A previous score to compare with (change, MCID, responder)."),
     scale: str = typer.Option("total", help="Scale for --baseline: total or a subscale id."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -60,9 +58,7 @@ def score_command(
         result = score(instrument_id, parse_answer_list(answers))
         change = None
         if baseline is not None:
-            change = interpret_change(
-                instrument_id, baseline, _value_of(result, scale), scale=scale
-            )
+            change = interpret_change(instrument_id, baseline, _value_of(result, scale), scale=scale)
     except FiliformError as exc:
         fail(exc)
     if as_json:
@@ -89,8 +85,7 @@ def _print_result(instrument: Instrument, result: ScoreResult) -> None:
     unit = "" if result.unit in ("points", "category", "mean item score") else f" {result.unit}"
     if result.total is not None:
         console.print(
-            f"[bold]{instrument.short_name}[/] {shown(result.total)}{unit} "
-            f"(range {low:g}-{high:g}, {direction})",
+            f"[bold]{instrument.short_name}[/] {shown(result.total)}{unit} (range {low:g}-{high:g}, {direction})",
             highlight=False,
         )
     for sub in result.subscales:
@@ -177,8 +172,7 @@ def show_command(
         console.print(f"[yellow]Not scored:[/] {inst.unscorable_reason}", highlight=False)
     direction = "higher is better" if inst.higher_is_better else "lower is better"
     console.print(
-        f"Items: {inst.item_count}; range {inst.range_min:g}-{inst.range_max:g} {inst.unit}; "
-        f"{direction}",
+        f"Items: {inst.item_count}; range {inst.range_min:g}-{inst.range_max:g} {inst.unit}; {direction}",
         highlight=False,
     )
     console.print(f"Scoring: {inst.scoring.summary}", highlight=False)
@@ -202,8 +196,7 @@ def show_command(
     if inst.transition is not None:
         rule = inst.transition
         console.print(
-            f"Responder: answer {rule.responder_if} {rule.value} ({rule.note}; "
-            f"{_cite(rule.citation)})",
+            f"Responder: answer {rule.responder_if} {rule.value} ({rule.note}; {_cite(rule.citation)})",
             highlight=False,
         )
     wording = "may be shipped" if inst.licence.wording_may_be_shipped else "not shipped"

@@ -85,14 +85,17 @@ def _intake(path: Path | None, answers: list[str], rest_clear: bool) -> Intake:
     try:
         return Intake.from_data(data)
     except ValidationError as exc:
-        fail("invalid intake answers:\n" + "\n".join(
-            f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()))
+        fail(
+            "invalid intake answers:\n"
+            + "\n".join(f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        )
     except FiliformError as exc:
         fail(exc)
 
 
-def _body(height: float | None, weight: float | None, bmi: float | None, sex: str | None,
-          age: int | None) -> PatientBody:
+def _body(
+    height: float | None, weight: float | None, bmi: float | None, sex: str | None, age: int | None
+) -> PatientBody:
     try:
         return PatientBody(height_cm=height, weight_kg=weight, bmi=bmi, sex=sex, age=age)
     except ValidationError as exc:
@@ -105,9 +108,12 @@ def _print_screening(result: ScreeningResult) -> None:
         table.add_column(col)
     for td in result.techniques:
         colour = _COLOURS[td.decision.value]
-        table.add_row(td.technique.value, f"[{colour}]{td.decision.value}[/]",
-                      "\n".join(r.text for r in td.reasons[:6]) + ("\n..." if len(td.reasons) > 6 else ""),
-                      "\n".join(td.precautions[:4]))
+        table.add_row(
+            td.technique.value,
+            f"[{colour}]{td.decision.value}[/]",
+            "\n".join(r.text for r in td.reasons[:6]) + ("\n..." if len(td.reasons) > 6 else ""),
+            "\n".join(td.precautions[:4]),
+        )
     console.print(table)
     if result.missing_answers:
         console.print("[yellow]Unanswered:[/] " + "; ".join(QUESTIONS.get(q, q) for q in result.missing_answers))
@@ -126,8 +132,13 @@ def _cite_line(ids: tuple[str, ...]) -> str:
 
 def _print_plan(plan: Plan) -> None:
     colour = _COLOURS[plan.status]
-    console.print(Panel(f"{plan.condition_name}\nstatus: [{colour}]{plan.status}[/]  ·  evidence: "
-                        f"{plan.evidence_grade.value} - {plan.evidence_summary}", title=f"plan: {plan.condition}"))
+    console.print(
+        Panel(
+            f"{plan.condition_name}\nstatus: [{colour}]{plan.status}[/]  ·  evidence: "
+            f"{plan.evidence_grade.value} - {plan.evidence_summary}",
+            title=f"plan: {plan.condition}",
+        )
+    )
     if plan.targets:
         table = Table(title="Targets")
         for col in ("#", "target", "side", "technique", "needle", "depth", "decision / notes"):
@@ -140,29 +151,41 @@ def _print_plan(plan: Plan) -> None:
             note = f"[{_COLOURS[t.decision.value]}]{t.decision.value}[/]"
             if n.lung_adjacent:
                 note += "\n[bold red]LUNG-ADJACENT[/] " + (n.safe_technique or "")
-            table.add_row(str(t.rank), t.name, t.side or "confirm", t.technique.value,
-                          f"{n.length_mm} mm x {n.gauge_mm:g} mm", depth, note)
+            table.add_row(
+                str(t.rank),
+                t.name,
+                t.side or "confirm",
+                t.technique.value,
+                f"{n.length_mm} mm x {n.gauge_mm:g} mm",
+                depth,
+                note,
+            )
         console.print(table)
     for r in plan.blocking_reasons:
         console.print(f"[bold red]do not needle:[/] {r.text}")
     for e in plan.excluded:
         console.print(f"[dim]excluded {e.target} ({e.side or '-'}): {e.why}[/]")
     d = plan.dosing
-    console.print(f"[bold]Dose:[/] {d.sessions.min:g}-{d.sessions.max:g} sessions, {d.per_week.min:g}-"
-                  f"{d.per_week.max:g} per week. {d.retention} {d.notes}")
+    console.print(
+        f"[bold]Dose:[/] {d.sessions.min:g}-{d.sessions.max:g} sessions, {d.per_week.min:g}-"
+        f"{d.per_week.max:g} per week. {d.retention} {d.notes}"
+    )
     if plan.electrical is not None:
         el = plan.electrical
-        console.print(f"[bold]Electrical:[/] {el.frequency_hz.min:g}-{el.frequency_hz.max:g} Hz, "
-                      f"{el.pulse_width_us.min:g}-{el.pulse_width_us.max:g} µs, {el.duration_min.min:g}-"
-                      f"{el.duration_min.max:g} min, {el.intensity}"
-                      + ("" if el.verified else " [yellow](unverified)[/]"))
+        console.print(
+            f"[bold]Electrical:[/] {el.frequency_hz.min:g}-{el.frequency_hz.max:g} Hz, "
+            f"{el.pulse_width_us.min:g}-{el.pulse_width_us.max:g} µs, {el.duration_min.min:g}-"
+            f"{el.duration_min.max:g} min, {el.intensity}" + ("" if el.verified else " [yellow](unverified)[/]")
+        )
     if plan.precautions:
         console.print("[bold]Precautions:[/]\n" + "\n".join(f"- {p}" for p in plan.precautions))
     if plan.missing_answers:
         console.print("[yellow]Unanswered:[/] " + "; ".join(QUESTIONS.get(q, q) for q in plan.missing_answers))
     console.print("[bold]Refer out if:[/] " + "; ".join(plan.red_flags))
-    console.print(f"[bold]Measure:[/] {', '.join(plan.outcome_measures)}  ·  [bold]re-evaluate on:[/] "
-                  f"{plan.reevaluate_on.isoformat()}")
+    console.print(
+        f"[bold]Measure:[/] {', '.join(plan.outcome_measures)}  ·  [bold]re-evaluate on:[/] "
+        f"{plan.reevaluate_on.isoformat()}"
+    )
     console.print("[bold]Sources:[/]\n" + _cite_line(plan.citations), highlight=False)
 
 
@@ -184,8 +207,11 @@ def plan_command(
     side: str | None = typer.Option(None, "--side", help="Side of the complaint: left or right."),
     intake: Path | None = typer.Option(None, "--intake", help="JSON or YAML file of screening answers."),
     answer: list[str] = typer.Option([], "--answer", "-a", help="key=value screening answer (repeatable)."),
-    rest_clear: bool = typer.Option(False, "--rest-clear", help="Record the no-risk answer for every question "
-                                    "not otherwise answered (only if you asked them all)."),
+    rest_clear: bool = typer.Option(
+        False,
+        "--rest-clear",
+        help="Record the no-risk answer for every question not otherwise answered (only if you asked them all).",
+    ),
     drawing: Path | None = typer.Option(None, "--drawing", help="JSON or YAML pain drawing (regions, findings)."),
     height: float | None = typer.Option(None, "--height", help="Height in cm."),
     weight: float | None = typer.Option(None, "--weight", help="Weight in kg."),
@@ -215,15 +241,28 @@ def plan_command(
         answers = answers.model_copy(update={"age": age})
     pain = _drawing(drawing, condition)
     try:
-        plan = build_plan(PlanRequest(condition=condition, side=side, drawing=pain, intake=answers,
-                                      body=_body(height, weight, bmi, sex, age), today=day,
-                                      max_targets=max_targets))
+        plan = build_plan(
+            PlanRequest(
+                condition=condition,
+                side=side,
+                drawing=pain,
+                intake=answers,
+                body=_body(height, weight, bmi, sex, age),
+                today=day,
+                max_targets=max_targets,
+            )
+        )
     except FiliformError as exc:
         fail(exc)
     if handout:
-        typer.echo(render_handout(plan.condition, [t.technique for t in plan.targets],
-                                  near_chest=any(t.needle.lung_adjacent for t in plan.targets),
-                                  anticoagulated=answers.anticoagulant not in ("no", "unknown")))
+        typer.echo(
+            render_handout(
+                plan.condition,
+                [t.technique for t in plan.targets],
+                near_chest=any(t.needle.lung_adjacent for t in plan.targets),
+                anticoagulated=answers.anticoagulant not in ("no", "unknown"),
+            )
+        )
     elif as_json:
         print_json(plan.model_dump(mode="json"))
     else:
@@ -235,8 +274,11 @@ def plan_command(
 def screen_command(
     intake: Path | None = typer.Option(None, "--intake", help="JSON or YAML file of screening answers."),
     answer: list[str] = typer.Option([], "--answer", "-a", help="key=value screening answer (repeatable)."),
-    rest_clear: bool = typer.Option(False, "--rest-clear", help="Record the no-risk answer for every question "
-                                    "not otherwise answered (only if you asked them all)."),
+    rest_clear: bool = typer.Option(
+        False,
+        "--rest-clear",
+        help="Record the no-risk answer for every question not otherwise answered (only if you asked them all).",
+    ),
     target: list[str] = typer.Option([], "--target", "-t", help="Planned target as id or id:side (repeatable)."),
     site: list[str] = typer.Option([], "--site", "-s", help="Planned body area as area or side:area."),
     as_json: bool = typer.Option(False, "--json"),

@@ -20,21 +20,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from filiform.cli.output import console, fail, print_json
 from filiform.errors import FiliformError
-from filiform.services import audit
-from filiform.services import backup as backups
-from filiform.services import demo as demo_service
-from filiform.services.context import Actor, Role
+from filiform.services.access.context import Actor, Role
+from filiform.services.operations import audit
+from filiform.services.operations import backup as backups
+from filiform.services.operations import demo as demo_service
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import current_revision, head_revision, upgrade
 from filiform.storage.models import User
 from filiform.storage.settings import database_url
 
-DB_OPTION = typer.Option(None, "--db", help="Database URL (default: FILIFORM_DATABASE_URL "
-                         "or sqlite:///var/filiform.db).")
+DB_OPTION = typer.Option(
+    None, "--db", help="Database URL (default: FILIFORM_DATABASE_URL or sqlite:///var/filiform.db)."
+)
 PASS_ENV = "FILIFORM_BACKUP_PASSPHRASE"
 
-audit_app = typer.Typer(help="Verify and report the hash-chained audit trail.",
-                        no_args_is_help=True)
+audit_app = typer.Typer(help="Verify and report the hash-chained audit trail.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 
 
@@ -95,8 +95,9 @@ def db_upgrade(db: str | None = DB_OPTION) -> None:
 
 
 def demo(
-    patients: int = typer.Option(200, "--patients", min=1, max=1_000_000,
-                                 help="How many synthetic patients (about 10 sessions each)."),
+    patients: int = typer.Option(
+        200, "--patients", min=1, max=1_000_000, help="How many synthetic patients (about 10 sessions each)."
+    ),
     seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same clinic)."),
     db: str | None = DB_OPTION,
 ) -> None:
@@ -104,15 +105,17 @@ def demo(
     with _errors():
         engine = make_engine(database_url(db))
         upgrade(engine)
-        with Progress("[progress.description]{task.description}", BarColumn(),
-                      MofNCompleteColumn(), TimeRemainingColumn(), console=console) as bar:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as bar:
             task = bar.add_task("patients", total=patients)
-            stats = demo_service.generate(engine, patients=patients, seed=seed,
-                                          progress=lambda n: bar.advance(task, n))
-        console.print(f"clinic {stats.clinic_id}: " + ", ".join(
-            f"{v} {k}" for k, v in stats.rows.items()))
-        console.print(f"users (password '{demo_service.DEMO_PASSWORD}'): "
-                      + ", ".join(stats.usernames[:4]) + ", ...")
+            stats = demo_service.generate(engine, patients=patients, seed=seed, progress=lambda n: bar.advance(task, n))
+        console.print(f"clinic {stats.clinic_id}: " + ", ".join(f"{v} {k}" for k, v in stats.rows.items()))
+        console.print(f"users (password '{demo_service.DEMO_PASSWORD}'): " + ", ".join(stats.usernames[:4]) + ", ...")
 
 
 @audit_app.command("verify")
@@ -153,8 +156,9 @@ def audit_report(
             row = s.scalar(sa.select(User).where(User.username == user.strip().lower()))
             if row is None or not row.active:
                 fail(f"no active user '{user}'")
-            actor = Actor(user_id=row.id, clinic_id=row.clinic_id, role=Role(row.role),
-                          client=f"cli:{os.getenv('USER', '?')}")
+            actor = Actor(
+                user_id=row.id, clinic_id=row.clinic_id, role=Role(row.role), client=f"cli:{os.getenv('USER', '?')}"
+            )
             rows = audit.report(s, actor=actor, start=first, end=last, sort=sort)
         if as_json:
             print_json(rows)
@@ -170,8 +174,7 @@ def audit_report(
 def _passphrase(confirm: bool) -> str:
     value = os.environ.get(PASS_ENV)
     if value is None:
-        value = typer.prompt("Backup passphrase", hide_input=True,
-                             confirmation_prompt=confirm)
+        value = typer.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm)
     if len(value) < 12:
         fail("the backup passphrase must have at least 12 characters")
     return value
@@ -179,8 +182,9 @@ def _passphrase(confirm: bool) -> str:
 
 def backup(
     out: Path = typer.Argument(..., help="Backup file to write."),
-    encrypt: bool = typer.Option(False, "--encrypt", help=f"Encrypt (AES-256-GCM); passphrase "
-                                 f"from {PASS_ENV} or a prompt."),
+    encrypt: bool = typer.Option(
+        False, "--encrypt", help=f"Encrypt (AES-256-GCM); passphrase from {PASS_ENV} or a prompt."
+    ),
     db: str | None = DB_OPTION,
 ) -> None:
     """Online, consistent backup (SQLite backup API or pg_dump)."""
@@ -188,8 +192,10 @@ def backup(
     with _errors():
         _engine(db).dispose()
         header = backups.backup(database_url(db), out, passphrase=passphrase)
-        console.print(f"wrote {out} ({header['kind']}, sha256 {header['sha256'][:16]}..., "
-                      f"{'encrypted' if header['encrypted'] else '[yellow]not encrypted[/]'})")
+        console.print(
+            f"wrote {out} ({header['kind']}, sha256 {header['sha256'][:16]}..., "
+            f"{'encrypted' if header['encrypted'] else '[yellow]not encrypted[/]'})"
+        )
 
 
 def restore(

@@ -12,7 +12,7 @@ from typing import Annotated
 import sqlalchemy as sa
 import typer
 
-from filiform.services import demo as demo_service
+from filiform.services.operations import demo as demo_service
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
 from filiform.storage.models import Clinic, User
@@ -31,16 +31,18 @@ def _demo_login(url: str, patients: int) -> str | None:
             demo_service.generate(engine, patients=patients)
         with engine.connect() as conn:
             name: str | None = conn.scalar(
-                sa.select(User.username).where(User.username.like("demo-clinician-1-%"),
-                                               User.active.is_(True)).order_by(User.id).limit(1))
+                sa.select(User.username)
+                .where(User.username.like("demo-clinician-1-%"), User.active.is_(True))
+                .order_by(User.id)
+                .limit(1)
+            )
         return name
     finally:
         engine.dispose()
 
 
 def serve(
-    demo: Annotated[bool, typer.Option("--demo/--no-demo",
-                                       help="create the demo clinic in an empty database")] = False,
+    demo: Annotated[bool, typer.Option("--demo/--no-demo", help="create the demo clinic in an empty database")] = False,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     db: Annotated[str | None, typer.Option("--db", help="database URL or SQLite path")] = None,

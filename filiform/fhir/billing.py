@@ -21,8 +21,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from filiform.fhir import source
 from filiform.fhir.codes import tables
-from filiform.services import audit
-from filiform.services.context import Actor
+from filiform.services.access.context import Actor
+from filiform.services.operations import audit
 from filiform.storage.engine import session_factory, transaction
 
 
@@ -65,11 +65,10 @@ def count_muscles(insertions: Iterable[Mapping[str, Any]]) -> MuscleCount:
         elif kind != "muscle":
             other.add(target)
             continue
-        for one in (("left", "right") if side == "bilateral" else (side,)):
+        for one in ("left", "right") if side == "bilateral" else (side,):
             sites.add((target, one))
     names = {t for t, _ in sites}
-    return MuscleCount(len(sites), len(names) != len(sites), tuple(sorted(unknown)),
-                       tuple(sorted(other)))
+    return MuscleCount(len(sites), len(names) != len(sites), tuple(sorted(unknown)), tuple(sorted(other)))
 
 
 def cpt_code(muscles: int) -> str | None:
@@ -85,18 +84,30 @@ def icd_status(code: str) -> str:
     if code in data["icd10cm_billable"]:
         return "billable"
     if code in data["icd10cm_headers"] or any(
-            leaf.startswith(code) and leaf != code for leaf in data["icd10cm_billable"]):
+        leaf.startswith(code) and leaf != code for leaf in data["icd10cm_billable"]
+    ):
         return "header"
     return "unverified"
 
 
-CSV_FIELDS = ("session_id", "patient_id", "episode_id", "date", "distinct_muscles", "cpt",
-              "cpt_units", "icd10cm_billable", "icd10cm_not_billable", "icd10cm_unverified",
-              "flags")
+CSV_FIELDS = (
+    "session_id",
+    "patient_id",
+    "episode_id",
+    "date",
+    "distinct_muscles",
+    "cpt",
+    "cpt_units",
+    "icd10cm_billable",
+    "icd10cm_not_billable",
+    "icd10cm_unverified",
+    "flags",
+)
 
 
-def session_line(session: Mapping[str, Any], insertions: list[Mapping[str, Any]],
-                 icd_codes: list[str]) -> dict[str, Any]:
+def session_line(
+    session: Mapping[str, Any], insertions: list[Mapping[str, Any]], icd_codes: list[str]
+) -> dict[str, Any]:
     count = count_muscles(insertions)
     code = cpt_code(count.muscles)
     status = {c: icd_status(c) for c in icd_codes}
@@ -112,13 +123,19 @@ def session_line(session: Mapping[str, Any], insertions: list[Mapping[str, Any]]
     if not any(s == "billable" for s in status.values()):
         flags.append("no billable ICD-10-CM code")
     started = session["started_at"]
-    return {"session_id": session["id"], "patient_id": session["patient_id"],
-            "episode_id": session["episode_id"] or "", "date": started.date().isoformat(),
-            "distinct_muscles": count.muscles, "cpt": code or "", "cpt_units": 1 if code else 0,
-            "icd10cm_billable": " ".join(c for c, s in status.items() if s == "billable"),
-            "icd10cm_not_billable": " ".join(c for c, s in status.items() if s == "header"),
-            "icd10cm_unverified": " ".join(c for c, s in status.items() if s == "unverified"),
-            "flags": "; ".join(flags)}
+    return {
+        "session_id": session["id"],
+        "patient_id": session["patient_id"],
+        "episode_id": session["episode_id"] or "",
+        "date": started.date().isoformat(),
+        "distinct_muscles": count.muscles,
+        "cpt": code or "",
+        "cpt_units": 1 if code else 0,
+        "icd10cm_billable": " ".join(c for c, s in status.items() if s == "billable"),
+        "icd10cm_not_billable": " ".join(c for c, s in status.items() if s == "header"),
+        "icd10cm_unverified": " ".join(c for c, s in status.items() if s == "unverified"),
+        "flags": "; ".join(flags),
+    }
 
 
 def write_csv(lines: Iterator[dict[str, Any]], out: IO[str]) -> int:
@@ -134,8 +151,12 @@ def write_csv(lines: Iterator[dict[str, Any]], out: IO[str]) -> int:
 def lines(conn: Connection, clinic_id: int) -> Iterator[dict[str, Any]]:
     """One CSV line per session of the clinic, in session order."""
     episodes = source.T["episode"]
-    codes = {row.id: list(row.icd10_codes or []) for row in conn.execute(
-        sa.select(episodes.c.id, episodes.c.icd10_codes).where(episodes.c.clinic_id == clinic_id))}
+    codes = {
+        row.id: list(row.icd10_codes or [])
+        for row in conn.execute(
+            sa.select(episodes.c.id, episodes.c.icd10_codes).where(episodes.c.clinic_id == clinic_id)
+        )
+    }
     for session, insertions in source.sessions(conn, clinic_id):
         yield session_line(session, insertions, codes.get(session["episode_id"], []))
 

@@ -52,8 +52,7 @@ def coding(system: str, code: str, display: str | None = None) -> dict[str, str]
     return out
 
 
-def concept(system: str, code: str, display: str | None = None, text: str | None = None
-            ) -> dict[str, Any]:
+def concept(system: str, code: str, display: str | None = None, text: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"coding": [coding(system, code, display)]}
     if text:
         out["text"] = text
@@ -106,8 +105,7 @@ def answer(value: Any) -> dict[str, Any]:
         return {"valueDecimal": value}
     if isinstance(value, str) and value:
         return {"valueString": value}
-    return {"valueString": json.dumps(value, sort_keys=True),
-            "extension": [{"url": EXT_JSON, "valueBoolean": True}]}
+    return {"valueString": json.dumps(value, sort_keys=True), "extension": [{"url": EXT_JSON, "valueBoolean": True}]}
 
 
 def from_answer(item: dict[str, Any]) -> Any:

@@ -30,9 +30,9 @@ from filiform.fhir.map_clinical import (
 )
 from filiform.fhir.map_people import to_organization, to_patient, to_practitioner, to_practitioner_role
 from filiform.fhir.map_session import session_resources, to_adverse_event, to_provenance
-from filiform.services import audit
-from filiform.services.context import Actor, Perm, Role
-from filiform.services.scope import patient_of_clinic
+from filiform.services.access.context import Actor, Perm, Role
+from filiform.services.access.scope import patient_of_clinic
+from filiform.services.operations import audit
 from filiform.storage.engine import session_factory, transaction
 
 DEFAULT_BASE = "http://localhost:8000"
@@ -40,10 +40,25 @@ Progress = Callable[[int], None]
 
 # Every resource type ``resources`` can yield: what a Bulk Data ``_type`` filter may name.
 # A type outside this set is refused rather than silently giving an empty export.
-RESOURCE_TYPES = frozenset({
-    "AdverseEvent", "CarePlan", "Condition", "Consent", "DocumentReference", "Encounter",
-    "Observation", "Organization", "Patient", "Practitioner", "PractitionerRole", "Procedure",
-    "Provenance", "Questionnaire", "QuestionnaireResponse"})
+RESOURCE_TYPES = frozenset(
+    {
+        "AdverseEvent",
+        "CarePlan",
+        "Condition",
+        "Consent",
+        "DocumentReference",
+        "Encounter",
+        "Observation",
+        "Organization",
+        "Patient",
+        "Practitioner",
+        "PractitionerRole",
+        "Procedure",
+        "Provenance",
+        "Questionnaire",
+        "QuestionnaireResponse",
+    }
+)
 
 
 def require_export(actor: Actor) -> None:
@@ -52,9 +67,14 @@ def require_export(actor: Actor) -> None:
         raise PermissionDenied(f"role '{actor.role.value}' may not export records")
 
 
-def resources(conn: Connection, clinic_id: int, patient_id: int | None = None, *,
-              base_url: str = DEFAULT_BASE, progress: Progress | None = None
-              ) -> Iterator[dict[str, Any]]:
+def resources(
+    conn: Connection,
+    clinic_id: int,
+    patient_id: int | None = None,
+    *,
+    base_url: str = DEFAULT_BASE,
+    progress: Progress | None = None,
+) -> Iterator[dict[str, Any]]:
     """Every resource of a clinic (or of one patient), referenced resources first."""
     tick = progress or (lambda n: None)
     for org in conn.execute(source.T["clinic"].select().where(source.T["clinic"].c.id == clinic_id)):
@@ -65,7 +85,10 @@ def resources(conn: Connection, clinic_id: int, patient_id: int | None = None, *
         yield to_practitioner_role(user._mapping)
     yield from questionnaires()
     simple: tuple[tuple[str, Callable[[Any], Any]], ...] = (
-        ("patient", to_patient), ("consent", to_consent), ("screening", to_screening))
+        ("patient", to_patient),
+        ("consent", to_consent),
+        ("screening", to_screening),
+    )
     for table, mapper in simple:
         for row in source.rows(conn, table, clinic_id, patient_id):
             yield mapper(row)
@@ -94,53 +117,88 @@ def resources(conn: Connection, clinic_id: int, patient_id: int | None = None, *
 
 def source_rows(conn: Connection, clinic_id: int) -> int:
     """How many source rows ``resources`` will tick through (the progress bar's total)."""
-    return sum(source.count(conn, t, clinic_id) for t in (
-        "patient", "consent", "screening", "episode", "pain_drawing", "outcome_response",
-        "treatment_session", "adverse_event", "amendment")) + _insertions(conn, clinic_id)
+    return sum(
+        source.count(conn, t, clinic_id)
+        for t in (
+            "patient",
+            "consent",
+            "screening",
+            "episode",
+            "pain_drawing",
+            "outcome_response",
+            "treatment_session",
+            "adverse_event",
+            "amendment",
+        )
+    ) + _insertions(conn, clinic_id)
 
 
 def _insertions(conn: Connection, clinic_id: int) -> int:
     import sqlalchemy as sa
 
     s, i = source.T["treatment_session"], source.T["insertion"]
-    return int(conn.scalar(sa.select(sa.func.count()).select_from(i.join(s, i.c.session_id == s.c.id))
-                           .where(s.c.clinic_id == clinic_id)) or 0)
+    return int(
+        conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(i.join(s, i.c.session_id == s.c.id))
+            .where(s.c.clinic_id == clinic_id)
+        )
+        or 0
+    )
 
 
-def patient_bundle(session: Session, *, actor: Actor, patient_id: int,
-                   base_url: str = DEFAULT_BASE, kind: str = "collection") -> dict[str, Any]:
+def patient_bundle(
+    session: Session, *, actor: Actor, patient_id: int, base_url: str = DEFAULT_BASE, kind: str = "collection"
+) -> dict[str, Any]:
     """One patient's whole record as an R4 Bundle (audited disclosure)."""
     require_export(actor)
     patient_of_clinic(session, patient_id, actor=actor)
-    entries = [_entry(r, base_url, kind)
-               for r in resources(session.connection(), actor.clinic_id, patient_id, base_url=base_url)]
-    audit.record(session, actor=actor, action="export", entity="fhir_bundle", entity_id=patient_id,
-                 patient_id=patient_id, detail={"resources": len(entries)})
+    entries = [
+        _entry(r, base_url, kind)
+        for r in resources(session.connection(), actor.clinic_id, patient_id, base_url=base_url)
+    ]
+    audit.record(
+        session,
+        actor=actor,
+        action="export",
+        entity="fhir_bundle",
+        entity_id=patient_id,
+        patient_id=patient_id,
+        detail={"resources": len(entries)},
+    )
     return bundle(entries, kind)
 
 
-def clinic_bundle(session: Session, *, actor: Actor, base_url: str = DEFAULT_BASE
-                  ) -> dict[str, Any]:
+def clinic_bundle(session: Session, *, actor: Actor, base_url: str = DEFAULT_BASE) -> dict[str, Any]:
     """The whole clinic as one Bundle (for small clinics and the round-trip test)."""
     require_export(actor)
-    entries = [_entry(r, base_url, "collection")
-               for r in resources(session.connection(), actor.clinic_id, base_url=base_url)]
-    audit.record(session, actor=actor, action="export", entity="fhir_bundle",
-                 detail={"scope": "clinic", "resources": len(entries)})
+    entries = [
+        _entry(r, base_url, "collection") for r in resources(session.connection(), actor.clinic_id, base_url=base_url)
+    ]
+    audit.record(
+        session,
+        actor=actor,
+        action="export",
+        entity="fhir_bundle",
+        detail={"scope": "clinic", "resources": len(entries)},
+    )
     return bundle(entries, "collection")
 
 
 def _entry(res: dict[str, Any], base_url: str, kind: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"fullUrl": f"{base_url}/fhir/{res['resourceType']}/{res['id']}",
-                             "resource": res}
+    entry: dict[str, Any] = {"fullUrl": f"{base_url}/fhir/{res['resourceType']}/{res['id']}", "resource": res}
     if kind == "searchset":
         entry["search"] = {"mode": "match" if res["resourceType"] == "Patient" else "include"}
     return entry
 
 
 def bundle(entries: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"resourceType": "Bundle", "type": kind,
-                           "timestamp": datetime.now(UTC).isoformat(), "entry": entries}
+    out: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": kind,
+        "timestamp": datetime.now(UTC).isoformat(),
+        "entry": entries,
+    }
     if kind == "searchset":
         out["total"] = sum(1 for e in entries if e["resource"]["resourceType"] == "Patient")
     return out
@@ -175,14 +233,23 @@ def check_types(types: Collection[str]) -> None:
     """Refuse unknown ``_type`` names up front: a typo must not look like "no such data"."""
     unknown = sorted(set(types) - RESOURCE_TYPES)
     if unknown:
-        raise ValidationFailed("unsupported resource type in _type",
-                               details=[f"{t}: not exported (known: {', '.join(sorted(RESOURCE_TYPES))})"
-                                        for t in unknown])
+        raise ValidationFailed(
+            "unsupported resource type in _type",
+            details=[f"{t}: not exported (known: {', '.join(sorted(RESOURCE_TYPES))})" for t in unknown],
+        )
 
 
-def bulk_export(engine: Engine, *, actor: Actor, out_dir: Path, base_url: str = DEFAULT_BASE,
-                progress: Progress | None = None, on_total: Progress | None = None,
-                request: str = "$export", types: Collection[str] | None = None) -> dict[str, Any]:
+def bulk_export(
+    engine: Engine,
+    *,
+    actor: Actor,
+    out_dir: Path,
+    base_url: str = DEFAULT_BASE,
+    progress: Progress | None = None,
+    on_total: Progress | None = None,
+    request: str = "$export",
+    types: Collection[str] | None = None,
+) -> dict[str, Any]:
     """A clinic's Bulk Data export to ``out_dir``; returns the Bulk Data manifest.
 
     ``out_dir`` is checked before the export is audited, so a path that names a file is
@@ -210,8 +277,12 @@ def bulk_export(engine: Engine, *, actor: Actor, out_dir: Path, base_url: str = 
         if wanted is not None:
             stream = (r for r in stream if r["resourceType"] in wanted)
         counts = write_ndjson(stream, out_dir)
-    manifest = {"transactionTime": started, "request": request, "requiresAccessToken": True,
-                "output": [{"type": k, "url": f"{k}.ndjson", "count": v} for k, v in counts.items()],
-                "error": []}
+    manifest = {
+        "transactionTime": started,
+        "request": request,
+        "requiresAccessToken": True,
+        "output": [{"type": k, "url": f"{k}.ndjson", "count": v} for k, v in counts.items()],
+        "error": [],
+    }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return manifest

@@ -32,12 +32,24 @@ from filiform.fhir.map_clinical import (
 )
 from filiform.fhir.map_people import from_organization, from_patient, from_practitioner
 from filiform.fhir.map_session import EXT_AE, EXT_AMENDMENT, EXT_INSERTION, EXT_LATERALITY, EXT_SESSION
-from filiform.services import audit
-from filiform.services.context import Actor, Role
+from filiform.services.access.context import Actor, Role
+from filiform.services.operations import audit
 from filiform.storage.models import Base, Clinic
 
-ORDER = ("clinic", "app_user", "patient", "consent", "screening", "episode", "pain_drawing",
-         "outcome_response", "treatment_session", "insertion", "adverse_event", "amendment")
+ORDER = (
+    "clinic",
+    "app_user",
+    "patient",
+    "consent",
+    "screening",
+    "episode",
+    "pain_drawing",
+    "outcome_response",
+    "treatment_session",
+    "insertion",
+    "adverse_event",
+    "amendment",
+)
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
@@ -59,16 +71,14 @@ def read_bundle(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationFailed(f"{path} is not valid JSON: line {exc.lineno} column {exc.colno} "
-                               f"({exc.msg})") from exc
+        raise ValidationFailed(f"{path} is not valid JSON: line {exc.lineno} column {exc.colno} ({exc.msg})") from exc
     if not isinstance(data, dict):
         raise ValidationFailed(f"{path} is not a FHIR Bundle (a JSON {_json_kind(data)})")
     return data
 
 
 def _json_kind(value: Any) -> str:
-    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
-        type(value), "number")
+    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
 
 
 def _index(bundle: Any) -> dict[str, dict[str, dict[str, Any]]]:
@@ -105,23 +115,30 @@ def _index(bundle: Any) -> dict[str, dict[str, dict[str, Any]]]:
     return found
 
 
-def _session(proc: dict[str, Any], res: dict[str, dict[str, dict[str, Any]]], clinic: int
-             ) -> dict[str, Any]:
+def _session(proc: dict[str, Any], res: dict[str, dict[str, dict[str, Any]]], clinic: int) -> dict[str, Any]:
     by, at = read_recorded(proc)
     sid = ref_id({"reference": proc["id"]})
     basis = ext(proc, EXT_SESSION)
     pain = {w: res["Observation"].get(f"{w}{sid}") for w in ("pre", "post")}
     notes = {n["authorReference"]["reference"].split("/")[0]: n["text"] for n in proc.get("note", ())}
-    return {"id": sid, "clinic_id": clinic, "patient_id": ref_id(proc["subject"]),
-            "version": int(proc["meta"]["versionId"]), "created_by": by, "created_at": at,
-            "episode_id": ref_id(proc["reasonReference"][0]) if "reasonReference" in proc else None,
-            "clinician_id": ref_id(proc["performer"][0]["actor"]),
-            "consent_id": ref_id(sub(basis, "consent")), "screening_id": ref_id(sub(basis, "screening")),
-            "started_at": parse_dt(proc["performedDateTime"]),
-            "pain_pre": pain["pre"]["valueInteger"] if pain["pre"] else None,
-            "pain_post": pain["post"]["valueInteger"] if pain["post"] else None,
-            "patient_response": notes.get("Patient"), "notes": notes.get("Practitioner"),
-            "override_justification": sub(basis, "overrideJustification")}
+    return {
+        "id": sid,
+        "clinic_id": clinic,
+        "patient_id": ref_id(proc["subject"]),
+        "version": int(proc["meta"]["versionId"]),
+        "created_by": by,
+        "created_at": at,
+        "episode_id": ref_id(proc["reasonReference"][0]) if "reasonReference" in proc else None,
+        "clinician_id": ref_id(proc["performer"][0]["actor"]),
+        "consent_id": ref_id(sub(basis, "consent")),
+        "screening_id": ref_id(sub(basis, "screening")),
+        "started_at": parse_dt(proc["performedDateTime"]),
+        "pain_pre": pain["pre"]["valueInteger"] if pain["pre"] else None,
+        "pain_post": pain["post"]["valueInteger"] if pain["post"] else None,
+        "patient_response": notes.get("Patient"),
+        "notes": notes.get("Practitioner"),
+        "override_justification": sub(basis, "overrideJustification"),
+    }
 
 
 def _insertion(proc: dict[str, Any]) -> dict[str, Any]:
@@ -129,39 +146,60 @@ def _insertion(proc: dict[str, Any]) -> dict[str, Any]:
     site = proc["bodySite"][0]
     side = ext(site, EXT_LATERALITY)["valueCodeableConcept"]["coding"]  # type: ignore[index]
     electrical = sub(detail, "electrical")
-    return {"id": ref_id({"reference": proc["id"]}), "session_id": ref_id(proc["partOf"][0]),
-            "seq": sub(detail, "seq"),
-            "target_id": next(c["code"] for c in site["coding"] if c["system"] == CS_TARGET),
-            "side": next(c["code"] for c in side if c["system"] == CS_SIDE),
-            "technique": proc["code"]["coding"][0]["code"],
-            "needle_length_mm": sub(detail, "needleLength")["value"],
-            "needle_gauge_mm": sub(detail, "needleGauge")["value"],
-            "depth_mm": sub(detail, "depth")["value"],
-            "twitch_responses": sub(detail, "twitchResponses"),
-            "retention_s": sub(detail, "retention")["value"],
-            "electrical": json.loads(electrical) if electrical is not None else None}
+    return {
+        "id": ref_id({"reference": proc["id"]}),
+        "session_id": ref_id(proc["partOf"][0]),
+        "seq": sub(detail, "seq"),
+        "target_id": next(c["code"] for c in site["coding"] if c["system"] == CS_TARGET),
+        "side": next(c["code"] for c in side if c["system"] == CS_SIDE),
+        "technique": proc["code"]["coding"][0]["code"],
+        "needle_length_mm": sub(detail, "needleLength")["value"],
+        "needle_gauge_mm": sub(detail, "needleGauge")["value"],
+        "depth_mm": sub(detail, "depth")["value"],
+        "twitch_responses": sub(detail, "twitchResponses"),
+        "retention_s": sub(detail, "retention")["value"],
+        "electrical": json.loads(electrical) if electrical is not None else None,
+    }
 
 
 def _adverse_event(ae: dict[str, Any], clinic: int) -> dict[str, Any]:
     by, at = read_recorded(ae)
     detail = ext(ae, EXT_AE)
     note = ext(ae, EXT_NOTE)
-    return {"id": int(ae["id"]), "clinic_id": clinic, "patient_id": ref_id(ae["subject"]),
-            "version": int(ae["meta"]["versionId"]), "created_by": by, "created_at": at,
-            "session_id": ref_id(ae.get("encounter")), "occurred_on": date.fromisoformat(ae["date"][:10]),
-            "event_type": ae["event"]["coding"][0]["code"], "severity": sub(detail, "severity"),
-            "significant": sub(detail, "significant"), "onset": sub(detail, "onset"),
-            "duration": sub(detail, "duration"), "action_taken": sub(detail, "actionTaken"),
-            "causality": sub(detail, "causality"), "description": note["valueString"] if note else None}
+    return {
+        "id": int(ae["id"]),
+        "clinic_id": clinic,
+        "patient_id": ref_id(ae["subject"]),
+        "version": int(ae["meta"]["versionId"]),
+        "created_by": by,
+        "created_at": at,
+        "session_id": ref_id(ae.get("encounter")),
+        "occurred_on": date.fromisoformat(ae["date"][:10]),
+        "event_type": ae["event"]["coding"][0]["code"],
+        "severity": sub(detail, "severity"),
+        "significant": sub(detail, "significant"),
+        "onset": sub(detail, "onset"),
+        "duration": sub(detail, "duration"),
+        "action_taken": sub(detail, "actionTaken"),
+        "causality": sub(detail, "causality"),
+        "description": note["valueString"] if note else None,
+    }
 
 
 def _amendment(prov: dict[str, Any], clinic: int) -> dict[str, Any]:
     detail = ext(prov, EXT_AMENDMENT)
-    return {"id": ref_id({"reference": prov["id"]}), "clinic_id": clinic,
-            "patient_id": ref_id(sub(detail, "patient")), "entity": sub(detail, "entity"),
-            "entity_id": sub(detail, "entityId"), "from_version": sub(detail, "fromVersion"),
-            "changes": json.loads(sub(detail, "changes")), "reason": prov["reason"][0]["text"],
-            "amended_by": ref_id(prov["agent"][0]["who"]), "amended_at": parse_dt(prov["recorded"])}
+    return {
+        "id": ref_id({"reference": prov["id"]}),
+        "clinic_id": clinic,
+        "patient_id": ref_id(sub(detail, "patient")),
+        "entity": sub(detail, "entity"),
+        "entity_id": sub(detail, "entityId"),
+        "from_version": sub(detail, "fromVersion"),
+        "changes": json.loads(sub(detail, "changes")),
+        "reason": prov["reason"][0]["text"],
+        "amended_by": ref_id(prov["agent"][0]["who"]),
+        "amended_at": parse_dt(prov["recorded"]),
+    }
 
 
 def _mapped(res: dict[str, Any], fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
@@ -175,11 +213,13 @@ def _mapped(res: dict[str, Any], fn: Callable[..., dict[str, Any]], *args: Any) 
     except ValidationFailed:
         raise
     except KeyError as exc:
-        raise ValidationFailed(f"{res.get('resourceType')}/{res.get('id')}: missing "
-                               f"{exc.args[0]!r} (not a Filiform export?)") from exc
+        raise ValidationFailed(
+            f"{res.get('resourceType')}/{res.get('id')}: missing {exc.args[0]!r} (not a Filiform export?)"
+        ) from exc
     except (TypeError, ValueError, IndexError, AttributeError, StopIteration) as exc:
-        raise ValidationFailed(f"{res.get('resourceType')}/{res.get('id')}: malformed "
-                               f"({exc or 'unexpected value'})") from exc
+        raise ValidationFailed(
+            f"{res.get('resourceType')}/{res.get('id')}: malformed ({exc or 'unexpected value'})"
+        ) from exc
 
 
 def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
@@ -205,15 +245,15 @@ def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
         if rid.startswith("scr"):
             out["screening"].append(_mapped(qr, from_screening, clinic))
         else:
-            out["outcome_response"].append(
-                _mapped(qr, from_outcome, res["Observation"].get(rid), clinic))
+            out["outcome_response"].append(_mapped(qr, from_outcome, res["Observation"].get(rid), clinic))
     for rid, cond in res["Condition"].items():
         plan = res["CarePlan"].get(rid)
         if plan is None:
             raise ValidationFailed(f"Condition/{rid} has no CarePlan")
         out["episode"].append(_mapped(cond, from_episode, plan, clinic))
-    out["pain_drawing"] = [_mapped(o, from_drawing, clinic) for rid, o in res["Observation"].items()
-                           if rid.startswith("d")]
+    out["pain_drawing"] = [
+        _mapped(o, from_drawing, clinic) for rid, o in res["Observation"].items() if rid.startswith("d")
+    ]
     for rid, proc in res["Procedure"].items():
         if rid.startswith("s"):
             out["treatment_session"].append(_mapped(proc, _session, res, clinic))
@@ -239,17 +279,29 @@ def import_bundle(session: Session, bundle: Any) -> dict[str, int]:
             except IntegrityError as exc:
                 # The caller's transaction rolls back: a Bundle is written whole or not at all.
                 detail = str(exc.orig).splitlines()[0] if exc.orig else ""
-                raise ValidationFailed(f"the Bundle's {table} rows do not fit the rest of it "
-                                       f"({detail})") from exc
+                raise ValidationFailed(f"the Bundle's {table} rows do not fit the rest of it ({detail})") from exc
     if session.get_bind().dialect.name == "postgresql":
         for table in ORDER:
-            session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                    f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+            session.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
+                )
+            )
     users = rows["app_user"]
     admin = next((u for u in users if u["role"] == "admin"), users[0] if users else None)
-    actor = (Actor(user_id=admin["id"], clinic_id=admin["clinic_id"], role=Role(admin["role"]),
-                   client="fhir-import") if admin else None)
+    actor = (
+        Actor(user_id=admin["id"], clinic_id=admin["clinic_id"], role=Role(admin["role"]), client="fhir-import")
+        if admin
+        else None
+    )
     counts = {t: len(r) for t, r in rows.items()}
-    audit.record(session, actor=actor, action="import", entity="fhir_bundle",
-                 detail={"rows": counts}, chain=rows["clinic"][0]["id"])
+    audit.record(
+        session,
+        actor=actor,
+        action="import",
+        entity="fhir_bundle",
+        detail={"rows": counts},
+        chain=rows["clinic"][0]["id"],
+    )
     return counts

@@ -59,49 +59,58 @@ EXAM = concept(OBS_CATEGORY, "exam", "Exam")
 
 
 def _base(kind: str, rid: str, row: Row) -> dict[str, Any]:
-    return {"resourceType": kind, "id": rid, "meta": meta(row["version"]),
-            "extension": [recorded(row["created_by"], row["created_at"])]}
+    return {
+        "resourceType": kind,
+        "id": rid,
+        "meta": meta(row["version"]),
+        "extension": [recorded(row["created_by"], row["created_at"])],
+    }
 
 
 def _record(res: dict[str, Any], rid: int) -> dict[str, Any]:
     by, at = read_recorded(res)
-    return {"id": rid, "version": int(res["meta"]["versionId"]), "created_by": by,
-            "created_at": at}
+    return {"id": rid, "version": int(res["meta"]["versionId"]), "created_by": by, "created_at": at}
 
 
 def to_consent(row: Row) -> dict[str, Any]:
     res = _base("Consent", str(row["id"]), row)
-    res["extension"].append({"url": EXT_OBTAINED_BY,
-                             "valueReference": ref("Practitioner", row["obtained_by"])})
+    res["extension"].append({"url": EXT_OBTAINED_BY, "valueReference": ref("Practitioner", row["obtained_by"])})
     if row["notes"]:
         res["extension"].append({"url": EXT_NOTE, "valueString": row["notes"]})
     period = {"start": row["consented_on"].isoformat()}
     if row["withdrawn_on"]:
         period["end"] = row["withdrawn_on"].isoformat()
-    res.update({
-        "status": "inactive" if row["withdrawn_on"] else "active",
-        "scope": concept(CONSENT_SCOPE, "treatment", "Treatment"),
-        "category": [concept(LOINC, "59284-0", "Patient Consent")],
-        "patient": ref("Patient", row["patient_id"]), "dateTime": row["consented_on"].isoformat(),
-        "performer": [ref("Patient", row["patient_id"])],
-        "organization": [ref("Organization", row["clinic_id"])],
-        "policyRule": concept(CS_CONSENT_FORM, row["form_version"], text="Dry-needling consent form "
-                              + row["form_version"]),
-        "provision": {"type": "permit", "period": period},
-    })
+    res.update(
+        {
+            "status": "inactive" if row["withdrawn_on"] else "active",
+            "scope": concept(CONSENT_SCOPE, "treatment", "Treatment"),
+            "category": [concept(LOINC, "59284-0", "Patient Consent")],
+            "patient": ref("Patient", row["patient_id"]),
+            "dateTime": row["consented_on"].isoformat(),
+            "performer": [ref("Patient", row["patient_id"])],
+            "organization": [ref("Organization", row["clinic_id"])],
+            "policyRule": concept(
+                CS_CONSENT_FORM, row["form_version"], text="Dry-needling consent form " + row["form_version"]
+            ),
+            "provision": {"type": "permit", "period": period},
+        }
+    )
     return res
 
 
 def from_consent(res: dict[str, Any], clinic_id: int) -> dict[str, Any]:
     period = res["provision"]["period"]
     note = ext(res, EXT_NOTE)
-    return {**_record(res, int(res["id"])), "clinic_id": clinic_id,
-            "patient_id": ref_id(res["patient"]),
-            "form_version": res["policyRule"]["coding"][0]["code"],
-            "consented_on": date.fromisoformat(period["start"]),
-            "withdrawn_on": date.fromisoformat(period["end"]) if "end" in period else None,
-            "obtained_by": ref_id(ext(res, EXT_OBTAINED_BY)["valueReference"]),  # type: ignore[index]
-            "notes": note["valueString"] if note else None}
+    return {
+        **_record(res, int(res["id"])),
+        "clinic_id": clinic_id,
+        "patient_id": ref_id(res["patient"]),
+        "form_version": res["policyRule"]["coding"][0]["code"],
+        "consented_on": date.fromisoformat(period["start"]),
+        "withdrawn_on": date.fromisoformat(period["end"]) if "end" in period else None,
+        "obtained_by": ref_id(ext(res, EXT_OBTAINED_BY)["valueReference"]),  # type: ignore[index]
+        "notes": note["valueString"] if note else None,
+    }
 
 
 def to_screening(row: Row) -> dict[str, Any]:
@@ -110,9 +119,15 @@ def to_screening(row: Row) -> dict[str, Any]:
     if row["engine_version"]:
         detail.append({"url": "engineVersion", "valueString": row["engine_version"]})
     res["extension"].append({"url": EXT_SCREENING, "extension": detail})
-    res.update({"questionnaire": Q_SCREENING, "status": "completed",
-                "subject": ref("Patient", row["patient_id"]), "authored": dt(row["screened_at"]),
-                "author": ref("Practitioner", row["created_by"])})
+    res.update(
+        {
+            "questionnaire": Q_SCREENING,
+            "status": "completed",
+            "subject": ref("Patient", row["patient_id"]),
+            "authored": dt(row["screened_at"]),
+            "author": ref("Practitioner", row["created_by"]),
+        }
+    )
     if row["answers"]:
         res["item"] = items(row["answers"])
     return res
@@ -120,10 +135,15 @@ def to_screening(row: Row) -> dict[str, Any]:
 
 def from_screening(res: dict[str, Any], clinic_id: int) -> dict[str, Any]:
     detail = ext(res, EXT_SCREENING)
-    return {**_record(res, ref_id({"reference": res["id"]}) or 0), "clinic_id": clinic_id,
-            "patient_id": ref_id(res["subject"]), "screened_at": parse_dt(res["authored"]),
-            "answers": from_items(res), "decision": json.loads(sub(detail, "decision")),
-            "engine_version": sub(detail, "engineVersion")}
+    return {
+        **_record(res, ref_id({"reference": res["id"]}) or 0),
+        "clinic_id": clinic_id,
+        "patient_id": ref_id(res["subject"]),
+        "screened_at": parse_dt(res["authored"]),
+        "answers": from_items(res),
+        "decision": json.loads(sub(detail, "decision")),
+        "engine_version": sub(detail, "engineVersion"),
+    }
 
 
 def to_condition(row: Row) -> dict[str, Any]:
@@ -132,12 +152,15 @@ def to_condition(row: Row) -> dict[str, Any]:
     extra = {snomed[c][0]: snomed[c][1] for c in row["icd10_codes"] if c in snomed}
     codings += [coding(SNOMED, code, term) for code, term in extra.items()]
     res = _base("Condition", str(row["id"]), row)
-    res.update({
-        "clinicalStatus": concept(CONDITION_CLINICAL, "resolved" if row["closed_on"] else "active"),
-        "category": [concept(CONDITION_CATEGORY, "encounter-diagnosis", "Encounter Diagnosis")],
-        "code": {"coding": codings, "text": row["condition"]} if codings else {"text": row["condition"]},
-        "subject": ref("Patient", row["patient_id"]), "recordedDate": row["opened_on"].isoformat(),
-    })
+    res.update(
+        {
+            "clinicalStatus": concept(CONDITION_CLINICAL, "resolved" if row["closed_on"] else "active"),
+            "category": [concept(CONDITION_CATEGORY, "encounter-diagnosis", "Encounter Diagnosis")],
+            "code": {"coding": codings, "text": row["condition"]} if codings else {"text": row["condition"]},
+            "subject": ref("Patient", row["patient_id"]),
+            "recordedDate": row["opened_on"].isoformat(),
+        }
+    )
     if row["closed_on"]:
         res["abatementDateTime"] = row["closed_on"].isoformat()
     return res
@@ -148,10 +171,15 @@ def to_care_plan(row: Row) -> dict[str, Any]:
     if row["closed_on"]:
         period["end"] = row["closed_on"].isoformat()
     res: dict[str, Any] = {
-        "resourceType": "CarePlan", "id": str(row["id"]),
-        "status": "completed" if row["closed_on"] else "active", "intent": "plan",
-        "title": row["condition"], "subject": ref("Patient", row["patient_id"]), "period": period,
-        "addresses": [ref("Condition", row["id"])]}
+        "resourceType": "CarePlan",
+        "id": str(row["id"]),
+        "status": "completed" if row["closed_on"] else "active",
+        "intent": "plan",
+        "title": row["condition"],
+        "subject": ref("Patient", row["patient_id"]),
+        "period": period,
+        "addresses": [ref("Condition", row["id"])],
+    }
     if row["plan"]:
         res["description"] = row["plan"]
     return res
@@ -160,35 +188,53 @@ def to_care_plan(row: Row) -> dict[str, Any]:
 def from_episode(cond: dict[str, Any], plan: dict[str, Any], clinic_id: int) -> dict[str, Any]:
     codes = [c["code"] for c in cond["code"].get("coding", ()) if c["system"] == ICD10CM]
     period = plan["period"]
-    return {**_record(cond, int(cond["id"])), "clinic_id": clinic_id,
-            "patient_id": ref_id(cond["subject"]), "condition": cond["code"]["text"],
-            "icd10_codes": codes, "plan": plan.get("description"),
-            "opened_on": date.fromisoformat(period["start"]),
-            "closed_on": date.fromisoformat(period["end"]) if "end" in period else None}
+    return {
+        **_record(cond, int(cond["id"])),
+        "clinic_id": clinic_id,
+        "patient_id": ref_id(cond["subject"]),
+        "condition": cond["code"]["text"],
+        "icd10_codes": codes,
+        "plan": plan.get("description"),
+        "opened_on": date.fromisoformat(period["start"]),
+        "closed_on": date.fromisoformat(period["end"]) if "end" in period else None,
+    }
 
 
 def to_drawing(row: Row) -> dict[str, Any]:
     res = _base("Observation", f"d{row['id']}", row)
-    res.update({"status": "final", "category": [EXAM],
-                "code": concept(CS_OBSERVATION, "pain-drawing", "Pain drawing (atlas regions)"),
-                "subject": ref("Patient", row["patient_id"]),
-                "effectiveDateTime": row["drawn_on"].isoformat(),
-                "component": [{"code": concept(CS_REGION, r["region"]),
-                               "valueQuantity": {"value": r["intensity"], "unit": "score",
-                                                 "system": UCUM, "code": "{score}"}}
-                              for r in row["regions"]]})
+    res.update(
+        {
+            "status": "final",
+            "category": [EXAM],
+            "code": concept(CS_OBSERVATION, "pain-drawing", "Pain drawing (atlas regions)"),
+            "subject": ref("Patient", row["patient_id"]),
+            "effectiveDateTime": row["drawn_on"].isoformat(),
+            "component": [
+                {
+                    "code": concept(CS_REGION, r["region"]),
+                    "valueQuantity": {"value": r["intensity"], "unit": "score", "system": UCUM, "code": "{score}"},
+                }
+                for r in row["regions"]
+            ],
+        }
+    )
     if row["episode_id"]:
         res["basedOn"] = [ref("CarePlan", row["episode_id"])]
     return res
 
 
 def from_drawing(res: dict[str, Any], clinic_id: int) -> dict[str, Any]:
-    return {**_record(res, ref_id({"reference": res["id"]}) or 0), "clinic_id": clinic_id,
-            "patient_id": ref_id(res["subject"]),
-            "episode_id": ref_id(res["basedOn"][0]) if "basedOn" in res else None,
-            "drawn_on": date.fromisoformat(res["effectiveDateTime"]),
-            "regions": [{"region": c["code"]["coding"][0]["code"],
-                         "intensity": c["valueQuantity"]["value"]} for c in res["component"]]}
+    return {
+        **_record(res, ref_id({"reference": res["id"]}) or 0),
+        "clinic_id": clinic_id,
+        "patient_id": ref_id(res["subject"]),
+        "episode_id": ref_id(res["basedOn"][0]) if "basedOn" in res else None,
+        "drawn_on": date.fromisoformat(res["effectiveDateTime"]),
+        "regions": [
+            {"region": c["code"]["coding"][0]["code"], "intensity": c["valueQuantity"]["value"]}
+            for c in res["component"]
+        ],
+    }
 
 
 @lru_cache(maxsize=64)
@@ -201,15 +247,19 @@ def _instrument_code(instrument_id: str) -> tuple[dict[str, Any], str, str]:
     local = coding(CS_OBSERVATION, f"{instrument_id}-total", f"{inst.short_name} total score")
     codings = [coding(LOINC, inst.loinc.total), local] if inst.loinc.total else [local]
     unit = inst.unit if inst.unit == "%" else "score"
-    return {"coding": codings, "text": f"{inst.short_name} score"}, unit, ("%" if unit == "%" else
-                                                                            "{score}")
+    return {"coding": codings, "text": f"{inst.short_name} score"}, unit, ("%" if unit == "%" else "{score}")
 
 
 def to_outcome(row: Row) -> list[dict[str, Any]]:
     qr = _base("QuestionnaireResponse", f"o{row['id']}", row)
-    qr.update({"questionnaire": Q_INSTRUMENT + row["instrument_id"], "status": "completed",
-               "subject": ref("Patient", row["patient_id"]),
-               "authored": row["completed_on"].isoformat()})
+    qr.update(
+        {
+            "questionnaire": Q_INSTRUMENT + row["instrument_id"],
+            "status": "completed",
+            "subject": ref("Patient", row["patient_id"]),
+            "authored": row["completed_on"].isoformat(),
+        }
+    )
     if row["episode_id"]:
         qr["basedOn"] = [ref("CarePlan", row["episode_id"])]
     if row["answers"]:
@@ -218,24 +268,32 @@ def to_outcome(row: Row) -> list[dict[str, Any]]:
         return [qr]
     code, unit, ucum = _instrument_code(row["instrument_id"])
     obs: dict[str, Any] = {
-        "resourceType": "Observation", "id": f"o{row['id']}", "status": "final",
-        "category": [SURVEY], "code": code, "subject": ref("Patient", row["patient_id"]),
+        "resourceType": "Observation",
+        "id": f"o{row['id']}",
+        "status": "final",
+        "category": [SURVEY],
+        "code": code,
+        "subject": ref("Patient", row["patient_id"]),
         "effectiveDateTime": row["completed_on"].isoformat(),
         "valueQuantity": {"value": row["total"], "unit": unit, "system": UCUM, "code": ucum},
-        "derivedFrom": [ref("QuestionnaireResponse", f"o{row['id']}")]}
+        "derivedFrom": [ref("QuestionnaireResponse", f"o{row['id']}")],
+    }
     if row["episode_id"]:
         obs["basedOn"] = qr["basedOn"]
     return [qr, obs]
 
 
-def from_outcome(qr: dict[str, Any], total: dict[str, Any] | None, clinic_id: int
-                 ) -> dict[str, Any]:
-    return {**_record(qr, ref_id({"reference": qr["id"]}) or 0), "clinic_id": clinic_id,
-            "patient_id": ref_id(qr["subject"]),
-            "episode_id": ref_id(qr["basedOn"][0]) if "basedOn" in qr else None,
-            "instrument_id": qr["questionnaire"].removeprefix(Q_INSTRUMENT),
-            "answers": from_items(qr), "completed_on": date.fromisoformat(qr["authored"]),
-            "total": float(total["valueQuantity"]["value"]) if total else None}
+def from_outcome(qr: dict[str, Any], total: dict[str, Any] | None, clinic_id: int) -> dict[str, Any]:
+    return {
+        **_record(qr, ref_id({"reference": qr["id"]}) or 0),
+        "clinic_id": clinic_id,
+        "patient_id": ref_id(qr["subject"]),
+        "episode_id": ref_id(qr["basedOn"][0]) if "basedOn" in qr else None,
+        "instrument_id": qr["questionnaire"].removeprefix(Q_INSTRUMENT),
+        "answers": from_items(qr),
+        "completed_on": date.fromisoformat(qr["authored"]),
+        "total": float(total["valueQuantity"]["value"]) if total else None,
+    }
 
 
 def questionnaires() -> list[dict[str, Any]]:
@@ -244,10 +302,19 @@ def questionnaires() -> list[dict[str, Any]]:
     for inst in list_instruments(include_unscorable=True):
         if not inst.licence.wording_may_be_shipped:
             continue
-        out.append({
-            "resourceType": "Questionnaire", "id": inst.id, "url": Q_INSTRUMENT + inst.id,
-            "name": inst.id.upper().replace("-", "_"), "title": inst.name, "status": "active",
-            "copyright": inst.licence.terms,
-            "item": [{"linkId": item.id, "text": item.text or item.label, "type": "integer",
-                      "required": True} for item in inst.items]})
+        out.append(
+            {
+                "resourceType": "Questionnaire",
+                "id": inst.id,
+                "url": Q_INSTRUMENT + inst.id,
+                "name": inst.id.upper().replace("-", "_"),
+                "title": inst.name,
+                "status": "active",
+                "copyright": inst.licence.terms,
+                "item": [
+                    {"linkId": item.id, "text": item.text or item.label, "type": "integer", "required": True}
+                    for item in inst.items
+                ],
+            }
+        )
     return out

@@ -17,12 +17,22 @@ from filiform.storage.models import Base
 
 YIELD = 5000
 T = Base.metadata.tables
-INSERTION_COLS = ("id", "seq", "target_id", "side", "technique", "needle_length_mm",
-                  "needle_gauge_mm", "depth_mm", "twitch_responses", "retention_s", "electrical")
+INSERTION_COLS = (
+    "id",
+    "seq",
+    "target_id",
+    "side",
+    "technique",
+    "needle_length_mm",
+    "needle_gauge_mm",
+    "depth_mm",
+    "twitch_responses",
+    "retention_s",
+    "electrical",
+)
 
 
-def rows(conn: Connection, table: str, clinic_id: int, patient_id: int | None = None
-         ) -> Iterator[Mapping[Any, Any]]:
+def rows(conn: Connection, table: str, clinic_id: int, patient_id: int | None = None) -> Iterator[Mapping[Any, Any]]:
     t = T[table]
     stmt = sa.select(t).where(t.c.clinic_id == clinic_id)
     if patient_id is not None:
@@ -32,13 +42,13 @@ def rows(conn: Connection, table: str, clinic_id: int, patient_id: int | None = 
         yield row._mapping
 
 
-def sessions(conn: Connection, clinic_id: int, patient_id: int | None = None
-             ) -> Iterator[tuple[Mapping[Any, Any], list[Mapping[Any, Any]]]]:
+def sessions(
+    conn: Connection, clinic_id: int, patient_id: int | None = None
+) -> Iterator[tuple[Mapping[Any, Any], list[Mapping[Any, Any]]]]:
     """(session, insertions in seq order) for every session, in session-id order."""
     s, i = T["treatment_session"], T["insertion"]
     cols = [i.c[name].label(f"i_{name}") for name in INSERTION_COLS]
-    stmt = (sa.select(s, *cols).select_from(s.outerjoin(i, i.c.session_id == s.c.id))
-            .where(s.c.clinic_id == clinic_id))
+    stmt = sa.select(s, *cols).select_from(s.outerjoin(i, i.c.session_id == s.c.id)).where(s.c.clinic_id == clinic_id)
     if patient_id is not None:
         stmt = stmt.where(s.c.patient_id == patient_id)
     result = conn.execute(stmt.order_by(s.c.id, i.c.seq).execution_options(yield_per=YIELD))
@@ -58,5 +68,4 @@ def sessions(conn: Connection, clinic_id: int, patient_id: int | None = None
 
 def count(conn: Connection, table: str, clinic_id: int) -> int:
     t = T[table]
-    return int(conn.scalar(sa.select(sa.func.count()).select_from(t)
-                           .where(t.c.clinic_id == clinic_id)) or 0)
+    return int(conn.scalar(sa.select(sa.func.count()).select_from(t).where(t.c.clinic_id == clinic_id)) or 0)

@@ -29,8 +29,7 @@ def _validator(resource_type: str) -> Any:
     root = _schema()
     if resource_type not in root["definitions"]:
         raise ValueError(f"not an R4 resource type: {resource_type}")
-    schema = {"$schema": root["$schema"], "definitions": root["definitions"],
-              "$ref": f"#/definitions/{resource_type}"}
+    schema = {"$schema": root["$schema"], "definitions": root["definitions"], "$ref": f"#/definitions/{resource_type}"}
     return Draft6Validator(schema)
 
 
@@ -41,8 +40,10 @@ def schema_errors(resource: dict[str, Any]) -> list[str]:
         validator = _validator(kind)
     except ValueError as exc:
         return [str(exc)]
-    return [f"{kind}/{resource.get('id')}: {'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
-            for e in validator.iter_errors(resource)]
+    return [
+        f"{kind}/{resource.get('id')}: {'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
+        for e in validator.iter_errors(resource)
+    ]
 
 
 def _references(node: Any) -> Iterator[str]:

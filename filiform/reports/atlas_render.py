@@ -63,15 +63,14 @@ def render_chart(
             ax.add_patch(MplPolygon(pts, closed=True, facecolor=face, edgecolor="#8a8079", lw=0.4))
         for i, pattern in enumerate(patterns):
             colour = PATTERN_COLOURS[i % len(PATTERN_COLOURS)]
-            for rid, hatch in [(r, "////") for r in pattern.essential] + [
-                (r, "...") for r in pattern.spillover
-            ]:
+            for rid, hatch in [(r, "////") for r in pattern.essential] + [(r, "...") for r in pattern.spillover]:
                 overlay = atlas.regions.get(rid)
                 if overlay is None or overlay.view != view.id:
                     continue
                 ax.add_patch(
-                    MplPolygon(shift(overlay.polygon, place), closed=True, fill=False,
-                               hatch=hatch, edgecolor=colour, lw=0.9)
+                    MplPolygon(
+                        shift(overlay.polygon, place), closed=True, fill=False, hatch=hatch, edgecolor=colour, lw=0.9
+                    )
                 )
     if label_regions:
         _label(ax, atlas, places, set(drawing) | {r for p in patterns for r in p.essential})
@@ -98,5 +97,4 @@ def _label(ax: Axes, atlas: Atlas, places: list[Placement], region_ids: set[str]
             continue
         place = by_view[region.view]
         cx, cy = region.centroid
-        ax.text(cx + place.dx, cy + place.dy, region.base, fontsize=4.5, ha="center",
-                va="center", color="#111")
+        ax.text(cx + place.dx, cy + place.dy, region.base, fontsize=4.5, ha="center", va="center", color="#111")

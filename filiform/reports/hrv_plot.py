@@ -27,8 +27,14 @@ def tachogram_figure(analysis: SessionAnalysis, *, width_in: float = 9.0) -> Fig
         p = result.phase
         ax.axvspan(p.start_s, p.end_s, color=PHASE_COLOURS[i % len(PHASE_COLOURS)], zorder=0)
         ax.text(
-            (p.start_s + p.end_s) / 2, 0.98, p.name, transform=ax.get_xaxis_transform(),
-            ha="center", va="top", fontsize=9, color="#333333",
+            (p.start_s + p.end_s) / 2,
+            0.98,
+            p.name,
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            fontsize=9,
+            color="#333333",
         )
     raw_t, raw_rr = np.asarray(analysis.raw_times_s), np.asarray(analysis.raw_rr_ms)
     t, rr = np.asarray(analysis.times_s), np.asarray(analysis.rr_ms)
@@ -39,9 +45,14 @@ def tachogram_figure(analysis: SessionAnalysis, *, width_in: float = 9.0) -> Fig
         ax.axvspan(event.onset_s, event.detected_s, color=colour, alpha=0.25, zorder=1)
         ax.axvline(event.detected_s, color=colour, lw=1.6, zorder=4)
         ax.annotate(
-            f"{event.kind}: {event.hr_bpm:.0f}/min", xy=(event.detected_s, 0.06),
-            xycoords=("data", "axes fraction"), xytext=(4, 0), textcoords="offset points",
-            fontsize=8, color=colour, fontweight="bold",
+            f"{event.kind}: {event.hr_bpm:.0f}/min",
+            xy=(event.detected_s, 0.06),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color=colour,
+            fontweight="bold",
         )
     ax.set_xlabel("time from start of recording (s)")
     ax.set_ylabel("RR interval (ms)")
@@ -52,8 +63,8 @@ def tachogram_figure(analysis: SessionAnalysis, *, width_in: float = 9.0) -> Fig
     fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     ax.grid(axis="y", color="#e0e0e0", lw=0.5)
     ax.set_title(
-        f"RR tachogram - artefacts corrected: {analysis.correction.corrected} "
-        f"of {analysis.correction.n_input} beats", fontsize=10,
+        f"RR tachogram - artefacts corrected: {analysis.correction.corrected} of {analysis.correction.n_input} beats",
+        fontsize=10,
     )
     return fig
 

@@ -64,9 +64,13 @@ def render_outcome_plot(
     if threshold is not None and inst.kind == "score":
         _draw_band(ax, baseline, threshold, sign, low, high)
     elif inst.kind == "transition" and inst.transition is not None:
-        ax.axhline(inst.transition.value, color=BETTER, linestyle="--", linewidth=1.2,
-                   label=f"responder threshold ({inst.transition.responder_if} "
-                   f"{inst.transition.value})")
+        ax.axhline(
+            inst.transition.value,
+            color=BETTER,
+            linestyle="--",
+            linewidth=1.2,
+            label=f"responder threshold ({inst.transition.responder_if} {inst.transition.value})",
+        )
 
     dates = [float(mdates.date2num(p.when)) for p in ordered]  # type: ignore[no-untyped-call]
     values = [p.value for p in ordered]
@@ -75,9 +79,15 @@ def render_outcome_plot(
     ax.scatter(dates, values, c=colours, s=46, zorder=4, edgecolors="white", linewidths=0.8)
     for point in ordered:
         x = float(mdates.date2num(point.when))  # type: ignore[no-untyped-call]
-        ax.annotate(shown(point.value), (x, point.value),
-                    textcoords="offset points",
-                    xytext=(0, 8), ha="center", fontsize=8, color=LINE)
+        ax.annotate(
+            shown(point.value),
+            (x, point.value),
+            textcoords="offset points",
+            xytext=(0, 8),
+            ha="center",
+            fontsize=8,
+            color=LINE,
+        )
     if inst.kind == "score":
         ax.axhline(baseline, color=NEUTRAL, linestyle=":", linewidth=1, label="baseline")
 
@@ -94,8 +104,16 @@ def render_outcome_plot(
     fig.autofmt_xdate()
     ax.grid(True, axis="y", color="#eceff1")
     ax.set_title(title or f"{inst.name}{scale_name}", fontsize=11)
-    ax.text(0.0, -0.32 if len(dates) > 1 else -0.2, _caption(inst, trend.summary, threshold),
-            transform=ax.transAxes, fontsize=7.5, color=NEUTRAL, va="top", wrap=True)
+    ax.text(
+        0.0,
+        -0.32 if len(dates) > 1 else -0.2,
+        _caption(inst, trend.summary, threshold),
+        transform=ax.transAxes,
+        fontsize=7.5,
+        color=NEUTRAL,
+        va="top",
+        wrap=True,
+    )
     ax.legend(loc="best", fontsize=8, frameon=False)
     fig.subplots_adjust(bottom=0.3, left=0.12, right=0.97, top=0.92)
 
@@ -133,13 +151,18 @@ def _threshold(inst: Instrument, scale: str, mcid: float | None) -> float | None
     return primary.value if primary else None
 
 
-def _draw_band(ax: Axes, baseline: float, mcid: float, sign: int, low: float,
-               high: float) -> None:
+def _draw_band(ax: Axes, baseline: float, mcid: float, sign: int, low: float, high: float) -> None:
     better_edge = baseline + sign * mcid
     worse_edge = baseline - sign * mcid
     band_low, band_high = sorted((better_edge, worse_edge))
-    ax.axhspan(max(low, band_low), min(high, band_high), color="#cfd8dc", alpha=0.55,
-               label=f"within ±{mcid:g} (MCID) of baseline", zorder=1)
+    ax.axhspan(
+        max(low, band_low),
+        min(high, band_high),
+        color="#cfd8dc",
+        alpha=0.55,
+        label=f"within ±{mcid:g} (MCID) of baseline",
+        zorder=1,
+    )
     if sign > 0:
         good = (min(better_edge, high), high)
         bad = (low, max(worse_edge, low))
@@ -147,17 +170,14 @@ def _draw_band(ax: Axes, baseline: float, mcid: float, sign: int, low: float,
         good = (low, max(better_edge, low))
         bad = (min(worse_edge, high), high)
     if good[1] > good[0]:
-        ax.axhspan(*good, color=BETTER, alpha=0.08, zorder=0,
-                   label="improved by at least the MCID")
+        ax.axhspan(*good, color=BETTER, alpha=0.08, zorder=0, label="improved by at least the MCID")
     if bad[1] > bad[0]:
-        ax.axhspan(*bad, color=WORSE, alpha=0.06, zorder=0,
-                   label="worse by at least the MCID")
+        ax.axhspan(*bad, color=WORSE, alpha=0.06, zorder=0, label="worse by at least the MCID")
     if low <= better_edge <= high:
         ax.axhline(better_edge, color=BETTER, linestyle="--", linewidth=1.1, zorder=2)
 
 
-def _colour(inst: Instrument, scale: str, baseline: float, value: float,
-            mcid: float | None, is_baseline: bool) -> str:
+def _colour(inst: Instrument, scale: str, baseline: float, value: float, mcid: float | None, is_baseline: bool) -> str:
     if is_baseline:
         return NEUTRAL
     if inst.kind == "transition":

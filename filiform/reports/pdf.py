@@ -28,8 +28,19 @@ TEMPLATES = Path(__file__).with_name("templates")
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
 
 # Pain intensity 1-10 as fills: pale yellow to deep red, each distinct on screen and paper.
-INTENSITY_COLOURS = ("#f4efe9", "#fff3b0", "#ffe08a", "#ffc966", "#ffad4d", "#ff8f3d",
-                     "#f86f34", "#e8512e", "#d1352a", "#b31f24", "#8c0f1d")
+INTENSITY_COLOURS = (
+    "#f4efe9",
+    "#fff3b0",
+    "#ffe08a",
+    "#ffc966",
+    "#ffad4d",
+    "#ff8f3d",
+    "#f86f34",
+    "#e8512e",
+    "#d1352a",
+    "#b31f24",
+    "#8c0f1d",
+)
 HRV_METRICS = ("hr", "rmssd", "sdnn", "pnn50", "lf", "hf")
 
 
@@ -68,14 +79,17 @@ def hrv_rows(analysis: SessionAnalysis) -> list[dict[str, Any]]:
                 continue
             shown = f"{m.value:.3g} {m.unit}".strip() if m.value is not None else "–"
             cells.append({"name": name, "value": shown, "reason": m.reason})
-        rows.append({"phase": phase.phase.name, "beats": phase.n_beats,
-                     "covered_s": round(phase.covered_s), "cells": cells})
+        rows.append(
+            {"phase": phase.phase.name, "beats": phase.n_beats, "covered_s": round(phase.covered_s), "cells": cells}
+        )
     return rows
 
 
-_INLINE = [(re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
-           (re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])"), r"<em>\1</em>"),
-           (re.compile(r"(?<!\w)_(?!\s)(.+?)(?<!\s)_(?!\w)"), r"<em>\1</em>")]
+_INLINE = [
+    (re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
+    (re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])"), r"<em>\1</em>"),
+    (re.compile(r"(?<!\w)_(?!\s)(.+?)(?<!\s)_(?!\w)"), r"<em>\1</em>"),
+]
 
 
 def _inline(text: str) -> str:
@@ -165,8 +179,10 @@ def session_note_pdf(bundle: dict[str, Any]) -> bytes:
     analysis = bundle.get("hrv")
     context = {
         **bundle,
-        "chart": chart_markup(drawing["regions"] if drawing else None,
-                              title=f"Pain drawing of {drawing['drawn_on']}" if drawing else "Pain drawing"),
+        "chart": chart_markup(
+            drawing["regions"] if drawing else None,
+            title=f"Pain drawing of {drawing['drawn_on']}" if drawing else "Pain drawing",
+        ),
         "tachogram": tachogram_markup(analysis) if analysis is not None else None,
         "hrv_rows": hrv_rows(analysis) if analysis is not None else [],
     }
@@ -175,5 +191,7 @@ def session_note_pdf(bundle: dict[str, Any]) -> bytes:
 
 def handout_pdf(markdown: str, *, title: str, patient_name: str, clinic: str = "") -> bytes:
     """A patient handout from planning's Markdown."""
-    return _pdf("handout.html", {"title": title, "patient_name": patient_name, "clinic": clinic,
-                                 "body": Markup(markdown_to_html(markdown))})
+    return _pdf(
+        "handout.html",
+        {"title": title, "patient_name": patient_name, "clinic": clinic, "body": Markup(markdown_to_html(markdown))},
+    )

@@ -61,8 +61,7 @@ def make_engine(url: str | None = None, *, must_exist: bool = False, **kwargs: A
     if is_sqlite(resolved):
         path = sqlite_path(resolved)
         if must_exist and not path.is_file():
-            raise NotFound(f"no database at {path}; create one with `filiform demo` "
-                           "or `filiform db upgrade`")
+            raise NotFound(f"no database at {path}; create one with `filiform demo` or `filiform db upgrade`")
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(resolved, **kwargs)
         _install_sqlite_hooks(engine)

@@ -12,7 +12,7 @@ from filiform.storage.models_clinical import (
     Episode,
     Insertion,
     OutcomeResponse,
-    PainDrawing,
+    PainDrawingRecord,
     Screening,
     TreatmentSession,
 )
@@ -31,7 +31,7 @@ __all__ = [
     "Episode",
     "Insertion",
     "OutcomeResponse",
-    "PainDrawing",
+    "PainDrawingRecord",
     "Patient",
     "Screening",
     "TreatmentSession",

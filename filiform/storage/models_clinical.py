@@ -71,7 +71,7 @@ class Episode(_PatientRecord, Base):
     closed_on: Mapped[date | None]
 
 
-class PainDrawing(_PatientRecord, Base):
+class PainDrawingRecord(_PatientRecord, Base):
     """``regions``: list of {"region": atlas id, "intensity": 0-10}."""
 
     __tablename__ = "pain_drawing"
@@ -104,9 +104,7 @@ class TreatmentSession(_PatientRecord, Base):
     notes: Mapped[str | None] = mapped_column(sa.Text)
     override_justification: Mapped[str | None] = mapped_column(sa.Text)
 
-    insertions: Mapped[list[Insertion]] = relationship(
-        back_populates="session", order_by="Insertion.seq", lazy="raise"
-    )
+    insertions: Mapped[list[Insertion]] = relationship(back_populates="session", order_by="Insertion.seq", lazy="raise")
 
 
 class Insertion(Base):
@@ -161,9 +159,7 @@ class AdverseEvent(_PatientRecord, Base):
 
 class OutcomeResponse(_PatientRecord, Base):
     __tablename__ = "outcome_response"
-    __table_args__ = (
-        sa.Index("ix_outcome_response_patient_id_completed_on", "patient_id", "completed_on"),
-    )
+    __table_args__ = (sa.Index("ix_outcome_response_patient_id_completed_on", "patient_id", "completed_on"),)
 
     episode_id: Mapped[int | None] = mapped_column(sa.ForeignKey("episode.id"))
     instrument_id: Mapped[str] = mapped_column(sa.String(60))

@@ -82,15 +82,21 @@ class TempCluster:
 
     def create_database(self, name: str) -> str:
         """Create an empty database and return its URL."""
-        self.run(
-            "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, name
-        )
+        self.run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, name)
         return self.url(name)
 
     def drop_database(self, name: str) -> None:
         self.run(
-            "dropdb", "--if-exists", "--force", "-h", "127.0.0.1", "-p", str(self.port),
-            "-U", self.user, name,
+            "dropdb",
+            "--if-exists",
+            "--force",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            self.user,
+            name,
         )
 
     def start(self) -> None:
@@ -113,8 +119,7 @@ def start_temp_cluster(bin_dir: Path | None = None) -> TempCluster:
     bin_dir = bin_dir or find_pg_bin()
     if bin_dir is None:
         raise RuntimeError(
-            "PostgreSQL server binaries not found (install Debian's postgresql-15 package "
-            "or set FILIFORM_PG_BIN)"
+            "PostgreSQL server binaries not found (install Debian's postgresql-15 package or set FILIFORM_PG_BIN)"
         )
     run_as = "postgres" if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="filiform-pg-"))
@@ -126,8 +131,16 @@ def start_temp_cluster(bin_dir: Path | None = None) -> TempCluster:
     cluster = TempCluster(root=root, port=_free_port(), bin_dir=bin_dir, run_as=run_as)
     try:
         cluster.run(
-            "initdb", "-D", str(cluster.data_dir), "--data-checksums", "-U", cluster.user,
-            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8",
+            "initdb",
+            "-D",
+            str(cluster.data_dir),
+            "--data-checksums",
+            "-U",
+            cluster.user,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
         )
         for attempt in range(5):
             try:

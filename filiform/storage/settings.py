@@ -42,8 +42,7 @@ def normalise_url(raw: str) -> str:
     if url.drivername in ("postgres", "postgresql"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ValidationFailed(f"unsupported database {raw!r}: use sqlite:///path or "
-                               "postgresql://user@host/name")
+        raise ValidationFailed(f"unsupported database {raw!r}: use sqlite:///path or postgresql://user@host/name")
     return url.render_as_string(hide_password=False)
 
 

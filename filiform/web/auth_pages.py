@@ -1,4 +1,4 @@
-"""Login and logout pages: the HTML face of ``filiform.services.auth_sessions``.
+"""Login and logout pages: the HTML face of ``filiform.services.access.auth_sessions``.
 
 The browser gets only the opaque session token; the security middleware writes and clears
 the HttpOnly, SameSite=Lax cookie (``request.state.login_token`` / ``logout``) so cookie
@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from filiform.services import auth_sessions
+from filiform.services.access import auth_sessions
 
 from .common import actor_or_none, render, unit_of_work
 
@@ -30,25 +30,42 @@ def _safe_next(target: str | None) -> str:
 def login_form(request: Request, next: str | None = None) -> Any:
     if actor_or_none(request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", {"title": "Sign in", "next": _safe_next(next),
-                                          "needs_totp": False, "username": ""})
+    return render(
+        request, "login.html", {"title": "Sign in", "next": _safe_next(next), "needs_totp": False, "username": ""}
+    )
 
 
 @router.post("/login", include_in_schema=False)
 def login_submit(
-    request: Request, username: str = Form(""), password: str = Form(""),
-    totp: str = Form(""), next: str = Form("/patients"),
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    totp: str = Form(""),
+    next: str = Form("/patients"),
 ) -> Any:
     client = request.client.host if request.client else "unknown"
     with unit_of_work(request) as session:
-        result = auth_sessions.login(session, username=username, password=password,
-                                     totp=totp or None, client=client,
-                                     throttle=getattr(request.app.state, "login_throttle", None))
+        result = auth_sessions.login(
+            session,
+            username=username,
+            password=password,
+            totp=totp or None,
+            client=client,
+            throttle=getattr(request.app.state, "login_throttle", None),
+        )
     if not result.ok or result.token is None:
-        return render(request, "login.html", {
-            "title": "Sign in", "next": _safe_next(next), "username": username,
-            "needs_totp": result.needs_totp, "errors": [result.error or "login failed"],
-        }, status_code=401 if not result.needs_totp else 200)
+        return render(
+            request,
+            "login.html",
+            {
+                "title": "Sign in",
+                "next": _safe_next(next),
+                "username": username,
+                "needs_totp": result.needs_totp,
+                "errors": [result.error or "login failed"],
+            },
+            status_code=401 if not result.needs_totp else 200,
+        )
     request.state.login_token = result.token  # the security middleware sets the cookie
     return RedirectResponse(_safe_next(next), status_code=303)
 

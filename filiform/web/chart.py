@@ -25,8 +25,8 @@ from filiform.core.kb.loader import load_kb
 from filiform.core.matching import DrawnRegion, PainDrawing, match
 from filiform.errors import FiliformError, ValidationFailed
 from filiform.reports.pdf import INTENSITY_COLOURS
-from filiform.services import charts, clinical, patients
-from filiform.services.context import Actor
+from filiform.services.access.context import Actor
+from filiform.services.records import clinical, patients, reads
 
 from .common import actor_or_none, attempt, render, run_page
 
@@ -80,30 +80,43 @@ def parse_regions(raw: Any) -> list[dict[str, Any]]:
 
 def match_rows(regions: list[dict[str, Any]]) -> dict[str, Any]:
     """The matcher's ranking as template rows (top MAX_ROWS), plus cover and notes."""
-    drawing = PainDrawing(regions=tuple(DrawnRegion(region=r["region"], intensity=r["intensity"])
-                                        for r in regions))
+    drawing = PainDrawing(regions=tuple(DrawnRegion(region=r["region"], intensity=r["intensity"]) for r in regions))
     result = match(drawing)
     patterns = _patterns()
     names = dict(region_names())
 
     def row(r: Any) -> dict[str, Any]:
         essential, spill = patterns.get((r.tp_id, r.side.value), ([], []))
-        return {"tp_id": r.tp_id, "muscle_id": r.muscle_id, "muscle": r.muscle_name,
-                "label": r.label, "side": r.side.value, "score": r.score,
-                "coverage": round(100 * r.pattern_coverage), "explained": round(100 * r.drawing_explained),
-                "hits": [names.get(x, x) for x in r.explained], "essential": essential, "spillover": spill}
-    return {"rows": [row(r) for r in result.ranked[:MAX_ROWS]],
-            "cover": [f"{r.muscle_name} ({r.side.value})" for r in result.cover],
-            "unexplained": [names.get(x, x) for x in result.unexplained_by_any],
-            "notes": list(result.notes), "total": len(result.ranked)}
+        return {
+            "tp_id": r.tp_id,
+            "muscle_id": r.muscle_id,
+            "muscle": r.muscle_name,
+            "label": r.label,
+            "side": r.side.value,
+            "score": r.score,
+            "coverage": round(100 * r.pattern_coverage),
+            "explained": round(100 * r.drawing_explained),
+            "hits": [names.get(x, x) for x in r.explained],
+            "essential": essential,
+            "spillover": spill,
+        }
+
+    return {
+        "rows": [row(r) for r in result.ranked[:MAX_ROWS]],
+        "cover": [f"{r.muscle_name} ({r.side.value})" for r in result.cover],
+        "unexplained": [names.get(x, x) for x in result.unexplained_by_any],
+        "notes": list(result.notes),
+        "total": len(result.ranked),
+    }
 
 
 @router.post("/chart/match", include_in_schema=False)
 async def chart_match(request: Request) -> Any:
     """HTML fragment of ranked trigger points for the posted drawing (called by chart.js)."""
     if actor_or_none(request) is None:
-        return HTMLResponse('<p class="alert error" role="alert">Your session has ended: sign in again.</p>',
-                            status_code=401)
+        return HTMLResponse(
+            '<p class="alert error" role="alert">Your session has ended: sign in again.</p>', status_code=401
+        )
     try:
         body = await request.json()
         regions = parse_regions(body.get("regions") if isinstance(body, dict) else None)
@@ -111,8 +124,9 @@ async def chart_match(request: Request) -> Any:
             return render(request, "_matches.html", {"empty": True})
         return render(request, "_matches.html", {"empty": False, **match_rows(regions)})
     except (ValueError, ValidationError) as exc:
-        return HTMLResponse(f'<p class="error" role="alert">Not a valid drawing: {type(exc).__name__}</p>',
-                            status_code=422)
+        return HTMLResponse(
+            f'<p class="error" role="alert">Not a valid drawing: {type(exc).__name__}</p>', status_code=422
+        )
     except FiliformError as exc:
         return render(request, "_matches.html", {"empty": True, "errors": [exc.message]}, status_code=422)
 
@@ -121,14 +135,25 @@ async def chart_match(request: Request) -> Any:
 def chart_page(request: Request, patient_id: int, drawing: int | None = None) -> Any:
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        tl = charts.timeline(s, actor=actor, patient_id=patient_id)
+        tl = reads.timeline(s, actor=actor, patient_id=patient_id)
         initial: list[Any] = []
         if drawing is not None:
             initial = next((d["regions"] for d in tl["drawings"] if d["id"] == drawing), [])
-        return render(request, "chart.html", {
-            "title": "Body chart", "patient": patient, "svg": chart_svg(),
-            "regions": region_names(), "initial": json.dumps(initial), "palette": PALETTE,
-            "episodes": tl["episodes"], "today": date.today().isoformat()})
+        return render(
+            request,
+            "chart.html",
+            {
+                "title": "Body chart",
+                "patient": patient,
+                "svg": chart_svg(),
+                "regions": region_names(),
+                "initial": json.dumps(initial),
+                "palette": PALETTE,
+                "episodes": tl["episodes"],
+                "today": date.today().isoformat(),
+            },
+        )
+
     return run_page(request, body)
 
 
@@ -152,15 +177,37 @@ async def chart_save(request: Request, patient_id: int) -> Any:
             errors.append("Drawing date: enter a date as YYYY-MM-DD")
         saved = None
         if not errors:
-            saved = attempt(s, errors, lambda: clinical.record_drawing(
-                s, actor=actor, patient_id=patient_id, drawn_on=drawn_on,
-                regions=regions, episode_id=int(episode) if episode.isdigit() else None))
+            saved = attempt(
+                s,
+                errors,
+                lambda: clinical.record_drawing(
+                    s,
+                    actor=actor,
+                    patient_id=patient_id,
+                    drawn_on=drawn_on,
+                    regions=regions,
+                    episode_id=int(episode) if episode.isdigit() else None,
+                ),
+            )
         if saved is None:
-            tl = charts.timeline(s, actor=actor, patient_id=patient_id)
-            return render(request, "chart.html", {
-                "title": "Body chart", "patient": patient, "svg": chart_svg(), "errors": errors,
-                "regions": region_names(), "initial": json.dumps(regions), "palette": PALETTE,
-                "episodes": tl["episodes"], "today": date.today().isoformat()}, status_code=422)
+            tl = reads.timeline(s, actor=actor, patient_id=patient_id)
+            return render(
+                request,
+                "chart.html",
+                {
+                    "title": "Body chart",
+                    "patient": patient,
+                    "svg": chart_svg(),
+                    "errors": errors,
+                    "regions": region_names(),
+                    "initial": json.dumps(regions),
+                    "palette": PALETTE,
+                    "episodes": tl["episodes"],
+                    "today": date.today().isoformat(),
+                },
+                status_code=422,
+            )
         query = "&".join([f"drawing={saved.id}", *(f"target={t}" for t in targets)])
         return RedirectResponse(f"/patients/{patient_id}/plan?{query}", status_code=303)
+
     return run_page(request, body)

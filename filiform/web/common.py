@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
 from filiform.errors import FiliformError
-from filiform.services.context import Actor, Perm
+from filiform.services.access.context import Actor, Perm
 from filiform.storage.engine import make_engine, session_factory, transaction
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -88,8 +88,7 @@ def csrf_token(request: Request) -> str:
     return str(getattr(request.state, "csrf_token", "") or "")
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
-           status_code: int = 200) -> Any:
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Any:
     """A page with the layout's common values (actor, permissions, CSRF token)."""
     actor = actor_or_none(request)
     ctx: dict[str, Any] = {
@@ -104,8 +103,12 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
 
 def error_page(request: Request, exc: FiliformError) -> Any:
     """A domain error as a page with the right status (404, 403, 409...)."""
-    return render(request, "error.html", {"title": "Not possible", "message": exc.message,
-                                          "details": exc.details}, status_code=exc.status)
+    return render(
+        request,
+        "error.html",
+        {"title": "Not possible", "message": exc.message, "details": exc.details},
+        status_code=exc.status,
+    )
 
 
 def form_int(value: Any, default: int | None = None) -> int | None:
@@ -137,6 +140,9 @@ def run_page(request: Request, body: Callable[[Session, Actor], Any]) -> Any:
 def render_error(request: Request, status: int, code: str, message: str) -> Any:
     """The app factory's hook for errors raised outside a page (404 route, CSRF, 500)."""
     titles = {404: "Page not found", 403: "Not allowed", 401: "Please sign in"}
-    return render(request, "error.html", {"title": titles.get(status, "Something went wrong"),
-                                          "message": message, "details": [], "code": code},
-                  status_code=status)
+    return render(
+        request,
+        "error.html",
+        {"title": titles.get(status, "Something went wrong"), "message": message, "details": [], "code": code},
+        status_code=status,
+    )

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from filiform.core.planning.handout import render_handout
 from filiform.errors import ValidationFailed
 from filiform.reports import pdf
-from filiform.services import patients
-from filiform.services.context import Actor
-from filiform.services.plans import anticoagulated, parse_findings, plan_for_patient
+from filiform.services.access.context import Actor
+from filiform.services.records import patients
+from filiform.services.records.plans import anticoagulated, parse_findings, plan_for_patient
 
 from .common import run_page
 
@@ -28,23 +28,39 @@ router = APIRouter()
 
 
 @router.get("/patients/{patient_id}/handout.pdf", include_in_schema=False)
-def handout(request: Request, patient_id: int, condition: str = "", side: str = "",
-            drawing: int | None = None) -> Any:
+def handout(request: Request, patient_id: int, condition: str = "", side: str = "", drawing: int | None = None) -> Any:
     raw_findings = request.query_params.getlist("finding")
 
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
         if not condition:
             raise ValidationFailed("choose a condition on the plan page first")
-        built = plan_for_patient(s, actor, patient, condition=condition, side=side or None,
-                                 drawing_id=drawing, findings=parse_findings(raw_findings))
+        built = plan_for_patient(
+            s,
+            actor,
+            patient,
+            condition=condition,
+            side=side or None,
+            drawing_id=drawing,
+            findings=parse_findings(raw_findings),
+        )
         plan = built.plan
-        markdown = render_handout(plan.condition, [t.technique for t in plan.targets],
-                                  near_chest=any(t.needle.lung_adjacent for t in plan.targets),
-                                  anticoagulated=anticoagulated(built.intake))
-        data = pdf.handout_pdf(markdown, title="Your dry needling treatment",
-                               patient_name=f"{patient.given_name} {patient.family_name}")
-        return Response(data, media_type="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="handout-{patient_id}.pdf"',
-            "Cache-Control": "no-store"})
+        markdown = render_handout(
+            plan.condition,
+            [t.technique for t in plan.targets],
+            near_chest=any(t.needle.lung_adjacent for t in plan.targets),
+            anticoagulated=anticoagulated(built.intake),
+        )
+        data = pdf.handout_pdf(
+            markdown, title="Your dry needling treatment", patient_name=f"{patient.given_name} {patient.family_name}"
+        )
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="handout-{patient_id}.pdf"',
+                "Cache-Control": "no-store",
+            },
+        )
+
     return run_page(request, body)

@@ -1,4 +1,4 @@
-"""RR recordings attached to a session, stored through ``filiform.services.attachments``.
+"""RR recordings attached to a session, stored through ``filiform.services.records.attachments``.
 
 The upload is kept in the database (kind ``rr``), so it shares the records' backup,
 clinic isolation and audit trail; the phase spec goes beside it as a small text
@@ -20,9 +20,9 @@ from filiform.core.hrv.phases import parse_phase_spec
 from filiform.core.hrv.series import RRSeries
 from filiform.core.hrv.session import SessionAnalysis, analyse_session
 from filiform.errors import ValidationFailed
-from filiform.services import attachments
-from filiform.services.context import Actor
-from filiform.services.hrv_files import EDF_SUFFIXES, TEXT_SUFFIXES, load_rr_file
+from filiform.services.access.context import Actor
+from filiform.services.records import attachments
+from filiform.services.records.hrv_files import EDF_SUFFIXES, TEXT_SUFFIXES, load_rr_file
 
 MAX_BYTES = 20_000_000
 ALLOWED = TEXT_SUFFIXES | EDF_SUFFIXES
@@ -48,11 +48,25 @@ def check_upload(filename: str, data: bytes, phases: str) -> str:
 def save(s: Session, actor: Actor, session_id: int, filename: str, suffix: str, data: bytes, phases: str) -> None:
     """Store the recording (and its phase spec) as attachments of the session, in this transaction."""
     media = "text/plain" if suffix in TEXT_SUFFIXES else "application/octet-stream"
-    attachments.add(s, actor=actor, session_id=session_id, kind="rr", filename=Path(filename).name or f"rr{suffix}",
-                    media_type=media, data=data)
+    attachments.add(
+        s,
+        actor=actor,
+        session_id=session_id,
+        kind="rr",
+        filename=Path(filename).name or f"rr{suffix}",
+        media_type=media,
+        data=data,
+    )
     if phases.strip():
-        attachments.add(s, actor=actor, session_id=session_id, kind="other", filename=PHASES_NAME,
-                        media_type="text/plain", data=phases.strip().encode("utf-8"))
+        attachments.add(
+            s,
+            actor=actor,
+            session_id=session_id,
+            kind="other",
+            filename=PHASES_NAME,
+            media_type="text/plain",
+            data=phases.strip().encode("utf-8"),
+        )
 
 
 def _series(name: str, data: bytes) -> RRSeries:

@@ -13,8 +13,8 @@ from filiform.core.outcomes import DatedScore, Instrument, get_instrument, list_
 from filiform.core.outcomes.models import ScaleKind
 from filiform.errors import FiliformError
 from filiform.reports.outcome_plot import render_outcome_plot
-from filiform.services import charts, clinical, patients
-from filiform.services.context import Actor
+from filiform.services.access.context import Actor
+from filiform.services.records import clinical, patients, reads
 
 from .common import attempt, render, run_page
 
@@ -27,18 +27,23 @@ def item_inputs(inst: Instrument) -> list[dict[str, Any]]:
     for item in inst.items:
         scale = inst.scale_of(item)
         options: list[tuple[str, str]] = []
-        if scale.kind is ScaleKind.INTEGER and scale.min is not None and scale.max is not None \
-                and scale.max - scale.min <= 10:
-            options = [(str(v), f"{v} – {scale.anchors[v]}" if v in scale.anchors else str(v))
-                       for v in range(scale.min, scale.max + 1)]
+        if (
+            scale.kind is ScaleKind.INTEGER
+            and scale.min is not None
+            and scale.max is not None
+            and scale.max - scale.min <= 10
+        ):
+            options = [
+                (str(v), f"{v} – {scale.anchors[v]}" if v in scale.anchors else str(v))
+                for v in range(scale.min, scale.max + 1)
+            ]
         elif scale.kind is ScaleKind.CHOICE:
             options = [(str(v), scale.anchors.get(v, str(v))) for v in scale.values]
         elif scale.kind is ScaleKind.YES_NO:
             options = [("1", "yes"), ("0", "no")]
         if options and scale.not_applicable:
             options.append(("na", "not applicable"))
-        out.append({"id": item.id, "label": item.text or item.label, "options": options,
-                    "hint": scale.describe()})
+        out.append({"id": item.id, "label": item.text or item.label, "options": options, "hint": scale.describe()})
     return out
 
 
@@ -57,17 +62,28 @@ def trends(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _page(request: Request, s: Session, actor: Actor, patient_id: int, instrument: str,
-          **extra: Any) -> Any:
+def _page(request: Request, s: Session, actor: Actor, patient_id: int, instrument: str, **extra: Any) -> Any:
     patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-    tl = charts.timeline(s, actor=actor, patient_id=patient_id)
+    tl = reads.timeline(s, actor=actor, patient_id=patient_id)
     inst = get_instrument(instrument) if instrument else None
-    return render(request, "measures.html", {
-        "title": "Outcome measures", "patient": patient, "instruments": list_instruments(),
-        "inst": inst, "items": item_inputs(inst) if inst else [], "outcomes": tl["outcomes"],
-        "trends": trends(tl["outcomes"]), "episodes": tl["episodes"],
-        "today": date.today().isoformat(), "answers": {}, **extra},
-        status_code=422 if extra.get("errors") else 200)
+    return render(
+        request,
+        "measures.html",
+        {
+            "title": "Outcome measures",
+            "patient": patient,
+            "instruments": list_instruments(),
+            "inst": inst,
+            "items": item_inputs(inst) if inst else [],
+            "outcomes": tl["outcomes"],
+            "trends": trends(tl["outcomes"]),
+            "episodes": tl["episodes"],
+            "today": date.today().isoformat(),
+            "answers": {},
+            **extra,
+        },
+        status_code=422 if extra.get("errors") else 200,
+    )
 
 
 @router.get("/patients/{patient_id}/measures", include_in_schema=False)
@@ -82,8 +98,9 @@ async def measures_submit(request: Request, patient_id: int) -> Any:
 
     def body(s: Session, actor: Actor) -> Any:
         inst = get_instrument(iid)
-        answers = {item.id: form[f"item-{item.id}"].strip() for item in inst.items
-                   if form.get(f"item-{item.id}", "").strip()}
+        answers = {
+            item.id: form[f"item-{item.id}"].strip() for item in inst.items if form.get(f"item-{item.id}", "").strip()
+        }
         errors: list[str] = []
         result = None
         try:
@@ -95,23 +112,38 @@ async def measures_submit(request: Request, patient_id: int) -> Any:
             errors.append("Completed on: enter a date as YYYY-MM-DD")
         if not errors and result is not None:
             total = result.total
-            saved = attempt(s, errors, lambda: clinical.record_outcome(
-                s, actor=actor, patient_id=patient_id, instrument_id=iid, answers=answers,
-                completed_on=on, total=total))
+            saved = attempt(
+                s,
+                errors,
+                lambda: clinical.record_outcome(
+                    s,
+                    actor=actor,
+                    patient_id=patient_id,
+                    instrument_id=iid,
+                    answers=answers,
+                    completed_on=on,
+                    total=total,
+                ),
+            )
             if saved is None:
                 result = None
         return _page(request, s, actor, patient_id, iid, result=result, answers=answers, errors=errors)
+
     return run_page(request, body)
 
 
 @router.get("/patients/{patient_id}/measures/{instrument}/plot.svg", include_in_schema=False)
 def measure_plot(request: Request, patient_id: int, instrument: str) -> Any:
     def body(s: Session, actor: Actor) -> Any:
-        tl = charts.timeline(s, actor=actor, patient_id=patient_id)
-        points = [DatedScore(when=o["completed_on"], value=o["total"]) for o in tl["outcomes"]
-                  if o["instrument_id"] == instrument and o["total"] is not None]
+        tl = reads.timeline(s, actor=actor, patient_id=patient_id)
+        points = [
+            DatedScore(when=o["completed_on"], value=o["total"])
+            for o in tl["outcomes"]
+            if o["instrument_id"] == instrument and o["total"] is not None
+        ]
         if not points:
             return Response("no scores", status_code=404, media_type="text/plain")
         svg = render_outcome_plot(instrument, points, fmt="svg")
         return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
     return run_page(request, body)

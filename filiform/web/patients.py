@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from filiform.services import charts, clinical, patients
-from filiform.services.context import Actor, Perm
+from filiform.services.access.context import Actor, Perm
+from filiform.services.records import clinical, patients, reads
 
 from .common import attempt, render, run_page
 
@@ -28,6 +28,7 @@ def patient_list(request: Request, q: str = "") -> Any:
     def body(s: Session, actor: Actor) -> Any:
         rows = patients.search_patients(s, actor=actor, family_name_prefix=q.strip(), limit=50)
         return render(request, "patients.html", {"title": "Patients", "rows": rows, "q": q})
+
     return run_page(request, body)
 
 
@@ -41,8 +42,7 @@ def _parse_date(raw: str, label: str, errors: list[str]) -> date | None:
 
 @router.get("/patients/new", include_in_schema=False)
 def new_patient_form(request: Request) -> Any:
-    return run_page(request, lambda s, a: render(request, "patient_new.html",
-                                                 {"title": "New patient", "form": {}}))
+    return run_page(request, lambda s, a: render(request, "patient_new.html", {"title": "New patient", "form": {}}))
 
 
 @router.post("/patients/new", include_in_schema=False)
@@ -54,15 +54,27 @@ async def new_patient(request: Request) -> Any:
         born = _parse_date(form.get("birth_date", ""), "Birth date", errors)
         patient = None
         if born is not None:
-            patient = attempt(s, errors, lambda: patients.register_patient(
-                s, actor=actor, mrn=form.get("mrn", ""), given_name=form.get("given_name", ""),
-                family_name=form.get("family_name", ""), birth_date=born,
-                sex=form.get("sex", "unknown"), phone=form.get("phone") or None,
-                email=form.get("email") or None))
+            patient = attempt(
+                s,
+                errors,
+                lambda: patients.register_patient(
+                    s,
+                    actor=actor,
+                    mrn=form.get("mrn", ""),
+                    given_name=form.get("given_name", ""),
+                    family_name=form.get("family_name", ""),
+                    birth_date=born,
+                    sex=form.get("sex", "unknown"),
+                    phone=form.get("phone") or None,
+                    email=form.get("email") or None,
+                ),
+            )
         if patient is None:
-            return render(request, "patient_new.html", {"title": "New patient", "form": form,
-                                                        "errors": errors}, status_code=422)
+            return render(
+                request, "patient_new.html", {"title": "New patient", "form": form, "errors": errors}, status_code=422
+            )
         return RedirectResponse(f"/patients/{patient.id}", status_code=303)
+
     return run_page(request, body)
 
 
@@ -70,12 +82,19 @@ async def new_patient(request: Request) -> Any:
 def patient_detail(request: Request, patient_id: int) -> Any:
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        timeline = charts.timeline(s, actor=actor, patient_id=patient_id) \
-            if actor.can(Perm.READ_CLINICAL) else None
+        timeline = reads.timeline(s, actor=actor, patient_id=patient_id) if actor.can(Perm.READ_CLINICAL) else None
         consent = clinical.valid_consent(s, patient_id, date.today())
-        return render(request, "patient.html", {
-            "title": f"{patient.family_name}, {patient.given_name}", "patient": patient,
-            "timeline": timeline, "consent": consent})
+        return render(
+            request,
+            "patient.html",
+            {
+                "title": f"{patient.family_name}, {patient.given_name}",
+                "patient": patient,
+                "timeline": timeline,
+                "consent": consent,
+            },
+        )
+
     return run_page(request, body)
 
 
@@ -83,9 +102,17 @@ def patient_detail(request: Request, patient_id: int) -> Any:
 def consent_form(request: Request, patient_id: int) -> Any:
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        return render(request, "consent.html", {
-            "title": "Consent", "patient": patient, "form_version": CONSENT_FORM_VERSION,
-            "today": date.today().isoformat()})
+        return render(
+            request,
+            "consent.html",
+            {
+                "title": "Consent",
+                "patient": patient,
+                "form_version": CONSENT_FORM_VERSION,
+                "today": date.today().isoformat(),
+            },
+        )
+
     return run_page(request, body)
 
 
@@ -100,14 +127,31 @@ async def consent_submit(request: Request, patient_id: int) -> Any:
             errors.append("Confirm that risks, benefits and alternatives were explained")
         on = _parse_date(form.get("consented_on", ""), "Consent date", errors)
         if on is not None and not errors:
-            attempt(s, errors, lambda: clinical.record_consent(
-                s, actor=actor, patient_id=patient_id,
-                form_version=form.get("form_version", CONSENT_FORM_VERSION), consented_on=on,
-                notes=form.get("notes") or None))
+            attempt(
+                s,
+                errors,
+                lambda: clinical.record_consent(
+                    s,
+                    actor=actor,
+                    patient_id=patient_id,
+                    form_version=form.get("form_version", CONSENT_FORM_VERSION),
+                    consented_on=on,
+                    notes=form.get("notes") or None,
+                ),
+            )
         if errors:
-            return render(request, "consent.html", {
-                "title": "Consent", "patient": patient, "errors": errors,
-                "form_version": form.get("form_version", CONSENT_FORM_VERSION),
-                "today": form.get("consented_on", "")}, status_code=422)
+            return render(
+                request,
+                "consent.html",
+                {
+                    "title": "Consent",
+                    "patient": patient,
+                    "errors": errors,
+                    "form_version": form.get("form_version", CONSENT_FORM_VERSION),
+                    "today": form.get("consented_on", ""),
+                },
+                status_code=422,
+            )
         return RedirectResponse(f"/patients/{patient_id}?saved=consent", status_code=303)
+
     return run_page(request, body)

@@ -21,9 +21,9 @@ from filiform.core.kb.models import Muscle
 from filiform.core.planning.loader import load_conditions, load_techniques
 from filiform.core.planning.models import Condition
 from filiform.errors import FiliformError, ValidationFailed
-from filiform.services import patients
-from filiform.services.context import Actor
-from filiform.services.plans import FINDING_KINDS, PatientPlan, parse_findings, plan_for_patient
+from filiform.services.access.context import Actor
+from filiform.services.records import patients
+from filiform.services.records.plans import FINDING_KINDS, PatientPlan, parse_findings, plan_for_patient
 
 from .common import render, run_page
 from .labels import DECISION_NAMES, TECHNIQUE_NAMES
@@ -79,13 +79,18 @@ def _cite(ids: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
             continue
         first = c.authors.split(",")[0].strip()
         ref = f"doi:{c.doi}" if c.doi else f"PMID {c.pmid}" if c.pmid else f"ISBN {c.isbn}" if c.isbn else ""
-        out.append({"id": cid, "short": f"{first} {c.year}", "full": f"{c.authors} ({c.year}). {c.title}. "
-                    f"{c.journal}.", "ref": ref})
+        out.append(
+            {
+                "id": cid,
+                "short": f"{first} {c.year}",
+                "full": f"{c.authors} ({c.year}). {c.title}. {c.journal}.",
+                "ref": ref,
+            }
+        )
     return out
 
 
-def finding_rows(ticked: list[tuple[str, str]], built: PatientPlan | None,
-                 findings: list[str]) -> list[dict[str, Any]]:
+def finding_rows(ticked: list[tuple[str, str]], built: PatientPlan | None, findings: list[str]) -> list[dict[str, Any]]:
     """Muscles (ticked on the chart, or planned with a side) offered for exam findings."""
     kb = load_kb()
     pairs = list(ticked)
@@ -96,14 +101,21 @@ def finding_rows(ticked: list[tuple[str, str]], built: PatientPlan | None,
         if (tid, side) in seen or not isinstance(kb.targets.get(tid), Muscle):
             continue
         seen.add((tid, side))
-        rows.append({"id": tid, "side": side, "name": kb.targets[tid].name,
-                     "checked": {k for k in FINDING_KINDS if f"{tid}:{side}:{k}" in findings}})
+        rows.append(
+            {
+                "id": tid,
+                "side": side,
+                "name": kb.targets[tid].name,
+                "checked": {k for k in FINDING_KINDS if f"{tid}:{side}:{k}" in findings},
+            }
+        )
     return rows
 
 
 @router.get("/patients/{patient_id}/plan", include_in_schema=False)
-def plan_page(request: Request, patient_id: int, condition: str = "", side: str = "",
-              drawing: int | None = None) -> Any:
+def plan_page(
+    request: Request, patient_id: int, condition: str = "", side: str = "", drawing: int | None = None
+) -> Any:
     raw_ticked = request.query_params.getlist("target")
     raw_findings = request.query_params.getlist("finding")
 
@@ -114,21 +126,44 @@ def plan_page(request: Request, patient_id: int, condition: str = "", side: str 
         conds = conditions()
         built = None
         if condition:
-            built = plan_for_patient(s, actor, patient, condition=condition, side=side or None,
-                                     drawing_id=drawing, findings=findings)
+            built = plan_for_patient(
+                s, actor, patient, condition=condition, side=side or None, drawing_id=drawing, findings=findings
+            )
         planned = {(t.target, t.side) for t in built.plan.targets} if built else set()
         kb = load_kb()
-        return render(request, "plan.html", {
-            "title": "Plan", "patient": patient, "built": built, "plan": built.plan if built else None,
-            "cond": built.condition if built else None, "conditions": conds, "condition": condition, "side": side,
-            "drawing": drawing, "ticked": raw_ticked, "suggested": suggested(ticked, conds),
-            "not_planned": [f"{kb.targets[t].name} ({sd})" for t, sd in ticked
-                            if built and (t, sd) not in planned and (t, None) not in planned],
-            "finding_rows": finding_rows(ticked, built, raw_findings), "finding_kinds": FINDING_KINDS,
-            "techniques": load_techniques(), "technique_names": TECHNIQUE_NAMES,
-            "decision_names": DECISION_NAMES,
-            "review_labels": {c["id"]: c["short"] for c in _cite(
-                [r.citation for r in built.condition.evidence.reviews])} if built else {},
-            "sources": _cite(built.plan.citations) if built else [],
-            "query": plan_query(condition, side or None, drawing, raw_findings) if built else ""})
+        return render(
+            request,
+            "plan.html",
+            {
+                "title": "Plan",
+                "patient": patient,
+                "built": built,
+                "plan": built.plan if built else None,
+                "cond": built.condition if built else None,
+                "conditions": conds,
+                "condition": condition,
+                "side": side,
+                "drawing": drawing,
+                "ticked": raw_ticked,
+                "suggested": suggested(ticked, conds),
+                "not_planned": [
+                    f"{kb.targets[t].name} ({sd})"
+                    for t, sd in ticked
+                    if built and (t, sd) not in planned and (t, None) not in planned
+                ],
+                "finding_rows": finding_rows(ticked, built, raw_findings),
+                "finding_kinds": FINDING_KINDS,
+                "techniques": load_techniques(),
+                "technique_names": TECHNIQUE_NAMES,
+                "decision_names": DECISION_NAMES,
+                "review_labels": {
+                    c["id"]: c["short"] for c in _cite([r.citation for r in built.condition.evidence.reviews])
+                }
+                if built
+                else {},
+                "sources": _cite(built.plan.citations) if built else [],
+                "query": plan_query(condition, side or None, drawing, raw_findings) if built else "",
+            },
+        )
+
     return run_page(request, body)

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from filiform.core.safety.decision import ScreeningResult
 from filiform.core.safety.intake import QUESTIONS, SITE_LISTS, Intake
 from filiform.core.safety.screening import screen
-from filiform.services import clinical, patients
-from filiform.services.context import Actor
+from filiform.services.access.context import Actor
+from filiform.services.records import clinical, patients
 
 from .common import attempt, render, run_page
 from .labels import TECHNIQUE_NAMES
@@ -37,8 +37,16 @@ def fields() -> list[dict[str, Any]]:
     lists_by_parent = {parent: name for name, parent in SITE_LISTS.items()}
     for name, text in QUESTIONS.items():
         kind = "select" if name in SELECTS else "number" if name in NUMBERS else "yesno"
-        out.append({"name": name, "text": text, "kind": kind, "options": SELECTS.get(name, ()),
-                    "step": NUMBERS.get(name), "sites": lists_by_parent.get(name)})
+        out.append(
+            {
+                "name": name,
+                "text": text,
+                "kind": kind,
+                "options": SELECTS.get(name, ()),
+                "step": NUMBERS.get(name),
+                "sites": lists_by_parent.get(name),
+            }
+        )
     return out
 
 
@@ -72,8 +80,10 @@ def screening_form(request: Request, patient_id: int) -> Any:
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
         form = {"age": str(_age(patient.birth_date, date.today()))}
-        return render(request, "screening.html", {"title": "Screening", "patient": patient,
-                                                  "fields": fields(), "form": form})
+        return render(
+            request, "screening.html", {"title": "Screening", "patient": patient, "fields": fields(), "form": form}
+        )
+
     return run_page(request, body)
 
 
@@ -93,12 +103,32 @@ async def screening_submit(request: Request, patient_id: int) -> Any:
                 errors.extend(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         else:
             decided = screen(intake)
-            saved = attempt(s, errors, lambda: clinical.record_screening(
-                s, actor=actor, patient_id=patient_id, answers=intake.model_dump(mode="json"),
-                result=decided, engine_version=ENGINE_VERSION))
+            saved = attempt(
+                s,
+                errors,
+                lambda: clinical.record_screening(
+                    s,
+                    actor=actor,
+                    patient_id=patient_id,
+                    answers=intake.model_dump(mode="json"),
+                    result=decided,
+                    engine_version=ENGINE_VERSION,
+                ),
+            )
             result = decided if saved is not None else None
-        return render(request, "screening.html", {
-            "title": "Screening", "patient": patient, "fields": fields(), "form": form,
-            "result": result, "technique_names": TECHNIQUE_NAMES, "errors": errors,
-        }, status_code=200 if result is not None else 422)
+        return render(
+            request,
+            "screening.html",
+            {
+                "title": "Screening",
+                "patient": patient,
+                "fields": fields(),
+                "form": form,
+                "result": result,
+                "technique_names": TECHNIQUE_NAMES,
+                "errors": errors,
+            },
+            status_code=200 if result is not None else 422,
+        )
+
     return run_page(request, body)

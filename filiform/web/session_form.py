@@ -11,14 +11,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from filiform.core.safety.decision import Technique
-from filiform.services.sessions import InsertionIn
+from filiform.services.records.sessions import InsertionIn
 
 MAX_ROWS = 30
 ELECTRICAL_FIELDS = ("frequency_hz", "pulse_width_us", "intensity_ma", "duration_s")
 
 
-def _num(form: Mapping[str, str], key: str, label: str, problems: list[str], *,
-         integer: bool = False, default: float | None = None) -> float:
+def _num(
+    form: Mapping[str, str],
+    key: str,
+    label: str,
+    problems: list[str],
+    *,
+    integer: bool = False,
+    default: float | None = None,
+) -> float:
     raw = form.get(key, "").strip().replace(",", ".")
     if not raw:
         if default is not None:
@@ -53,16 +60,22 @@ def insertions_from_form(form: Mapping[str, str]) -> tuple[list[InsertionIn], li
         technique = f.get("technique", Technique.TRIGGER_POINT.value)
         electrical = None
         if technique == Technique.ELECTRICAL.value:
-            electrical = {name: _num(f, name, f"{label} {name.replace('_', ' ')}", problems)
-                          for name in ELECTRICAL_FIELDS}
-        out.append(InsertionIn(
-            target_id=f["target"].strip(), side=f.get("side", ""), technique=technique,
-            needle_length_mm=_num(f, "length", f"{label} needle length", problems),
-            needle_gauge_mm=_num(f, "gauge", f"{label} needle diameter", problems),
-            depth_mm=_num(f, "depth", f"{label} depth", problems),
-            twitch_responses=int(_num(f, "twitches", f"{label} twitches", problems, integer=True, default=0)),
-            retention_s=int(_num(f, "retention", f"{label} retention", problems, integer=True, default=0)),
-            electrical=electrical))
+            electrical = {
+                name: _num(f, name, f"{label} {name.replace('_', ' ')}", problems) for name in ELECTRICAL_FIELDS
+            }
+        out.append(
+            InsertionIn(
+                target_id=f["target"].strip(),
+                side=f.get("side", ""),
+                technique=technique,
+                needle_length_mm=_num(f, "length", f"{label} needle length", problems),
+                needle_gauge_mm=_num(f, "gauge", f"{label} needle diameter", problems),
+                depth_mm=_num(f, "depth", f"{label} depth", problems),
+                twitch_responses=int(_num(f, "twitches", f"{label} twitches", problems, integer=True, default=0)),
+                retention_s=int(_num(f, "retention", f"{label} retention", problems, integer=True, default=0)),
+                electrical=electrical,
+            )
+        )
     return out, problems
 
 
@@ -73,9 +86,16 @@ def adverse_events_from_form(form: Mapping[str, str]) -> list[dict[str, Any]]:
         f = {k.split("-", 2)[2]: v for k, v in form.items() if k.startswith(f"ae-{i}-")}
         if not f.get("event_type"):
             continue
-        events.append({"event_type": f["event_type"], "severity": f.get("severity", "minor"),
-                       "onset": f.get("onset", "during"), "action_taken": f.get("action_taken", "none"),
-                       "causality": f.get("causality", "possible"),
-                       "duration": f.get("duration") or None, "description": f.get("description") or None,
-                       "significant": f.get("significant") == "yes"})
+        events.append(
+            {
+                "event_type": f["event_type"],
+                "severity": f.get("severity", "minor"),
+                "onset": f.get("onset", "during"),
+                "action_taken": f.get("action_taken", "none"),
+                "causality": f.get("causality", "possible"),
+                "duration": f.get("duration") or None,
+                "description": f.get("description") or None,
+                "significant": f.get("significant") == "yes",
+            }
+        )
     return events

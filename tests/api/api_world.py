@@ -13,20 +13,42 @@ from fastapi.testclient import TestClient
 
 from filiform.core.safety.intake import Intake
 from filiform.core.safety.screening import screen
-from filiform.services import clinical, patients, users
-from filiform.services.context import Actor, Role
+from filiform.services.access import users
+from filiform.services.access.context import Actor, Role
+from filiform.services.records import clinical, patients
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import upgrade
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("clinician", "assistant", "front_desk", "admin")
 _YES = ("capacity_to_consent", "consents_to_needling")
-ALL_CLEAR = {name: ("yes" if name in _YES else "no") for name in (
-    "capacity_to_consent", "consents_to_needling", "needle_phobia", "acute_illness",
-    "red_flags", "anticoagulant", "antiplatelet", "bleeding_disorder", "pregnant",
-    "lymphoedema", "implanted_electrical_device", "implants", "local_infection_or_lesion",
-    "immunosuppressed", "heart_valve_disease", "diabetes", "impaired_sensation", "epilepsy",
-    "vasovagal_history", "metal_allergy", "recent_surgery", "lung_disease")} | {"age": 40}
+ALL_CLEAR = {
+    name: ("yes" if name in _YES else "no")
+    for name in (
+        "capacity_to_consent",
+        "consents_to_needling",
+        "needle_phobia",
+        "acute_illness",
+        "red_flags",
+        "anticoagulant",
+        "antiplatelet",
+        "bleeding_disorder",
+        "pregnant",
+        "lymphoedema",
+        "implanted_electrical_device",
+        "implants",
+        "local_infection_or_lesion",
+        "immunosuppressed",
+        "heart_valve_disease",
+        "diabetes",
+        "impaired_sensation",
+        "epilepsy",
+        "vasovagal_history",
+        "metal_allergy",
+        "recent_surgery",
+        "lung_disease",
+    )
+} | {"age": 40}
 
 
 @dataclass
@@ -43,27 +65,32 @@ def build_world(url: str) -> World:
     world = World(url=url)
     for letter in ("a", "b"):
         with transaction(factory) as s:
-            clinic, admin = users.create_clinic(s, name=f"Clinic {letter.upper()}",
-                                                admin_username=f"admin_{letter}",
-                                                admin_password=PASSWORD)
+            clinic, admin = users.create_clinic(
+                s, name=f"Clinic {letter.upper()}", admin_username=f"admin_{letter}", admin_password=PASSWORD
+            )
             world.users[f"admin_{letter}"] = admin.id
             boss = Actor(user_id=admin.id, clinic_id=clinic.id, role=Role.ADMIN)
             for role in ROLES[:3]:
-                u = users.create_user(s, actor=boss, username=f"{role}_{letter}",
-                                      display_name=role, role=role, password=PASSWORD)
+                u = users.create_user(
+                    s, actor=boss, username=f"{role}_{letter}", display_name=role, role=role, password=PASSWORD
+                )
                 world.users[u.username] = u.id
-            doc = Actor(user_id=world.users[f"clinician_{letter}"], clinic_id=clinic.id,
-                        role=Role.CLINICIAN)
-            p = patients.register_patient(s, actor=doc, mrn=f"MRN-{letter}", given_name="Ada",
-                                          family_name=f"Lovelace{letter}",
-                                          birth_date=date(1980, 1, 2), sex="female")
+            doc = Actor(user_id=world.users[f"clinician_{letter}"], clinic_id=clinic.id, role=Role.CLINICIAN)
+            p = patients.register_patient(
+                s,
+                actor=doc,
+                mrn=f"MRN-{letter}",
+                given_name="Ada",
+                family_name=f"Lovelace{letter}",
+                birth_date=date(1980, 1, 2),
+                sex="female",
+            )
             world.patient[letter] = p.id
-            clinical.record_consent(s, actor=doc, patient_id=p.id, form_version="v1",
-                                    consented_on=date(2024, 1, 1))
+            clinical.record_consent(s, actor=doc, patient_id=p.id, form_version="v1", consented_on=date(2024, 1, 1))
             intake = Intake.model_validate(ALL_CLEAR)
-            clinical.record_screening(s, actor=doc, patient_id=p.id,
-                                      answers=intake.model_dump(mode="json"),
-                                      result=screen(intake))
+            clinical.record_screening(
+                s, actor=doc, patient_id=p.id, answers=intake.model_dump(mode="json"), result=screen(intake)
+            )
     engine.dispose()
     return world
 

@@ -15,10 +15,16 @@ from api_world import PASSWORD, World
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from filiform.services.context import PERMISSIONS, Perm, Role
+from filiform.services.access.context import PERMISSIONS, Perm, Role
 
-INSERTION = {"target_id": "upper_trapezius", "side": "left", "technique": "trigger_point_dn",
-             "needle_length_mm": 30.0, "needle_gauge_mm": 0.25, "depth_mm": 10.0}
+INSERTION = {
+    "target_id": "upper_trapezius",
+    "side": "left",
+    "technique": "trigger_point_dn",
+    "needle_length_mm": 30.0,
+    "needle_gauge_mm": 0.25,
+    "depth_mm": 10.0,
+}
 SCREEN = {"intake": {"capacity_to_consent": "yes", "consents_to_needling": "yes"}}
 
 # Exports are disclosures: clinical readers may export, and so may the clinic admin
@@ -31,31 +37,58 @@ PATIENT_ENDPOINTS: list[tuple[str, str, Any, Perm | str]] = [
     ("GET", "/api/patients/{p}", None, Perm.READ_DEMOGRAPHICS),
     ("GET", "/api/patients/{p}/timeline", None, Perm.READ_CLINICAL),
     ("GET", "/api/amendments/patient/{p}", None, Perm.READ_DEMOGRAPHICS),
-    ("POST", "/api/patients/{p}/consents", {"form_version": "v2", "consented_on": "2024-02-01"},
-     Perm.WRITE_CLINICAL),
+    ("POST", "/api/patients/{p}/consents", {"form_version": "v2", "consented_on": "2024-02-01"}, Perm.WRITE_CLINICAL),
     ("POST", "/api/patients/{p}/screenings", SCREEN, Perm.WRITE_CLINICAL),
-    ("POST", "/api/patients/{p}/drawings",
-     {"drawn_on": "2024-02-01", "regions": [{"region": "right-temple", "intensity": 4}]},
-     Perm.WRITE_CLINICAL),
-    ("POST", "/api/patients/{p}/episodes",
-     {"condition": "Neck pain", "icd10_codes": ["M54.2"], "opened_on": "2024-02-01"},
-     Perm.WRITE_CLINICAL),
-    ("POST", "/api/patients/{p}/measures",
-     {"instrument_id": "nprs", "answers": [5], "completed_on": "2024-02-01"},
-     Perm.WRITE_CLINICAL),
-    ("POST", "/api/patients/{p}/sessions",
-     {"started_at": "2024-06-01T10:00:00+00:00", "insertions": [INSERTION]},
-     Perm.RECORD_NEEDLING),
-    ("POST", "/api/patients/{p}/adverse-events",
-     {"occurred_on": "2024-06-01", "event_type": "bruising", "severity": "minor",
-      "onset": "within_24h", "action_taken": "none", "causality": "probable"},
-     Perm.REPORT_ADVERSE_EVENT),
-    ("POST", "/api/patients/{p}/plans", {"condition": "myofascial_neck_shoulder", "side": "right"},
-     Perm.READ_CLINICAL),
-    ("POST", "/api/amendments",
-     {"entity": "patient", "entity_id": "{p}", "changes": {"phone": "555-0100"},
-      "reason": "phone number corrected", "expected_version": 1},
-     Perm.WRITE_DEMOGRAPHICS),
+    (
+        "POST",
+        "/api/patients/{p}/drawings",
+        {"drawn_on": "2024-02-01", "regions": [{"region": "right-temple", "intensity": 4}]},
+        Perm.WRITE_CLINICAL,
+    ),
+    (
+        "POST",
+        "/api/patients/{p}/episodes",
+        {"condition": "Neck pain", "icd10_codes": ["M54.2"], "opened_on": "2024-02-01"},
+        Perm.WRITE_CLINICAL,
+    ),
+    (
+        "POST",
+        "/api/patients/{p}/measures",
+        {"instrument_id": "nprs", "answers": [5], "completed_on": "2024-02-01"},
+        Perm.WRITE_CLINICAL,
+    ),
+    (
+        "POST",
+        "/api/patients/{p}/sessions",
+        {"started_at": "2024-06-01T10:00:00+00:00", "insertions": [INSERTION]},
+        Perm.RECORD_NEEDLING,
+    ),
+    (
+        "POST",
+        "/api/patients/{p}/adverse-events",
+        {
+            "occurred_on": "2024-06-01",
+            "event_type": "bruising",
+            "severity": "minor",
+            "onset": "within_24h",
+            "action_taken": "none",
+            "causality": "probable",
+        },
+        Perm.REPORT_ADVERSE_EVENT,
+    ),
+    ("POST", "/api/patients/{p}/plans", {"condition": "myofascial_neck_shoulder", "side": "right"}, Perm.READ_CLINICAL),
+    (
+        "POST",
+        "/api/amendments",
+        {
+            "entity": "patient",
+            "entity_id": "{p}",
+            "changes": {"phone": "555-0100"},
+            "reason": "phone number corrected",
+            "expected_version": 1,
+        },
+        Perm.WRITE_DEMOGRAPHICS,
+    ),
 ]
 
 CLINIC_ENDPOINTS: list[tuple[str, str, Any, Perm | str | None]] = [
@@ -67,12 +100,19 @@ CLINIC_ENDPOINTS: list[tuple[str, str, Any, Perm | str | None]] = [
     ("GET", "/api/conditions/knee_osteoarthritis", None, None),
     ("GET", "/api/atlas/chart.svg", None, None),
     ("GET", "/api/patients?q=Love", None, Perm.READ_DEMOGRAPHICS),
-    ("POST", "/api/patients", {"mrn": "MRN-{n}", "given_name": "Bo", "family_name": "Ng",
-                               "birth_date": "1990-05-05", "sex": "male"},
-     Perm.WRITE_DEMOGRAPHICS),
+    (
+        "POST",
+        "/api/patients",
+        {"mrn": "MRN-{n}", "given_name": "Bo", "family_name": "Ng", "birth_date": "1990-05-05", "sex": "male"},
+        Perm.WRITE_DEMOGRAPHICS,
+    ),
     ("GET", "/api/dashboard", None, Perm.READ_CLINICAL),
-    ("POST", "/api/users", {"username": "u{n}", "display_name": "New", "role": "assistant",
-                            "password": PASSWORD}, Perm.MANAGE_USERS),
+    (
+        "POST",
+        "/api/users",
+        {"username": "u{n}", "display_name": "New", "role": "assistant", "password": PASSWORD},
+        Perm.MANAGE_USERS,
+    ),
     ("GET", "/api/audit", None, Perm.READ_AUDIT),
     ("GET", "/api/auth/me", None, None),
     ("GET", "/api/atlas/regions", None, None),
@@ -88,14 +128,18 @@ ROLES = [r.value for r in Role]
 
 # Endpoints deliberately outside the matrix, each with the test that covers it.
 EXEMPT = {
-    ("GET", "/api/auth/csrf"), ("POST", "/api/auth/login"), ("POST", "/api/auth/logout"),  # tests/app
-    ("POST", "/api/auth/totp"), ("POST", "/api/auth/totp/confirm"),  # tests/app TOTP tests
+    ("GET", "/api/auth/csrf"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/logout"),  # tests/app
+    ("POST", "/api/auth/totp"),
+    ("POST", "/api/auth/totp/confirm"),  # tests/app TOTP tests
     ("GET", "/api/amendments/{entity}/{entity_id}"),  # matrix row /api/amendments/patient/{p}
     ("POST", "/api/users/{user_id}/deactivate"),  # test_api_endpoints (admin only)
     ("GET", "/api/fhir/$export/{request_id}/{name}"),  # tests/fhir (clinic-scoped files)
     # Bulk export status / cancel, clinic-scoped (other clinic -> 404):
     # tests/fhir/test_fhir_async_export.py::test_other_clinic_sees_nothing
-    ("GET", "/api/fhir/$export/{request_id}"), ("DELETE", "/api/fhir/$export/{request_id}"),
+    ("GET", "/api/fhir/$export/{request_id}"),
+    ("DELETE", "/api/fhir/$export/{request_id}"),
 }
 
 # Async kick-off (Bulk Data IG): 202 Accepted.  429 also proves the role got past the
@@ -133,6 +177,8 @@ def test_every_api_operation_is_in_the_matrix_or_exempt(app: FastAPI) -> None:
             if not any(pattern.match(p) for p in concrete):
                 missing.append(key)
     assert missing == []
+
+
 _counter = iter(range(10_000))
 
 
@@ -153,10 +199,18 @@ def _call(client: TestClient, method: str, path: str, body: Any) -> int:
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "path", "body", "perm"), PATIENT_ENDPOINTS,
-                         ids=[f"{m} {p}" for m, p, _, _ in PATIENT_ENDPOINTS])
-def test_patient_endpoints(world: World, client_for: Callable[[str], TestClient], role: str,
-                           method: str, path: str, body: Any, perm: Perm | str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body", "perm"), PATIENT_ENDPOINTS, ids=[f"{m} {p}" for m, p, _, _ in PATIENT_ENDPOINTS]
+)
+def test_patient_endpoints(
+    world: World,
+    client_for: Callable[[str], TestClient],
+    role: str,
+    method: str,
+    path: str,
+    body: Any,
+    perm: Perm | str,
+) -> None:
     client = client_for(f"{role}_a")
     allowed = _allowed(perm, role)
     for clinic in ("a", "b"):
@@ -171,10 +225,12 @@ def test_patient_endpoints(world: World, client_for: Callable[[str], TestClient]
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "path", "body", "perm"), CLINIC_ENDPOINTS,
-                         ids=[f"{m} {p}" for m, p, _, _ in CLINIC_ENDPOINTS])
-def test_clinic_endpoints(client_for: Callable[[str], TestClient], role: str, method: str,
-                          path: str, body: Any, perm: Perm | str | None) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body", "perm"), CLINIC_ENDPOINTS, ids=[f"{m} {p}" for m, p, _, _ in CLINIC_ENDPOINTS]
+)
+def test_clinic_endpoints(
+    client_for: Callable[[str], TestClient], role: str, method: str, path: str, body: Any, perm: Perm | str | None
+) -> None:
     status = _call(client_for(f"{role}_a"), method, path, _fill(body, 0))
     if _allowed(perm, role):
         assert status in ACCEPTED.get((method, path), (200, 201)), (role, path, status)
@@ -182,14 +238,12 @@ def test_clinic_endpoints(client_for: Callable[[str], TestClient], role: str, me
         assert status == 403, (role, path, status)
 
 
-def test_search_never_returns_other_clinic(world: World,
-                                           client_for: Callable[[str], TestClient]) -> None:
+def test_search_never_returns_other_clinic(world: World, client_for: Callable[[str], TestClient]) -> None:
     rows = client_for("front_desk_a").get("/api/patients?q=Love").json()["data"]
     assert {r["id"] for r in rows} == {world.patient["a"]}
 
 
-def test_unknown_and_other_clinic_ids_look_the_same(world: World,
-                                                    client_for: Callable[[str], TestClient]) -> None:
+def test_unknown_and_other_clinic_ids_look_the_same(world: World, client_for: Callable[[str], TestClient]) -> None:
     client = client_for("clinician_a")
     other = client.get(f"/api/patients/{world.patient['b']}").json()
     missing = client.get("/api/patients/999999").json()

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
-from filiform.services.auth_sessions import COOKIE_NAME
+from filiform.services.access.auth_sessions import COOKIE_NAME
 
 EXCLUDED = ("/api/auth/logout", "/api/auth/totp", "/api/auth/totp/confirm", "/api/auth/login")
 MAX_EXAMPLES = 12
@@ -24,7 +24,7 @@ def test_no_server_errors(app: FastAPI, client_for: Callable[[str], TestClient])
     client = client_for("clinician_a")
     headers = {
         "Cookie": f"{COOKIE_NAME}={client.cookies.get(COOKIE_NAME)}; "
-                  f"filiform_csrf={client.cookies.get('filiform_csrf')}",
+        f"filiform_csrf={client.cookies.get('filiform_csrf')}",
         "X-CSRF-Token": client.headers["X-CSRF-Token"],
     }
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
@@ -38,14 +38,12 @@ def test_no_server_errors(app: FastAPI, client_for: Callable[[str], TestClient])
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def check(case: schemathesis.Case) -> None:
             response = case.call(headers=headers)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path} -> "
-                                f"{response.status_code}: {response.text[:200]}")
+                failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:200]}")
 
         check()
     assert operations >= 30

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from filiform.app.factory import create_app
 from filiform.app.security import CSRF_COOKIE
-from filiform.services.auth_sessions import COOKIE_NAME
-from filiform.services.login_throttle import LoginThrottle
+from filiform.services.access.auth_sessions import COOKIE_NAME
+from filiform.services.access.login_throttle import LoginThrottle
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +74,11 @@ def test_web_login_form_then_forms_use_the_session_token(app: FastAPI) -> None:
         pytest.skip("no web face")
     m = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert m
-    r = web.post("/login", data={"csrf_token": m.group(1), "username": "clinician_a",
-                                 "password": PASSWORD, "next": "/patients"},
-                 follow_redirects=False)
+    r = web.post(
+        "/login",
+        data={"csrf_token": m.group(1), "username": "clinician_a", "password": PASSWORD, "next": "/patients"},
+        follow_redirects=False,
+    )
     assert r.status_code in (302, 303)
     html = web.get("/patients").text
     m2 = re.search(r'name="csrf_token" value="([^"]+)"', html)

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from filiform.app.factory import create_app
-from filiform.services.auth_sessions import COOKIE_NAME
-from filiform.services.login_throttle import LoginThrottle
+from filiform.services.access.auth_sessions import COOKIE_NAME
+from filiform.services.access.login_throttle import LoginThrottle
 from filiform.storage.models import AuditLog
 
 
@@ -103,8 +103,7 @@ def test_idle_timeout_logs_off(world: World) -> None:
     time.sleep(2.5)
     r = client.get("/api/auth/me")
     assert r.status_code == 401
-    assert any(c.startswith(f"{COOKIE_NAME}=;") and "Max-Age=0" in c
-               for c in r.headers.get_list("set-cookie"))
+    assert any(c.startswith(f"{COOKIE_NAME}=;") and "Max-Age=0" in c for c in r.headers.get_list("set-cookie"))
 
 
 def test_logout_ends_the_server_side_session(app: FastAPI) -> None:
@@ -119,9 +118,10 @@ def test_logout_ends_the_server_side_session(app: FastAPI) -> None:
 def test_login_rate_limit_per_username_and_client(app: FastAPI) -> None:
     client = TestClient(app)
     client.headers["X-CSRF-Token"] = _csrf(client)
-    codes = [client.post("/api/auth/login", json={"username": "front_desk_a",
-                                                  "password": "wrong password!"}).status_code
-             for _ in range(4)]
+    codes = [
+        client.post("/api/auth/login", json={"username": "front_desk_a", "password": "wrong password!"}).status_code
+        for _ in range(4)
+    ]
     assert codes == [401, 401, 401, 429]
     r = client.post("/api/auth/login", json={"username": "front_desk_a", "password": PASSWORD})
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from filiform.app.factory import create_app
-from filiform.services import auth_sessions
-from filiform.services import secrets as keys
-from filiform.services.login_throttle import LoginThrottle
+from filiform.services.access import auth_sessions
+from filiform.services.access import secrets as keys
+from filiform.services.access.login_throttle import LoginThrottle
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.models_auth import UserTotp
 
@@ -37,7 +37,9 @@ def db(world: World) -> Iterator[Session]:
 
 
 def test_enrolment_stores_a_sealed_secret_that_opens_to_the_plain_one(
-    world: World, db: Session, tmp_path: Path,
+    world: World,
+    db: Session,
+    tmp_path: Path,
 ) -> None:
     app = create_app(world.url, throttle=LoginThrottle())
     client = login(TestClient(app), "clinician_a")
@@ -54,12 +56,10 @@ def test_enrolment_stores_a_sealed_secret_that_opens_to_the_plain_one(
     assert len(base64.b64decode(key_file.read_bytes().strip())) == 32
     # a sealed secret copied into another user's row does not open there
     with pytest.raises(keys.SecretKeyError):
-        keys.unseal(keys.subkey(keys.master_key(world.url), "totp-secret"), row.secret,
-                    context=b"user_totp:999")
+        keys.unseal(keys.subkey(keys.master_key(world.url), "totp-secret"), row.secret, context=b"user_totp:999")
     db.rollback()  # end the read so the app can write
     # and confirming with a code from it works end to end
-    assert client.post("/api/auth/totp/confirm", json={"code": pyotp.TOTP(plain).now()}
-                       ).status_code == 200
+    assert client.post("/api/auth/totp/confirm", json={"code": pyotp.TOTP(plain).now()}).status_code == 200
     app.state.engine.dispose()
 
 
@@ -73,15 +73,22 @@ def test_legacy_plain_row_still_verifies_and_is_sealed_on_success(world: World) 
         s.add(UserTotp(user_id=uid, secret=plain, confirmed_at=t0, last_step=0))
     totp = pyotp.TOTP(plain)
     with transaction(factory) as s:
-        wrong = auth_sessions.login(s, username="clinician_a", password=PASSWORD,
-                                    totp="000000" if totp.at(t0) != "000000" else "111111",
-                                    client="t", throttle=LoginThrottle(), now=t0)
+        wrong = auth_sessions.login(
+            s,
+            username="clinician_a",
+            password=PASSWORD,
+            totp="000000" if totp.at(t0) != "000000" else "111111",
+            client="t",
+            throttle=LoginThrottle(),
+            now=t0,
+        )
         assert not wrong.ok
     with transaction(factory) as s:
         assert s.get(UserTotp, uid).secret == plain  # type: ignore[union-attr]
     with transaction(factory) as s:
-        ok = auth_sessions.login(s, username="clinician_a", password=PASSWORD,
-                                 totp=totp.at(t0), client="t", throttle=LoginThrottle(), now=t0)
+        ok = auth_sessions.login(
+            s, username="clinician_a", password=PASSWORD, totp=totp.at(t0), client="t", throttle=LoginThrottle(), now=t0
+        )
         assert ok.ok
     with transaction(factory) as s:
         row = s.get(UserTotp, uid)
@@ -89,17 +96,25 @@ def test_legacy_plain_row_still_verifies_and_is_sealed_on_success(world: World) 
         assert auth_sessions._totp_secret(s, row) == plain
     later = t0 + timedelta(seconds=60)
     with transaction(factory) as s:  # the sealed row keeps working
-        again = auth_sessions.login(s, username="clinician_a", password=PASSWORD,
-                                    totp=totp.at(later), client="t", throttle=LoginThrottle(),
-                                    now=later)
+        again = auth_sessions.login(
+            s,
+            username="clinician_a",
+            password=PASSWORD,
+            totp=totp.at(later),
+            client="t",
+            throttle=LoginThrottle(),
+            now=later,
+        )
         assert again.ok
     engine.dispose()
 
 
-@pytest.mark.parametrize("content", [b"", b"not base64 at all!", b"c2hvcnQ=",
-                                     base64.b64encode(b"x" * 33)])
+@pytest.mark.parametrize("content", [b"", b"not base64 at all!", b"c2hvcnQ=", base64.b64encode(b"x" * 33)])
 def test_malformed_key_file_is_a_clear_error(
-    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes,
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    content: bytes,
 ) -> None:
     bad = tmp_path / "named.key"
     bad.write_bytes(content)
@@ -116,7 +131,9 @@ def test_malformed_key_file_is_a_clear_error(
 
 
 def test_named_key_file_must_exist_and_default_file_is_checked_too(
-    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(keys.KEY_FILE_ENV, str(tmp_path / "missing.key"))
     keys.clear_cache()
@@ -129,8 +146,7 @@ def test_named_key_file_must_exist_and_default_file_is_checked_too(
         keys.master_key(world.url)
 
 
-def test_named_key_file_is_used(world: World, tmp_path: Path,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_named_key_file_is_used(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     key = b"k" * 32
     named = tmp_path / "named.key"
     named.write_bytes(base64.b64encode(key) + b"\n")

@@ -1,6 +1,6 @@
 """Session lookup reads without the write lock; idle time-out stays exact; argon2 profiles.
 
-These drive ``filiform.services.auth_sessions`` against a real SQLite file (the database
+These drive ``filiform.services.access.auth_sessions`` against a real SQLite file (the database
 where the write lock matters), with a second connection holding the lock.
 """
 
@@ -17,9 +17,9 @@ from argon2 import PasswordHasher, Type
 from argon2.profiles import get_default_parameters
 from sqlalchemy.orm import Session, sessionmaker
 
-from filiform.services import auth_sessions, users
-from filiform.services.auth_sessions import TOUCH_EVERY, login, lookup
-from filiform.services.login_throttle import LoginThrottle
+from filiform.services.access import auth_sessions, users
+from filiform.services.access.auth_sessions import TOUCH_EVERY, login, lookup
+from filiform.services.access.login_throttle import LoginThrottle
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import upgrade
 from filiform.storage.models import AuditLog
@@ -41,8 +41,7 @@ def factory(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
 
 def _login(factory: sessionmaker[Session], at: datetime) -> str:
     with transaction(factory) as s:
-        result = login(s, username="admin", password=PASSWORD, totp=None, client="t",
-                       throttle=LoginThrottle(), now=at)
+        result = login(s, username="admin", password=PASSWORD, totp=None, client="t", throttle=LoginThrottle(), now=at)
     assert result.token is not None
     return result.token
 
@@ -73,8 +72,9 @@ def _while_locked(factory: sessionmaker[Session], call: object) -> object:
 def test_recent_session_is_read_without_the_write_lock(factory: sessionmaker[Session]) -> None:
     t0 = datetime.now(UTC)
     token = _login(factory, t0)
-    actor = _while_locked(factory, lambda: lookup(factory, token=token, client="t", idle=IDLE,
-                                                  now=t0 + TOUCH_EVERY / 2))
+    actor = _while_locked(
+        factory, lambda: lookup(factory, token=token, client="t", idle=IDLE, now=t0 + TOUCH_EVERY / 2)
+    )
     assert actor is not None and actor.client == "t"
     assert _last_seen(factory) == t0  # nothing written
     assert lookup(factory, token=token, client="t", idle=IDLE, now=t0 + TOUCH_EVERY) is not None
@@ -86,11 +86,9 @@ def test_idle_timeout_is_exact_and_audited(factory: sessionmaker[Session]) -> No
     token = _login(factory, t0)
     assert lookup(factory, token=token, client="t", idle=IDLE, now=t0 + IDLE) is not None
     other = _login(factory, t0)
-    assert lookup(factory, token=other, client="t", idle=IDLE,
-                  now=t0 + IDLE + timedelta(microseconds=1)) is None
+    assert lookup(factory, token=other, client="t", idle=IDLE, now=t0 + IDLE + timedelta(microseconds=1)) is None
     with factory() as s:
-        ended = s.scalars(sa.select(AuthSession.ended_reason).where(
-            AuthSession.ended_reason.is_not(None))).all()
+        ended = s.scalars(sa.select(AuthSession.ended_reason).where(AuthSession.ended_reason.is_not(None))).all()
         timeouts = s.scalar(sa.select(sa.func.count()).where(AuditLog.action == "session_timeout"))
     assert ended == ["idle"] and timeouts == 1
     assert lookup(factory, token=other, client="t", idle=IDLE, now=t0) is None  # stays ended
@@ -118,8 +116,10 @@ def test_production_password_hashing_is_argon2id_with_owasp_memory(
     assert prod.type is Type.ID
     assert prod.memory_cost >= 19 * 1024 and prod.time_cost >= 2  # OWASP: 19 MiB, t=2, p=1
     assert (prod.memory_cost, prod.time_cost, prod.parallelism) == (
-        get_default_parameters().memory_cost, get_default_parameters().time_cost,
-        get_default_parameters().parallelism)
+        get_default_parameters().memory_cost,
+        get_default_parameters().time_cost,
+        get_default_parameters().parallelism,
+    )
     stored = prod.hash(PASSWORD)
     assert stored.startswith("$argon2id$") and "m=65536" in stored
     monkeypatch.setenv(users.ARGON2_PROFILE_ENV, "test")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from filiform.services.demo import DEMO_PASSWORD
+from filiform.services.operations.demo import DEMO_PASSWORD
 
 
 @dataclass

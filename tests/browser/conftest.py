@@ -19,13 +19,19 @@ import uvicorn
 from browser_world import LiveServer
 
 from filiform.app.factory import create_app
-from filiform.services.demo import generate
+from filiform.services.operations.demo import generate
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")

@@ -138,8 +138,9 @@ def test_clinic_visit(page: Page, live_server: LiveServer, shots_dir: Path) -> N
         page.get_by_role("button", name="Score and save").click()
         expect(page.locator("#score-total")).to_have_text(value)
     expect(page.locator("figure.trend img")).to_be_visible()
-    page.wait_for_function("() => { const i = document.querySelector('figure.trend img');"
-                           " return i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('figure.trend img'); return i.complete && i.naturalWidth > 0; }"
+    )
     _shot(page, shots_dir, "measures")
 
     page.goto(patient_url)

@@ -27,8 +27,7 @@ def session_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_analyse_prints_phases_changes_and_the_warning(session_csv: Path, tmp_path: Path) -> None:
     png = tmp_path / "t.png"
-    result = runner.invoke(app, ["hrv", "analyse", str(session_csv), "--phases", PHASES,
-                                 "--png", str(png)])
+    result = runner.invoke(app, ["hrv", "analyse", str(session_csv), "--phases", PHASES, "--png", str(png)])
     assert result.exit_code == 0, result.output
     for text in ("baseline", "needling", "rest", "Lipponen", "warning", "Descriptive only"):
         assert text in result.output
@@ -44,8 +43,7 @@ def test_analyse_json(session_csv: Path) -> None:
 
 
 def test_short_phase_says_too_short(session_csv: Path) -> None:
-    result = runner.invoke(app, ["hrv", "analyse", str(session_csv), "-p",
-                                 "baseline=0-300,needling=300-340"])
+    result = runner.invoke(app, ["hrv", "analyse", str(session_csv), "-p", "baseline=0-300,needling=300-340"])
     assert result.exit_code == 0, result.output
     assert "shorter than" in result.output
 

@@ -27,8 +27,19 @@ def test_kb_show_and_an_unknown_id():
 
 def test_atlas_render_writes_a_png(tmp_path):
     out = tmp_path / "chart.png"
-    result = runner.invoke(app, ["atlas", "render", "--regions", "right-temple,left-heel-posterior",
-                                 "--pattern", "upper_trapezius", "-o", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "atlas",
+            "render",
+            "--regions",
+            "right-temple,left-heel-posterior",
+            "--pattern",
+            "upper_trapezius",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

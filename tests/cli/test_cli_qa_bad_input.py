@@ -43,8 +43,15 @@ def test_match_refuses_regions_and_file_together(tmp_path: Path) -> None:
     _refused(["match", "-r", "left-heel-posterior", "-f", str(drawing)], "not both")
 
 
-@pytest.mark.parametrize("option", [["match", "-f"], ["plan", "myofascial_low_back", "--drawing"],
-                                    ["plan", "myofascial_low_back", "--intake"], ["screen", "--intake"]])
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["match", "-f"],
+        ["plan", "myofascial_low_back", "--drawing"],
+        ["plan", "myofascial_low_back", "--intake"],
+        ["screen", "--intake"],
+    ],
+)
 def test_binary_input_files_are_refused(tmp_path: Path, option: list[str]) -> None:
     path = tmp_path / "bin.yaml"
     path.write_bytes(BINARY)
@@ -58,15 +65,16 @@ def test_match_intensity_must_be_written_in_digits(text: str) -> None:
 
 def test_match_unknown_condition_in_a_drawing_is_refused(tmp_path: Path) -> None:
     drawing = tmp_path / "d.yaml"
-    drawing.write_text("regions:\n  - {region: right-temple, intensity: 7}\ncondition: tenis_elbow\n",
-                       encoding="utf-8")
+    drawing.write_text("regions:\n  - {region: right-temple, intensity: 7}\ncondition: tenis_elbow\n", encoding="utf-8")
     _refused(["match", "-f", str(drawing)], "no condition 'tenis_elbow'")
 
 
 def test_match_applies_the_drawing_condition_priors(tmp_path: Path) -> None:
     drawing = tmp_path / "d.yaml"
-    drawing.write_text("regions:\n  - {region: right-lateral-epicondyle, intensity: 7}\n"
-                       "condition: lateral_elbow_tendinopathy\n", encoding="utf-8")
+    drawing.write_text(
+        "regions:\n  - {region: right-lateral-epicondyle, intensity: 7}\ncondition: lateral_elbow_tendinopathy\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["match", "-f", str(drawing), "--json"])
     assert result.exit_code == 0, result.output
     assert any(tp["prior"] > 1 for tp in json.loads(result.output)["trigger_points"])
@@ -75,16 +83,19 @@ def test_match_applies_the_drawing_condition_priors(tmp_path: Path) -> None:
 def test_plan_accepts_a_valid_drawing_file(tmp_path: Path) -> None:
     drawing = tmp_path / "d.yaml"
     drawing.write_text("regions:\n  - {region: right-lateral-epicondyle, intensity: 7}\n", encoding="utf-8")
-    result = runner.invoke(app, ["plan", "lateral_elbow_tendinopathy", "--rest-clear", "--drawing", str(drawing),
-                                 "--json"])
+    result = runner.invoke(
+        app, ["plan", "lateral_elbow_tendinopathy", "--rest-clear", "--drawing", str(drawing), "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert any("pain drawing" in t["source"] for t in json.loads(result.output)["targets"])
 
 
 def test_plan_refuses_a_drawing_for_another_condition(tmp_path: Path) -> None:
     drawing = tmp_path / "d.yaml"
-    drawing.write_text("regions:\n  - {region: right-lateral-epicondyle, intensity: 7}\n"
-                       "condition: plantar_heel_pain\n", encoding="utf-8")
+    drawing.write_text(
+        "regions:\n  - {region: right-lateral-epicondyle, intensity: 7}\ncondition: plantar_heel_pain\n",
+        encoding="utf-8",
+    )
     _refused(["plan", "lateral_elbow_tendinopathy", "--rest-clear", "--drawing", str(drawing)], "plantar_heel_pain")
 
 
@@ -106,18 +117,20 @@ def test_measure_score_refuses_an_item_answered_twice() -> None:
     _refused(["measure", "score", "ndi", "-a", answers], "answered twice")
 
 
-@pytest.mark.parametrize(("body", "needle"), [
-    ("instrument: ndi\nscores:\n  - {date: 2026-01-05, value: abc}\n", "value must be a number"),
-    ("instrument: ndi\nscores:\n  - {date: 2026-01-05, value: true}\n", "value must be a number"),
-    ("instrument: ndi\nscores: 5\n", "must be a list"),
-    ("instrument: ndi\nscores:\n  - {date: 2026-13-05, value: 4}\n", "not valid JSON/YAML"),
-    ("instrument: ndi\nscores:\n  - {date: 20260105, value: 4}\n", "bad date"),
-    ("instrument: ndi\nscores:\n  - {date: 2026-01-05T10:00:00, value: 4}\n", "bad date"),
-    ("instrument: ndi\nscores:\n  - {date: 2026-01-05, value: 4, label: [1]}\n", "label must be text"),
-    ("instrument: ndi\nscores:\n  - {date: 2026-01-05, value: 4, colour: red}\n", "unknown key"),
-    ("instrument: ndi\nscores:\n  - {date: 2026-01-05, value: 4, answers: [1,1,1,1,1,1,1,1,1,1]}\n",
-     "not both"),
-])
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ("instrument: ndi\nscores:\n  - {date: 2026-01-05, value: abc}\n", "value must be a number"),
+        ("instrument: ndi\nscores:\n  - {date: 2026-01-05, value: true}\n", "value must be a number"),
+        ("instrument: ndi\nscores: 5\n", "must be a list"),
+        ("instrument: ndi\nscores:\n  - {date: 2026-13-05, value: 4}\n", "not valid JSON/YAML"),
+        ("instrument: ndi\nscores:\n  - {date: 20260105, value: 4}\n", "bad date"),
+        ("instrument: ndi\nscores:\n  - {date: 2026-01-05T10:00:00, value: 4}\n", "bad date"),
+        ("instrument: ndi\nscores:\n  - {date: 2026-01-05, value: 4, label: [1]}\n", "label must be text"),
+        ("instrument: ndi\nscores:\n  - {date: 2026-01-05, value: 4, colour: red}\n", "unknown key"),
+        ("instrument: ndi\nscores:\n  - {date: 2026-01-05, value: 4, answers: [1,1,1,1,1,1,1,1,1,1]}\n", "not both"),
+    ],
+)
 def test_measure_plot_refuses_malformed_score_files(tmp_path: Path, body: str, needle: str) -> None:
     source = tmp_path / "scores.yaml"
     source.write_text(body, encoding="utf-8")

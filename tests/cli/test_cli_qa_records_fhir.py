@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from filiform.cli.main import app
-from filiform.services import demo
+from filiform.services.operations import demo
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
 
@@ -70,15 +70,18 @@ def _row_count(path: Path, table: str) -> int:
         engine.dispose()
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("[]", "not a FHIR Bundle (a JSON array)"),
-    ("42", "not a FHIR Bundle (a JSON number)"),
-    ('{"resourceType": "Patient"}', "not a FHIR Bundle"),
-    ('{"resourceType": "Bundle"}', "no entries"),
-    ('{"resourceType": "Bundle", "entry": []}', "no entries"),
-    ('{"resourceType": "Bundle", "entry": [{"fullUrl": "x"}]}', "entry 1 has no resource"),
-    ('{"resourceType": "Bundle", "entry": [{"resource": {"id": "1"}}]}', "needs a resourceType and an id"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[]", "not a FHIR Bundle (a JSON array)"),
+        ("42", "not a FHIR Bundle (a JSON number)"),
+        ('{"resourceType": "Patient"}', "not a FHIR Bundle"),
+        ('{"resourceType": "Bundle"}', "no entries"),
+        ('{"resourceType": "Bundle", "entry": []}', "no entries"),
+        ('{"resourceType": "Bundle", "entry": [{"fullUrl": "x"}]}', "entry 1 has no resource"),
+        ('{"resourceType": "Bundle", "entry": [{"resource": {"id": "1"}}]}', "needs a resourceType and an id"),
+    ],
+)
 def test_import_refuses_json_that_is_not_a_bundle(tmp_path: Path, text: str, needle: str) -> None:
     url, _ = _empty_db(tmp_path)
     source = tmp_path / "a.json"
@@ -86,21 +89,18 @@ def test_import_refuses_json_that_is_not_a_bundle(tmp_path: Path, text: str, nee
     _refused(["import", "fhir", str(source), "--db", url], needle)
 
 
-def test_import_refuses_a_duplicated_entry_and_writes_nothing(
-        tmp_path: Path, patient_bundle: dict[str, Any]) -> None:
+def test_import_refuses_a_duplicated_entry_and_writes_nothing(tmp_path: Path, patient_bundle: dict[str, Any]) -> None:
     url, path = _empty_db(tmp_path)
     bundle = copy.deepcopy(patient_bundle)
     bundle["entry"].append(bundle["entry"][1])
     source = tmp_path / "dup.json"
     source.write_text(json.dumps(bundle), encoding="utf-8")
     res = bundle["entry"][1]["resource"]
-    _refused(["import", "fhir", str(source), "--db", url],
-             f"{res['resourceType']}/{res['id']} appears more than once")
+    _refused(["import", "fhir", str(source), "--db", url], f"{res['resourceType']}/{res['id']} appears more than once")
     assert _row_count(path, "clinic") == 0 and _row_count(path, "patient") == 0
 
 
-def test_import_with_broken_references_is_one_transaction(
-        tmp_path: Path, patient_bundle: dict[str, Any]) -> None:
+def test_import_with_broken_references_is_one_transaction(tmp_path: Path, patient_bundle: dict[str, Any]) -> None:
     url, path = _empty_db(tmp_path)
     bundle = copy.deepcopy(patient_bundle)
     bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient"]
@@ -132,8 +132,11 @@ def test_unreadable_import_files_get_plain_messages(tmp_path: Path) -> None:
 
 def test_outputs_into_a_missing_folder_are_refused(tmp_path: Path, clinic_url: str) -> None:
     missing = tmp_path / "nodir"
-    _refused(["export", "fhir", "--patient", "1", "--out", str(missing / "p.json"), "--db", clinic_url],
-             "cannot write to", "does not exist")
+    _refused(
+        ["export", "fhir", "--patient", "1", "--out", str(missing / "p.json"), "--db", clinic_url],
+        "cannot write to",
+        "does not exist",
+    )
     _refused(["billing", "csv", "--out", str(missing / "b.csv"), "--db", clinic_url], "does not exist")
     _refused(["backup", str(missing / "b.fbk"), "--db", clinic_url], "does not exist")
     assert not missing.exists()
@@ -148,13 +151,20 @@ def test_outputs_onto_the_wrong_kind_of_path_are_refused(tmp_path: Path, clinic_
     _refused(["backup", str(tmp_path), "--db", clinic_url], "is a folder")
 
 
-@pytest.mark.parametrize("args", [
-    ["audit", "verify"], ["export", "fhir", "--patient", "1"], ["export", "bulk", "--out", "bulk-out"],
-    ["billing", "csv", "--out", "b.csv"], ["backup", "b.fbk"],
-    ["audit", "report", "--from", "2026-01-01", "--to", "2026-01-02", "--user", "admin"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["audit", "verify"],
+        ["export", "fhir", "--patient", "1"],
+        ["export", "bulk", "--out", "bulk-out"],
+        ["billing", "csv", "--out", "b.csv"],
+        ["backup", "b.fbk"],
+        ["audit", "report", "--from", "2026-01-01", "--to", "2026-01-02", "--user", "admin"],
+    ],
+)
 def test_reading_commands_refuse_a_missing_sqlite_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     missing = tmp_path / "sub" / "missing.db"
     _refused([*args, "--db", f"sqlite:///{missing}"], f"no database at {missing}", "filiform db upgrade")
@@ -169,19 +179,26 @@ def test_import_refuses_a_missing_sqlite_file(tmp_path: Path, patient_bundle: di
     assert not missing.exists()
 
 
-@pytest.mark.parametrize("args", [["audit", "verify"], ["db", "upgrade"], ["demo", "--patients", "1"],
-                                  ["export", "fhir", "--patient", "1"]])
+@pytest.mark.parametrize(
+    "args", [["audit", "verify"], ["db", "upgrade"], ["demo", "--patients", "1"], ["export", "fhir", "--patient", "1"]]
+)
 def test_an_empty_db_option_is_an_error_not_the_default(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FILIFORM_DATABASE_URL", raising=False)
     _refused([*args, "--db", ""], "database URL is empty")
     assert not (tmp_path / "var").exists()
 
 
-@pytest.mark.parametrize(("url", "needle"), [("a b://x", "not a database URL"),
-                                              ("postgresql://u@h:port/db", "not a database URL"),
-                                              ("nonsense://x", "unsupported database")])
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("a b://x", "not a database URL"),
+        ("postgresql://u@h:port/db", "not a database URL"),
+        ("nonsense://x", "unsupported database"),
+    ],
+)
 def test_a_malformed_db_url_is_a_plain_message(url: str, needle: str) -> None:
     _refused(["audit", "verify", "--db", url], needle)
 
@@ -191,8 +208,10 @@ def test_hrv_refuses_signal_options_on_an_rr_list(tmp_path: Path, option: list[s
     rr = tmp_path / "rr.txt"
     rr.write_text("\n".join(["800", "810", "790"] * 50) + "\n", encoding="utf-8")
     _refused(["hrv", "analyse", str(rr), "-p", "baseline=0-60", *option], "rr.txt is an RR list")
-    _refused(["hrv", "plot", str(rr), "-p", "baseline=0-60", "-o", str(tmp_path / "t.png"),
-              "--kind", "ppg"], "rr.txt is an RR list")
+    _refused(
+        ["hrv", "plot", str(rr), "-p", "baseline=0-60", "-o", str(tmp_path / "t.png"), "--kind", "ppg"],
+        "rr.txt is an RR list",
+    )
 
 
 def test_hrv_refuses_rr_options_on_a_signal_recording(tmp_path: Path) -> None:

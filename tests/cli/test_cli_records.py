@@ -19,8 +19,7 @@ def db(tmp_path: Path) -> str:
     return url
 
 
-def test_demo_verify_report_backup_restore(db: str, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_verify_report_backup_restore(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.invoke(app, ["demo", "--patients", "20", "--db", db])
     assert result.exit_code == 0, result.output
     assert "treatment_session" in result.output
@@ -37,17 +36,18 @@ def test_demo_verify_report_backup_restore(db: str, tmp_path: Path,
 
 def test_audit_report_needs_a_known_admin_and_valid_dates(db: str) -> None:
     runner.invoke(app, ["demo", "--patients", "2", "--db", db])
-    bad = runner.invoke(app, ["audit", "report", "--from", "2026-13-01", "--to", "2026-01-02",
-                              "--user", "x", "--db", db])
+    bad = runner.invoke(
+        app, ["audit", "report", "--from", "2026-13-01", "--to", "2026-01-02", "--user", "x", "--db", db]
+    )
     assert bad.exit_code != 0 and "date" in bad.output
-    bad = runner.invoke(app, ["audit", "report", "--from", "2020-01-01", "--to", "2030-01-02",
-                              "--user", "nobody", "--db", db])
+    bad = runner.invoke(
+        app, ["audit", "report", "--from", "2020-01-01", "--to", "2030-01-02", "--user", "nobody", "--db", db]
+    )
     assert bad.exit_code != 0 and "nobody" in bad.output
 
 
 def test_bad_input_is_a_message_not_a_traceback(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["restore", str(tmp_path / "missing.bk"),
-                                 "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    result = runner.invoke(app, ["restore", str(tmp_path / "missing.bk"), "--db", f"sqlite:///{tmp_path / 'x.db'}"])
     assert result.exit_code != 0 and "does not exist" in result.output
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["audit", "verify", "--db", f"sqlite:///{tmp_path / 'new.db'}"])

@@ -17,16 +17,18 @@ import sqlalchemy as sa
 from fhir_world import Clinic
 from sqlalchemy.engine import Engine
 
-from filiform.services import amendments, clinical, demo, sessions
-from filiform.services.context import Actor, Role
+from filiform.services.access.context import Actor, Role
+from filiform.services.operations import demo
+from filiform.services.records import amendments, clinical, sessions
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import upgrade
 
 
 def _actor(engine: Engine, role: str) -> Actor:
     with engine.connect() as c:
-        uid, cid = c.execute(sa.text("SELECT id, clinic_id FROM app_user WHERE role = :r "
-                                     "ORDER BY id LIMIT 1"), {"r": role}).one()
+        uid, cid = c.execute(
+            sa.text("SELECT id, clinic_id FROM app_user WHERE role = :r ORDER BY id LIMIT 1"), {"r": role}
+        ).one()
     return Actor(user_id=uid, clinic_id=cid, role=Role(role), client="test")
 
 
@@ -34,35 +36,102 @@ def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
     now = datetime.now(UTC)
     today = now.date()
     with transaction(session_factory(engine)) as s:
-        ep = clinical.open_episode(s, actor=doc, patient_id=pid, condition="Lateral elbow pain",
-                                   icd10_codes=["M77.11", "M79.1"], opened_on=today,
-                                   plan=None)
-        clinical.record_outcome(s, actor=doc, patient_id=pid, instrument_id="ndi",
-                                answers={f"s{i}": i % 4 for i in range(1, 11)},
-                                completed_on=today, episode_id=ep.id)
-        clinical.record_drawing(s, actor=doc, patient_id=pid, drawn_on=today,
-                                regions=[{"region": "right-temple", "intensity": 6}], episode_id=ep.id)
-        ins = [sessions.InsertionIn("upper_trapezius", "bilateral", "trigger_point_dn", 30, 0.25, 12.5,
-                                    twitch_responses=2),
-               sessions.InsertionIn("infraspinatus", "right", "electrical_dn", 40, 0.3, 20,
-                                    retention_s=600, electrical={"frequency_hz": 2.0, "intensity_ma": 1.5,
-                                                                 "pulse_width_us": 250.0, "duration_s": 600.0})]
-        row = sessions.record_session(s, actor=doc, patient_id=pid, insertions=ins,
-                                      started_at=now - timedelta(hours=1),
-                                      pain_pre=6, pain_post=None, notes="Tolerated well",
-                                      episode_id=ep.id)
-        sessions.report_adverse_event(s, actor=doc, patient_id=pid, occurred_on=today,
-                                      event_type="syncope", severity="moderate", onset="during",
-                                      action_taken="clinician", causality="possible",
-                                      significant=True, description="Fainted briefly, recovered")
-        sessions.report_adverse_event(s, actor=doc, patient_id=pid, occurred_on=today,
-                                      event_type="bruising", severity="minor", onset="within_24h",
-                                      action_taken="none", causality="probable", session_id=row.id)
+        ep = clinical.open_episode(
+            s,
+            actor=doc,
+            patient_id=pid,
+            condition="Lateral elbow pain",
+            icd10_codes=["M77.11", "M79.1"],
+            opened_on=today,
+            plan=None,
+        )
+        clinical.record_outcome(
+            s,
+            actor=doc,
+            patient_id=pid,
+            instrument_id="ndi",
+            answers={f"s{i}": i % 4 for i in range(1, 11)},
+            completed_on=today,
+            episode_id=ep.id,
+        )
+        clinical.record_drawing(
+            s,
+            actor=doc,
+            patient_id=pid,
+            drawn_on=today,
+            regions=[{"region": "right-temple", "intensity": 6}],
+            episode_id=ep.id,
+        )
+        ins = [
+            sessions.InsertionIn(
+                "upper_trapezius", "bilateral", "trigger_point_dn", 30, 0.25, 12.5, twitch_responses=2
+            ),
+            sessions.InsertionIn(
+                "infraspinatus",
+                "right",
+                "electrical_dn",
+                40,
+                0.3,
+                20,
+                retention_s=600,
+                electrical={"frequency_hz": 2.0, "intensity_ma": 1.5, "pulse_width_us": 250.0, "duration_s": 600.0},
+            ),
+        ]
+        row = sessions.record_session(
+            s,
+            actor=doc,
+            patient_id=pid,
+            insertions=ins,
+            started_at=now - timedelta(hours=1),
+            pain_pre=6,
+            pain_post=None,
+            notes="Tolerated well",
+            episode_id=ep.id,
+        )
+        sessions.report_adverse_event(
+            s,
+            actor=doc,
+            patient_id=pid,
+            occurred_on=today,
+            event_type="syncope",
+            severity="moderate",
+            onset="during",
+            action_taken="clinician",
+            causality="possible",
+            significant=True,
+            description="Fainted briefly, recovered",
+        )
+        sessions.report_adverse_event(
+            s,
+            actor=doc,
+            patient_id=pid,
+            occurred_on=today,
+            event_type="bruising",
+            severity="minor",
+            onset="within_24h",
+            action_taken="none",
+            causality="probable",
+            session_id=row.id,
+        )
         consent = s.scalar(sa.text("SELECT id FROM consent WHERE patient_id = :p"), {"p": pid})
-        amendments.amend(s, actor=doc, entity="consent", entity_id=consent, expected_version=1,
-                         changes={"withdrawn_on": today}, reason="Patient withdrew consent")
-        amendments.amend(s, actor=doc, entity="episode", entity_id=ep.id, expected_version=1,
-                         changes={"closed_on": today}, reason="Discharged, goals met")
+        amendments.amend(
+            s,
+            actor=doc,
+            entity="consent",
+            entity_id=consent,
+            expected_version=1,
+            changes={"withdrawn_on": today},
+            reason="Patient withdrew consent",
+        )
+        amendments.amend(
+            s,
+            actor=doc,
+            entity="episode",
+            entity_id=ep.id,
+            expected_version=1,
+            changes={"closed_on": today},
+            reason="Discharged, goals met",
+        )
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from filiform.services.context import Actor
+from filiform.services.access.context import Actor
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from sqlalchemy.engine import Connection
 from filiform.api import fhir as fhir_api
 from filiform.app.factory import create_app
 from filiform.fhir import exporter
-from filiform.services import users
-from filiform.services.context import Role
+from filiform.services.access import users
+from filiform.services.access.context import Role
 from filiform.storage.engine import make_engine, session_factory, transaction
 
 PASSWORD = "correct horse battery staple"
@@ -60,10 +60,10 @@ def site(demo_clinic: Clinic, tmp_path_factory: pytest.TempPathFactory) -> Itera
     url = f"sqlite:///{root / 'copy.db'}"
     engine = make_engine(url)
     with transaction(session_factory(engine)) as s:
-        users.create_user(s, actor=demo_clinic.admin, username="async-doc", display_name="Doc",
-                          role=Role.CLINICIAN, password=PASSWORD)
-        users.create_clinic(s, name="Other Clinic", admin_username="other-admin",
-                            admin_password=PASSWORD)
+        users.create_user(
+            s, actor=demo_clinic.admin, username="async-doc", display_name="Doc", role=Role.CLINICIAN, password=PASSWORD
+        )
+        users.create_clinic(s, name="Other Clinic", admin_username="other-admin", admin_password=PASSWORD)
     engine.dispose()
     app = create_app(url)
     app.state.data_dir = root / "data"
@@ -152,9 +152,17 @@ def test_type_filter_and_output_formats(site: Site, doc: TestClient) -> None:
         assert sorted(o["type"] for o in manifest["output"]) == ["Condition", "Patient"]
 
 
-@pytest.mark.parametrize("query", ["?_type=Patient,Banana", "?_type=", "?_type=patient",
-                                   "?_outputFormat=application%2Fjson", "?_outputFormat=csv",
-                                   "?_since=2024-01-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?_type=Patient,Banana",
+        "?_type=",
+        "?_type=patient",
+        "?_outputFormat=application%2Fjson",
+        "?_outputFormat=csv",
+        "?_since=2024-01-01T00:00:00Z",
+    ],
+)
 def test_bad_parameters_are_400(site: Site, doc: TestClient, query: str) -> None:
     got = doc.post(EXPORT + query)
     assert got.status_code == 400, got.text
@@ -216,8 +224,7 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     opened.set()
 
 
-def test_running_export_reports_progress_then_completes(site: Site, doc: TestClient,
-                                                        gate: threading.Event) -> None:
+def test_running_export_reports_progress_then_completes(site: Site, doc: TestClient, gate: threading.Event) -> None:
     status_url = _kickoff(doc)
     running: Response = doc.get(status_url)
     assert running.status_code == 202 and running.headers["X-Progress"]

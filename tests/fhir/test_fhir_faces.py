@@ -21,8 +21,9 @@ runner = CliRunner()
 
 def test_cli_export_import_billing(demo_clinic: Clinic, tmp_path: Path) -> None:
     out = tmp_path / "p.json"
-    result = runner.invoke(app, ["export", "fhir", "--patient", str(demo_clinic.patient_id),
-                                 "--out", str(out), "--db", demo_clinic.url])
+    result = runner.invoke(
+        app, ["export", "fhir", "--patient", str(demo_clinic.patient_id), "--out", str(out), "--db", demo_clinic.url]
+    )
     assert result.exit_code == 0, result.output
     bundle = json.loads(out.read_text())
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"

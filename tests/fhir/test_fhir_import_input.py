@@ -24,13 +24,22 @@ def bundle(demo_clinic: Clinic) -> dict[str, Any]:
         return exporter.patient_bundle(s, actor=demo_clinic.admin, patient_id=demo_clinic.patient_id)
 
 
-@pytest.mark.parametrize(("value", "needle"), [
-    ([], "JSON array"), (3, "JSON number"), ("Bundle", "JSON string"), (None, "JSON null"),
-    ({"resourceType": "Bundle"}, "no entries"), ({"resourceType": "Bundle", "entry": {}}, "no entries"),
-    ({"resourceType": "Bundle", "entry": [1]}, "entry 1 has no resource"),
-    ({"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "id": 7}}]},
-     "needs a resourceType and an id"),
-])
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [
+        ([], "JSON array"),
+        (3, "JSON number"),
+        ("Bundle", "JSON string"),
+        (None, "JSON null"),
+        ({"resourceType": "Bundle"}, "no entries"),
+        ({"resourceType": "Bundle", "entry": {}}, "no entries"),
+        ({"resourceType": "Bundle", "entry": [1]}, "entry 1 has no resource"),
+        (
+            {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "id": 7}}]},
+            "needs a resourceType and an id",
+        ),
+    ],
+)
 def test_shapes_that_are_not_a_bundle_are_refused(value: Any, needle: str) -> None:
     with pytest.raises(ValidationFailed) as err:
         importer.bundle_rows(value)
@@ -58,19 +67,21 @@ def test_a_resource_missing_a_field_names_the_resource(bundle: dict[str, Any]) -
 def test_a_refused_import_writes_nothing(bundle: dict[str, Any], db_engine: Engine) -> None:
     orphans = copy.deepcopy(bundle)
     orphans["entry"] = [e for e in orphans["entry"] if e["resource"]["resourceType"] != "Patient"]
-    with pytest.raises(ValidationFailed, match="do not fit"), \
-            transaction(session_factory(db_engine)) as s:
+    with pytest.raises(ValidationFailed, match="do not fit"), transaction(session_factory(db_engine)) as s:
         importer.import_bundle(s, orphans)
     with db_engine.connect() as c:
         assert c.execute(sa.text("SELECT COUNT(*) FROM clinic")).scalar_one() == 0
         assert c.execute(sa.text("SELECT COUNT(*) FROM app_user")).scalar_one() == 0
 
 
-@pytest.mark.parametrize(("content", "needle"), [
-    (b"\xff\xfe\x00garbage", "is not UTF-8 text"),
-    (b'{"a": 1,\n  }', "is not valid JSON: line 2 column 3"),
-    (b"[1, 2]", "is not a FHIR Bundle (a JSON array)"),
-])
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"\xff\xfe\x00garbage", "is not UTF-8 text"),
+        (b'{"a": 1,\n  }', "is not valid JSON: line 2 column 3"),
+        (b"[1, 2]", "is not a FHIR Bundle (a JSON array)"),
+    ],
+)
 def test_read_bundle_explains_unreadable_files(tmp_path: Path, content: bytes, needle: str) -> None:
     path = tmp_path / "b.json"
     path.write_bytes(content)

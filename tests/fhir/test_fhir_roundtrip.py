@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 
 from filiform.errors import Conflict
 from filiform.fhir import exporter, importer
-from filiform.services import audit
-from filiform.services.context import Actor, Role
+from filiform.services.access.context import Actor, Role
+from filiform.services.operations import audit
 from filiform.storage.engine import session_factory, transaction
 from filiform.storage.models import Base
 
@@ -34,8 +34,10 @@ def _dump(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     with engine.connect() as c:
         for table in importer.ORDER:
             t = Base.metadata.tables[table]
-            out[table] = [{k: _norm(v) for k, v in r._mapping.items() if k not in SKIP.get(table, ())}
-                          for r in c.execute(sa.select(t).order_by(t.c.id))]
+            out[table] = [
+                {k: _norm(v) for k, v in r._mapping.items() if k not in SKIP.get(table, ())}
+                for r in c.execute(sa.select(t).order_by(t.c.id))
+            ]
     return out
 
 
@@ -62,7 +64,7 @@ def test_bundle_round_trips_without_loss(demo_clinic: Clinic, db_engine: Engine)
 
 def test_imported_users_cannot_log_in_until_reset(demo_clinic: Clinic, tmp_path: Any) -> None:
     from filiform.errors import PermissionDenied
-    from filiform.services import users
+    from filiform.services.access import users
     from filiform.storage.engine import make_engine
     from filiform.storage.migrate import upgrade
 

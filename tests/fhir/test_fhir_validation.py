@@ -18,7 +18,7 @@ from fhirclient.models.fhirelementfactory import FHIRElementFactory
 from filiform.errors import PermissionDenied
 from filiform.fhir import exporter
 from filiform.fhir.validate import dangling_references, schema_errors
-from filiform.services.context import Actor, Role
+from filiform.services.access.context import Actor, Role
 from filiform.storage.engine import session_factory, transaction
 
 
@@ -39,9 +39,23 @@ def _clinic_resources(clinic: Clinic) -> list[dict[str, Any]]:
 def test_every_resource_validates_against_r4_schema_and_fhirclient(demo_clinic: Clinic) -> None:
     resources = _clinic_resources(demo_clinic)
     kinds = Counter(r["resourceType"] for r in resources)
-    for kind in ("Patient", "Practitioner", "Organization", "Encounter", "Condition", "Procedure",
-                 "Observation", "Questionnaire", "QuestionnaireResponse", "AdverseEvent", "Consent",
-                 "CarePlan", "DocumentReference", "Provenance", "PractitionerRole"):
+    for kind in (
+        "Patient",
+        "Practitioner",
+        "Organization",
+        "Encounter",
+        "Condition",
+        "Procedure",
+        "Observation",
+        "Questionnaire",
+        "QuestionnaireResponse",
+        "AdverseEvent",
+        "Consent",
+        "CarePlan",
+        "DocumentReference",
+        "Provenance",
+        "PractitionerRole",
+    ):
         assert kinds[kind] > 0, kind
     problems = [p for r in resources for p in schema_errors(r) + _fhirclient_errors(r)]
     assert problems == []
@@ -63,8 +77,13 @@ def test_bulk_ndjson_validates_and_matches_manifest(demo_clinic: Clinic, tmp_pat
 
 
 def test_validators_are_not_rubber_stamps() -> None:
-    bad = {"resourceType": "Procedure", "id": "x", "status": "bogus", "subject": {"reference": "Patient/1"},
-           "method": {"text": "R4 Procedure has no method"}}
+    bad = {
+        "resourceType": "Procedure",
+        "id": "x",
+        "status": "bogus",
+        "subject": {"reference": "Patient/1"},
+        "method": {"text": "R4 Procedure has no method"},
+    }
     assert any("'method' was unexpected" in e for e in schema_errors(bad))
     assert schema_errors({"resourceType": "Patient", "id": "1", "gender": "x"})
     assert _fhirclient_errors(bad)
@@ -79,36 +98,44 @@ def test_patient_bundle_holds_one_patient_and_is_audited(demo_clinic: Clinic) ->
     subjects = {r.get("subject", {}).get("reference") for r in resources} - {None}
     assert subjects == {f"Patient/{demo_clinic.patient_id}"}
     assert dangling_references(resources) == []
-    assert all(e["fullUrl"].endswith(f"/{e['resource']['resourceType']}/{e['resource']['id']}")
-               for e in bundle["entry"])
+    assert all(
+        e["fullUrl"].endswith(f"/{e['resource']['resourceType']}/{e['resource']['id']}") for e in bundle["entry"]
+    )
     with demo_clinic.engine.connect() as c:
         import sqlalchemy as sa
 
-        last = c.execute(sa.text("SELECT action, entity, patient_id FROM audit_log "
-                                 "ORDER BY id DESC LIMIT 1")).one()
+        last = c.execute(sa.text("SELECT action, entity, patient_id FROM audit_log ORDER BY id DESC LIMIT 1")).one()
     assert tuple(last) == ("export", "fhir_bundle", demo_clinic.patient_id)
 
 
 def test_front_desk_may_not_export(demo_clinic: Clinic) -> None:
-    desk = Actor(user_id=demo_clinic.admin.user_id, clinic_id=demo_clinic.admin.clinic_id,
-                 role=Role.FRONT_DESK)
+    desk = Actor(user_id=demo_clinic.admin.user_id, clinic_id=demo_clinic.admin.clinic_id, role=Role.FRONT_DESK)
     with pytest.raises(PermissionDenied), transaction(session_factory(demo_clinic.engine)) as s:
         exporter.patient_bundle(s, actor=desk, patient_id=demo_clinic.patient_id)
 
 
 def test_codes_used(demo_clinic: Clinic) -> None:
     resources = _clinic_resources(demo_clinic)
-    systems = {c["system"]: c["code"] for r in resources if r["resourceType"] in ("Condition", "AdverseEvent")
-               for c in r.get("code", r.get("event", {})).get("coding", [])}
+    systems = {
+        c["system"]: c["code"]
+        for r in resources
+        if r["resourceType"] in ("Condition", "AdverseEvent")
+        for c in r.get("code", r.get("event", {})).get("coding", [])
+    }
     assert "http://hl7.org/fhir/sid/icd-10-cm" in systems
     sessions = [r for r in resources if r["resourceType"] == "Procedure" and r["id"].startswith("s")]
     cpts = {c["code"] for r in sessions for c in r["code"]["coding"] if c["system"].endswith("/cpt")}
     assert cpts <= {"20560", "20561"} and cpts
-    assert all("display" not in c for r in sessions for c in r["code"]["coding"]
-               if c["system"].endswith("/cpt")), "no CPT descriptor text"
-    sides = {c["code"] for r in resources if r["resourceType"] == "Procedure" and "bodySite" in r
-             for c in r["bodySite"][0]["extension"][0]["valueCodeableConcept"]["coding"]
-             if c["system"] == "http://snomed.info/sct"}
+    assert all("display" not in c for r in sessions for c in r["code"]["coding"] if c["system"].endswith("/cpt")), (
+        "no CPT descriptor text"
+    )
+    sides = {
+        c["code"]
+        for r in resources
+        if r["resourceType"] == "Procedure" and "bodySite" in r
+        for c in r["bodySite"][0]["extension"][0]["valueCodeableConcept"]["coding"]
+        if c["system"] == "http://snomed.info/sct"
+    }
     assert sides >= {"7771000", "24028007", "51440002"}
     pain = [r for r in resources if r["resourceType"] == "Observation" and r["id"].startswith("pre")]
     assert pain and all(r["code"]["coding"][0]["code"] == "72514-3" for r in pain)

@@ -19,5 +19,4 @@ def world(db_engine: Engine) -> Iterator[World]:
         b = _clinic(s, "South Clinic", "s")
         pid = _consented_patient(s, a["clinician"], "N-1")
         other = _consented_patient(s, b["clinician"], "S-1")
-    yield World(factory, a["admin"], a["clinician"], a["assistant"], a["front_desk"],
-                b["clinician"], pid, other)
+    yield World(factory, a["admin"], a["clinician"], a["assistant"], a["front_desk"], b["clinician"], pid, other)

@@ -16,31 +16,43 @@ from filiform.core.safety.decision import (
     Technique,
     TechniqueDecision,
 )
-from filiform.services import clinical, patients, users
-from filiform.services.context import Actor, Role
-from filiform.services.sessions import InsertionIn
+from filiform.services.access import users
+from filiform.services.access.context import Actor, Role
+from filiform.services.records import clinical, patients
+from filiform.services.records.sessions import InsertionIn
 from filiform.storage.engine import transaction
 
 PASSWORD = "correct horse battery"
 
 
 def screening_result(blocked: set[str] = frozenset()) -> ScreeningResult:  # type: ignore[assignment]
-    return ScreeningResult(techniques=tuple(
-        TechniqueDecision(
-            technique=t,
-            decision=Decision.DO_NOT_NEEDLE if t.value in blocked else Decision.GO,
-            reasons=(Reason(rule_id="pacemaker", text="implanted electrical device"),)
-            if t.value in blocked else (),
-        ) for t in Technique))
+    return ScreeningResult(
+        techniques=tuple(
+            TechniqueDecision(
+                technique=t,
+                decision=Decision.DO_NOT_NEEDLE if t.value in blocked else Decision.GO,
+                reasons=(Reason(rule_id="pacemaker", text="implanted electrical device"),)
+                if t.value in blocked
+                else (),
+            )
+            for t in Technique
+        )
+    )
 
 
 def needle(technique: str = "trigger_point_dn", **kw: Any) -> InsertionIn:
-    base: dict[str, Any] = dict(target_id="upper_trapezius", side="right", technique=technique,
-                                needle_length_mm=30, needle_gauge_mm=0.25, depth_mm=15,
-                                twitch_responses=2, retention_s=60)
+    base: dict[str, Any] = dict(
+        target_id="upper_trapezius",
+        side="right",
+        technique=technique,
+        needle_length_mm=30,
+        needle_gauge_mm=0.25,
+        depth_mm=15,
+        twitch_responses=2,
+        retention_s=60,
+    )
     if technique == "electrical_dn":
-        base["electrical"] = {"frequency_hz": 2, "pulse_width_us": 250, "intensity_ma": 3,
-                              "duration_s": 600}
+        base["electrical"] = {"frequency_hz": 2, "pulse_width_us": 250, "intensity_ma": 3, "duration_s": 600}
     base.update(kw)
     return InsertionIn(**base)
 
@@ -66,25 +78,30 @@ class World:
 
 
 def _clinic(s: Session, name: str, tag: str) -> dict[str, Actor]:
-    clinic, admin = users.create_clinic(s, name=name, admin_username=f"admin-{tag}",
-                                        admin_password=PASSWORD)
+    clinic, admin = users.create_clinic(s, name=name, admin_username=f"admin-{tag}", admin_password=PASSWORD)
     a = Actor(user_id=admin.id, clinic_id=clinic.id, role=Role.ADMIN, client="127.0.0.1")
     out = {"admin": a}
     for role in (Role.CLINICIAN, Role.ASSISTANT, Role.FRONT_DESK):
-        u = users.create_user(s, actor=a, username=f"{role.value}-{tag}", display_name=role.value,
-                              role=role, password=PASSWORD)
+        u = users.create_user(
+            s, actor=a, username=f"{role.value}-{tag}", display_name=role.value, role=role, password=PASSWORD
+        )
         out[role.value] = Actor(user_id=u.id, clinic_id=clinic.id, role=role, client="127.0.0.1")
     return out
 
 
 def _consented_patient(s: Session, clin: Actor, mrn: str) -> int:
-    p = patients.register_patient(s, actor=clin, mrn=mrn, given_name="Ada", family_name="Testperson",
-                                  birth_date=date(1980, 1, 1), sex="female")
-    clinical.record_consent(s, actor=clin, patient_id=p.id, form_version="dn-2026-1",
-                            consented_on=date.today() - timedelta(days=1))
-    clinical.record_screening(s, actor=clin, patient_id=p.id, answers={"pacemaker": True},
-                              result=screening_result({"electrical_dn"}),
-                              screened_at=datetime.now(UTC) - timedelta(days=1))
+    p = patients.register_patient(
+        s, actor=clin, mrn=mrn, given_name="Ada", family_name="Testperson", birth_date=date(1980, 1, 1), sex="female"
+    )
+    clinical.record_consent(
+        s, actor=clin, patient_id=p.id, form_version="dn-2026-1", consented_on=date.today() - timedelta(days=1)
+    )
+    clinical.record_screening(
+        s,
+        actor=clin,
+        patient_id=p.id,
+        answers={"pacemaker": True},
+        result=screening_result({"electrical_dn"}),
+        screened_at=datetime.now(UTC) - timedelta(days=1),
+    )
     return p.id
-
-

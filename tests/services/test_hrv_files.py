@@ -8,15 +8,13 @@ import numpy as np
 import pytest
 
 from filiform.errors import ValidationFailed
-from filiform.services.hrv_files import load_rr_file
+from filiform.services.records.hrv_files import load_rr_file
 
 FIX = Path(__file__).parents[1] / "fixtures" / "hrv"
 RR = [800, 812, 790, 805, 798, 820, 801, 795, 810, 803, 799, 808]
 
 
-@pytest.mark.parametrize(
-    "name", ["rr_plain_ms.txt", "rr_seconds.csv", "rr_polar_sensor_logger.txt", "rr_polar.hrm"]
-)
+@pytest.mark.parametrize("name", ["rr_plain_ms.txt", "rr_seconds.csv", "rr_polar_sensor_logger.txt", "rr_polar.hrm"])
 def test_text_formats_give_the_written_intervals(name: str) -> None:
     assert load_rr_file(FIX / name).rr_ms == pytest.approx(RR)
 

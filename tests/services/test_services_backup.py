@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from services_world import World
 
 from filiform.errors import Conflict, ValidationFailed
-from filiform.services import backup, charts
+from filiform.services.operations import backup
+from filiform.services.records import reads
 from filiform.storage.models import Patient
 
 
@@ -22,9 +23,10 @@ def _target_url(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
 
 
 @pytest.mark.parametrize("passphrase", [None, "a long backup passphrase"])
-def test_backup_restore_round_trip(world: World, db_url: str, tmp_path: Path,
-                                   request: pytest.FixtureRequest, passphrase: str | None) -> None:
-    before = world.run(charts.timeline, actor=world.clinician, patient_id=world.patient_id)
+def test_backup_restore_round_trip(
+    world: World, db_url: str, tmp_path: Path, request: pytest.FixtureRequest, passphrase: str | None
+) -> None:
+    before = world.run(reads.timeline, actor=world.clinician, patient_id=world.patient_id)
     out = tmp_path / "clinic.bk"
     header = backup.backup(db_url, out, passphrase=passphrase)
     assert header["encrypted"] is (passphrase is not None)
@@ -37,14 +39,12 @@ def test_backup_restore_round_trip(world: World, db_url: str, tmp_path: Path,
 
     with transaction(session_factory(make_engine(target))) as s:
         names = set(s.scalars(sa.select(Patient.family_name)))
-        after = charts.timeline(s, actor=world.clinician, patient_id=world.patient_id)
+        after = reads.timeline(s, actor=world.clinician, patient_id=world.patient_id)
     assert "Testperson" in names
     assert after["consents"] == before["consents"]
 
 
-def test_wrong_passphrase_tampering_and_wrong_kind_are_refused(
-    world: World, db_url: str, tmp_path: Path
-) -> None:
+def test_wrong_passphrase_tampering_and_wrong_kind_are_refused(world: World, db_url: str, tmp_path: Path) -> None:
     out = tmp_path / "clinic.bk"
     backup.backup(db_url, out, passphrase="the right passphrase")
     with pytest.raises(ValidationFailed, match="passphrase"):

@@ -14,28 +14,43 @@ from sqlalchemy.engine import Engine
 from filiform.core.matching import DrawnRegion, PainDrawing, match
 from filiform.core.outcomes import score
 from filiform.errors import ValidationFailed
-from filiform.services import clinical, demo
-from filiform.services.sessions import InsertionIn, _insertion_problems
+from filiform.services.operations import demo
+from filiform.services.records import clinical
+from filiform.services.records.sessions import InsertionIn, _insertion_problems
 from filiform.storage import models as m
 
 
 def test_demo_drawings_validate_and_the_matcher_finds_the_needled_muscle(db_engine: Engine) -> None:
     stats = demo.generate(db_engine, patients=60, seed=11)
     with db_engine.connect() as conn:
-        drawings = conn.execute(sa.select(m.PainDrawing.patient_id, m.PainDrawing.regions)
-                                .where(m.PainDrawing.clinic_id == stats.clinic_id)).all()
+        drawings = conn.execute(
+            sa.select(m.PainDrawingRecord.patient_id, m.PainDrawingRecord.regions).where(
+                m.PainDrawingRecord.clinic_id == stats.clinic_id
+            )
+        ).all()
         needled: dict[int, set[tuple[str, str]]] = defaultdict(set)
         for pid, target, side, *rest in conn.execute(
-                sa.select(m.TreatmentSession.patient_id, m.Insertion.target_id, m.Insertion.side,
-                          m.Insertion.technique, m.Insertion.needle_length_mm,
-                          m.Insertion.needle_gauge_mm, m.Insertion.depth_mm)
-                .join(m.Insertion, m.Insertion.session_id == m.TreatmentSession.id)):
+            sa.select(
+                m.TreatmentSession.patient_id,
+                m.Insertion.target_id,
+                m.Insertion.side,
+                m.Insertion.technique,
+                m.Insertion.needle_length_mm,
+                m.Insertion.needle_gauge_mm,
+                m.Insertion.depth_mm,
+            ).join(m.Insertion, m.Insertion.session_id == m.TreatmentSession.id)
+        ):
             needled[pid].add((target, side))
             assert not _insertion_problems(1, InsertionIn(target, side, *rest))
-        outcomes = conn.execute(sa.select(m.OutcomeResponse.patient_id,
-                                          m.OutcomeResponse.instrument_id,
-                                          m.OutcomeResponse.answers, m.OutcomeResponse.total,
-                                          m.OutcomeResponse.completed_on)).all()
+        outcomes = conn.execute(
+            sa.select(
+                m.OutcomeResponse.patient_id,
+                m.OutcomeResponse.instrument_id,
+                m.OutcomeResponse.answers,
+                m.OutcomeResponse.total,
+                m.OutcomeResponse.completed_on,
+            )
+        ).all()
     assert 60 < len(drawings) <= 120  # patients who started in the last 5 weeks have one
     top5 = 0
     for pid, regions in drawings:
@@ -59,10 +74,19 @@ def test_demo_drawings_validate_and_the_matcher_finds_the_needled_muscle(db_engi
 
 def test_drawings_outside_the_atlas_are_refused(world: World) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        world.run(clinical.record_drawing, actor=world.clinician, patient_id=world.patient_id,
-                  drawn_on=world.now.date(), regions=[{"region": "left-neck", "intensity": 5},
-                                                      {"region": "right-temple", "intensity": 4}])
+        world.run(
+            clinical.record_drawing,
+            actor=world.clinician,
+            patient_id=world.patient_id,
+            drawn_on=world.now.date(),
+            regions=[{"region": "left-neck", "intensity": 5}, {"region": "right-temple", "intensity": 4}],
+        )
     assert exc.value.details == ["'left-neck' is not a body-atlas region id (like 'right-temple')"]
-    row = world.run(clinical.record_drawing, actor=world.clinician, patient_id=world.patient_id,
-                    drawn_on=world.now.date(), regions=[{"region": "right-temple", "intensity": 4}])
+    row = world.run(
+        clinical.record_drawing,
+        actor=world.clinician,
+        patient_id=world.patient_id,
+        drawn_on=world.now.date(),
+        regions=[{"region": "right-temple", "intensity": 4}],
+    )
     assert row.regions == [{"region": "right-temple", "intensity": 4}]

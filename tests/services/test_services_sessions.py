@@ -6,70 +6,127 @@ import pytest
 from services_world import World, needle
 
 from filiform.errors import NotFound, PermissionDenied, SafetyBlock, ValidationFailed
-from filiform.services import amendments, audit, charts, clinical, patients, sessions
+from filiform.services.operations import audit
+from filiform.services.records import amendments, clinical, patients, reads, sessions
 
 
 def test_session_with_consent_and_allowing_screening_is_recorded(world: World) -> None:
-    row = world.run(sessions.record_session, actor=world.clinician, patient_id=world.patient_id,
-                    started_at=world.now, insertions=[needle(), needle(side="left")],
-                    pain_pre=6, pain_post=3)
-    tl = world.run(charts.timeline, actor=world.clinician, patient_id=world.patient_id)
+    row = world.run(
+        sessions.record_session,
+        actor=world.clinician,
+        patient_id=world.patient_id,
+        started_at=world.now,
+        insertions=[needle(), needle(side="left")],
+        pain_pre=6,
+        pain_post=3,
+    )
+    tl = world.run(reads.timeline, actor=world.clinician, patient_id=world.patient_id)
     assert [s["id"] for s in tl["sessions"]] == [row.id]
     assert [i["side"] for i in tl["sessions"][0]["insertions"]] == ["right", "left"]
 
 
 def test_blocked_technique_needs_justified_override_which_is_audited(world: World) -> None:
     with pytest.raises(SafetyBlock) as exc:
-        world.run(sessions.record_session, actor=world.clinician, patient_id=world.patient_id,
-                  started_at=world.now, insertions=[needle("electrical_dn")])
+        world.run(
+            sessions.record_session,
+            actor=world.clinician,
+            patient_id=world.patient_id,
+            started_at=world.now,
+            insertions=[needle("electrical_dn")],
+        )
     assert "electrical_dn" in str(exc.value)
     with pytest.raises(SafetyBlock):
-        world.run(sessions.record_session, actor=world.clinician, patient_id=world.patient_id,
-                  started_at=world.now, insertions=[needle("electrical_dn")],
-                  override_justification="because")
-    row = world.run(sessions.record_session, actor=world.clinician, patient_id=world.patient_id,
-                    started_at=world.now, insertions=[needle("electrical_dn")],
-                    override_justification="Cardiologist confirmed device is MRI/EMS safe, letter on file")
+        world.run(
+            sessions.record_session,
+            actor=world.clinician,
+            patient_id=world.patient_id,
+            started_at=world.now,
+            insertions=[needle("electrical_dn")],
+            override_justification="because",
+        )
+    row = world.run(
+        sessions.record_session,
+        actor=world.clinician,
+        patient_id=world.patient_id,
+        started_at=world.now,
+        insertions=[needle("electrical_dn")],
+        override_justification="Cardiologist confirmed device is MRI/EMS safe, letter on file",
+    )
     assert row.override_justification
-    rows = world.run(audit.report, actor=world.admin, start=world.now - timedelta(days=1),
-                     end=world.now + timedelta(days=1))
+    rows = world.run(
+        audit.report, actor=world.admin, start=world.now - timedelta(days=1), end=world.now + timedelta(days=1)
+    )
     assert any(r["action"] == "safety_override" and r["entity_id"] == row.id for r in rows)
 
 
 def test_no_consent_blocks_and_withdrawn_consent_blocks(world: World) -> None:
-    p = world.run(patients.register_patient, actor=world.clinician, mrn="N-2", given_name="B",
-                  family_name="C", birth_date=date(1990, 2, 2), sex="male")
+    p = world.run(
+        patients.register_patient,
+        actor=world.clinician,
+        mrn="N-2",
+        given_name="B",
+        family_name="C",
+        birth_date=date(1990, 2, 2),
+        sex="male",
+    )
     with pytest.raises(SafetyBlock, match="consent"):
-        world.run(sessions.record_session, actor=world.clinician, patient_id=p.id,
-                  started_at=world.now, insertions=[needle()])
+        world.run(
+            sessions.record_session, actor=world.clinician, patient_id=p.id, started_at=world.now, insertions=[needle()]
+        )
     consent = world.run(clinical.valid_consent, patient_id=world.patient_id, on=date.today())
-    world.run(amendments.amend, actor=world.clinician, entity="consent", entity_id=consent.id,
-              changes={"withdrawn_on": date.today().isoformat()}, reason="patient withdrew",
-              expected_version=1)
+    world.run(
+        amendments.amend,
+        actor=world.clinician,
+        entity="consent",
+        entity_id=consent.id,
+        changes={"withdrawn_on": date.today().isoformat()},
+        reason="patient withdrew",
+        expected_version=1,
+    )
     with pytest.raises(SafetyBlock, match="consent"):
-        world.run(sessions.record_session, actor=world.clinician, patient_id=world.patient_id,
-                  started_at=world.now, insertions=[needle()])
+        world.run(
+            sessions.record_session,
+            actor=world.clinician,
+            patient_id=world.patient_id,
+            started_at=world.now,
+            insertions=[needle()],
+        )
 
 
 def test_roles_and_clinic_isolation(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        world.run(sessions.record_session, actor=world.assistant, patient_id=world.patient_id,
-                  started_at=world.now, insertions=[needle()])
+        world.run(
+            sessions.record_session,
+            actor=world.assistant,
+            patient_id=world.patient_id,
+            started_at=world.now,
+            insertions=[needle()],
+        )
     with pytest.raises(PermissionDenied):
-        world.run(charts.timeline, actor=world.front_desk, patient_id=world.patient_id)
-    assert world.run(patients.get_patient, actor=world.front_desk,
-                     patient_id=world.patient_id).id == world.patient_id
+        world.run(reads.timeline, actor=world.front_desk, patient_id=world.patient_id)
+    assert world.run(patients.get_patient, actor=world.front_desk, patient_id=world.patient_id).id == world.patient_id
     with pytest.raises(NotFound):
-        world.run(charts.timeline, actor=world.other_clinician, patient_id=world.patient_id)
+        world.run(reads.timeline, actor=world.other_clinician, patient_id=world.patient_id)
     with pytest.raises(NotFound):
-        world.run(sessions.record_session, actor=world.other_clinician,
-                  patient_id=world.patient_id, started_at=world.now, insertions=[needle()])
+        world.run(
+            sessions.record_session,
+            actor=world.other_clinician,
+            patient_id=world.patient_id,
+            started_at=world.now,
+            insertions=[needle()],
+        )
 
 
 def test_invalid_insertions_are_refused_with_every_reason(world: World) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        world.run(sessions.record_session, actor=world.clinician, patient_id=world.patient_id,
-                  started_at=world.now, insertions=[needle(depth_mm=50, side="up")], pain_pre=11)
+        world.run(
+            sessions.record_session,
+            actor=world.clinician,
+            patient_id=world.patient_id,
+            started_at=world.now,
+            insertions=[needle(depth_mm=50, side="up")],
+            pain_pre=11,
+        )
     text = str(exc.value)
     assert "depth" in text and "side" in text and "pain before" in text
 
@@ -77,37 +134,76 @@ def test_invalid_insertions_are_refused_with_every_reason(world: World) -> None:
 def test_amendment_keeps_the_original_and_refuses_stale_versions(world: World) -> None:
     from filiform.errors import Conflict
 
-    row = world.run(sessions.record_session, actor=world.clinician, patient_id=world.patient_id,
-                    started_at=world.now, insertions=[needle()], pain_post=4, notes="first")
-    world.run(amendments.amend, actor=world.clinician, entity="treatment_session",
-              entity_id=row.id, changes={"notes": "second", "pain_post": 2},
-              reason="typo in post pain", expected_version=1)
+    row = world.run(
+        sessions.record_session,
+        actor=world.clinician,
+        patient_id=world.patient_id,
+        started_at=world.now,
+        insertions=[needle()],
+        pain_post=4,
+        notes="first",
+    )
+    world.run(
+        amendments.amend,
+        actor=world.clinician,
+        entity="treatment_session",
+        entity_id=row.id,
+        changes={"notes": "second", "pain_post": 2},
+        reason="typo in post pain",
+        expected_version=1,
+    )
     with pytest.raises(Conflict):
-        world.run(amendments.amend, actor=world.clinician, entity="treatment_session",
-                  entity_id=row.id, changes={"notes": "third"}, reason="stale edit",
-                  expected_version=1)
-    hist = world.run(amendments.history, actor=world.clinician, entity="treatment_session",
-                     entity_id=row.id)
-    tl = world.run(charts.timeline, actor=world.clinician, patient_id=world.patient_id)
+        world.run(
+            amendments.amend,
+            actor=world.clinician,
+            entity="treatment_session",
+            entity_id=row.id,
+            changes={"notes": "third"},
+            reason="stale edit",
+            expected_version=1,
+        )
+    hist = world.run(amendments.history, actor=world.clinician, entity="treatment_session", entity_id=row.id)
+    tl = world.run(reads.timeline, actor=world.clinician, patient_id=world.patient_id)
     current = tl["sessions"][0]
     assert current["notes"] == "second" and current["version"] == 2
     assert amendments.original(current, hist)["notes"] == "first"
     assert hist[0].amended_by == world.clinician.user_id
     with pytest.raises(ValidationFailed):
-        world.run(amendments.amend, actor=world.clinician, entity="screening", entity_id=1,
-                  changes={"decision": {}}, reason="not allowed", expected_version=1)
+        world.run(
+            amendments.amend,
+            actor=world.clinician,
+            entity="screening",
+            entity_id=1,
+            changes={"decision": {}},
+            reason="not allowed",
+            expected_version=1,
+        )
 
 
 def test_adverse_event_taxonomy(world: World) -> None:
     with pytest.raises(ValidationFailed, match="major"):
-        world.run(sessions.report_adverse_event, actor=world.assistant,
-                  patient_id=world.patient_id, occurred_on=date.today(),
-                  event_type="pneumothorax", severity="minor", onset="later",
-                  action_taken="hospital", causality="probable")
-    ev = world.run(sessions.report_adverse_event, actor=world.assistant,
-                   patient_id=world.patient_id, occurred_on=date.today(), event_type="bruising",
-                   severity="minor", onset="within_24h", action_taken="self_care",
-                   causality="certain")
-    dash = world.run(charts.dashboard, actor=world.clinician)
+        world.run(
+            sessions.report_adverse_event,
+            actor=world.assistant,
+            patient_id=world.patient_id,
+            occurred_on=date.today(),
+            event_type="pneumothorax",
+            severity="minor",
+            onset="later",
+            action_taken="hospital",
+            causality="probable",
+        )
+    ev = world.run(
+        sessions.report_adverse_event,
+        actor=world.assistant,
+        patient_id=world.patient_id,
+        occurred_on=date.today(),
+        event_type="bruising",
+        severity="minor",
+        onset="within_24h",
+        action_taken="self_care",
+        causality="certain",
+    )
+    dash = world.run(reads.dashboard, actor=world.clinician)
     assert dash["adverse_events_30d"] == {"minor": 1}
     assert dash["recent_adverse_events"][0]["id"] == ev.id

@@ -11,8 +11,8 @@ import sys
 import threading
 from datetime import UTC, datetime
 
-from filiform.services import sessions
-from filiform.services.context import Actor, Role
+from filiform.services.access.context import Actor, Role
+from filiform.services.records import sessions
 from filiform.storage.engine import make_engine, session_factory, transaction
 
 
@@ -22,16 +22,26 @@ def main() -> None:
     factory = session_factory(engine)
     actor = Actor(user_id=int(user), clinic_id=int(clinic), role=Role.CLINICIAN, client="crash")
     lock = threading.Lock()
-    insertion = sessions.InsertionIn(target_id="upper_trapezius", side="left",
-                                     technique="trigger_point_dn", needle_length_mm=30,
-                                     needle_gauge_mm=0.25, depth_mm=12)
+    insertion = sessions.InsertionIn(
+        target_id="upper_trapezius",
+        side="left",
+        technique="trigger_point_dn",
+        needle_length_mm=30,
+        needle_gauge_mm=0.25,
+        depth_mm=12,
+    )
 
     def loop() -> None:
         while True:
             with transaction(factory) as s:
-                row = sessions.record_session(s, actor=actor, patient_id=int(patient),
-                                              started_at=datetime.now(UTC),
-                                              insertions=[insertion, insertion], pain_pre=5)
+                row = sessions.record_session(
+                    s,
+                    actor=actor,
+                    patient_id=int(patient),
+                    started_at=datetime.now(UTC),
+                    insertions=[insertion, insertion],
+                    pain_pre=5,
+                )
             with lock:
                 sys.stdout.write(f"ack {row.id}\n")
                 sys.stdout.flush()

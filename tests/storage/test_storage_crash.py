@@ -25,8 +25,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from filiform.core.safety.decision import Decision, ScreeningResult, Technique, TechniqueDecision
-from filiform.services import audit, clinical, patients, users
-from filiform.services.context import Actor, Role
+from filiform.services.access import users
+from filiform.services.access.context import Actor, Role
+from filiform.services.operations import audit
+from filiform.services.records import clinical, patients
 from filiform.storage.engine import session_factory, sqlite_integrity_check, transaction
 from filiform.storage.models import AuditLog, Insertion, TreatmentSession
 
@@ -36,27 +38,35 @@ RUNS = int(os.environ.get("FILIFORM_CRASH_RUNS", "3"))  # keep the default suite
 
 def _setup(engine: Engine) -> tuple[int, int, int]:
     with transaction(session_factory(engine)) as s:
-        clinic, admin = users.create_clinic(s, name="Crash", admin_username="crash-admin",
-                                            admin_password="crash-password-1")
+        clinic, admin = users.create_clinic(
+            s, name="Crash", admin_username="crash-admin", admin_password="crash-password-1"
+        )
         a = Actor(user_id=admin.id, clinic_id=clinic.id, role=Role.ADMIN)
-        doc = users.create_user(s, actor=a, username="crash-doc", display_name="Doc",
-                                role=Role.CLINICIAN, password="crash-password-1")
+        doc = users.create_user(
+            s, actor=a, username="crash-doc", display_name="Doc", role=Role.CLINICIAN, password="crash-password-1"
+        )
         c = Actor(user_id=doc.id, clinic_id=clinic.id, role=Role.CLINICIAN)
-        p = patients.register_patient(s, actor=c, mrn="C-1", given_name="Crash",
-                                      family_name="Dummy", birth_date=date(1970, 1, 1), sex="male")
-        clinical.record_consent(s, actor=c, patient_id=p.id, form_version="v1",
-                                consented_on=date.today() - timedelta(days=1))
-        result = ScreeningResult(techniques=tuple(
-            TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique))
-        clinical.record_screening(s, actor=c, patient_id=p.id, answers={}, result=result,
-                                  screened_at=datetime.now(UTC) - timedelta(days=1))
+        p = patients.register_patient(
+            s, actor=c, mrn="C-1", given_name="Crash", family_name="Dummy", birth_date=date(1970, 1, 1), sex="male"
+        )
+        clinical.record_consent(
+            s, actor=c, patient_id=p.id, form_version="v1", consented_on=date.today() - timedelta(days=1)
+        )
+        result = ScreeningResult(
+            techniques=tuple(TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique)
+        )
+        clinical.record_screening(
+            s, actor=c, patient_id=p.id, answers={}, result=result, screened_at=datetime.now(UTC) - timedelta(days=1)
+        )
         return clinic.id, doc.id, p.id
 
 
 def _one_run(url: str, ids: tuple[int, int, int], rng: random.Random) -> set[int]:
     proc = subprocess.Popen(
         [sys.executable, str(WRITER), url, *map(str, ids), "3"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         # the writer need not load and check the whole knowledge base before each run
         env={**os.environ, "FILIFORM_SKIP_KB_TARGETS": "1"},
     )
@@ -82,9 +92,7 @@ def _one_run(url: str, ids: tuple[int, int, int], rng: random.Random) -> set[int
 
 
 @pytest.mark.slow
-def test_sigkill_during_concurrent_writes_loses_no_acknowledged_write(
-    db_engine: Engine, db_url: str
-) -> None:
+def test_sigkill_during_concurrent_writes_loses_no_acknowledged_write(db_engine: Engine, db_url: str) -> None:
     ids = _setup(db_engine)
     rng = random.Random(20261125)
     acked: set[int] = set()
@@ -96,11 +104,15 @@ def test_sigkill_during_concurrent_writes_loses_no_acknowledged_write(
         present = set(s.scalars(sa.select(TreatmentSession.id)))
         missing = acked - present
         assert not missing, f"{len(missing)} acknowledged sessions lost"
-        with_two = set(s.scalars(sa.select(Insertion.session_id).group_by(Insertion.session_id)
-                                 .having(sa.func.count() == 2)))
+        with_two = set(
+            s.scalars(sa.select(Insertion.session_id).group_by(Insertion.session_id).having(sa.func.count() == 2))
+        )
         assert present <= with_two, "a session was committed without its insertions"
-        audited = set(s.scalars(sa.select(AuditLog.entity_id).where(
-            AuditLog.entity == "treatment_session", AuditLog.action == "create")))
+        audited = set(
+            s.scalars(
+                sa.select(AuditLog.entity_id).where(AuditLog.entity == "treatment_session", AuditLog.action == "create")
+            )
+        )
         assert present <= audited, "a session was committed without its audit entry"
         report = audit.verify(s)
         assert report.ok, report.problems

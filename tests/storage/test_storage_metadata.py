@@ -22,8 +22,11 @@ from filiform.storage.models import Base
 def _differences(engine: Engine) -> list[object]:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return [d for d in compare_metadata(context, Base.metadata)
-                if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")]
+        return [
+            d
+            for d in compare_metadata(context, Base.metadata)
+            if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")
+        ]
 
 
 def test_migrated_schema_equals_the_models(db_engine: Engine) -> None:
@@ -46,5 +49,4 @@ def test_a_missing_migration_would_be_caught(db_engine: Engine) -> None:
         diffs = _differences(db_engine)
     finally:
         Base.metadata.remove(extra)
-    assert any(isinstance(d, tuple) and d[0] == "add_table" and d[1].name == "not_migrated"
-               for d in diffs)
+    assert any(isinstance(d, tuple) and d[0] == "add_table" and d[1].name == "not_migrated" for d in diffs)

@@ -36,16 +36,23 @@ def test_postgres_cluster_has_data_checksums(pg_url: str) -> None:
 
 def test_foreign_keys_are_enforced(db_engine: Engine) -> None:
     with pytest.raises(sa.exc.IntegrityError), db_engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO app_user (clinic_id, username, display_name, role, "
-                             "password_hash, active, created_at) VALUES (999, 'x', 'x', "
-                             "'admin', 'h', true, CURRENT_TIMESTAMP)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO app_user (clinic_id, username, display_name, role, "
+                "password_hash, active, created_at) VALUES (999, 'x', 'x', "
+                "'admin', 'h', true, CURRENT_TIMESTAMP)"
+            )
+        )
 
 
 def test_audit_log_refuses_update_and_delete(db_engine: Engine) -> None:
     with db_engine.begin() as conn:  # triggers fire per row: give them one
-        conn.execute(sa.text(
-            "INSERT INTO audit_log (chain, seq, at, action, entity, detail, prev_hash, hash) "
-            "VALUES (99, 1, 'x', 'a', 'e', '{}', 'p', 'h')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit_log (chain, seq, at, action, entity, detail, prev_hash, hash) "
+                "VALUES (99, 1, 'x', 'a', 'e', '{}', 'p', 'h')"
+            )
+        )
     for statement in ("UPDATE audit_log SET action = 'b'", "DELETE FROM audit_log"):
         with pytest.raises(DBAPIError, match="append-only"), db_engine.begin() as conn:
             conn.execute(sa.text(statement))

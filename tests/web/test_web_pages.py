@@ -21,21 +21,39 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "hrv"
 
 def _new_patient(c: TestClient, mrn: str, family: str = "Quill") -> int:
     tok = form_token(c.get("/patients/new").text)
-    r = c.post("/patients/new", data={"csrf_token": tok, "given_name": "Ada", "family_name": family,
-                                      "birth_date": "1980-04-02", "sex": "female", "mrn": mrn},
-               follow_redirects=False)
+    r = c.post(
+        "/patients/new",
+        data={
+            "csrf_token": tok,
+            "given_name": "Ada",
+            "family_name": family,
+            "birth_date": "1980-04-02",
+            "sex": "female",
+            "mrn": mrn,
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     return int(r.headers["location"].rsplit("/", 1)[1])
 
 
 def _consent_and_screen(c: TestClient, pid: int, **answers: str) -> str:
     tok = form_token(c.get(f"/patients/{pid}/consent").text)
-    r = c.post(f"/patients/{pid}/consent", data={"csrf_token": tok, "form_version": "v1",
-                                                 "consented_on": date.today().isoformat(), "explained": "yes"},
-               follow_redirects=False)
+    r = c.post(
+        f"/patients/{pid}/consent",
+        data={"csrf_token": tok, "form_version": "v1", "consented_on": date.today().isoformat(), "explained": "yes"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
-    form = {"csrf_token": tok, **{q: "no" for q in QUESTIONS_NO}, "anticoagulant": "no", "age": "45",
-            "capacity_to_consent": "yes", "consents_to_needling": "yes", **answers}
+    form = {
+        "csrf_token": tok,
+        **{q: "no" for q in QUESTIONS_NO},
+        "anticoagulant": "no",
+        "age": "45",
+        "capacity_to_consent": "yes",
+        "consents_to_needling": "yes",
+        **answers,
+    }
     r = c.post(f"/patients/{pid}/screening", data=form)
     assert r.status_code == 200, r.text
     return r.text
@@ -53,10 +71,27 @@ def _soon() -> str:
     return (datetime.now(UTC) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
 
 
-QUESTIONS_NO = ("needle_phobia", "acute_illness", "red_flags", "antiplatelet", "bleeding_disorder", "pregnant",
-                "lymphoedema", "implanted_electrical_device", "implants", "local_infection_or_lesion",
-                "immunosuppressed", "heart_valve_disease", "diabetes", "impaired_sensation", "epilepsy",
-                "vasovagal_history", "metal_allergy", "recent_surgery", "lung_disease")
+QUESTIONS_NO = (
+    "needle_phobia",
+    "acute_illness",
+    "red_flags",
+    "antiplatelet",
+    "bleeding_disorder",
+    "pregnant",
+    "lymphoedema",
+    "implanted_electrical_device",
+    "implants",
+    "local_infection_or_lesion",
+    "immunosuppressed",
+    "heart_valve_disease",
+    "diabetes",
+    "impaired_sensation",
+    "epilepsy",
+    "vasovagal_history",
+    "metal_allergy",
+    "recent_surgery",
+    "lung_disease",
+)
 
 
 def test_pages_need_login_and_come_back(app: FastAPI) -> None:
@@ -71,8 +106,10 @@ def test_pages_need_login_and_come_back(app: FastAPI) -> None:
 def test_wrong_password_is_refused(app: FastAPI, world: World) -> None:
     with TestClient(app) as anon:
         tok = form_token(anon.get("/login").text)
-        r = anon.post("/login", data={"csrf_token": tok, "username": world.usernames["clinician"],
-                                      "password": "wrong-password-123"})
+        r = anon.post(
+            "/login",
+            data={"csrf_token": tok, "username": world.usernames["clinician"], "password": "wrong-password-123"},
+        )
         assert r.status_code == 401
         assert "unknown user or wrong password" in r.text
         assert anon.get("/patients", follow_redirects=False).status_code == 303
@@ -91,8 +128,17 @@ def test_create_search_and_view_patient(client_for: Client) -> None:
     page = c.get(f"/patients/{pid}")
     assert "No valid consent" in page.text and "Not screened" in page.text
     tok = form_token(page.text)
-    dup = c.post("/patients/new", data={"csrf_token": tok, "given_name": "B", "family_name": "C",
-                                        "birth_date": "1990-01-01", "sex": "male", "mrn": "WEB-001"})
+    dup = c.post(
+        "/patients/new",
+        data={
+            "csrf_token": tok,
+            "given_name": "B",
+            "family_name": "C",
+            "birth_date": "1990-01-01",
+            "sex": "male",
+            "mrn": "WEB-001",
+        },
+    )
     assert dup.status_code == 422 and "already used" in dup.text
     assert 'value="C"' in dup.text  # the form keeps what was typed
 
@@ -122,17 +168,21 @@ def test_unanswered_screening_is_never_a_go(client_for: Client) -> None:
 def test_match_fragment_ranks_and_carries_patterns(client_for: Client) -> None:
     c = client_for("clinician")
     tok = form_token(c.get("/patients").text)
-    r = c.post("/chart/match", json={"regions": [{"region": "right-temple", "intensity": 8},
-                                                 {"region": "right-upper-teeth", "intensity": 4}]},
-               headers={"X-CSRF-Token": tok})
+    r = c.post(
+        "/chart/match",
+        json={"regions": [{"region": "right-temple", "intensity": 8}, {"region": "right-upper-teeth", "intensity": 4}]},
+        headers={"X-CSRF-Token": tok},
+    )
     assert r.status_code == 200
-    first = re.search(r'<li class="match"[^>]*data-tp="([^"]+)" data-side="([a-z]+)"\s+data-essential="([^"]*)"',
-                      r.text)
+    first = re.search(
+        r'<li class="match"[^>]*data-tp="([^"]+)" data-side="([a-z]+)"\s+data-essential="([^"]*)"', r.text
+    )
     assert first is not None
     assert first.group(1).startswith("temporalis") and first.group(2) == "right"
     assert "right-temple" in first.group(3).split()
-    bad = c.post("/chart/match", json={"regions": [{"region": "nowhere", "intensity": 3}]},
-                 headers={"X-CSRF-Token": tok})
+    bad = c.post(
+        "/chart/match", json={"regions": [{"region": "nowhere", "intensity": 3}]}, headers={"X-CSRF-Token": tok}
+    )
     assert bad.status_code == 422
     empty = c.post("/chart/match", json={"regions": []}, headers={"X-CSRF-Token": tok})
     assert "Paint the chart" in empty.text
@@ -143,11 +193,17 @@ def test_save_drawing_then_plan_with_targets(client_for: Client) -> None:
     pid = _new_patient(c, "WEB-004")
     _consent_and_screen(c, pid)
     tok = form_token(c.get(f"/patients/{pid}/chart").text)
-    r = c.post(f"/patients/{pid}/chart", data={
-        "csrf_token": tok, "drawn_on": date.today().isoformat(),
-        "regions_json": '[{"region": "right-posterolateral-neck-upper", "intensity": 6}, '
-                        '{"region": "right-temple", "intensity": 7}]',
-        "target": ["upper_trapezius:right", "temporalis:right"]}, follow_redirects=False)
+    r = c.post(
+        f"/patients/{pid}/chart",
+        data={
+            "csrf_token": tok,
+            "drawn_on": date.today().isoformat(),
+            "regions_json": '[{"region": "right-posterolateral-neck-upper", "intensity": 6}, '
+            '{"region": "right-temple", "intensity": 7}]',
+            "target": ["upper_trapezius:right", "temporalis:right"],
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text[:2000]
     location = r.headers["location"]
     assert "target=upper_trapezius:right" in location
@@ -176,10 +232,16 @@ def test_plan_keeps_lung_adjacent_targets_to_one_side(client_for: Client) -> Non
     pid = _new_patient(c, "WEB-008")
     _consent_and_screen(c, pid)
     tok = form_token(c.get(f"/patients/{pid}/chart").text)
-    both = [{"region": f"{s}-posterolateral-neck-{h}", "intensity": 7}
-            for s in ("left", "right") for h in ("upper", "lower")]
-    r = c.post(f"/patients/{pid}/chart", data={"csrf_token": tok, "drawn_on": date.today().isoformat(),
-                                                "regions_json": json.dumps(both)}, follow_redirects=False)
+    both = [
+        {"region": f"{s}-posterolateral-neck-{h}", "intensity": 7}
+        for s in ("left", "right")
+        for h in ("upper", "lower")
+    ]
+    r = c.post(
+        f"/patients/{pid}/chart",
+        data={"csrf_token": tok, "drawn_on": date.today().isoformat(), "regions_json": json.dumps(both)},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     html = c.get(f"/patients/{pid}/plan?condition=myofascial_neck_shoulder").text
     sides = set(re.findall(r'id="t-upper_trapezius-(left|right)"', html))
@@ -193,22 +255,36 @@ def test_session_is_blocked_without_consent_and_recorded_with_it(client_for: Cli
     c = client_for("clinician")
     pid = _new_patient(c, "WEB-005")
     page = c.get(f"/patients/{pid}/sessions/new")
-    row = {"ins-0-target": "upper_trapezius", "ins-0-side": "right", "ins-0-technique": "trigger_point_dn",
-           "ins-0-length": "30", "ins-0-gauge": "0.25", "ins-0-depth": "12", "ins-0-twitches": "2",
-           "ins-0-retention": "0"}
-    base = {"csrf_token": form_token(page.text), "started_at": _soon(),
-            "pain_pre": "7", "pain_post": "4", **row}
+    row = {
+        "ins-0-target": "upper_trapezius",
+        "ins-0-side": "right",
+        "ins-0-technique": "trigger_point_dn",
+        "ins-0-length": "30",
+        "ins-0-gauge": "0.25",
+        "ins-0-depth": "12",
+        "ins-0-twitches": "2",
+        "ins-0-retention": "0",
+    }
+    base = {"csrf_token": form_token(page.text), "started_at": _soon(), "pain_pre": "7", "pain_post": "4", **row}
     blocked = c.post(f"/patients/{pid}/sessions/new", data=base)
     assert blocked.status_code == 422 and "consent" in blocked.text
     assert 'value="12"' in blocked.text  # nothing typed is lost
     _consent_and_screen(c, pid)
     # the start time is taken after the screening: a session is checked against earlier screenings
-    ok = c.post(f"/patients/{pid}/sessions/new", data={**base, "started_at": _soon(),
-                                                       "ae-0-event_type": "bruising",
-                                                       "ae-0-severity": "minor", "ae-0-onset": "during",
-                                                       "ae-0-action_taken": "none", "ae-0-causality": "probable"},
-                files={"rr_file": ("rr.txt", (FIXTURES / "rr_plain_ms.txt").read_bytes(), "text/plain")},
-                follow_redirects=False)
+    ok = c.post(
+        f"/patients/{pid}/sessions/new",
+        data={
+            **base,
+            "started_at": _soon(),
+            "ae-0-event_type": "bruising",
+            "ae-0-severity": "minor",
+            "ae-0-onset": "during",
+            "ae-0-action_taken": "none",
+            "ae-0-causality": "probable",
+        },
+        files={"rr_file": ("rr.txt", (FIXTURES / "rr_plain_ms.txt").read_bytes(), "text/plain")},
+        follow_redirects=False,
+    )
     assert ok.status_code == 303, ok.text
     view = c.get(ok.headers["location"])
     assert "upper trapezius" in view.text and "bruising" in view.text
@@ -225,19 +301,32 @@ def test_electrical_needs_parameters_and_blocked_technique_needs_override(client
     pid = _new_patient(c, "WEB-006")
     _consent_and_screen(c, pid, implanted_electrical_device="yes")
     tok = form_token(c.get(f"/patients/{pid}/sessions/new").text)
-    data = {"csrf_token": tok, "started_at": _soon(),
-            "ins-0-target": "infraspinatus", "ins-0-side": "left", "ins-0-technique": "electrical_dn",
-            "ins-0-length": "40", "ins-0-gauge": "0.3", "ins-0-depth": "20"}
+    data = {
+        "csrf_token": tok,
+        "started_at": _soon(),
+        "ins-0-target": "infraspinatus",
+        "ins-0-side": "left",
+        "ins-0-technique": "electrical_dn",
+        "ins-0-length": "40",
+        "ins-0-gauge": "0.3",
+        "ins-0-depth": "20",
+    }
     r = c.post(f"/patients/{pid}/sessions/new", data=data)
     assert r.status_code == 422 and "frequency hz is required" in r.text
-    data |= {"ins-0-frequency_hz": "2", "ins-0-pulse_width_us": "250", "ins-0-intensity_ma": "3",
-             "ins-0-duration_s": "600"}
+    data |= {
+        "ins-0-frequency_hz": "2",
+        "ins-0-pulse_width_us": "250",
+        "ins-0-intensity_ma": "3",
+        "ins-0-duration_s": "600",
+    }
     r = c.post(f"/patients/{pid}/sessions/new", data=data)
     if r.status_code == 409:  # the screening forbids EDN with a pacemaker: override box shown
         assert "override_justification" in r.text
-        r = c.post(f"/patients/{pid}/sessions/new", data={
-            **data, "override_justification": "Cardiologist cleared EDN far from the device, documented."},
-            follow_redirects=False)
+        r = c.post(
+            f"/patients/{pid}/sessions/new",
+            data={**data, "override_justification": "Cardiologist cleared EDN far from the device, documented."},
+            follow_redirects=False,
+        )
     assert r.status_code == 303, r.text[:3000]
 
 
@@ -249,14 +338,18 @@ def test_measure_entry_scores_and_plots(client_for: Client) -> None:
     assert item is not None
     tok = form_token(page.text)
     for day, value in (("2026-01-05", "8"), ("2026-02-05", "5")):
-        r = c.post(f"/patients/{pid}/measures", data={"csrf_token": tok, "instrument": "nprs",
-                                                      f"item-{item.group(1)}": value, "completed_on": day})
+        r = c.post(
+            f"/patients/{pid}/measures",
+            data={"csrf_token": tok, "instrument": "nprs", f"item-{item.group(1)}": value, "completed_on": day},
+        )
         assert r.status_code == 200, r.text
         assert f'id="score-total">{value}<' in r.text
     plot = c.get(f"/patients/{pid}/measures/nprs/plot.svg")
     assert plot.status_code == 200 and plot.headers["content-type"].startswith("image/svg+xml")
-    bad = c.post(f"/patients/{pid}/measures", data={"csrf_token": tok, "instrument": "nprs",
-                                                    f"item-{item.group(1)}": "11", "completed_on": "2026-02-06"})
+    bad = c.post(
+        f"/patients/{pid}/measures",
+        data={"csrf_token": tok, "instrument": "nprs", f"item-{item.group(1)}": "11", "completed_on": "2026-02-06"},
+    )
     assert bad.status_code == 422
 
 

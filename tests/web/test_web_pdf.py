@@ -25,7 +25,6 @@ def test_chart_fills_by_intensity_with_attributes() -> None:
 
 
 def test_handout_pdf_text() -> None:
-    data = handout_pdf("## After your session\n\n- Soreness settles.", title="Your treatment",
-                       patient_name="Ada Quill")
+    data = handout_pdf("## After your session\n\n- Soreness settles.", title="Your treatment", patient_name="Ada Quill")
     text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
     assert "Your treatment" in text and "Ada Quill" in text and "Soreness settles." in text

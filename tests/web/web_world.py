@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
 
-from filiform.services.demo import DEMO_PASSWORD, generate
+from filiform.services.operations.demo import DEMO_PASSWORD, generate
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
 
@@ -46,9 +46,11 @@ def login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> T
     assert page.status_code == 200
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token is not None
-    r = client.post("/login", data={"username": username, "password": password,
-                                    "csrf_token": token.group(1), "next": "/patients"},
-                    follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token.group(1), "next": "/patients"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     return client
 

@@ -52,8 +52,7 @@ def _cells(segment: dict[str, Any], where: str) -> list[tuple[str, Polygon]]:
         b_in, b_out = (bottom[0], bottom[1]), (bottom[2], bottom[3])
         for name, f0, f1 in _parse_row(row, f"{where} row {i + 1}"):
             quad = Polygon(
-                [_lerp(t_in, t_out, f0), _lerp(t_in, t_out, f1),
-                 _lerp(b_in, b_out, f1), _lerp(b_in, b_out, f0)]
+                [_lerp(t_in, t_out, f0), _lerp(t_in, t_out, f1), _lerp(b_in, b_out, f1), _lerp(b_in, b_out, f0)]
             )
             cells.append((name, quad))
     return cells
@@ -91,8 +90,12 @@ def build_atlas(spec: dict[str, Any]) -> Atlas:
         silhouette = unary_union(outline)
         outline_polys = list(getattr(silhouette, "geoms", [silhouette]))
         view = View(
-            id=view_id, title=str(vspec["title"]), width=width, height=height,
-            placement=str(vspec["placement"]), gap=float(vspec.get("gap", 0)),
+            id=view_id,
+            title=str(vspec["title"]),
+            width=width,
+            height=height,
+            placement=str(vspec["placement"]),
+            gap=float(vspec.get("gap", 0)),
             outline=(),
         )
         placed_outline: list[tuple[Point, ...]] = []
@@ -102,9 +105,7 @@ def build_atlas(spec: dict[str, Any]) -> Atlas:
         views[view_id] = View(**{**view.__dict__, "outline": tuple(placed_outline)})
         for base, cells in merged.items():
             if base in bases:
-                raise KnowledgeBaseError(
-                    f"atlas: region '{base}' appears in views {bases[base]} and {view_id}"
-                )
+                raise KnowledgeBaseError(f"atlas: region '{base}' appears in views {bases[base]} and {view_id}")
             bases[base] = view_id
             shape = unary_union(cells)
             if shape.geom_type != "Polygon":
@@ -113,7 +114,10 @@ def build_atlas(spec: dict[str, Any]) -> Atlas:
             for side in Side:
                 rid = f"{side.value}-{base}"
                 regions[rid] = Region(
-                    id=rid, base=base, side=side, view=view_id,
+                    id=rid,
+                    base=base,
+                    side=side,
+                    view=view_id,
                     name=_label(base, side, labels),
                     polygon=_place(coords, views[view_id], side),
                 )

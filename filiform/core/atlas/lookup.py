@@ -31,9 +31,7 @@ def resolve_region_name(text: str, atlas: Atlas) -> str:
     choices = {r.id: _norm(r.id) for r in atlas.regions.values()}
     near = process.extract(wanted, choices, scorer=ratio, limit=5)
     suggestions = [key for _, _, key in near]
-    raise ValidationFailed(
-        f"unknown region '{text}'", details=[f"did you mean: {', '.join(suggestions)}"]
-    )
+    raise ValidationFailed(f"unknown region '{text}'", details=[f"did you mean: {', '.join(suggestions)}"])
 
 
 def resolve_region_names(texts: Iterable[str], atlas: Atlas) -> list[str]:

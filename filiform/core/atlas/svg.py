@@ -50,10 +50,7 @@ def render_svg(
     for place in places:
         view = atlas.views[place.view]
         out.append(f'<g class="view" data-view="{view.id}">')
-        out.append(
-            f'<text x="{place.dx:.0f}" y="{place.dy - 8:.0f}" class="view-title">'
-            f"{escape(view.title)}</text>"
-        )
+        out.append(f'<text x="{place.dx:.0f}" y="{place.dy - 8:.0f}" class="view-title">{escape(view.title)}</text>')
         for region in atlas.in_view(view.id):
             fill = fills.get(region.id, BASE_FILL)
             out.append(

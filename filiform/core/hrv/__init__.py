@@ -3,7 +3,7 @@
 Pure domain code: parsing of RR text already in memory, unit checks, artefact correction
 (Lipponen & Tarvainen 2019 via NeuroKit2), per-phase metrics, change from baseline with a
 bootstrap interval, and an incremental vasovagal monitor. File reading lives in
-``filiform.services.hrv_files``; plots in ``filiform.reports.hrv_plot``. See docs/hrv.md.
+``filiform.services.records.hrv_files``; plots in ``filiform.reports.hrv_plot``. See docs/hrv.md.
 """
 
 from filiform.core.hrv.artefacts import CorrectionReport, correct_artefacts

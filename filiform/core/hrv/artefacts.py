@@ -51,13 +51,9 @@ def correct_artefacts(series: RRSeries) -> tuple[RRSeries, CorrectionReport]:
     if n_in < _MIN_BEATS:
         raise ValidationFailed(f"need at least {_MIN_BEATS} beats to correct artefacts")
     first_beat_ms = (series.times_s[0] * 1000.0) - series.rr_ms[0]
-    peaks = np.round(
-        np.concatenate([[first_beat_ms], series.times_s * 1000.0]) - first_beat_ms
-    ).astype(np.int64)
+    peaks = np.round(np.concatenate([[first_beat_ms], series.times_s * 1000.0]) - first_beat_ms).astype(np.int64)
     for _ in range(_MAX_PASSES):
-        info, fixed = nk.signal_fixpeaks(
-            peaks, sampling_rate=1000, iterative=False, method="Kubios"
-        )
+        info, fixed = nk.signal_fixpeaks(peaks, sampling_rate=1000, iterative=False, method="Kubios")
         fixed = np.asarray(fixed, dtype=np.int64)
         if fixed.shape == peaks.shape and np.array_equal(fixed, peaks):
             break

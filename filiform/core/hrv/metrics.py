@@ -85,9 +85,7 @@ def pnn50(diffs_ms: NDArray[np.float64]) -> float:
     return float(100.0 * np.mean(np.abs(diffs_ms) > 50.0))
 
 
-def band_powers(
-    series: RRSeries, segment_s: float = 120.0
-) -> tuple[float, float]:
+def band_powers(series: RRSeries, segment_s: float = 120.0) -> tuple[float, float]:
     """(LF, HF) power in ms² by Welch's method on the 4 Hz cubic-spline resampled series."""
     rr = series.valid_rr()
     t = series.times_s[series.valid]
@@ -97,8 +95,14 @@ def band_powers(
     nperseg = int(min(x.size, round(segment_s * RESAMPLE_HZ)))
     nfft = max(4096, 1 << (nperseg - 1).bit_length())
     freqs, psd = welch(
-        x, fs=RESAMPLE_HZ, window="hamming", nperseg=nperseg, noverlap=nperseg // 2,
-        nfft=nfft, detrend="constant", scaling="density",
+        x,
+        fs=RESAMPLE_HZ,
+        window="hamming",
+        nperseg=nperseg,
+        noverlap=nperseg // 2,
+        nfft=nfft,
+        detrend="constant",
+        scaling="density",
     )
     df = float(freqs[1] - freqs[0])
 

@@ -40,8 +40,7 @@ def parse_phase_spec(spec: str) -> list[Phase]:
         match = _ITEM.match(item)
         if match is None:
             raise ValidationFailed(
-                f"cannot read phase {item.strip()!r}; write name=start-end in seconds, "
-                "e.g. baseline=0-300"
+                f"cannot read phase {item.strip()!r}; write name=start-end in seconds, e.g. baseline=0-300"
             )
         name, start, end = match.group(1), float(match.group(2)), float(match.group(3))
         if end <= start:

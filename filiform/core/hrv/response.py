@@ -101,9 +101,7 @@ def changes_from_baseline(
     rng = np.random.default_rng(seed)
     base_vals = {v.name: v.value for v in baseline[1]}
     vals = {v.name: v.value for v in phase[1]}
-    usable = tuple(
-        k for k in _TIME_METRICS if base_vals.get(k) is not None and vals.get(k) is not None
-    )
+    usable = tuple(k for k in _TIME_METRICS if base_vals.get(k) is not None and vals.get(k) is not None)
     base_reps = _replicates(baseline[0], usable, n_boot, rng) if usable else {}
     reps = _replicates(phase[0], usable, n_boot, rng) if usable else {}
     out: list[Change] = []
@@ -114,25 +112,46 @@ def changes_from_baseline(
             continue
         delta = v - b
         if metric not in usable:
-            out.append(Change(
-                phase=phase_name, metric=metric, unit=m.UNITS[metric], baseline=b, value=v,
-                delta=delta, statement=f"{metric.upper()} power {delta:+.0f} ms² (no "
-                "uncertainty estimate for spectral power; indicative only)",
-            ))
+            out.append(
+                Change(
+                    phase=phase_name,
+                    metric=metric,
+                    unit=m.UNITS[metric],
+                    baseline=b,
+                    value=v,
+                    delta=delta,
+                    statement=f"{metric.upper()} power {delta:+.0f} ms² (no "
+                    "uncertainty estimate for spectral power; indicative only)",
+                )
+            )
             continue
         diff = reps[metric] - base_reps[metric]
         lo, hi = (float(x) for x in np.nanpercentile(diff, [2.5, 97.5]))
-        out.append(Change(
-            phase=phase_name, metric=metric, unit=m.UNITS[metric], baseline=b, value=v,
-            delta=delta, ci_low=lo, ci_high=hi, statement=_statement(metric, delta, lo, hi),
-        ))
+        out.append(
+            Change(
+                phase=phase_name,
+                metric=metric,
+                unit=m.UNITS[metric],
+                baseline=b,
+                value=v,
+                delta=delta,
+                ci_low=lo,
+                ci_high=hi,
+                statement=_statement(metric, delta, lo, hi),
+            )
+        )
     return out
 
 
 def _withheld(phase: str, metric: m.MetricName, b: float | None, v: float | None) -> Change:
     where = "baseline" if b is None else phase
     return Change(
-        phase=phase, metric=metric, unit=m.UNITS[metric], baseline=b, value=v, delta=None,
+        phase=phase,
+        metric=metric,
+        unit=m.UNITS[metric],
+        baseline=b,
+        value=v,
+        delta=None,
         statement=f"not compared: the {where} window cannot support {metric.upper()}",
     )
 
@@ -146,7 +165,4 @@ def _statement(metric: m.MetricName, delta: float, lo: float, hi: float) -> str:
             f"(95% interval {lo:+.1f} to {hi:+.1f})"
         )
     direction = "higher" if delta > 0 else "lower"
-    return (
-        f"{label} {direction} than baseline by {abs(delta):.1f} {unit} "
-        f"(95% interval {lo:+.1f} to {hi:+.1f})"
-    )
+    return f"{label} {direction} than baseline by {abs(delta):.1f} {unit} (95% interval {lo:+.1f} to {hi:+.1f})"

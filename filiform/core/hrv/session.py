@@ -73,24 +73,35 @@ def analyse_session(
         covered = _covered_s(win, phase)
         vals = window_metrics(win, covered)
         results[phase.name] = (win, vals)
-        phase_results.append(
-            PhaseResult(phase=phase, n_beats=int(win.rr_ms.size), covered_s=covered, metrics=vals)
-        )
+        phase_results.append(PhaseResult(phase=phase, n_beats=int(win.rr_ms.size), covered_s=covered, metrics=vals))
     base = baseline_of(plist)
     changes: list[Change] = []
     for phase in plist:
         if phase.name != base.name:
-            changes.extend(changes_from_baseline(
-                results[base.name], phase.name, results[phase.name], n_boot=n_boot, seed=seed,
-            ))
+            changes.extend(
+                changes_from_baseline(
+                    results[base.name],
+                    phase.name,
+                    results[phase.name],
+                    n_boot=n_boot,
+                    seed=seed,
+                )
+            )
     rule = rule or VasovagalRule()
     base_hr = next((v.value for v in results[base.name][1] if v.name == "hr"), None)
     events = detect_vasovagal(clean, rule, base_hr)
     return SessionAnalysis(
-        correction=report, phases=phase_results, baseline=base.name, changes=changes,
-        events=events, rule=rule,
-        times_s=clean.times_s.tolist(), rr_ms=clean.rr_ms.tolist(), valid=clean.valid.tolist(),
-        raw_times_s=raw.times_s.tolist(), raw_rr_ms=raw.rr_ms.tolist(),
+        correction=report,
+        phases=phase_results,
+        baseline=base.name,
+        changes=changes,
+        events=events,
+        rule=rule,
+        times_s=clean.times_s.tolist(),
+        rr_ms=clean.rr_ms.tolist(),
+        valid=clean.valid.tolist(),
+        raw_times_s=raw.times_s.tolist(),
+        raw_rr_ms=raw.rr_ms.tolist(),
     )
 
 

@@ -20,9 +20,7 @@ SignalKind = Literal["ecg", "ppg"]
 MIN_RATE_HZ: dict[SignalKind, float] = {"ecg": 100.0, "ppg": 25.0}
 
 
-def peaks_from_signal(
-    samples: NDArray[np.float64], sampling_rate: float, kind: SignalKind
-) -> NDArray[np.int64]:
+def peaks_from_signal(samples: NDArray[np.float64], sampling_rate: float, kind: SignalKind) -> NDArray[np.int64]:
     """Sample indices of R peaks (ECG) or systolic peaks (PPG)."""
     import neurokit2 as nk
 
@@ -48,14 +46,10 @@ def peaks_from_signal(
     return np.asarray(peaks, dtype=np.int64)
 
 
-def rr_from_signal(
-    samples: NDArray[np.float64], sampling_rate: float, kind: SignalKind = "ecg"
-) -> RRSeries:
+def rr_from_signal(samples: NDArray[np.float64], sampling_rate: float, kind: SignalKind = "ecg") -> RRSeries:
     """RR series from a raw signal; beat times are peak times from the recording start."""
     peaks = peaks_from_signal(samples, sampling_rate, kind)
     if peaks.size < 3:
-        raise ValidationFailed(
-            f"found only {peaks.size} beats; is this channel really an {kind.upper()}?"
-        )
+        raise ValidationFailed(f"found only {peaks.size} beats; is this channel really an {kind.upper()}?")
     times = peaks / float(sampling_rate)
     return RRSeries(rr_ms=np.diff(times) * 1000.0, times_s=times[1:])

@@ -47,9 +47,7 @@ def detect_unit(values: NDArray[np.float64]) -> Literal["ms", "s"]:
     )
 
 
-def to_milliseconds(values: Sequence[float] | NDArray[np.float64], unit: Unit = "auto") -> (
-    NDArray[np.float64]
-):
+def to_milliseconds(values: Sequence[float] | NDArray[np.float64], unit: Unit = "auto") -> NDArray[np.float64]:
     """Return intervals in ms, checking that they are finite and positive."""
     arr = np.asarray(values, dtype=np.float64)
     if arr.ndim != 1:
@@ -57,9 +55,7 @@ def to_milliseconds(values: Sequence[float] | NDArray[np.float64], unit: Unit = 
     bad = np.flatnonzero(~np.isfinite(arr) | (arr <= 0))
     if bad.size:
         shown = ", ".join(str(int(i) + 1) for i in bad[:5])
-        raise ValidationFailed(
-            f"{bad.size} RR value(s) are missing, zero or negative (entries {shown})"
-        )
+        raise ValidationFailed(f"{bad.size} RR value(s) are missing, zero or negative (entries {shown})")
     chosen = detect_unit(arr) if unit == "auto" else unit
     if chosen not in ("ms", "s"):
         raise ValidationFailed(f"unknown unit {unit!r}; use ms, s or auto")

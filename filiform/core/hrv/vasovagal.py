@@ -114,7 +114,10 @@ class VasovagalMonitor:
             return None
         self._drop_reported = True
         return VasovagalEvent(
-            kind="warning", onset_s=self._drop_since, detected_s=t, hr_bpm=hr,
+            kind="warning",
+            onset_s=self._drop_since,
+            detected_s=t,
+            hr_bpm=hr,
             reference_bpm=peak,
             message=(
                 f"heart rate rose to {peak:.0f} and has fallen to {hr:.0f} beats/min for "
@@ -134,7 +137,10 @@ class VasovagalMonitor:
             return None
         self._brady_reported = True
         return VasovagalEvent(
-            kind="alarm", onset_s=self._brady_since, detected_s=t, hr_bpm=hr,
+            kind="alarm",
+            onset_s=self._brady_since,
+            detected_s=t,
+            hr_bpm=hr,
             reference_bpm=r.brady_bpm,
             message=(
                 f"heart rate below {r.brady_bpm:.0f} beats/min for {r.brady_s:.0f} s: "

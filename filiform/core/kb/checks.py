@@ -62,9 +62,16 @@ def _check_targets(kb: KnowledgeBase, atlas: Atlas) -> list[Issue]:
             issues.append(Issue(file, line, f"target '{target.id}' lies over the thorax: set lung_adjacent: true"))
         for n, ap in enumerate(target.needling, 1):
             if ap.needle.length_mm < ap.depth_mm.max_mm + NEEDLE_MARGIN_MM:
-                issues.append(Issue(file, line, (
-                    f"target '{target.id}' approach {n}: a {ap.needle.length_mm:g} mm needle leaves less than "
-                    f"{NEEDLE_MARGIN_MM:g} mm outside the skin at {ap.depth_mm.max_mm:g} mm depth")))
+                issues.append(
+                    Issue(
+                        file,
+                        line,
+                        (
+                            f"target '{target.id}' approach {n}: a {ap.needle.length_mm:g} mm needle leaves less than "
+                            f"{NEEDLE_MARGIN_MM:g} mm outside the skin at {ap.depth_mm.max_mm:g} mm depth"
+                        ),
+                    )
+                )
         if isinstance(target, Muscle):
             if not target.trigger_points:
                 issues.append(Issue(file, line, f"muscle '{target.id}' has no trigger point"))

@@ -98,13 +98,13 @@ def _rel(path: Traversable | Path, root: Traversable | Path) -> str:
 _KIND_TAGS = frozenset({"muscle", "tendon", "nerve", "periarticular", "scar"})
 
 
-def _validate(model: Any, data: Any, doc: SourceDoc, path: tuple[str | int, ...],
-              issues: list[Issue]) -> Any:
+def _validate(model: Any, data: Any, doc: SourceDoc, path: tuple[str | int, ...], issues: list[Issue]) -> Any:
     return validate_located(model, data, doc, path, issues, skip=_KIND_TAGS)
 
 
-def _load_list(kb: KnowledgeBase, root: Traversable | Path, sub: str, model: type[M],
-               store: dict[str, M], issues: list[Issue]) -> None:
+def _load_list(
+    kb: KnowledgeBase, root: Traversable | Path, sub: str, model: type[M], store: dict[str, M], issues: list[Issue]
+) -> None:
     for path in _yaml_files(root, sub):
         doc = _parse(path, root, issues)
         if doc is None:
@@ -120,8 +120,14 @@ def _load_list(kb: KnowledgeBase, root: Traversable | Path, sub: str, model: typ
             _add(kb, store, record, doc, (i,), issues)
 
 
-def _add(kb: KnowledgeBase, store: dict[str, Any], record: Any, doc: SourceDoc,
-         path: tuple[str | int, ...], issues: list[Issue]) -> None:
+def _add(
+    kb: KnowledgeBase,
+    store: dict[str, Any],
+    record: Any,
+    doc: SourceDoc,
+    path: tuple[str | int, ...],
+    issues: list[Issue],
+) -> None:
     ident = record.id
     line = doc.line_of((*path, "id"))
     if ident in store:

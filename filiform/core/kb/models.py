@@ -84,8 +84,13 @@ class DepthStudy(Strict):
     id: Id
     site: Text
     measures: Literal[
-        "skin_to_pleura", "skin_to_rib", "skin_to_muscle", "skin_to_nerve",
-        "muscle_thickness", "safe_insertion", "skin_to_bone",
+        "skin_to_pleura",
+        "skin_to_rib",
+        "skin_to_muscle",
+        "skin_to_nerve",
+        "muscle_thickness",
+        "safe_insertion",
+        "skin_to_bone",
     ]
     method: Text
     subjects: Annotated[int, Field(ge=1)]
@@ -200,6 +205,4 @@ class Scar(TargetBase):
     indications: tuple[str, ...] = ()
 
 
-Target = Annotated[
-    Muscle | Tendon | Nerve | Periarticular | Scar, Field(discriminator="kind")
-]
+Target = Annotated[Muscle | Tendon | Nerve | Periarticular | Scar, Field(discriminator="kind")]

@@ -68,9 +68,7 @@ def _child(node: yaml.Node, key: str | int) -> yaml.Node | None:
     return None
 
 
-def _walk(
-    node: yaml.Node, path: tuple[str | int, ...]
-) -> Iterator[tuple[tuple[str | int, ...], str, int]]:
+def _walk(node: yaml.Node, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str, int]]:
     if isinstance(node, yaml.ScalarNode):
         yield path, str(node.value), node.start_mark.line + 1
     elif isinstance(node, yaml.MappingNode):
@@ -81,9 +79,14 @@ def _walk(
             yield from _walk(v, (*path, i))
 
 
-def validate_located(model: type[BaseModel] | TypeAdapter[Any], data: Any, doc: SourceDoc,
-                     path: tuple[str | int, ...], issues: list[Issue],
-                     skip: frozenset[str] = frozenset()) -> Any:
+def validate_located(
+    model: type[BaseModel] | TypeAdapter[Any],
+    data: Any,
+    doc: SourceDoc,
+    path: tuple[str | int, ...],
+    issues: list[Issue],
+    skip: frozenset[str] = frozenset(),
+) -> Any:
     """Validate ``data`` strictly and report each error at its file and line.
 
     Strict JSON mode: lists may become tuples and text may name an enum member, but nothing

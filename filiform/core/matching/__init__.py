@@ -4,6 +4,13 @@ from .engine import MatchEngine, default_engine, match
 from .models import DrawnRegion, Finding, MatchResult, PainDrawing, RankedMuscle, RankedTriggerPoint
 
 __all__ = [
-    "DrawnRegion", "Finding", "MatchEngine", "MatchResult", "PainDrawing", "RankedMuscle",
-    "RankedTriggerPoint", "default_engine", "match",
+    "DrawnRegion",
+    "Finding",
+    "MatchEngine",
+    "MatchResult",
+    "PainDrawing",
+    "RankedMuscle",
+    "RankedTriggerPoint",
+    "default_engine",
+    "match",
 ]

@@ -90,20 +90,33 @@ class MatchEngine:
         for muscle, tp in kb.trigger_points():
             for side in Side:
                 zones: dict[str, str] = {}
-                for kind, refs in (("local", muscle.regions), ("spillover", tp.referral.spillover),
-                                   ("essential", tp.referral.essential)):
+                for kind, refs in (
+                    ("local", muscle.regions),
+                    ("spillover", tp.referral.spillover),
+                    ("essential", tp.referral.essential),
+                ):
                     for ref in refs:
                         zones[atlas.resolve(ref, side)] = kind  # later kinds win
                 base = sum(_unpainted_cost(_ZONE_P[k]) for k in zones.values())
-                cand = _Candidate(tp.id, muscle.id, muscle.name, tp.label, side, zones, base,
-                                  sum(_ZONE_P[k] for k in zones.values()), (tp.id, side.value))
+                cand = _Candidate(
+                    tp.id,
+                    muscle.id,
+                    muscle.name,
+                    tp.label,
+                    side,
+                    zones,
+                    base,
+                    sum(_ZONE_P[k] for k in zones.values()),
+                    (tp.id, side.value),
+                )
                 pos = len(self.candidates)
                 self.candidates.append(cand)
                 for rid, kind in zones.items():
                     self.index[rid].append((pos, kind))
 
-    def match(self, drawing: PainDrawing, *, priors: Mapping[str, float] | None = None,
-              limit: int | None = 20) -> MatchResult:
+    def match(
+        self, drawing: PainDrawing, *, priors: Mapping[str, float] | None = None, limit: int | None = 20
+    ) -> MatchResult:
         """Score every touched trigger point; explain only the ones that are returned.
 
         Scoring is a sum over the candidates each painted region touches (inverted index),
@@ -142,14 +155,21 @@ class MatchEngine:
         wanted = set(keep) | set(order[:COVER_POOL]) | set(muscle_keep)
         total_intensity = sum(painted.values()) or 1
         explained = {
-            pos: self._explain(self.candidates[pos], scores[pos], painted, total_intensity,
-                               finding_map.get((self.candidates[pos].muscle_id, self.candidates[pos].side), ()),
-                               float(priors.get(self.candidates[pos].muscle_id, 1.0)))
+            pos: self._explain(
+                self.candidates[pos],
+                scores[pos],
+                painted,
+                total_intensity,
+                finding_map.get((self.candidates[pos].muscle_id, self.candidates[pos].side), ()),
+                float(priors.get(self.candidates[pos].muscle_id, 1.0)),
+            )
             for pos in wanted
         }
         covered = {rid for rid in painted if rid in self.index}
-        muscles = [RankedMuscle(r.muscle_id, r.muscle_name, r.side, r.score, r.tp_id, r.explained)
-                   for r in (explained[pos] for pos in muscle_keep)]
+        muscles = [
+            RankedMuscle(r.muscle_id, r.muscle_name, r.side, r.score, r.tp_id, r.explained)
+            for r in (explained[pos] for pos in muscle_keep)
+        ]
         return MatchResult(
             ranked=[explained[pos] for pos in keep],
             muscles=muscles,
@@ -158,16 +178,27 @@ class MatchEngine:
             notes=_notes(drawing),
         )
 
-    def _explain(self, cand: _Candidate, score: float, painted: Mapping[str, int],
-                 total_intensity: int, applied: tuple[str, ...], prior: float) -> RankedTriggerPoint:
+    def _explain(
+        self,
+        cand: _Candidate,
+        score: float,
+        painted: Mapping[str, int],
+        total_intensity: int,
+        applied: tuple[str, ...],
+        prior: float,
+    ) -> RankedTriggerPoint:
         hit = [rid for rid in painted if rid in cand.zones]
         by_kind: dict[str, list[str]] = {"essential": [], "spillover": [], "local": []}
         for rid in hit:
             by_kind[cand.zones[rid]].append(rid)
         covered_weight = sum(_ZONE_P[cand.zones[r]] for r in hit)
         return RankedTriggerPoint(
-            tp_id=cand.tp_id, muscle_id=cand.muscle_id, muscle_name=cand.muscle_name,
-            label=cand.label, side=cand.side, score=round(score, 6),
+            tp_id=cand.tp_id,
+            muscle_id=cand.muscle_id,
+            muscle_name=cand.muscle_name,
+            label=cand.label,
+            side=cand.side,
+            score=round(score, 6),
             pattern_coverage=round(covered_weight / cand.weight_total, 6),
             drawing_explained=round(sum(painted[r] for r in hit) / total_intensity, 6),
             essential_hits=tuple(sorted(by_kind["essential"])),
@@ -175,7 +206,8 @@ class MatchEngine:
             local_hits=tuple(sorted(by_kind["local"])),
             explained=tuple(sorted(hit)),
             unexplained=tuple(sorted(set(painted) - set(hit))),
-            findings_applied=applied, prior=prior,
+            findings_applied=applied,
+            prior=prior,
         )
 
 
@@ -215,8 +247,9 @@ def _findings_by_key(findings: tuple[Finding, ...], kb: KnowledgeBase) -> dict[t
         if f.muscle not in kb.muscles:
             raise ValidationFailed(f"finding names unknown muscle '{f.muscle}'")
         if (f.muscle, f.side) in out:
-            raise ValidationFailed(f"findings for '{f.muscle}' ({f.side.value}) are given twice: "
-                                   "give one entry per muscle and side")
+            raise ValidationFailed(
+                f"findings for '{f.muscle}' ({f.side.value}) are given twice: give one entry per muscle and side"
+            )
         out[(f.muscle, f.side)] = tuple(name for name in FINDING_WEIGHTS if getattr(f, name))
     return out
 
@@ -236,7 +269,6 @@ def default_engine() -> MatchEngine:
     return MatchEngine(load_kb(), load_atlas())
 
 
-def match(drawing: PainDrawing, *, priors: Mapping[str, float] | None = None,
-          limit: int | None = 20) -> MatchResult:
+def match(drawing: PainDrawing, *, priors: Mapping[str, float] | None = None, limit: int | None = 20) -> MatchResult:
     """Rank trigger points of the shipped knowledge base against ``drawing``."""
     return default_engine().match(drawing, priors=priors, limit=limit)

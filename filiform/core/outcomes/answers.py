@@ -63,9 +63,7 @@ def normalise(instrument: Instrument, answers: Any) -> dict[str, Value]:
         except ValueError as exc:
             problems.append(f"item {item.id} ({item.label}): {exc}")
     if problems:
-        raise ValidationFailed(
-            f"{instrument.short_name}: {len(problems)} answer(s) not accepted", details=problems
-        )
+        raise ValidationFailed(f"{instrument.short_name}: {len(problems)} answer(s) not accepted", details=problems)
     return result
 
 
@@ -101,9 +99,7 @@ def _check(instrument: Instrument, item: Item, raw: Any) -> Value:
     scale = instrument.scale_of(item)
     if raw is None or (isinstance(raw, str) and raw.strip().lower() in MISSING_TOKENS):
         return None
-    if isinstance(raw, NotApplicable) or (
-        isinstance(raw, str) and raw.strip().lower() in NA_TOKENS
-    ):
+    if isinstance(raw, NotApplicable) or (isinstance(raw, str) and raw.strip().lower() in NA_TOKENS):
         if scale.not_applicable:
             return NA
         raise ValueError(f"'not applicable' is not allowed; allowed: {scale.describe()}")
@@ -178,9 +174,7 @@ def _check_branch(scale: ResponseScale, raw: Any) -> Branched:
     except ValueError:
         raise ValueError(f"{value_raw!r} is not a number; allowed: {scale.describe()}") from None
     if value not in allowed:
-        raise ValueError(
-            f"{value} is not allowed in branch {branch}; allowed: {scale.describe()}"
-        )
+        raise ValueError(f"{value} is not allowed in branch {branch}; allowed: {scale.describe()}")
     return Branched(branch, value)
 
 
@@ -194,9 +188,7 @@ def parse_answer_list(text: str) -> list[str] | dict[str, str]:
                 continue
             key, sep, value = part.partition("=")
             if not sep:
-                raise ValidationFailed(
-                    f"cannot mix positional answers and item=value answers ({part!r})"
-                )
+                raise ValidationFailed(f"cannot mix positional answers and item=value answers ({part!r})")
             if key.strip() in mapping:
                 raise ValidationFailed(f"item {key.strip()!r} is answered twice")
             mapping[key.strip()] = value.strip()

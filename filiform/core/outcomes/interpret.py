@@ -72,8 +72,7 @@ def check_value(instrument: Instrument, scale: str, value: float, what: str) -> 
     low, high = instrument.scale_range(scale)
     if not low - EPSILON <= value <= high + EPSILON:
         raise ValidationFailed(
-            f"{instrument.short_name} {scale} {what} {value:g} is outside the range "
-            f"{low:g}-{high:g}"
+            f"{instrument.short_name} {scale} {what} {value:g} is outside the range {low:g}-{high:g}"
         )
 
 
@@ -94,8 +93,7 @@ def interpret_change(
     inst = _resolve(instrument)
     if inst.kind == "transition":
         raise ValidationFailed(
-            f"{inst.short_name} already rates change; read its responder flag instead of "
-            "comparing it with a baseline"
+            f"{inst.short_name} already rates change; read its responder flag instead of comparing it with a baseline"
         )
     check_value(inst, scale, baseline, "baseline")
     check_value(inst, scale, current, "score")
@@ -176,8 +174,7 @@ def _explain(inst: Instrument, i: ChangeInterpretation) -> str:
     if i.percent_mcid is not None and i.percent_improvement is not None:
         verdict = "reached" if i.percent_mcid_reached else "not reached"
         parts.append(
-            f"Relative improvement {shown(i.percent_improvement)} % ({shown(i.percent_mcid)} % threshold "
-            f"{verdict})."
+            f"Relative improvement {shown(i.percent_improvement)} % ({shown(i.percent_mcid)} % threshold {verdict})."
         )
     if i.mdc is not None and not i.beyond_mdc:
         parts.append(f"The change is within the measurement error (MDC {shown(i.mdc)}).")

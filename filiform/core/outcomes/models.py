@@ -89,10 +89,7 @@ class ResponseScale(BaseModel):
         elif self.kind is ScaleKind.YES_NO:
             text = "yes or no (1 or 0)"
         else:
-            parts = [
-                f"{letter} = {'/'.join(str(v) for v in values)}"
-                for letter, values in self.branches.items()
-            ]
+            parts = [f"{letter} = {'/'.join(str(v) for v in values)}" for letter, values in self.branches.items()]
             text = "a branch letter and a value such as B:10 (" + "; ".join(parts) + ")"
         if self.aliases:
             text += " (or " + ", ".join(self.aliases) + ")"
@@ -276,9 +273,7 @@ class Instrument(BaseModel):
                 raise ValueError(f"{self.id}: an unscorable instrument needs a reason")
             return self
         if len(self.items) != self.item_count:
-            raise ValueError(
-                f"{self.id}: item_count is {self.item_count} but {len(self.items)} items listed"
-            )
+            raise ValueError(f"{self.id}: item_count is {self.item_count} but {len(self.items)} items listed")
         ids = [item.id for item in self.items]
         if len(set(ids)) != len(ids):
             raise ValueError(f"{self.id}: duplicate item ids")
@@ -306,7 +301,7 @@ class Instrument(BaseModel):
     def scale_ids(self) -> tuple[str, ...]:
         """The score names a result can carry: ``total`` (if reported) and the subscales."""
         names = [s.id for s in self.subscales]
-        return (("total", *names) if self.total_reported else tuple(names))
+        return ("total", *names) if self.total_reported else tuple(names)
 
     def scale_range(self, scale: str = "total") -> tuple[float, float]:
         if scale == "total":

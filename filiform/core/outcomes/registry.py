@@ -73,9 +73,7 @@ def _instruments() -> dict[str, Instrument]:
     citations = _citations()
     out: dict[str, Instrument] = {}
     names = sorted(
-        entry.name
-        for entry in _data_dir().iterdir()
-        if entry.name.endswith(".yaml") and entry.name != CITATIONS_FILE
+        entry.name for entry in _data_dir().iterdir() if entry.name.endswith(".yaml") and entry.name != CITATIONS_FILE
     )
     for name in names:
         raw = _load_yaml(name)
@@ -89,9 +87,7 @@ def _instruments() -> dict[str, Instrument]:
             raise KnowledgeBaseError(f"instruments/{name}: id {instrument.id!r} != file name")
         unknown = sorted(_citation_ids(instrument) - citations.keys())
         if unknown:
-            raise KnowledgeBaseError(
-                f"instruments/{name}: unknown citation id(s) {', '.join(unknown)}"
-            )
+            raise KnowledgeBaseError(f"instruments/{name}: unknown citation id(s) {', '.join(unknown)}")
         out[instrument.id] = instrument
     return out
 
@@ -108,9 +104,7 @@ def get_instrument(instrument_id: str) -> Instrument:
         return _instruments()[instrument_id]
     except KeyError:
         known = ", ".join(sorted(_instruments()))
-        raise NotFound(
-            f"unknown instrument {instrument_id!r}", details=[f"known: {known}"]
-        ) from None
+        raise NotFound(f"unknown instrument {instrument_id!r}", details=[f"known: {known}"]) from None
 
 
 def get_citation(citation_id: str) -> Citation:
@@ -149,11 +143,8 @@ def with_item_wording(instrument: Instrument, wording: Mapping[str, str]) -> Ins
     ids = {item.id for item in instrument.items}
     unknown = sorted(set(wording) - ids)
     if unknown:
-        raise ValidationFailed(
-            f"{instrument.short_name}: wording for unknown item(s) {', '.join(unknown)}"
-        )
+        raise ValidationFailed(f"{instrument.short_name}: wording for unknown item(s) {', '.join(unknown)}")
     items = tuple(
-        item.model_copy(update={"text": wording[item.id]}) if item.id in wording else item
-        for item in instrument.items
+        item.model_copy(update={"text": wording[item.id]}) if item.id in wording else item for item in instrument.items
     )
     return instrument.model_copy(update={"items": items})

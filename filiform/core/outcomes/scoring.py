@@ -45,17 +45,14 @@ def _split(items: Sequence[Item], values: dict[str, Value]) -> tuple[list[int], 
     return answered, unanswered
 
 
-def _enforce_missing_rule(
-    instrument: Instrument, total_items: int, unanswered: list[str], *, label: str = ""
-) -> None:
+def _enforce_missing_rule(instrument: Instrument, total_items: int, unanswered: list[str], *, label: str = "") -> None:
     rule = instrument.scoring
     answered = total_items - len(unanswered)
     where = f" {label}" if label else ""
     if rule.max_missing is None and rule.min_answered is None:
         if unanswered:
             raise ValidationFailed(
-                f"{instrument.short_name}{where}: every item must be answered; missing "
-                f"{', '.join(unanswered)}",
+                f"{instrument.short_name}{where}: every item must be answered; missing {', '.join(unanswered)}",
                 details=[rule.missing_rule],
             )
         return
@@ -67,8 +64,7 @@ def _enforce_missing_rule(
         )
     if rule.min_answered is not None and answered < rule.min_answered:
         raise ValidationFailed(
-            f"{instrument.short_name}{where}: {answered} items answered; at least "
-            f"{rule.min_answered} are needed",
+            f"{instrument.short_name}{where}: {answered} items answered; at least {rule.min_answered} are needed",
             details=[rule.missing_rule],
         )
 
@@ -141,9 +137,7 @@ def score_transition(instrument: Instrument, values: dict[str, Value]) -> ScoreR
     if rule is not None:
         responder = value <= rule.value if rule.responder_if == "<=" else value >= rule.value
     anchor = instrument.scale_of(items[0]).anchors.get(value)
-    return _result(
-        instrument, float(value), answered=1, items_total=1, responder=responder, band=anchor
-    )
+    return _result(instrument, float(value), answered=1, items_total=1, responder=responder, band=anchor)
 
 
 def score_sum(instrument: Instrument, values: dict[str, Value]) -> ScoreResult:
@@ -335,6 +329,4 @@ def check_method_fits(instrument: Instrument) -> None:
         # KOOS reverses its items (100 - mean x 25); every other method keeps their direction.
         expected = instrument.higher_is_better != (method is ScoringMethod.KOOS)
         if scale.higher_is_better != expected:
-            raise ValueError(
-                f"{instrument.id}: item scale {item.scale!r} direction contradicts the score's"
-            )
+            raise ValueError(f"{instrument.id}: item scale {item.scale!r} direction contradicts the score's")

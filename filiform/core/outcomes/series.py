@@ -31,13 +31,13 @@ def parse_score_series(data: Any, source: str = "scores") -> ScoreSeries:
     """Validate ``{instrument, [title], [scale], scores: [{date, value | answers, [label]}]}``."""
     if not isinstance(data, dict) or "instrument" not in data or "scores" not in data:
         raise ValidationFailed(
-            f"{source}: expected a mapping with 'instrument' and 'scores' "
-            "(each score: date plus value or answers)"
+            f"{source}: expected a mapping with 'instrument' and 'scores' (each score: date plus value or answers)"
         )
     unknown = sorted(str(k) for k in data if k not in _TOP_KEYS)
     if unknown:
-        raise ValidationFailed(f"{source}: unknown key(s) {', '.join(unknown)}; "
-                               f"allowed: {', '.join(sorted(_TOP_KEYS))}")
+        raise ValidationFailed(
+            f"{source}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}"
+        )
     instrument_id = _text(data["instrument"], f"{source}: instrument")
     scale = _text(data.get("scale", "total"), f"{source}: scale")
     title = None if data.get("title") is None else _text(data["title"], f"{source}: title")
@@ -54,8 +54,9 @@ def _point(entry: Any, n: int, instrument_id: str, scale: str, source: str) -> D
         raise ValidationFailed(f"{where} needs a date")
     unknown = sorted(str(k) for k in entry if k not in _ENTRY_KEYS)
     if unknown:
-        raise ValidationFailed(f"{where}: unknown key(s) {', '.join(unknown)}; "
-                               f"allowed: {', '.join(sorted(_ENTRY_KEYS))}")
+        raise ValidationFailed(
+            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_ENTRY_KEYS))}"
+        )
     when = _date(entry["date"], where)
     if "answers" in entry and "value" in entry:
         raise ValidationFailed(f"{where}: give either a value or answers, not both")

@@ -88,10 +88,7 @@ def summarise_trend(
     first_reached: date | None = None
     sustained: bool | None = None
     if len(ordered) > 1:
-        changes = [
-            interpret_change(inst, ordered[0].value, p.value, scale=scale, mcid=mcid)
-            for p in ordered[1:]
-        ]
+        changes = [interpret_change(inst, ordered[0].value, p.value, scale=scale, mcid=mcid) for p in ordered[1:]]
         latest_change = changes[-1]
         if latest_change.mcid is not None:
             reached = [c.mcid_reached for c in changes]
@@ -179,9 +176,7 @@ def _transition_summary(
     responders = None
     if rule is not None:
         responders = sum(
-            1
-            for p in ordered
-            if (p.value <= rule.value if rule.responder_if == "<=" else p.value >= rule.value)
+            1 for p in ordered if (p.value <= rule.value if rule.responder_if == "<=" else p.value >= rule.value)
         )
     latest = ordered[-1].value
     summary = (

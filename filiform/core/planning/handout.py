@@ -33,8 +33,13 @@ _THORAX = (
 _BLEEDING = "- You take a blood thinner: press firmly on any site that bleeds for five minutes.\n"
 
 
-def render_handout(condition_id: str, techniques: Sequence[Technique | str] = (), *,
-                   near_chest: bool = False, anticoagulated: bool = False) -> str:
+def render_handout(
+    condition_id: str,
+    techniques: Sequence[Technique | str] = (),
+    *,
+    near_chest: bool = False,
+    anticoagulated: bool = False,
+) -> str:
     """Markdown handout for a condition and the techniques actually planned."""
     cond = get_condition(condition_id)
     specs = load_techniques()
@@ -46,8 +51,11 @@ def render_handout(condition_id: str, techniques: Sequence[Technique | str] = ()
     grade = _GRADE_WORDS[cond.evidence.grade.value]
     evidence = f"{cond.evidence.plain_language} (Quality of the research: {grade}.)"
     urgent = "\n" + _THORAX if near_chest else ""
-    urgent += ("\nIf you have chest pain, sudden breathlessness or feel very unwell, call emergency "
-               "services.\n" if not near_chest else "")
+    urgent += (
+        "\nIf you have chest pain, sudden breathlessness or feel very unwell, call emergency services.\n"
+        if not near_chest
+        else ""
+    )
     text = resources.files("filiform.data").joinpath("handouts/handout.md").read_text(encoding="utf-8")
     return Template(text).substitute(
         condition_name=cond.name.lower() if cond.name[1:2].islower() else cond.name,

@@ -150,8 +150,10 @@ class Condition(Strict):
         for t in self.targets:
             extra = set(t.techniques) - set(self.techniques)
             if extra:
-                raise ValueError(f"target '{t.target}' uses techniques not listed for the condition: "
-                                 f"{sorted(x.value for x in extra)}")
+                raise ValueError(
+                    f"target '{t.target}' uses techniques not listed for the condition: "
+                    f"{sorted(x.value for x in extra)}"
+                )
         if Technique.ELECTRICAL in self.techniques and self.electrical is None:
             raise ValueError("a condition using electrical_dn must give its electrical parameters")
         return self

@@ -88,8 +88,7 @@ class Plan(BaseModel):
 
 
 def _priors(cond: Condition, kb: KnowledgeBase) -> dict[str, float]:
-    return {t.target: _PRIOR[t.priority] for t in cond.targets
-            if isinstance(kb.targets.get(t.target), Muscle)}
+    return {t.target: _PRIOR[t.priority] for t in cond.targets if isinstance(kb.targets.get(t.target), Muscle)}
 
 
 def condition_priors(condition_id: str, kb: KnowledgeBase | None = None) -> dict[str, float]:
@@ -134,17 +133,27 @@ def _one_thorax_side(cands: list[_Cand], kb: KnowledgeBase, excluded: list[Exclu
             if cside is None:
                 cside, source = side, source + f"; side set to {side} (one side of the thorax per session)"
             elif cside != side:
-                excluded.append(Excluded(target=tid, side=cside, why="other side of the thorax: not in the same "
-                                         "session (bilateral pneumothorax risk); plan it for the next session"))
+                excluded.append(
+                    Excluded(
+                        target=tid,
+                        side=cside,
+                        why="other side of the thorax: not in the same "
+                        "session (bilateral pneumothorax risk); plan it for the next session",
+                    )
+                )
                 continue
         kept.append((tid, cside, source))
     return kept
 
 
-def _choose(cond: Condition, target_id: str, site: Site, result: ScreeningResult
-            ) -> tuple[Technique | None, Decision, tuple[str, ...], tuple[Reason, ...]]:
-    options = next(t.techniques for t in cond.targets if t.target == target_id) \
-        if any(t.target == target_id for t in cond.targets) else (Technique.TRIGGER_POINT,)
+def _choose(
+    cond: Condition, target_id: str, site: Site, result: ScreeningResult
+) -> tuple[Technique | None, Decision, tuple[str, ...], tuple[Reason, ...]]:
+    options = (
+        next(t.techniques for t in cond.targets if t.target == target_id)
+        if any(t.target == target_id for t in cond.targets)
+        else (Technique.TRIGGER_POINT,)
+    )
     blocking_rules = {r.id for r in load_rules().rules if r.decision == Decision.DO_NOT_NEEDLE}
     reasons: list[Reason] = []
     for tech in options:
@@ -177,9 +186,20 @@ def build_plan(req: PlanRequest, kb: KnowledgeBase | None = None) -> Plan:
         if len(planned) >= req.max_targets:
             continue
         needle = needle_guidance(kb.targets[tid], req.body, kb)
-        planned.append(PlannedTarget(rank=len(planned) + 1, target=tid, name=kb.targets[tid].name, side=side,
-                                     source=source, technique=tech, decision=decision, needle=needle,
-                                     precautions=prec, reasons=reasons))
+        planned.append(
+            PlannedTarget(
+                rank=len(planned) + 1,
+                target=tid,
+                name=kb.targets[tid].name,
+                side=side,
+                source=source,
+                technique=tech,
+                decision=decision,
+                needle=needle,
+                precautions=prec,
+                reasons=reasons,
+            )
+        )
         precautions.extend(p for p in prec if p not in precautions)
         cites.extend(needle.citations)
         for r in reasons:
@@ -189,14 +209,23 @@ def build_plan(req: PlanRequest, kb: KnowledgeBase | None = None) -> Plan:
         status = "caution" if any(p.decision == Decision.CAUTION for p in planned) else "go"
     uses_edn = any(p.technique == Technique.ELECTRICAL for p in planned)
     return Plan(
-        condition=cond.id, condition_name=cond.name, status=status, targets=tuple(planned),
-        excluded=tuple(excluded), dosing=cond.dosing, electrical=cond.electrical if uses_edn else None,
-        precautions=tuple(precautions), blocking_reasons=tuple(blocking) if not planned else (),
-        missing_answers=result.missing_answers, evidence_grade=cond.evidence.grade,
-        evidence_summary=cond.evidence.summary, red_flags=cond.red_flags,
+        condition=cond.id,
+        condition_name=cond.name,
+        status=status,
+        targets=tuple(planned),
+        excluded=tuple(excluded),
+        dosing=cond.dosing,
+        electrical=cond.electrical if uses_edn else None,
+        precautions=tuple(precautions),
+        blocking_reasons=tuple(blocking) if not planned else (),
+        missing_answers=result.missing_answers,
+        evidence_grade=cond.evidence.grade,
+        evidence_summary=cond.evidence.summary,
+        red_flags=cond.red_flags,
         outcome_measures=cond.outcome_measures,
         reevaluate_on=req.today + timedelta(days=cond.dosing.reevaluate_after_days),
-        screening=result, citations=tuple(dict.fromkeys(cites)),
+        screening=result,
+        citations=tuple(dict.fromkeys(cites)),
     )
 
 

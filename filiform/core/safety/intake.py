@@ -117,7 +117,8 @@ QUESTIONS: dict[str, str] = {
 
 CLEAR_ANSWERS: dict[str, str] = {
     name: "yes" if name in ("capacity_to_consent", "consents_to_needling", "epilepsy_controlled") else "no"
-    for name in QUESTIONS if name not in ("inr", "pregnancy_trimester", "age")
+    for name in QUESTIONS
+    if name not in ("inr", "pregnancy_trimester", "age")
 }
 """The no-risk answer to each yes/no question (for a clinician who asked them all)."""
 

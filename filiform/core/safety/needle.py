@@ -75,8 +75,10 @@ def needle_guidance(target: Target, body: PatientBody, kb: KnowledgeBase) -> Nee
     bmi = body.bmi_value
     if bmi is not None and bmi >= 30 and not target.lung_adjacent:
         hi = min(hi * 1.25, 120.0)
-        notes.append("BMI 30 or more: subcutaneous tissue is thicker; depth range widened by 25% "
-                     "(Filiform convention) - confirm by palpation or ultrasound.")
+        notes.append(
+            "BMI 30 or more: subcutaneous tissue is thicker; depth range widened by 25% "
+            "(Filiform convention) - confirm by palpation or ultrasound."
+        )
     max_safe: float | None = None
     basis: str | None = None
     for study_id in target.depth_data:
@@ -94,8 +96,10 @@ def needle_guidance(target: Target, body: PatientBody, kb: KnowledgeBase) -> Nee
     if max_safe is not None:
         hi = min(hi, max_safe)
         if hi < lo:
-            notes.append("The usual target depth exceeds the safe depth for this patient: use superficial "
-                         "needling or another target.")
+            notes.append(
+                "The usual target depth exceeds the safe depth for this patient: use superficial "
+                "needling or another target."
+            )
             lo = hi
         fitting = [n for n in STANDARD_LENGTHS_MM if n <= max_safe]
         length = fitting[-1] if fitting and fitting[-1] >= lo else STANDARD_LENGTHS_MM[0]
@@ -107,10 +111,16 @@ def needle_guidance(target: Target, body: PatientBody, kb: KnowledgeBase) -> Nee
         for ref in target.danger:
             cites.extend(ref.citations)
     return NeedleGuidance(
-        target=target.id, length_mm=length, gauge_mm=approach.needle.gauge_mm,
-        insertion_mm=(round(lo, 1), round(hi, 1)), max_safe_depth_mm=max_safe, depth_basis=basis,
+        target=target.id,
+        length_mm=length,
+        gauge_mm=approach.needle.gauge_mm,
+        insertion_mm=(round(lo, 1), round(hi, 1)),
+        max_safe_depth_mm=max_safe,
+        depth_basis=basis,
         lung_adjacent=target.lung_adjacent,
         safe_technique=(_SAFE_TECHNIQUE + " " + " ".join(d.rule for d in target.danger)).strip()
-        if target.lung_adjacent else None,
-        notes=tuple(notes), citations=tuple(dict.fromkeys(cites)),
+        if target.lung_adjacent
+        else None,
+        notes=tuple(notes),
+        citations=tuple(dict.fromkeys(cites)),
     )

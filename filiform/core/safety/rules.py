@@ -21,8 +21,13 @@ from .decision import Decision, Technique
 from .intake import SITE_LISTS, SITE_PATTERN, Intake
 
 Evidence = Literal[
-    "systematic_review", "narrative_review", "observational", "case_report",
-    "guideline_secondary", "low_quality_source", "expert_opinion",
+    "systematic_review",
+    "narrative_review",
+    "observational",
+    "case_report",
+    "guideline_secondary",
+    "low_quality_source",
+    "expert_opinion",
 ]
 _QUESTIONS = set(Intake.model_fields)
 

@@ -70,8 +70,12 @@ class _Acc:
             self.decision = other.decision
 
     def freeze(self, technique: Technique) -> TechniqueDecision:
-        return TechniqueDecision(technique=technique, decision=self.decision,
-                                 reasons=tuple(self.reasons), precautions=tuple(self.precautions))
+        return TechniqueDecision(
+            technique=technique,
+            decision=self.decision,
+            reasons=tuple(self.reasons),
+            precautions=tuple(self.precautions),
+        )
 
 
 def _reason(rule: Rule, prefix: str = "") -> Reason:
@@ -99,8 +103,13 @@ def _site_applies(rule: Rule, site: Site, intake: Intake, sites: Sequence[Site])
     return True
 
 
-def _apply(fired: Sequence[Rule], intake: Intake, sites: Sequence[Site],
-           overall: dict[Technique, _Acc], per_site: dict[str, dict[Technique, _Acc]]) -> None:
+def _apply(
+    fired: Sequence[Rule],
+    intake: Intake,
+    sites: Sequence[Site],
+    overall: dict[Technique, _Acc],
+    per_site: dict[str, dict[Technique, _Acc]],
+) -> None:
     for rule in fired:
         scope = rule.technique_set()
         if rule.site is None:
@@ -117,8 +126,7 @@ def _apply(fired: Sequence[Rule], intake: Intake, sites: Sequence[Site],
             for site in sites:
                 if _site_applies(rule, site, intake, sites):
                     for t in scope:
-                        per_site[site.label][t].add(rule.decision, _reason(rule, f"[{site.label}] "),
-                                                    rule.precautions)
+                        per_site[site.label][t].add(rule.decision, _reason(rule, f"[{site.label}] "), rule.precautions)
 
 
 def _fallback(intake: Intake, rules: RuleSet, missing: Sequence[str], overall: dict[Technique, _Acc]) -> None:
@@ -126,8 +134,9 @@ def _fallback(intake: Intake, rules: RuleSet, missing: Sequence[str], overall: d
     covered = {c.q for r in rules.rules for c in r.when if c.missing}
     for name in missing:
         if name not in covered and name not in SITE_LISTS:
-            fallback = Reason(rule_id="unanswered", text=f"Unanswered: {QUESTIONS.get(name, name)}",
-                              evidence="expert_opinion")
+            fallback = Reason(
+                rule_id="unanswered", text=f"Unanswered: {QUESTIONS.get(name, name)}", evidence="expert_opinion"
+            )
             for t in Technique:
                 overall[t].add(Decision.CAUTION, fallback, ("Complete the screening question before needling.",))
 
@@ -162,8 +171,13 @@ def site_for_target(target: Target, side: str | None, rules: RuleSet | None = No
     rules = rules or load_rules()
     deepest = max(a.depth_mm.max_mm for a in target.needling)
     compressible = target.id not in rules.noncompressible_targets and deepest < rules.noncompressible_depth_mm
-    return Site(area=target.body_area, side=side if side in ("left", "right") else None,
-                target=target.id, lung_adjacent=target.lung_adjacent, compressible=compressible)
+    return Site(
+        area=target.body_area,
+        side=side if side in ("left", "right") else None,
+        target=target.id,
+        lung_adjacent=target.lung_adjacent,
+        compressible=compressible,
+    )
 
 
 def sites_for_targets(kb: KnowledgeBase, targets: Iterable[tuple[str, str | None]]) -> list[Site]:

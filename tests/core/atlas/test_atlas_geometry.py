@@ -76,8 +76,16 @@ def test_resolve_turns_kb_references_into_sided_ids(atlas):
 
 
 def test_a_row_with_the_wrong_number_of_rows_is_rejected():
-    spec = {"views": {"v": {"title": "t", "size": [100, 100], "placement": "right_on_viewer_right",
-                            "segments": {"s": {"cuts": [[0, 0, 10, 0], [0, 10, 10, 10]], "rows": [["a"], ["b"]]}}}}}
+    spec = {
+        "views": {
+            "v": {
+                "title": "t",
+                "size": [100, 100],
+                "placement": "right_on_viewer_right",
+                "segments": {"s": {"cuts": [[0, 0, 10, 0], [0, 10, 10, 10]], "rows": [["a"], ["b"]]}},
+            }
+        }
+    }
     with pytest.raises(KnowledgeBaseError, match="need 1 rows"):
         build_atlas(spec)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def sinusoid_rr(duration_s: float, mean_ms: float = 800.0, parts: tuple[tuple[float, float], ...] = (
-    (0.25, 30.0),
-)) -> np.ndarray:
+def sinusoid_rr(
+    duration_s: float, mean_ms: float = 800.0, parts: tuple[tuple[float, float], ...] = ((0.25, 30.0),)
+) -> np.ndarray:
     """RR(t) = mean + sum A sin(2 pi f t), sampled beat by beat; power of each part is A^2/2."""
     t, out = 0.0, []
     while t < duration_s:

@@ -52,9 +52,7 @@ def test_spectral_power_of_known_sinusoids() -> None:
         (300, {"hr", "rmssd", "sdnn", "pnn50", "hf", "lf"}, set()),
     ],
 )
-def test_short_windows_withhold_metrics_with_a_reason(
-    duration: float, present: set[str], withheld: set[str]
-) -> None:
+def test_short_windows_withhold_metrics_with_a_reason(duration: float, present: set[str], withheld: set[str]) -> None:
     series = RRSeries.from_intervals(sinusoid_rr(duration))
     results = {v.name: v for v in m.window_metrics(series, duration)}
     assert {k for k, v in results.items() if v.value is not None} == present
@@ -76,13 +74,19 @@ def _reference() -> dict[str, float]:
         assert match, label
         return float(match.group(1))
 
-    powers = re.search(r"Absolute Powers \(Hz\)\s*;\s*\n\t-\t[0-9.]+\n\t-\t([0-9.]+)\n\t-\t"
-                       r"([0-9.]+)", text)
+    powers = re.search(
+        r"Absolute Powers \(Hz\)\s*;\s*\n\t-\t[0-9.]+\n\t-\t([0-9.]+)\n\t-\t"
+        r"([0-9.]+)",
+        text,
+    )
     assert powers
     return {
-        "hr": grab("Mean Heart Rate (bpm)"), "sdnn": grab("SDNN (ms)"),
-        "rmssd": grab("RMSSD (ms)"), "pnn50": grab("pNN50 (%)"),
-        "lf": float(powers.group(1)), "hf": float(powers.group(2)),
+        "hr": grab("Mean Heart Rate (bpm)"),
+        "sdnn": grab("SDNN (ms)"),
+        "rmssd": grab("RMSSD (ms)"),
+        "pnn50": grab("pNN50 (%)"),
+        "lf": float(powers.group(1)),
+        "hf": float(powers.group(2)),
     }
 
 

@@ -34,8 +34,7 @@ def test_plain_list_header_units_and_polar_formats() -> None:
     assert parse_rr_text("800\n810\n790\n").rr_ms.tolist() == [800, 810, 790]
     secs = parse_rr_text("time,RR (s)\n0.8,0.8\n1.61,0.81\n2.4,0.79\n")
     assert secs.rr_ms == pytest.approx([800, 810, 790])
-    polar = parse_rr_text("Phone timestamp;RR-interval [ms]\n2024-01-01T10:00:00;800\n"
-                          "2024-01-01T10:00:01;810\n")
+    polar = parse_rr_text("Phone timestamp;RR-interval [ms]\n2024-01-01T10:00:00;800\n2024-01-01T10:00:01;810\n")
     assert polar.rr_ms.tolist() == [800, 810]
     hrm = parse_rr_text("[Params]\nVersion=106\n\n[HRData]\n800\n810\n790\n[Other]\n5\n")
     assert hrm.rr_ms.tolist() == [800, 810, 790]
@@ -67,7 +66,12 @@ def test_seconds_and_milliseconds_files_agree(values: list[int]) -> None:
 def test_phase_spec() -> None:
     phases = parse_phase_spec("needling=300-900, baseline=0-300,rest=900-1200")
     assert [p.name for p in phases] == ["baseline", "needling", "rest"]
-    for bad, msg in [("baseline", "name=start-end"), ("a=5-1", "before it starts"),
-                     ("a=0-10,b=5-20", "overlap"), ("a=0-1,a=2-3", "repeat"), ("", "at least")]:
+    for bad, msg in [
+        ("baseline", "name=start-end"),
+        ("a=5-1", "before it starts"),
+        ("a=0-10,b=5-20", "overlap"),
+        ("a=0-1,a=2-3", "repeat"),
+        ("", "at least"),
+    ]:
         with pytest.raises(ValidationFailed, match=msg):
             parse_phase_spec(bad)

@@ -35,8 +35,7 @@ def test_a_real_heart_rate_rise_is_reported_with_an_interval_covering_it() -> No
 def test_same_process_gives_an_interval_that_includes_zero() -> None:
     inside = 0
     for seed in range(10):
-        out = _by_metric(changes_from_baseline(_window(850, seed), "rest",
-                                               _window(850, seed + 100), n_boot=300))
+        out = _by_metric(changes_from_baseline(_window(850, seed), "rest", _window(850, seed + 100), n_boot=300))
         rm = out["rmssd"]
         assert rm.ci_low is not None and rm.ci_high is not None
         inside += rm.ci_low <= 0 <= rm.ci_high
@@ -44,8 +43,7 @@ def test_same_process_gives_an_interval_that_includes_zero() -> None:
 
 
 def test_too_short_phase_is_not_compared() -> None:
-    out = _by_metric(changes_from_baseline(_window(800, 1), "needling",
-                                           _window(800, 2, seconds=40)))
+    out = _by_metric(changes_from_baseline(_window(800, 1), "needling", _window(800, 2, seconds=40)))
     assert out["lf"].delta is None and "cannot support" in out["lf"].statement
     assert out["sdnn"].delta is not None
 

@@ -49,7 +49,6 @@ def test_streaming_in_any_chunking_equals_the_batch_result(chunk: int) -> None:
     monitor = VasovagalMonitor()
     streamed = []
     for start in range(0, series.rr_ms.size, chunk):
-        for t, rr in zip(series.times_s[start:start + chunk], series.rr_ms[start:start + chunk],
-                         strict=True):
+        for t, rr in zip(series.times_s[start : start + chunk], series.rr_ms[start : start + chunk], strict=True):
             streamed.extend(monitor.push(float(t), float(rr)))
     assert streamed == detect_vasovagal(series)

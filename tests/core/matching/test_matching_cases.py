@@ -27,8 +27,9 @@ def test_a_left_sided_drawing_points_to_left_muscles():
 
 def test_recognised_pain_on_palpation_raises_that_muscle():
     base = PainDrawing(regions=regions("right-temple", "right-posterolateral-neck-upper"))
-    with_finding = base.model_copy(update={"findings": (
-        Finding(muscle="upper_trapezius", side=Side.RIGHT, recognised_pain=True, taut_band=True),)})
+    with_finding = base.model_copy(
+        update={"findings": (Finding(muscle="upper_trapezius", side=Side.RIGHT, recognised_pain=True, taut_band=True),)}
+    )
     score = {(r.tp_id, r.side): r.score for r in match(base).ranked}
     raised = {(r.tp_id, r.side): r for r in match(with_finding).ranked}
     key = ("upper_trapezius_tp1", Side.RIGHT)
@@ -39,8 +40,9 @@ def test_recognised_pain_on_palpation_raises_that_muscle():
 def test_a_condition_prior_raises_its_muscles():
     drawing = PainDrawing(regions=regions("right-temple"))
     plain = {r.muscle_id: r.score for r in match(drawing).muscles if r.side is Side.RIGHT}
-    boosted = {r.muscle_id: r.score for r in match(drawing, priors={"upper_trapezius": 3.0}).muscles
-               if r.side is Side.RIGHT}
+    boosted = {
+        r.muscle_id: r.score for r in match(drawing, priors={"upper_trapezius": 3.0}).muscles if r.side is Side.RIGHT
+    }
     assert boosted["upper_trapezius"] > plain["upper_trapezius"]
     assert boosted["temporalis"] == pytest.approx(plain["temporalis"])
 

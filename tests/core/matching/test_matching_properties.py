@@ -15,7 +15,9 @@ ENGINE = default_engine()
 
 drawn = st.lists(
     st.tuples(st.sampled_from(REGION_IDS), st.integers(min_value=1, max_value=10)),
-    min_size=1, max_size=10, unique_by=lambda t: t[0],
+    min_size=1,
+    max_size=10,
+    unique_by=lambda t: t[0],
 )
 
 

@@ -12,10 +12,16 @@ from filiform.errors import NotFound, ValidationFailed
 
 
 def test_findings_for_one_muscle_and_side_given_twice_are_refused() -> None:
-    drawing = drawing_from_data({"regions": [{"region": "right-temple", "intensity": 7}], "findings": [
-        {"muscle": "temporalis", "side": "right", "taut_band": True},
-        {"muscle": "temporalis", "side": "right"},
-    ]}, load_atlas())
+    drawing = drawing_from_data(
+        {
+            "regions": [{"region": "right-temple", "intensity": 7}],
+            "findings": [
+                {"muscle": "temporalis", "side": "right", "taut_band": True},
+                {"muscle": "temporalis", "side": "right"},
+            ],
+        },
+        load_atlas(),
+    )
     with pytest.raises(ValidationFailed, match="given twice"):
         match(drawing)
 

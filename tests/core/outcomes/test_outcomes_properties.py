@@ -31,9 +31,7 @@ def answer_strategy(scale: ResponseScale) -> st.SearchStrategy[Any]:
         return st.sampled_from(scale.values)
     if scale.kind is ScaleKind.YES_NO:
         return st.sampled_from([0, 1])
-    return st.sampled_from(
-        [Branched(b, v) for b, values in scale.branches.items() for v in values]
-    )
+    return st.sampled_from([Branched(b, v) for b, values in scale.branches.items() for v in values])
 
 
 def complete_answers(instrument: Instrument) -> st.SearchStrategy[list[Any]]:
@@ -89,8 +87,12 @@ def test_extremes_reach_the_range_ends(instrument: Instrument) -> None:
 def interchangeable_groups(instrument: Instrument) -> list[list[int]]:
     """Positions of items that a symmetric method treats alike (same scale and subscale)."""
     symmetric = {
-        ScoringMethod.SUM, ScoringMethod.MEAN, ScoringMethod.PERCENT_OF_MAX,
-        ScoringMethod.DASH, ScoringMethod.PRTEE, ScoringMethod.KOOS,
+        ScoringMethod.SUM,
+        ScoringMethod.MEAN,
+        ScoringMethod.PERCENT_OF_MAX,
+        ScoringMethod.DASH,
+        ScoringMethod.PRTEE,
+        ScoringMethod.KOOS,
     }
     if instrument.scoring.method not in symmetric:
         return []
@@ -116,9 +118,7 @@ def test_order_independent_within_interchangeable_items(instrument: Instrument) 
             rnd.shuffle(values)
             for p, v in zip(group, values, strict=True):
                 shuffled[p] = v
-        assert values_of(score(instrument.id, answers)) == pytest.approx(
-            values_of(score(instrument.id, shuffled))
-        )
+        assert values_of(score(instrument.id, answers)) == pytest.approx(values_of(score(instrument.id, shuffled)))
 
     check()
 
@@ -128,8 +128,7 @@ def worse_answers(scale: ResponseScale, value: Any) -> list[Any]:
     assert scale.higher_is_better is not None
     sign = 1 if scale.higher_is_better else -1
     if scale.kind is ScaleKind.BRANCH:
-        return [Branched(value.branch, v) for v in scale.branches[value.branch]
-                if sign * v < sign * value.value]
+        return [Branched(value.branch, v) for v in scale.branches[value.branch] if sign * v < sign * value.value]
     if scale.kind is ScaleKind.INTEGER:
         assert scale.min is not None and scale.max is not None
         options = list(range(scale.min, scale.max + 1))
@@ -174,14 +173,10 @@ def allowed_missing(instrument: Instrument) -> int:
     return 0
 
 
-MISSING_INSTRUMENTS = [
-    i for i in INSTRUMENTS if allowed_missing(i) > 0 and i.scoring.method is not ScoringMethod.KOOS
-]
+MISSING_INSTRUMENTS = [i for i in INSTRUMENTS if allowed_missing(i) > 0 and i.scoring.method is not ScoringMethod.KOOS]
 
 
-@pytest.mark.parametrize(
-    "instrument", MISSING_INSTRUMENTS, ids=[i.id for i in MISSING_INSTRUMENTS]
-)
+@pytest.mark.parametrize("instrument", MISSING_INSTRUMENTS, ids=[i.id for i in MISSING_INSTRUMENTS])
 def test_missing_answers_within_the_rule_still_score_in_range(instrument: Instrument) -> None:
     limit = allowed_missing(instrument)
 

@@ -15,9 +15,26 @@ from filiform.core.outcomes import (
 from filiform.errors import NotFound, ValidationFailed
 
 REQUIRED = {
-    "nprs", "psfs", "pgic", "groc", "ndi", "odi", "rmdq", "quickdash", "prtee", "lefs",
-    "faam_adl", "faam_sports", "visa_a", "bctq_sss", "bctq_fss", "koos", "jfls_8", "hit_6",
-    "posas_patient", "posas_observer",
+    "nprs",
+    "psfs",
+    "pgic",
+    "groc",
+    "ndi",
+    "odi",
+    "rmdq",
+    "quickdash",
+    "prtee",
+    "lefs",
+    "faam_adl",
+    "faam_sports",
+    "visa_a",
+    "bctq_sss",
+    "bctq_fss",
+    "koos",
+    "jfls_8",
+    "hit_6",
+    "posas_patient",
+    "posas_observer",
 }
 
 

@@ -85,9 +85,17 @@ def test_ndi_all_answered_is_sum_times_two() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "band"),
-    [(4, "no disability (raw 0-4)"), (5, "mild (raw 5-14)"), (14, "mild (raw 5-14)"),
-     (15, "moderate (raw 15-24)"), (24, "moderate (raw 15-24)"), (25, "severe (raw 25-34)"),
-     (34, "severe (raw 25-34)"), (35, "complete (raw 35-50)"), (50, "complete (raw 35-50)")],
+    [
+        (4, "no disability (raw 0-4)"),
+        (5, "mild (raw 5-14)"),
+        (14, "mild (raw 5-14)"),
+        (15, "moderate (raw 15-24)"),
+        (24, "moderate (raw 15-24)"),
+        (25, "severe (raw 25-34)"),
+        (34, "severe (raw 25-34)"),
+        (35, "complete (raw 35-50)"),
+        (50, "complete (raw 35-50)"),
+    ],
 )
 def test_ndi_bands_follow_the_raw_intervals(raw: int, band: str) -> None:
     """Vernon's note: raw 0-4 none, 5-14 mild, 15-24 moderate, 25-34 severe, >34 complete."""
@@ -254,7 +262,11 @@ def test_koos_subscales() -> None:
     result = score("koos", answers)
     assert result.total is None
     assert {s.id: s.value for s in result.subscales} == {
-        "symptoms": 100, "pain": 50, "adl": 0, "sport": 75, "qol": 25,
+        "symptoms": 100,
+        "pain": 50,
+        "adl": 0,
+        "sport": 75,
+        "qol": 25,
     }
     with pytest.raises(KeyError):
         result.value("total")

@@ -23,9 +23,15 @@ def intake(**changes: object) -> Intake:
 
 
 def test_warfarin_lateral_elbow_plan_has_targets_needles_precautions_sources() -> None:
-    plan = build_plan(PlanRequest(condition="lateral_elbow_tendinopathy", side="right",
-                                  intake=intake(anticoagulant="vka", inr=2.6),
-                                  body=PatientBody(height_cm=170, weight_kg=72, sex="female"), today=DAY))
+    plan = build_plan(
+        PlanRequest(
+            condition="lateral_elbow_tendinopathy",
+            side="right",
+            intake=intake(anticoagulant="vka", inr=2.6),
+            body=PatientBody(height_cm=170, weight_kg=72, sex="female"),
+            today=DAY,
+        )
+    )
     assert plan.status == "caution" and plan.targets
     assert all(t.decision == Decision.CAUTION and t.needle.length_mm > 0 for t in plan.targets)
     assert any("Compress" in p for p in plan.precautions)
@@ -35,23 +41,34 @@ def test_warfarin_lateral_elbow_plan_has_targets_needles_precautions_sources() -
 
 
 def test_no_consent_blocks_the_whole_plan() -> None:
-    plan = build_plan(PlanRequest(condition="lateral_elbow_tendinopathy", side="left",
-                                  intake=intake(consents_to_needling="no"), today=DAY))
+    plan = build_plan(
+        PlanRequest(
+            condition="lateral_elbow_tendinopathy", side="left", intake=intake(consents_to_needling="no"), today=DAY
+        )
+    )
     assert plan.status == "do_not_needle" and not plan.targets
     assert any(r.rule_id == "consent_refused" for r in plan.blocking_reasons)
 
 
 def test_pacemaker_removes_electrical_technique() -> None:
-    plan = build_plan(PlanRequest(condition="knee_osteoarthritis", side="left",
-                                  intake=intake(implanted_electrical_device="yes"), today=DAY))
+    plan = build_plan(
+        PlanRequest(
+            condition="knee_osteoarthritis", side="left", intake=intake(implanted_electrical_device="yes"), today=DAY
+        )
+    )
     assert plan.targets and all(t.technique != Technique.ELECTRICAL for t in plan.targets)
 
 
 def test_one_side_of_thorax_per_session() -> None:
-    drawing = PainDrawing(regions=(DrawnRegion(region="left-shoulder-ridge", intensity=6),
-                                   DrawnRegion(region="right-shoulder-ridge", intensity=7)))
-    plan = build_plan(PlanRequest(condition="myofascial_neck_shoulder", drawing=drawing, intake=intake(),
-                                  today=DAY, max_targets=10))
+    drawing = PainDrawing(
+        regions=(
+            DrawnRegion(region="left-shoulder-ridge", intensity=6),
+            DrawnRegion(region="right-shoulder-ridge", intensity=7),
+        )
+    )
+    plan = build_plan(
+        PlanRequest(condition="myofascial_neck_shoulder", drawing=drawing, intake=intake(), today=DAY, max_targets=10)
+    )
     sides = {t.side for t in plan.targets if t.needle.lung_adjacent}
     assert len(sides) <= 1
     assert all(t.needle.safe_technique for t in plan.targets if t.needle.lung_adjacent)
@@ -59,8 +76,9 @@ def test_one_side_of_thorax_per_session() -> None:
 
 def test_pain_drawing_ranks_targets() -> None:
     drawing = PainDrawing(regions=(DrawnRegion(region="right-temple", intensity=7),))
-    plan = build_plan(PlanRequest(condition="headache_tension_cervicogenic", drawing=drawing, intake=intake(),
-                                  today=DAY))
+    plan = build_plan(
+        PlanRequest(condition="headache_tension_cervicogenic", drawing=drawing, intake=intake(), today=DAY)
+    )
     assert plan.targets[0].source.startswith("pain drawing")
     assert plan.targets[0].side == "right"
 
@@ -82,8 +100,11 @@ def test_thirteen_conditions_and_seven_techniques() -> None:
 
 
 def test_clinical_data_check_passes_except_targets_still_being_written() -> None:
-    issues = [i for i in check_clinical_data() if "unknown target" not in i.message
-              and "non-compressible target" not in i.message]
+    issues = [
+        i
+        for i in check_clinical_data()
+        if "unknown target" not in i.message and "non-compressible target" not in i.message
+    ]
     assert issues == []
 
 

@@ -13,12 +13,26 @@ from filiform.core.safety.needle import STANDARD_LENGTHS_MM, needle_guidance
 
 def _kb_with_pleura_model() -> tuple[KnowledgeBase, str]:
     kb = load_kb()
-    study = DepthStudy(id="test_ct_pleura", site="Interscapular intercostal space", measures="skin_to_pleura",
-                       method="CT scan", subjects=50, population="adults", mean_mm=37, sd_mm=7,
-                       bmi_intercept_mm=-43, bmi_slope_mm=3.8, citations=("donnelly2019",))
+    study = DepthStudy(
+        id="test_ct_pleura",
+        site="Interscapular intercostal space",
+        measures="skin_to_pleura",
+        method="CT scan",
+        subjects=50,
+        population="adults",
+        mean_mm=37,
+        sd_mm=7,
+        bmi_intercept_mm=-43,
+        bmi_slope_mm=3.8,
+        citations=("donnelly2019",),
+    )
     target = kb.targets["upper_trapezius"].model_copy(update={"depth_data": ("test_ct_pleura",)})
-    fake = KnowledgeBase(citations=kb.citations, danger=kb.danger, depth={**kb.depth, study.id: study},
-                         targets={**kb.targets, target.id: target})
+    fake = KnowledgeBase(
+        citations=kb.citations,
+        danger=kb.danger,
+        depth={**kb.depth, study.id: study},
+        targets={**kb.targets, target.id: target},
+    )
     return fake, target.id
 
 

@@ -53,14 +53,18 @@ TABLE = [
     ({"pregnant": "yes", "pregnancy_trimester": 2}, [], ALL, Decision.CAUTION, None),
     ({"pregnant": "yes", "pregnancy_trimester": 1}, [DEEP], ALL, Decision.CAUTION, DEEP.label),
     ({"lymphoedema": "yes", "lymphoedema_sites": ["left:arm"]}, [ARM_L], ALL, Decision.DO_NOT_NEEDLE, ARM_L.label),
-    ({"lymphoedema": "yes", "lymphoedema_sites": ["left:arm"]}, [ARM_R, ARM_L], ALL, Decision.CAUTION,
-     ARM_R.label),
+    ({"lymphoedema": "yes", "lymphoedema_sites": ["left:arm"]}, [ARM_R, ARM_L], ALL, Decision.CAUTION, ARM_R.label),
     ({"lymphoedema": "yes"}, [ARM_R], ALL, Decision.DO_NOT_NEEDLE, ARM_R.label),  # sites unknown: everywhere
     ({"implanted_electrical_device": "yes"}, [], EDN, Decision.DO_NOT_NEEDLE, None),
     ({"implanted_electrical_device": "yes"}, [SHALLOW], ALL - EDN, Decision.GO, SHALLOW.label),
     ({"implants": "yes", "implant_sites": ["right:leg_foot"]}, [FOOT], ALL, Decision.CAUTION, FOOT.label),
-    ({"local_infection_or_lesion": "yes", "lesion_sites": ["leg_foot"]}, [FOOT], ALL, Decision.DO_NOT_NEEDLE,
-     FOOT.label),
+    (
+        {"local_infection_or_lesion": "yes", "lesion_sites": ["leg_foot"]},
+        [FOOT],
+        ALL,
+        Decision.DO_NOT_NEEDLE,
+        FOOT.label,
+    ),
     ({"immunosuppressed": "yes"}, [], ALL, Decision.CAUTION, None),
     ({"heart_valve_disease": "yes"}, [], ALL, Decision.CAUTION, None),
     ({"diabetes": "yes"}, [FOOT], ALL, Decision.CAUTION, FOOT.label),
@@ -77,8 +81,13 @@ TABLE = [
 
 
 @pytest.mark.parametrize(("changes", "sites", "techniques", "expected", "where"), TABLE)
-def test_rule_table(changes: dict[str, object], sites: list[Site], techniques: frozenset[Technique],
-                    expected: Decision, where: str | None) -> None:
+def test_rule_table(
+    changes: dict[str, object],
+    sites: list[Site],
+    techniques: frozenset[Technique],
+    expected: Decision,
+    where: str | None,
+) -> None:
     result = screen(intake(**changes), sites)
     for t in techniques:
         got = result.for_site(where, t) if where else result.for_technique(t)
@@ -105,8 +114,11 @@ def test_anticoagulation_alone_never_refuses_shallow_needling() -> None:
 def test_every_unknown_answer_is_never_go(question: str) -> None:
     data = dict(CLEAR)
     data.pop(question, None)
-    parents = {"inr": {"anticoagulant": "vka"}, "pregnancy_trimester": {"pregnant": "yes"},
-               "epilepsy_controlled": {"epilepsy": "yes"}}
+    parents = {
+        "inr": {"anticoagulant": "vka"},
+        "pregnancy_trimester": {"pregnant": "yes"},
+        "epilepsy_controlled": {"epilepsy": "yes"},
+    }
     data.update(parents.get(question, {}))
     result = screen(Intake.from_data(data))
     assert question in result.missing_answers

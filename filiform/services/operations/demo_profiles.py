@@ -27,8 +27,9 @@ from filiform.core.safety.decision import Technique
 
 GENERIC_MEASURES = frozenset({"nprs", "pgic", "groc", "psfs"})  # not condition-specific
 # Techniques whose demo insertions need nothing beyond a needle (EDN needs parameters).
-DEMO_TECHNIQUES = frozenset({Technique.TRIGGER_POINT.value, Technique.SUPERFICIAL.value,
-                             Technique.STATIC.value}) & {t.value for t in Technique}
+DEMO_TECHNIQUES = frozenset({Technique.TRIGGER_POINT.value, Technique.SUPERFICIAL.value, Technique.STATIC.value}) & {
+    t.value for t in Technique
+}
 LEVELS = 11  # severity 0 (none) .. 10 (worst)
 
 
@@ -63,13 +64,14 @@ def _answers_at(instrument_id: str, level: int) -> dict[str, Any] | None:
         scale = inst.scales.get(item.scale)
         if scale is None:
             return None
-        options = sorted(scale.values) if scale.values else (
-            list(range(scale.min, scale.max + 1)) if scale.min is not None and scale.max is not None
-            else [])
+        options = (
+            sorted(scale.values)
+            if scale.values
+            else (list(range(scale.min, scale.max + 1)) if scale.min is not None and scale.max is not None else [])
+        )
         if not options or scale.branches:
             return None
-        better_high = scale.higher_is_better if scale.higher_is_better is not None else (
-            inst.higher_is_better)
+        better_high = scale.higher_is_better if scale.higher_is_better is not None else (inst.higher_is_better)
         worse = level / (LEVELS - 1)
         position = (1 - worse) if better_high else worse
         answers[item.id] = options[round(position * (len(options) - 1))]
@@ -116,8 +118,7 @@ def profiles() -> tuple[Profile, ...]:
         specific = _specific_measure(condition.outcome_measures)
         for target in condition.targets:
             muscle = kb.targets.get(target.target)
-            techniques = tuple(sorted(t.value for t in target.techniques
-                                      if t.value in DEMO_TECHNIQUES))
+            techniques = tuple(sorted(t.value for t in target.techniques if t.value in DEMO_TECHNIQUES))
             if not isinstance(muscle, Muscle) or not techniques:
                 continue
             approach = muscle.needling[0]
@@ -125,15 +126,29 @@ def profiles() -> tuple[Profile, ...]:
             high = min(approach.depth_mm.max_mm, approach.needle.length_mm)
             lengths = tuple(sorted({approach.needle.length_mm}))
             for tp in muscle.trigger_points:
-                zones = {kind: {side: tuple(r for r in (atlas.resolve(ref, side) for ref in refs)
-                                            if r in atlas.regions) for side in Side}
-                         for kind, refs in (("essential", tp.referral.essential),
-                                            ("spillover", tp.referral.spillover))}
+                zones = {
+                    kind: {
+                        side: tuple(r for r in (atlas.resolve(ref, side) for ref in refs) if r in atlas.regions)
+                        for side in Side
+                    }
+                    for kind, refs in (("essential", tp.referral.essential), ("spillover", tp.referral.spillover))
+                }
                 if not all(zones["essential"].values()):
                     continue
-                out.append(Profile(condition.name, tuple(condition.icd10cm), muscle.id, tp.id,
-                                   zones["essential"], zones["spillover"], techniques, lengths,
-                                   (low, max(low, high)), specific))
+                out.append(
+                    Profile(
+                        condition.name,
+                        tuple(condition.icd10cm),
+                        muscle.id,
+                        tp.id,
+                        zones["essential"],
+                        zones["spillover"],
+                        techniques,
+                        lengths,
+                        (low, max(low, high)),
+                        specific,
+                    )
+                )
     if not out:
         raise RuntimeError("the knowledge base offers no muscle trigger point for the demo")
     return tuple(out)

@@ -15,9 +15,9 @@ from argon2.profiles import CHEAPEST
 from sqlalchemy.orm import Session
 
 from filiform.errors import Conflict, PermissionDenied, ValidationFailed
-from filiform.services import audit
-from filiform.services.context import Actor, Perm, Role, require
-from filiform.services.scope import owned
+from filiform.services.access.context import Actor, Perm, Role, require
+from filiform.services.access.scope import owned
+from filiform.services.operations import audit
 from filiform.storage.models import Clinic, User
 
 MIN_PASSWORD = 12
@@ -42,7 +42,6 @@ def hasher() -> PasswordHasher:
     return _hasher_for(os.environ.get(ARGON2_PROFILE_ENV, ""))
 
 
-
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed(f"password must have at least {MIN_PASSWORD} characters")
@@ -50,8 +49,13 @@ def hash_password(password: str) -> str:
 
 
 def create_clinic(
-    session: Session, *, name: str, admin_username: str, admin_password: str,
-    admin_name: str = "Administrator", client: str = "local",
+    session: Session,
+    *,
+    name: str,
+    admin_username: str,
+    admin_password: str,
+    admin_name: str = "Administrator",
+    client: str = "local",
 ) -> tuple[Clinic, User]:
     """Bootstrap a clinic with its first admin (audited on the system chain)."""
     if not name.strip():
@@ -61,30 +65,36 @@ def create_clinic(
     session.flush()
     admin = _new_user(session, clinic.id, admin_username, admin_name, Role.ADMIN, admin_password)
     actor = Actor(user_id=admin.id, clinic_id=clinic.id, role=Role.ADMIN, client=client)
-    audit.record(session, actor=actor, action="create", entity="clinic", entity_id=clinic.id,
-                 chain=audit.SYSTEM_CHAIN)
-    audit.record(session, actor=actor, action="create", entity="user", entity_id=admin.id,
-                 detail={"role": "admin"})
+    audit.record(session, actor=actor, action="create", entity="clinic", entity_id=clinic.id, chain=audit.SYSTEM_CHAIN)
+    audit.record(session, actor=actor, action="create", entity="user", entity_id=admin.id, detail={"role": "admin"})
     return clinic, admin
 
 
-def _new_user(
-    session: Session, clinic_id: int, username: str, display_name: str, role: Role, password: str
-) -> User:
+def _new_user(session: Session, clinic_id: int, username: str, display_name: str, role: Role, password: str) -> User:
     username = username.strip().lower()
     if not username:
         raise ValidationFailed("username is empty")
     if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username '{username}' is taken")
-    user = User(clinic_id=clinic_id, username=username, display_name=display_name,
-                role=Role(role).value, password_hash=hash_password(password))
+    user = User(
+        clinic_id=clinic_id,
+        username=username,
+        display_name=display_name,
+        role=Role(role).value,
+        password_hash=hash_password(password),
+    )
     session.add(user)
     session.flush()
     return user
 
 
 def create_user(
-    session: Session, *, actor: Actor, username: str, display_name: str, role: Role | str,
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: Role | str,
     password: str,
 ) -> User:
     require(actor, Perm.MANAGE_USERS)
@@ -93,8 +103,7 @@ def create_user(
     except ValueError as exc:
         raise ValidationFailed(f"unknown role '{role}'") from exc
     user = _new_user(session, actor.clinic_id, username, display_name, role, password)
-    audit.record(session, actor=actor, action="create", entity="user", entity_id=user.id,
-                 detail={"role": role.value})
+    audit.record(session, actor=actor, action="create", entity="user", entity_id=user.id, detail={"role": role.value})
     return user
 
 
@@ -115,9 +124,15 @@ def authenticate(session: Session, *, username: str, password: str, client: str)
         except (VerificationError, InvalidHashError):
             ok = False
     if not ok or user is None:
-        audit.record(session, actor=None, action="login_failed", entity="user",
-                     entity_id=user.id if user else None, detail={"client": client},
-                     chain=user.clinic_id if user else audit.SYSTEM_CHAIN)
+        audit.record(
+            session,
+            actor=None,
+            action="login_failed",
+            entity="user",
+            entity_id=user.id if user else None,
+            detail={"client": client},
+            chain=user.clinic_id if user else audit.SYSTEM_CHAIN,
+        )
         raise PermissionDenied("unknown user or wrong password")
     actor = Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role), client=client)
     audit.record(session, actor=actor, action="login", entity="user", entity_id=user.id)

@@ -50,11 +50,13 @@ def load_rr_file(
     if suffix in TEXT_SUFFIXES and (channel is not None or kind != "auto"):
         raise ValidationFailed(
             f"{p.name} is an RR list: a channel or signal kind applies only to ECG/PPG "
-            "recordings (.edf/.bdf/.hea); leave those options out")
+            "recordings (.edf/.bdf/.hea); leave those options out"
+        )
     if suffix in EDF_SUFFIXES | WFDB_SUFFIXES and (column is not None or unit != "auto"):
         raise ValidationFailed(
             f"{p.name} is a raw signal recording: an RR column or unit applies only to RR "
-            "lists (.csv/.txt/.hrm); leave those options out")
+            "lists (.csv/.txt/.hrm); leave those options out"
+        )
     try:
         if suffix in TEXT_SUFFIXES:
             return _load_text(p, unit, column)
@@ -84,9 +86,7 @@ def _load_text(p: Path, unit: Unit, column: str | int | None) -> RRSeries:
     return parse_rr_text(text, fmt=fmt, unit=unit, column=column)
 
 
-def _pick_channel(
-    labels: list[str], channel: str | int | None, kind: Kind
-) -> tuple[int, SignalKind]:
+def _pick_channel(labels: list[str], channel: str | int | None, kind: Kind) -> tuple[int, SignalKind]:
     """Choose the channel and whether it is ECG or PPG, from the request or the labels."""
     if isinstance(channel, int):
         if not 0 <= channel < len(labels):
@@ -102,9 +102,7 @@ def _pick_channel(
         if kind != "auto":
             found = [i for i in found if _label_kind(labels[i]) == kind] or found
         if not found:
-            raise ValidationFailed(
-                f"no ECG or PPG channel recognised among {', '.join(labels)}; name one"
-            )
+            raise ValidationFailed(f"no ECG or PPG channel recognised among {', '.join(labels)}; name one")
         index = found[0]
     chosen = kind if kind != "auto" else _label_kind(labels[index])
     if chosen is None:

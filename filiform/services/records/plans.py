@@ -23,12 +23,16 @@ from filiform.core.planning.models import Condition
 from filiform.core.planning.plan import Plan, PlanRequest, build_plan
 from filiform.core.safety.intake import Intake, PatientBody
 from filiform.errors import ValidationFailed
-from filiform.services import charts
-from filiform.services.context import Actor
+from filiform.services.access.context import Actor
+from filiform.services.records import reads
 from filiform.storage.models import Screening
 
-FINDING_KINDS = {"taut_band": "taut band", "spot_tenderness": "spot tenderness",
-                 "recognised_pain": "recognised pain", "twitch_response": "twitch response"}
+FINDING_KINDS = {
+    "taut_band": "taut band",
+    "spot_tenderness": "spot tenderness",
+    "recognised_pain": "recognised pain",
+    "twitch_response": "twitch response",
+}
 
 
 @dataclass(frozen=True)
@@ -90,29 +94,50 @@ def pick_drawing(timeline: dict[str, Any], drawing_id: int | None) -> dict[str, 
 def pain_drawing(drawing: dict[str, Any] | None, findings: list[Finding]) -> PainDrawing | None:
     if drawing is None and not findings:
         return None
-    regions = tuple(DrawnRegion(region=r["region"], intensity=int(r["intensity"]))
-                    for r in (drawing or {}).get("regions", []) if int(r["intensity"]) > 0)
+    regions = tuple(
+        DrawnRegion(region=r["region"], intensity=int(r["intensity"]))
+        for r in (drawing or {}).get("regions", [])
+        if int(r["intensity"]) > 0
+    )
     return PainDrawing(regions=regions, findings=tuple(findings))
 
 
-def plan_for_patient(s: Session, actor: Actor, patient: Any, *, condition: str, side: str | None,
-                     drawing_id: int | None = None, findings: list[Finding] | None = None,
-                     today: date | None = None) -> PatientPlan:
+def plan_for_patient(
+    s: Session,
+    actor: Actor,
+    patient: Any,
+    *,
+    condition: str,
+    side: str | None,
+    drawing_id: int | None = None,
+    findings: list[Finding] | None = None,
+    today: date | None = None,
+) -> PatientPlan:
     """Build the plan for ``patient`` from their records (raises NotFound for a bad condition)."""
     if side not in (None, "left", "right"):
         raise ValidationFailed("side must be left or right")
     today = today or date.today()
-    tl = charts.timeline(s, actor=actor, patient_id=patient.id)
+    tl = reads.timeline(s, actor=actor, patient_id=patient.id)
     intake, screened = latest_intake(s, tl)
     drawing = pick_drawing(tl, drawing_id)
     try:
-        plan = build_plan(PlanRequest(condition=condition, side=side, drawing=pain_drawing(drawing, findings or []),
-                                      intake=intake, body=patient_body(patient, today), today=today))
+        plan = build_plan(
+            PlanRequest(
+                condition=condition,
+                side=side,
+                drawing=pain_drawing(drawing, findings or []),
+                intake=intake,
+                body=patient_body(patient, today),
+                today=today,
+            )
+        )
     except ValidationError as exc:
-        raise ValidationFailed("the stored drawing cannot be planned from",
-                               details=[e["msg"] for e in exc.errors()[:5]]) from None
-    return PatientPlan(plan=plan, condition=get_condition(plan.condition), intake=intake, screened=screened,
-                       drawing=drawing)
+        raise ValidationFailed(
+            "the stored drawing cannot be planned from", details=[e["msg"] for e in exc.errors()[:5]]
+        ) from None
+    return PatientPlan(
+        plan=plan, condition=get_condition(plan.condition), intake=intake, screened=screened, drawing=drawing
+    )
 
 
 def anticoagulated(intake: Intake) -> bool:

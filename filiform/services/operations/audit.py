@@ -24,14 +24,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from filiform.errors import ValidationFailed
-from filiform.services.context import Actor, Perm, require
+from filiform.services.access.context import Actor, Perm, require
 from filiform.storage.models import AuditHead, AuditLog
 
 GENESIS = "0" * 64
 SYSTEM_CHAIN = 0
 HASHED_FIELDS = (
-    "chain", "seq", "at", "user_id", "clinic_id", "role", "client",
-    "action", "entity", "entity_id", "patient_id", "detail", "prev_hash",
+    "chain",
+    "seq",
+    "at",
+    "user_id",
+    "clinic_id",
+    "role",
+    "client",
+    "action",
+    "entity",
+    "entity_id",
+    "patient_id",
+    "detail",
+    "prev_hash",
 )
 
 
@@ -45,9 +56,7 @@ def entry_hash(fields: dict[str, Any]) -> str:
 
 
 def _lock_head(session: Session, chain: int) -> AuditHead:
-    head = session.execute(
-        sa.select(AuditHead).where(AuditHead.chain == chain).with_for_update()
-    ).scalar_one_or_none()
+    head = session.execute(sa.select(AuditHead).where(AuditHead.chain == chain).with_for_update()).scalar_one_or_none()
     if head is None:
         head = AuditHead(chain=chain, seq=0, hash=GENESIS)
         session.add(head)
@@ -137,9 +146,7 @@ def verify(session: Session) -> VerifyReport:
     problems: list[str] = []
     entries = 0
     known = {h.chain for h in heads}
-    orphan = session.execute(
-        sa.select(AuditLog.chain).where(AuditLog.chain.not_in(known)).distinct()
-    ).scalars().all()
+    orphan = session.execute(sa.select(AuditLog.chain).where(AuditLog.chain.not_in(known)).distinct()).scalars().all()
     problems.extend(f"chain {c}: entries without a chain head" for c in orphan)
     for head in heads:
         count, found = _verify_chain(session, head)
@@ -173,12 +180,19 @@ def report(
         .limit(limit)
     )
     rows = [
-        {name: getattr(row, name) for name in ("seq", "at", "user_id", "role", "client",
-                                                 "action", "entity", "entity_id", "patient_id")}
+        {
+            name: getattr(row, name)
+            for name in ("seq", "at", "user_id", "role", "client", "action", "entity", "entity_id", "patient_id")
+        }
         for row in session.execute(stmt).scalars()
     ]
-    record(session, actor=actor, action="read", entity="audit_report",
-           detail={"from": _iso(start), "to": _iso(end), "rows": len(rows)})
+    record(
+        session,
+        actor=actor,
+        action="read",
+        entity="audit_report",
+        detail={"from": _iso(start), "to": _iso(end), "rows": len(rows)},
+    )
     return rows
 
 

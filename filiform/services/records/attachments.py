@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from filiform.errors import Conflict, ValidationFailed
-from filiform.services import audit
-from filiform.services.context import Actor, Perm, require
-from filiform.services.scope import owned
+from filiform.services.access.context import Actor, Perm, require
+from filiform.services.access.scope import owned
+from filiform.services.operations import audit
 from filiform.storage.models import Attachment, TreatmentSession
 from filiform.storage.models_attachments import MAX_ATTACHMENT_BYTES
 from filiform.storage.vocab import ATTACHMENT_KINDS
@@ -58,8 +58,18 @@ class AttachmentMeta:
 
     @classmethod
     def of(cls, row: Attachment) -> AttachmentMeta:
-        return cls(row.id, row.session_id, row.patient_id, row.kind, row.filename,
-                   row.media_type, row.size_bytes, row.sha256, row.uploaded_by, row.uploaded_at)
+        return cls(
+            row.id,
+            row.session_id,
+            row.patient_id,
+            row.kind,
+            row.filename,
+            row.media_type,
+            row.size_bytes,
+            row.sha256,
+            row.uploaded_by,
+            row.uploaded_at,
+        )
 
 
 def _clean_filename(filename: str) -> str:
@@ -81,31 +91,50 @@ def _check_media_type(media_type: str) -> str:
 
 
 def add(
-    session: Session, *, actor: Actor, session_id: int, kind: str, filename: str,
-    media_type: str, data: bytes,
+    session: Session,
+    *,
+    actor: Actor,
+    session_id: int,
+    kind: str,
+    filename: str,
+    media_type: str,
+    data: bytes,
 ) -> Attachment:
     """Store one file for a treatment session of the actor's clinic (audited)."""
     require(actor, Perm.WRITE_CLINICAL)
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise AttachmentTooLarge(
             f"the file is {len(data) / 1048576:.1f} MiB; attachments are limited to "
-            f"{MAX_ATTACHMENT_BYTES // 1048576} MiB")
+            f"{MAX_ATTACHMENT_BYTES // 1048576} MiB"
+        )
     treatment = owned(session, TreatmentSession, session_id, actor=actor)
     if kind not in ATTACHMENT_KINDS:
         raise ValidationFailed(f"attachment kind must be one of {', '.join(ATTACHMENT_KINDS)}")
     if not data:
         raise ValidationFailed("the file is empty")
-    row = Attachment(clinic_id=actor.clinic_id, patient_id=treatment.patient_id,
-                     session_id=treatment.id, kind=kind, filename=_clean_filename(filename),
-                     media_type=_check_media_type(media_type), size_bytes=len(data),
-                     sha256=hashlib.sha256(data).hexdigest(), data=bytes(data),
-                     uploaded_by=actor.user_id)
+    row = Attachment(
+        clinic_id=actor.clinic_id,
+        patient_id=treatment.patient_id,
+        session_id=treatment.id,
+        kind=kind,
+        filename=_clean_filename(filename),
+        media_type=_check_media_type(media_type),
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=bytes(data),
+        uploaded_by=actor.user_id,
+    )
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor, action="create", entity="attachment", entity_id=row.id,
-                 patient_id=row.patient_id,
-                 detail={"session_id": treatment.id, "kind": kind, "size": row.size_bytes,
-                         "sha256": row.sha256})
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="attachment",
+        entity_id=row.id,
+        patient_id=row.patient_id,
+        detail={"session_id": treatment.id, "kind": kind, "size": row.size_bytes, "sha256": row.sha256},
+    )
     return row
 
 
@@ -113,12 +142,20 @@ def list_for_session(session: Session, *, actor: Actor, session_id: int) -> list
     """The session's files, oldest first, without their bytes (audited read)."""
     require(actor, Perm.READ_CLINICAL)
     treatment = owned(session, TreatmentSession, session_id, actor=actor)
-    rows = session.scalars(sa.select(Attachment).where(
-        Attachment.session_id == treatment.id, Attachment.clinic_id == actor.clinic_id)
-        .order_by(Attachment.uploaded_at, Attachment.id)).all()
-    audit.record(session, actor=actor, action="list", entity="attachment",
-                 entity_id=treatment.id, patient_id=treatment.patient_id,
-                 detail={"session_id": treatment.id, "attachments": [r.id for r in rows]})
+    rows = session.scalars(
+        sa.select(Attachment)
+        .where(Attachment.session_id == treatment.id, Attachment.clinic_id == actor.clinic_id)
+        .order_by(Attachment.uploaded_at, Attachment.id)
+    ).all()
+    audit.record(
+        session,
+        actor=actor,
+        action="list",
+        entity="attachment",
+        entity_id=treatment.id,
+        patient_id=treatment.patient_id,
+        detail={"session_id": treatment.id, "attachments": [r.id for r in rows]},
+    )
     return [AttachmentMeta.of(r) for r in rows]
 
 
@@ -128,8 +165,14 @@ def read(session: Session, *, actor: Actor, attachment_id: int) -> tuple[Attachm
     row = owned(session, Attachment, attachment_id, actor=actor)  # bytes load only after this
     data = bytes(row.data)
     if hashlib.sha256(data).hexdigest() != row.sha256 or len(data) != row.size_bytes:
-        raise Conflict(f"attachment {attachment_id} does not match its stored SHA-256; "
-                       "restore it from a backup")
-    audit.record(session, actor=actor, action="read", entity="attachment", entity_id=row.id,
-                 patient_id=row.patient_id, detail={"session_id": row.session_id})
+        raise Conflict(f"attachment {attachment_id} does not match its stored SHA-256; restore it from a backup")
+    audit.record(
+        session,
+        actor=actor,
+        action="read",
+        entity="attachment",
+        entity_id=row.id,
+        patient_id=row.patient_id,
+        detail={"session_id": row.session_id},
+    )
     return AttachmentMeta.of(row), data

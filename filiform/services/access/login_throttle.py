@@ -33,8 +33,7 @@ class LoginThrottle:
         now = time.monotonic()
         wait = 0.0
         with self._lock:
-            for key, limit in ((f"u:{username}", self.max_per_user),
-                               (f"c:{client}", self.max_per_client)):
+            for key, limit in ((f"u:{username}", self.max_per_user), (f"c:{client}", self.max_per_client)):
                 q = self._window(key, now)
                 if len(q) >= limit:
                     wait = max(wait, q[len(q) - limit] + self.window_s - now)

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from filiform.errors import NotFound
-from filiform.services.context import Actor
+from filiform.services.access.context import Actor
 from filiform.storage.models import Patient
 
 T = TypeVar("T")

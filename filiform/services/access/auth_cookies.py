@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from filiform.services import secrets as keys
+from filiform.services.access import secrets as keys
 
 
 def token_hash(token: str) -> str:

@@ -38,12 +38,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from filiform.errors import PermissionDenied, ValidationFailed
-from filiform.services import audit
-from filiform.services import secrets as keys
-from filiform.services.auth_cookies import session_token, token_hash
-from filiform.services.context import Actor, Role
-from filiform.services.login_throttle import DEFAULT_THROTTLE, LoginThrottle
-from filiform.services.users import authenticate
+from filiform.services.access import secrets as keys
+from filiform.services.access.auth_cookies import session_token, token_hash
+from filiform.services.access.context import Actor, Role
+from filiform.services.access.login_throttle import DEFAULT_THROTTLE, LoginThrottle
+from filiform.services.access.users import authenticate
+from filiform.services.operations import audit
 from filiform.storage.engine import read_transaction, transaction
 from filiform.storage.models import User
 from filiform.storage.models_auth import AuthSession, UserTotp
@@ -113,7 +113,7 @@ def _seal_totp(session: Session, user_id: int, secret: str) -> str | None:
     """The stored form of a base32 secret; None when it would not fit the column.
 
     Why the raw bytes and not the base32 text: 20 bytes sealed fit VARCHAR(64) (see
-    :func:`filiform.services.secrets.seal`); the base32 text would not.
+    :func:`filiform.services.access.secrets.seal`); the base32 text would not.
     """
     try:
         raw = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
@@ -147,8 +147,10 @@ def _check_totp(session: Session, row: UserTotp, code: str, at: datetime) -> boo
             if not keys.is_sealed(row.secret):
                 sealed = _seal_totp(session, row.user_id, secret)
                 if sealed is None:
-                    log.warning("TOTP secret of user %s left unsealed: longer than the "
-                                "column allows; re-enrol to seal it", row.user_id)
+                    log.warning(
+                        "TOTP secret of user %s left unsealed: longer than the column allows; re-enrol to seal it",
+                        row.user_id,
+                    )
                 else:
                     row.secret = sealed
             return True
@@ -156,8 +158,14 @@ def _check_totp(session: Session, row: UserTotp, code: str, at: datetime) -> boo
 
 
 def login(
-    session: Session, *, username: str, password: str, totp: str | None, client: str,
-    throttle: LoginThrottle | None = None, now: datetime | None = None,
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    totp: str | None,
+    client: str,
+    throttle: LoginThrottle | None = None,
+    now: datetime | None = None,
 ) -> LoginResult:
     """Check credentials (and TOTP when enrolled) and open a server-side session."""
     throttle = throttle or DEFAULT_THROTTLE
@@ -166,10 +174,8 @@ def login(
     key = username.strip().lower()
     wait = throttle.retry_after(key, client)
     if wait > 0:
-        audit.record(session, actor=None, action="login_throttled", entity="user",
-                     detail={"client": client})
-        return LoginResult(None, None, error="too many failed logins; try again later",
-                           retry_after=wait)
+        audit.record(session, actor=None, action="login_throttled", entity="user", detail={"client": client})
+        return LoginResult(None, None, error="too many failed logins; try again later", retry_after=wait)
     try:
         actor = authenticate(session, username=username, password=password, client=client)
     except PermissionDenied:
@@ -181,14 +187,27 @@ def login(
             return LoginResult(None, None, needs_totp=True, error="enter the code from your app")
         if not _check_totp(session, enrolled, totp, at):
             throttle.failed(key, client)
-            audit.record(session, actor=actor, action="login_failed", entity="user",
-                         entity_id=actor.user_id, detail={"client": client, "factor": "totp"})
+            audit.record(
+                session,
+                actor=actor,
+                action="login_failed",
+                entity="user",
+                entity_id=actor.user_id,
+                detail={"client": client, "factor": "totp"},
+            )
             return LoginResult(None, None, needs_totp=True, error="wrong or reused code")
     throttle.succeeded(key)
     token = secrets.token_urlsafe(32)
-    session.add(AuthSession(token_hash=token_hash(token), user_id=actor.user_id,
-                            clinic_id=actor.clinic_id, client=client, created_at=at,
-                            last_seen_at=at))
+    session.add(
+        AuthSession(
+            token_hash=token_hash(token),
+            user_id=actor.user_id,
+            clinic_id=actor.clinic_id,
+            client=client,
+            created_at=at,
+            last_seen_at=at,
+        )
+    )
     session.flush()
     return LoginResult(token, actor)
 
@@ -198,8 +217,9 @@ def _active(session: Session, token: str) -> AuthSession | None:
     token = session_token(token)
     if not token or len(token) > 200:
         return None
-    return session.scalar(sa.select(AuthSession).where(
-        AuthSession.token_hash == token_hash(token), AuthSession.ended_at.is_(None)))
+    return session.scalar(
+        sa.select(AuthSession).where(AuthSession.token_hash == token_hash(token), AuthSession.ended_at.is_(None))
+    )
 
 
 def logout(session: Session, *, token: str) -> None:
@@ -209,8 +229,12 @@ def logout(session: Session, *, token: str) -> None:
         return
     row.ended_at, row.ended_reason = datetime.now(UTC), "logout"
     user = session.get(User, row.user_id)
-    actor = Actor(user_id=row.user_id, clinic_id=row.clinic_id,
-                  role=Role(user.role) if user else Role.FRONT_DESK, client=row.client)
+    actor = Actor(
+        user_id=row.user_id,
+        clinic_id=row.clinic_id,
+        role=Role(user.role) if user else Role.FRONT_DESK,
+        client=row.client,
+    )
     audit.record(session, actor=actor, action="logout", entity="user", entity_id=row.user_id)
 
 
@@ -230,7 +254,11 @@ def _touch_due(row: AuthSession, at: datetime, idle: timedelta) -> bool:
 
 
 def actor_for(
-    session: Session, *, token: str, client: str, idle: timedelta | None = None,
+    session: Session,
+    *,
+    token: str,
+    client: str,
+    idle: timedelta | None = None,
     now: datetime | None = None,
 ) -> Actor | None:
     """The actor of a live session, refreshing its last-seen time; None when it has ended.
@@ -248,18 +276,28 @@ def actor_for(
     reason = _end_reason(row, user, at, idle)
     if reason is not None:
         row.ended_at, row.ended_reason = at, reason
-        audit.record(session, actor=None, action="session_timeout", entity="user",
-                     entity_id=row.user_id, chain=row.clinic_id, detail={"reason": reason})
+        audit.record(
+            session,
+            actor=None,
+            action="session_timeout",
+            entity="user",
+            entity_id=row.user_id,
+            chain=row.clinic_id,
+            detail={"reason": reason},
+        )
         return None
     assert user is not None
     if _touch_due(row, at, idle):
         row.last_seen_at = at
-    return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role),
-                 client=client[:80])
+    return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role), client=client[:80])
 
 
 def lookup(
-    factory: sessionmaker[Session], *, token: str, client: str, idle: timedelta | None = None,
+    factory: sessionmaker[Session],
+    *,
+    token: str,
+    client: str,
+    idle: timedelta | None = None,
     now: datetime | None = None,
 ) -> Actor | None:
     """:func:`actor_for` for one request, without SQLite's write lock on the common path.
@@ -285,8 +323,7 @@ def lookup(
         user = session.get(User, row.user_id)
         if _end_reason(row, user, at, idle) is None and not _touch_due(row, at, idle):
             assert user is not None
-            return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role),
-                         client=client[:80])
+            return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role), client=client[:80])
     with transaction(factory) as session:
         return actor_for(session, token=token, client=client, idle=idle, now=at)
 
@@ -302,8 +339,7 @@ def enable_totp(session: Session, *, actor: Actor) -> str:
     assert stored is not None
     row = session.get(UserTotp, actor.user_id)
     if row is None:
-        session.add(UserTotp(user_id=actor.user_id, secret=stored, confirmed_at=None,
-                             last_step=0))
+        session.add(UserTotp(user_id=actor.user_id, secret=stored, confirmed_at=None, last_step=0))
     else:
         row.secret, row.confirmed_at, row.last_step = stored, None, 0
     session.flush()
@@ -319,8 +355,7 @@ def confirm_totp(session: Session, *, actor: Actor, code: str, now: datetime | N
     if not _check_totp(session, row, code, now or datetime.now(UTC)):
         raise ValidationFailed("wrong or reused code")
     row.confirmed_at = now or datetime.now(UTC)
-    audit.record(session, actor=actor, action="totp_confirm", entity="user",
-                 entity_id=actor.user_id)
+    audit.record(session, actor=actor, action="totp_confirm", entity="user", entity_id=actor.user_id)
 
 
 def totp_enabled(session: Session, *, user_id: int) -> bool:

@@ -81,9 +81,10 @@ def _parse(path: Path, raw: bytes) -> bytes:
     if len(key) != KEY_BYTES:
         raise SecretKeyError(
             f"secret key file {path} is malformed: it must hold {KEY_BYTES} random bytes in "
-            "base64 (e.g. `python -c \"import base64,os;print(base64.b64encode(os.urandom(32))"
-            ".decode())\"`). Do not replace a key that sealed existing TOTP secrets: "
-            "restore the original file instead")
+            'base64 (e.g. `python -c "import base64,os;print(base64.b64encode(os.urandom(32))'
+            '.decode())"`). Do not replace a key that sealed existing TOTP secrets: '
+            "restore the original file instead"
+        )
     return key
 
 
@@ -132,8 +133,7 @@ def clear_cache() -> None:
 
 def subkey(master: bytes, purpose: str) -> bytes:
     """A 32-byte key for one purpose, so the TOTP cipher and the CSRF MAC never share one."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                info=f"filiform/{purpose}".encode()).derive(master)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"filiform/{purpose}".encode()).derive(master)
 
 
 def seal(key: bytes, plain: bytes, *, context: bytes) -> str:
@@ -157,11 +157,12 @@ def unseal(key: bytes, sealed: str, *, context: bytes) -> bytes:
     if not is_sealed(sealed):
         raise SecretKeyError("not a sealed value")
     try:
-        body = base64.b85decode(sealed[len(SEALED_PREFIX):])
+        body = base64.b85decode(sealed[len(SEALED_PREFIX) :])
         return AESGCM(key).decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], context)
     except (InvalidTag, ValueError) as exc:
-        raise SecretKeyError("a sealed secret cannot be opened with the current secret key "
-                             f"(was {KEY_FILE_ENV} or secret.key replaced?)") from exc
+        raise SecretKeyError(
+            f"a sealed secret cannot be opened with the current secret key (was {KEY_FILE_ENV} or secret.key replaced?)"
+        ) from exc
 
 
 def mac(key: bytes, *parts: str) -> str:

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from filiform.core.safety.decision import ScreeningResult, Technique
 from filiform.errors import SafetyBlock, ValidationFailed
-from filiform.services import audit
-from filiform.services.clinical import _check_episode, valid_consent
-from filiform.services.context import Actor, Perm, Role, require
-from filiform.services.scope import owned, patient_of_clinic
-from filiform.services.targets import validate_target_ids
+from filiform.services.access.context import Actor, Perm, Role, require
+from filiform.services.access.scope import owned, patient_of_clinic
+from filiform.services.operations import audit
+from filiform.services.records.clinical import _check_episode, valid_consent
+from filiform.services.records.targets import validate_target_ids
 from filiform.storage import vocab
 from filiform.storage.models import (
     AdverseEvent,
@@ -82,7 +82,8 @@ def _screening_for(
     latest = session.execute(
         sa.select(Screening)
         .where(Screening.patient_id == patient_id, Screening.screened_at <= started_at)
-        .order_by(Screening.screened_at.desc(), Screening.id.desc()).limit(1)
+        .order_by(Screening.screened_at.desc(), Screening.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
     if latest is None:
         raise SafetyBlock("no screening recorded for this patient before the session")
@@ -104,11 +105,20 @@ def blocked_techniques(snapshot: dict[str, Any], techniques: set[str]) -> list[s
 
 
 def record_session(
-    session: Session, *, actor: Actor, patient_id: int, started_at: datetime,
-    insertions: list[InsertionIn], pain_pre: int | None = None, pain_post: int | None = None,
-    patient_response: str | None = None, notes: str | None = None,
-    episode_id: int | None = None, screening_id: int | None = None,
-    override_justification: str | None = None, clinician_id: int | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    started_at: datetime,
+    insertions: list[InsertionIn],
+    pain_pre: int | None = None,
+    pain_post: int | None = None,
+    patient_response: str | None = None,
+    notes: str | None = None,
+    episode_id: int | None = None,
+    screening_id: int | None = None,
+    override_justification: str | None = None,
+    clinician_id: int | None = None,
 ) -> TreatmentSession:
     require(actor, Perm.RECORD_NEEDLING)
     patient_of_clinic(session, patient_id, actor=actor)
@@ -135,37 +145,67 @@ def record_session(
     blocked = blocked_techniques(screening.decision, {i.technique for i in insertions})
     justification = (override_justification or "").strip()
     if blocked and len(justification) < MIN_JUSTIFICATION:
-        raise SafetyBlock("the screening does not allow this session; an override needs a "
-                          f"written justification of at least {MIN_JUSTIFICATION} characters",
-                          details=blocked)
+        raise SafetyBlock(
+            "the screening does not allow this session; an override needs a "
+            f"written justification of at least {MIN_JUSTIFICATION} characters",
+            details=blocked,
+        )
 
     row = TreatmentSession(
-        clinic_id=actor.clinic_id, patient_id=patient_id, episode_id=episode_id,
-        clinician_id=clinician.id, consent_id=consent.id, screening_id=screening.id,
-        started_at=started_at, pain_pre=pain_pre, pain_post=pain_post,
-        patient_response=patient_response, notes=notes,
-        override_justification=justification if blocked else None, created_by=actor.user_id,
+        clinic_id=actor.clinic_id,
+        patient_id=patient_id,
+        episode_id=episode_id,
+        clinician_id=clinician.id,
+        consent_id=consent.id,
+        screening_id=screening.id,
+        started_at=started_at,
+        pain_pre=pain_pre,
+        pain_post=pain_post,
+        patient_response=patient_response,
+        notes=notes,
+        override_justification=justification if blocked else None,
+        created_by=actor.user_id,
     )
     session.add(row)
     session.flush()
-    session.add_all(Insertion(session_id=row.id, seq=n, **asdict(ins))
-                    for n, ins in enumerate(insertions, 1))
+    session.add_all(Insertion(session_id=row.id, seq=n, **asdict(ins)) for n, ins in enumerate(insertions, 1))
     session.flush()
-    audit.record(session, actor=actor, action="create", entity="treatment_session",
-                 entity_id=row.id, patient_id=patient_id,
-                 detail={"insertions": len(insertions), "screening_id": screening.id,
-                         "consent_id": consent.id})
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="treatment_session",
+        entity_id=row.id,
+        patient_id=patient_id,
+        detail={"insertions": len(insertions), "screening_id": screening.id, "consent_id": consent.id},
+    )
     if blocked:
-        audit.record(session, actor=actor, action="safety_override", entity="treatment_session",
-                     entity_id=row.id, patient_id=patient_id,
-                     detail={"blocked": blocked, "justification_len": len(justification)})
+        audit.record(
+            session,
+            actor=actor,
+            action="safety_override",
+            entity="treatment_session",
+            entity_id=row.id,
+            patient_id=patient_id,
+            detail={"blocked": blocked, "justification_len": len(justification)},
+        )
     return row
 
 
 def report_adverse_event(
-    session: Session, *, actor: Actor, patient_id: int, occurred_on: date, event_type: str,
-    severity: str, onset: str, action_taken: str, causality: str,
-    session_id: int | None = None, significant: bool = False, duration: str | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    occurred_on: date,
+    event_type: str,
+    severity: str,
+    onset: str,
+    action_taken: str,
+    causality: str,
+    session_id: int | None = None,
+    significant: bool = False,
+    duration: str | None = None,
     description: str | None = None,
 ) -> AdverseEvent:
     """Classify and store an adverse event (taxonomy in filiform.storage.vocab)."""
@@ -174,8 +214,10 @@ def report_adverse_event(
     problems = [
         f"{name} must be one of {', '.join(allowed)}"
         for name, value, allowed in (
-            ("event_type", event_type, vocab.AE_TYPES), ("severity", severity, vocab.SEVERITIES),
-            ("onset", onset, vocab.AE_ONSETS), ("action_taken", action_taken, vocab.AE_ACTIONS),
+            ("event_type", event_type, vocab.AE_TYPES),
+            ("severity", severity, vocab.SEVERITIES),
+            ("onset", onset, vocab.AE_ONSETS),
+            ("action_taken", action_taken, vocab.AE_ACTIONS),
             ("causality", causality, vocab.AE_CAUSALITY),
         )
         if value not in allowed
@@ -188,22 +230,34 @@ def report_adverse_event(
         problems.append("describe an event of type 'other'")
     if occurred_on > date.today():
         problems.append("the event date is in the future")
-    if session_id is not None and owned(
-        session, TreatmentSession, session_id, actor=actor
-    ).patient_id != patient_id:
+    if session_id is not None and owned(session, TreatmentSession, session_id, actor=actor).patient_id != patient_id:
         problems.append(f"session {session_id} belongs to another patient")
     if problems:
         raise ValidationFailed("invalid adverse event", details=problems)
     row = AdverseEvent(
-        clinic_id=actor.clinic_id, patient_id=patient_id, session_id=session_id,
-        occurred_on=occurred_on, event_type=event_type, severity=severity,
-        significant=significant or severity == "major", onset=onset, duration=duration,
-        action_taken=action_taken, causality=causality, description=description,
+        clinic_id=actor.clinic_id,
+        patient_id=patient_id,
+        session_id=session_id,
+        occurred_on=occurred_on,
+        event_type=event_type,
+        severity=severity,
+        significant=significant or severity == "major",
+        onset=onset,
+        duration=duration,
+        action_taken=action_taken,
+        causality=causality,
+        description=description,
         created_by=actor.user_id,
     )
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor, action="create", entity="adverse_event",
-                 entity_id=row.id, patient_id=patient_id,
-                 detail={"severity": severity, "event_type": event_type})
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="adverse_event",
+        entity_id=row.id,
+        patient_id=patient_id,
+        detail={"severity": severity, "event_type": event_type},
+    )
     return row

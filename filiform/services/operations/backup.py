@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlalchemy.engine import Engine
 
 from filiform.errors import Conflict, ValidationFailed
-from filiform.services import audit
+from filiform.services.operations import audit
 from filiform.storage.engine import make_engine, sqlite_integrity_check, transaction
 from filiform.storage.engine import session_factory as _factory
 from filiform.storage.migrate import current_revision
@@ -82,8 +82,12 @@ def _snapshot(url: str, engine: Engine, dest: Path) -> str:
             dst.close()
             src.close()
         return "sqlite"
-    subprocess.run([_pg_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges", "-f",
-                    str(dest), _libpq_url(url)], check=True, capture_output=True, text=True)
+    subprocess.run(
+        [_pg_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges", "-f", str(dest), _libpq_url(url)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return "pg_dump"
 
 
@@ -138,14 +142,22 @@ def backup(url: str, out: Path, *, passphrase: str | None = None) -> dict[str, A
     engine = make_engine(url, must_exist=True)
     try:
         with transaction(_factory(engine)) as s:
-            audit.record(s, actor=None, action="backup", entity="database",
-                         detail={"encrypted": passphrase is not None}, chain=audit.SYSTEM_CHAIN)
+            audit.record(
+                s,
+                actor=None,
+                action="backup",
+                entity="database",
+                detail={"encrypted": passphrase is not None},
+                chain=audit.SYSTEM_CHAIN,
+            )
         with tempfile.TemporaryDirectory(prefix="filiform-bk-") as tmp:
             payload = Path(tmp) / "payload"
             kind = _snapshot(url, engine, payload)
             header: dict[str, Any] = {
-                "kind": kind, "schema_revision": current_revision(engine),
-                "created_at": datetime.now(UTC).isoformat(), "sha256": _sha256(payload),
+                "kind": kind,
+                "schema_revision": current_revision(engine),
+                "created_at": datetime.now(UTC).isoformat(),
+                "sha256": _sha256(payload),
                 "encrypted": passphrase is not None,
             }
             key = b""
@@ -218,18 +230,36 @@ def restore(path: Path, url: str, *, passphrase: str | None = None) -> audit.Ver
                 dst.close()
                 src.close()
         else:
-            subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
-                            "--single-transaction", "--exit-on-error", "-d", _libpq_url(url),
-                            str(payload)], check=True, capture_output=True, text=True)
+            subprocess.run(
+                [
+                    _pg_tool("pg_restore"),
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--single-transaction",
+                    "--exit-on-error",
+                    "-d",
+                    _libpq_url(url),
+                    str(payload),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
     engine = make_engine(url)
     try:
         if target_kind == "sqlite" and sqlite_integrity_check(engine) != "ok":
             raise ValidationFailed("restored database fails PRAGMA integrity_check")
         with transaction(_factory(engine)) as s:
             report = audit.verify(s)
-            audit.record(s, actor=None, action="restore", entity="database",
-                         detail={"from": header["created_at"], "sha256": header["sha256"]},
-                         chain=audit.SYSTEM_CHAIN)
+            audit.record(
+                s,
+                actor=None,
+                action="restore",
+                entity="database",
+                detail={"from": header["created_at"], "sha256": header["sha256"]},
+                chain=audit.SYSTEM_CHAIN,
+            )
         return report
     finally:
         engine.dispose()

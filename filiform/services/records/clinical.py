@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from filiform.core.atlas.build import load_atlas
 from filiform.core.safety.decision import ScreeningResult
 from filiform.errors import ValidationFailed
-from filiform.services import audit
-from filiform.services.context import Actor, Perm, require
-from filiform.services.scope import owned, patient_of_clinic
-from filiform.storage.models import Consent, Episode, OutcomeResponse, PainDrawing, Screening
+from filiform.services.access.context import Actor, Perm, require
+from filiform.services.access.scope import owned, patient_of_clinic
+from filiform.services.operations import audit
+from filiform.storage.models import Consent, Episode, OutcomeResponse, PainDrawingRecord, Screening
 
 
 class _Record(Protocol):
@@ -31,8 +31,13 @@ ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
 
 
 def record_consent(
-    session: Session, *, actor: Actor, patient_id: int, form_version: str,
-    consented_on: date, notes: str | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    form_version: str,
+    consented_on: date,
+    notes: str | None = None,
 ) -> Consent:
     """Informed consent as obtained by the acting user (who, which form version, when)."""
     require(actor, Perm.WRITE_CLINICAL)
@@ -41,40 +46,69 @@ def record_consent(
         raise ValidationFailed("consent form version is required")
     if consented_on > date.today():
         raise ValidationFailed("consent date is in the future")
-    row = Consent(clinic_id=actor.clinic_id, patient_id=patient_id, form_version=form_version,
-                  consented_on=consented_on, obtained_by=actor.user_id, notes=notes,
-                  created_by=actor.user_id)
+    row = Consent(
+        clinic_id=actor.clinic_id,
+        patient_id=patient_id,
+        form_version=form_version,
+        consented_on=consented_on,
+        obtained_by=actor.user_id,
+        notes=notes,
+        created_by=actor.user_id,
+    )
     return _add(session, actor, row, "consent")
 
 
 def record_screening(
-    session: Session, *, actor: Actor, patient_id: int, answers: dict[str, Any],
-    result: ScreeningResult, screened_at: datetime | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    answers: dict[str, Any],
+    result: ScreeningResult,
+    screened_at: datetime | None = None,
     engine_version: str | None = None,
 ) -> Screening:
     """Freeze the answers and the engine's decision as JSON; sessions are checked against it."""
     require(actor, Perm.WRITE_CLINICAL)
     patient_of_clinic(session, patient_id, actor=actor)
-    row = Screening(clinic_id=actor.clinic_id, patient_id=patient_id,
-                    screened_at=screened_at or datetime.now(UTC), answers=dict(answers),
-                    decision=result.model_dump(mode="json"), engine_version=engine_version,
-                    created_by=actor.user_id)
+    row = Screening(
+        clinic_id=actor.clinic_id,
+        patient_id=patient_id,
+        screened_at=screened_at or datetime.now(UTC),
+        answers=dict(answers),
+        decision=result.model_dump(mode="json"),
+        engine_version=engine_version,
+        created_by=actor.user_id,
+    )
     return _add(session, actor, row, "screening")
 
 
 def open_episode(
-    session: Session, *, actor: Actor, patient_id: int, condition: str,
-    icd10_codes: list[str], opened_on: date, plan: str | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    condition: str,
+    icd10_codes: list[str],
+    opened_on: date,
+    plan: str | None = None,
 ) -> Episode:
     require(actor, Perm.WRITE_CLINICAL)
     patient_of_clinic(session, patient_id, actor=actor)
     bad = [c for c in icd10_codes if not ICD10.match(c)]
     if bad or not condition.strip():
-        raise ValidationFailed("invalid episode", details=[f"not an ICD-10 code: {c}" for c in bad]
-                               or ["condition is empty"])
-    row = Episode(clinic_id=actor.clinic_id, patient_id=patient_id, condition=condition.strip(),
-                  icd10_codes=list(icd10_codes), plan=plan, opened_on=opened_on,
-                  created_by=actor.user_id)
+        raise ValidationFailed(
+            "invalid episode", details=[f"not an ICD-10 code: {c}" for c in bad] or ["condition is empty"]
+        )
+    row = Episode(
+        clinic_id=actor.clinic_id,
+        patient_id=patient_id,
+        condition=condition.strip(),
+        icd10_codes=list(icd10_codes),
+        plan=plan,
+        opened_on=opened_on,
+        created_by=actor.user_id,
+    )
     return _add(session, actor, row, "episode")
 
 
@@ -103,14 +137,25 @@ def check_regions(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def record_drawing(
-    session: Session, *, actor: Actor, patient_id: int, drawn_on: date,
-    regions: list[dict[str, Any]], episode_id: int | None = None,
-) -> PainDrawing:
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    drawn_on: date,
+    regions: list[dict[str, Any]],
+    episode_id: int | None = None,
+) -> PainDrawingRecord:
     require(actor, Perm.WRITE_CLINICAL)
     patient_of_clinic(session, patient_id, actor=actor)
     _check_episode(session, actor, patient_id, episode_id)
-    row = PainDrawing(clinic_id=actor.clinic_id, patient_id=patient_id, episode_id=episode_id,
-                      drawn_on=drawn_on, regions=check_regions(regions), created_by=actor.user_id)
+    row = PainDrawingRecord(
+        clinic_id=actor.clinic_id,
+        patient_id=patient_id,
+        episode_id=episode_id,
+        drawn_on=drawn_on,
+        regions=check_regions(regions),
+        created_by=actor.user_id,
+    )
     return _add(session, actor, row, "pain_drawing")
 
 
@@ -131,8 +176,14 @@ def score_outcome(instrument_id: str, answers: dict[str, Any]) -> float | None:
 
 
 def record_outcome(
-    session: Session, *, actor: Actor, patient_id: int, instrument_id: str,
-    answers: dict[str, Any], completed_on: date, total: float | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    instrument_id: str,
+    answers: dict[str, Any],
+    completed_on: date,
+    total: float | None = None,
     episode_id: int | None = None,
 ) -> OutcomeResponse:
     """Store answers and total (the caller's, else the outcomes library's score)."""
@@ -143,10 +194,16 @@ def record_outcome(
         raise ValidationFailed("an outcome response needs an instrument id and answers")
     if total is None:
         total = score_outcome(instrument_id, answers)
-    row = OutcomeResponse(clinic_id=actor.clinic_id, patient_id=patient_id,
-                          episode_id=episode_id, instrument_id=instrument_id,
-                          answers=dict(answers), total=total, completed_on=completed_on,
-                          created_by=actor.user_id)
+    row = OutcomeResponse(
+        clinic_id=actor.clinic_id,
+        patient_id=patient_id,
+        episode_id=episode_id,
+        instrument_id=instrument_id,
+        answers=dict(answers),
+        total=total,
+        completed_on=completed_on,
+        created_by=actor.user_id,
+    )
     return _add(session, actor, row, "outcome_response")
 
 
@@ -154,8 +211,11 @@ def valid_consent(session: Session, patient_id: int, on: date) -> Consent | None
     """The latest consent given on or before ``on`` and not withdrawn by then."""
     stmt = (
         sa.select(Consent)
-        .where(Consent.patient_id == patient_id, Consent.consented_on <= on,
-               sa.or_(Consent.withdrawn_on.is_(None), Consent.withdrawn_on > on))
+        .where(
+            Consent.patient_id == patient_id,
+            Consent.consented_on <= on,
+            sa.or_(Consent.withdrawn_on.is_(None), Consent.withdrawn_on > on),
+        )
         .order_by(Consent.consented_on.desc(), Consent.id.desc())
         .limit(1)
     )
@@ -163,15 +223,12 @@ def valid_consent(session: Session, patient_id: int, on: date) -> Consent | None
 
 
 def _check_episode(session: Session, actor: Actor, patient_id: int, episode_id: int | None) -> None:
-    if episode_id is not None and owned(session, Episode, episode_id, actor=actor).patient_id != (
-        patient_id
-    ):
+    if episode_id is not None and owned(session, Episode, episode_id, actor=actor).patient_id != (patient_id):
         raise ValidationFailed(f"episode {episode_id} belongs to another patient")
 
 
 def _add(session: Session, actor: Actor, row: R, entity: str) -> R:
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor, action="create", entity=entity,
-                 entity_id=row.id, patient_id=row.patient_id)
+    audit.record(session, actor=actor, action="create", entity=entity, entity_id=row.id, patient_id=row.patient_id)
     return row

@@ -1,0 +1,1 @@
+"""services.access (see docs/architecture.md)."""

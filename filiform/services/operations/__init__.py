@@ -1,0 +1,1 @@
+"""services.operations (see docs/architecture.md)."""

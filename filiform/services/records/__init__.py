@@ -1,0 +1,1 @@
+"""services.records (see docs/architecture.md)."""
