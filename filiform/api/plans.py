@@ -16,9 +16,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from filiform.api.deps import PathId, RecordId, StrictIn, actor, ok, tx
+from filiform.core.concepts import Technique
 from filiform.core.planning.handout import render_handout
 from filiform.core.planning.loader import load_conditions
-from filiform.core.safety.decision import Technique
 from filiform.errors import NotFound, ValidationFailed
 from filiform.services.access.context import Perm, require
 from filiform.services.records import patients, plans

@@ -70,7 +70,7 @@ def render(
 def _overlays(ids: list[str], side: str) -> list:  # type: ignore[type-arg]
     if not ids:
         return []
-    from filiform.core.atlas.model import Side
+    from filiform.core.concepts import Side
     from filiform.core.kb.loader import load_kb
     from filiform.reports.atlas_render import PatternOverlay
 

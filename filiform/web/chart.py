@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from filiform.core.atlas.build import load_atlas
-from filiform.core.atlas.model import Side
 from filiform.core.atlas.svg import render_svg
+from filiform.core.concepts import Side
 from filiform.core.kb.loader import load_kb
 from filiform.core.matching import DrawnRegion, PainDrawing, match
 from filiform.errors import FiliformError, ValidationFailed

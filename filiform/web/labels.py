@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from filiform.core.safety.decision import Technique
+from filiform.core.concepts import Technique
 
 TECHNIQUE_NAMES: dict[str, str] = {
     Technique.TRIGGER_POINT.value: "Trigger-point dry needling",

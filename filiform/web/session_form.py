@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from filiform.core.safety.decision import Technique
+from filiform.core.concepts import Technique
 from filiform.services.records.sessions import InsertionIn
 
 MAX_ROWS = 30

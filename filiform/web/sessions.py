@@ -15,9 +15,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from filiform.core.concepts import Technique
 from filiform.core.kb.loader import load_kb
 from filiform.core.planning.plan import Plan
-from filiform.core.safety.decision import Technique
 from filiform.errors import FiliformError, NotFound, SafetyBlock, ValidationFailed
 from filiform.reports import pdf
 from filiform.services.access.context import Actor

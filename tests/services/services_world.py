@@ -9,13 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from filiform.core.safety.decision import (
-    Decision,
-    Reason,
-    ScreeningResult,
-    Technique,
-    TechniqueDecision,
-)
+from filiform.core.concepts import Technique
+from filiform.core.safety.decision import Decision, Reason, ScreeningResult, TechniqueDecision
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.records import clinical, patients

@@ -24,7 +24,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from filiform.core.safety.decision import Decision, ScreeningResult, Technique, TechniqueDecision
+from filiform.core.concepts import Technique
+from filiform.core.safety.decision import Decision, ScreeningResult, TechniqueDecision
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit

@@ -17,9 +17,10 @@ import yaml
 from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
+from filiform.core.concepts import Side
 from filiform.errors import KnowledgeBaseError
 
-from .model import Atlas, Point, Region, Side, View
+from .model import Atlas, Point, Region, View
 
 Cut = tuple[float, float, float, float]
 

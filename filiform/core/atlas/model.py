@@ -3,19 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-
-class Side(StrEnum):
-    """The patient's own side (never the viewer's)."""
-
-    RIGHT = "right"
-    LEFT = "left"
-
-    @property
-    def other(self) -> Side:
-        return Side.LEFT if self is Side.RIGHT else Side.RIGHT
-
+from filiform.core.concepts.side import Side
 
 Point = tuple[float, float]
 

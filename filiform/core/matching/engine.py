@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from filiform.core.atlas.build import load_atlas
-from filiform.core.atlas.model import Atlas, Side
+from filiform.core.atlas.model import Atlas
+from filiform.core.concepts import Side
 from filiform.core.kb.loader import KnowledgeBase, load_kb
 from filiform.errors import ValidationFailed
 

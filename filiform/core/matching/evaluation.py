@@ -14,7 +14,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from filiform.core.atlas.model import Side
+from filiform.core.concepts import Side
 from filiform.errors import KnowledgeBaseError
 
 from .engine import MatchEngine

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from filiform.core.atlas.model import Side
+from filiform.core.concepts import Side
 
 Quality = Literal["ache", "sharp", "burning", "numbness_tingling", "throbbing", "stiffness"]
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from importlib import resources
 from string import Template
 
-from filiform.core.safety.decision import Technique
+from filiform.core.concepts import Technique
 
 from .loader import get_condition, load_techniques
 

@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from filiform.core.concepts import Technique
 from filiform.core.kb.models import CitationRefs, Id, Strict, Text
-from filiform.core.safety.decision import Technique
 
 IcdCode = Annotated[str, Field(pattern=r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")]
 

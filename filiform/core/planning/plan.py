@@ -14,10 +14,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from filiform.core.concepts import Technique
 from filiform.core.kb.loader import KnowledgeBase, load_kb
 from filiform.core.kb.models import Muscle
 from filiform.core.matching import PainDrawing, match
-from filiform.core.safety.decision import Decision, Reason, ScreeningResult, Technique
+from filiform.core.safety.decision import Decision, Reason, ScreeningResult
 from filiform.core.safety.intake import Intake, PatientBody, Site
 from filiform.core.safety.needle import NeedleGuidance, needle_guidance
 from filiform.core.safety.rules import load_rules

@@ -10,17 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-
-class Technique(StrEnum):
-    """Needling techniques Filiform knows; values are stable ids used in data and records."""
-
-    TRIGGER_POINT = "trigger_point_dn"
-    STATIC = "static_dn"
-    TENDON_FENESTRATION = "tendon_fenestration"
-    PERINEURAL = "perineural"
-    PERIARTICULAR = "periarticular"
-    SUPERFICIAL = "superficial_dn"
-    ELECTRICAL = "electrical_dn"
+from filiform.core.concepts.technique import Technique
 
 
 class Decision(StrEnum):

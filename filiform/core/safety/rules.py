@@ -13,11 +13,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
+from filiform.core.concepts import Technique
 from filiform.core.kb.models import Id, Strict, Text
 from filiform.core.kb.yaml_source import Issue
 from filiform.errors import KnowledgeBaseError
 
-from .decision import Decision, Technique
+from .decision import Decision
 from .intake import SITE_LISTS, SITE_PATTERN, Intake
 
 Evidence = Literal[

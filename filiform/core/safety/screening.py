@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from filiform.core.concepts import Technique
 from filiform.core.kb.loader import KnowledgeBase
 from filiform.core.kb.models import Target
 
-from .decision import Decision, Reason, ScreeningResult, SiteDecision, Technique, TechniqueDecision
+from .decision import Decision, Reason, ScreeningResult, SiteDecision, TechniqueDecision
 from .intake import QUESTIONS, SITE_LISTS, Intake, Site, site_matches
 from .rules import Rule, RuleSet, load_rules
 

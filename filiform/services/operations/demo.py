@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from filiform.core.atlas.model import Side
-from filiform.core.safety.decision import Decision, ScreeningResult, Technique, TechniqueDecision
+from filiform.core.concepts import Side, Technique
+from filiform.core.safety.decision import Decision, ScreeningResult, TechniqueDecision
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit

@@ -18,12 +18,11 @@ from functools import cache, lru_cache
 from typing import Any
 
 from filiform.core.atlas.build import load_atlas
-from filiform.core.atlas.model import Side
+from filiform.core.concepts import Side, Technique
 from filiform.core.kb.loader import load_kb
 from filiform.core.kb.models import Muscle
 from filiform.core.outcomes import get_instrument, score
 from filiform.core.planning.loader import load_conditions
-from filiform.core.safety.decision import Technique
 
 GENERIC_MEASURES = frozenset({"nprs", "pgic", "groc", "psfs"})  # not condition-specific
 # Techniques whose demo insertions need nothing beyond a needle (EDN needs parameters).

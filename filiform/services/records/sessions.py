@@ -15,7 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from filiform.core.safety.decision import ScreeningResult, Technique
+from filiform.core.concepts import Technique
+from filiform.core.safety.decision import ScreeningResult
 from filiform.errors import SafetyBlock, ValidationFailed
 from filiform.services.access.context import Actor, Perm, Role, require
 from filiform.services.access.scope import owned, patient_of_clinic

@@ -7,7 +7,7 @@ from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
 from filiform.core.atlas.build import build_atlas, load_atlas
-from filiform.core.atlas.model import Side
+from filiform.core.concepts import Side
 from filiform.errors import KnowledgeBaseError
 
 

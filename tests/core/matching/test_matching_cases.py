@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from filiform.core.atlas.model import Side
+from filiform.core.concepts import Side
 from filiform.core.matching import DrawnRegion, Finding, PainDrawing, match
 
 

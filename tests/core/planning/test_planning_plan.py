@@ -6,12 +6,13 @@ from datetime import date
 
 import pytest
 
+from filiform.core.concepts import Technique
 from filiform.core.matching import DrawnRegion, PainDrawing
 from filiform.core.planning.checks import check_clinical_data
 from filiform.core.planning.handout import render_handout
 from filiform.core.planning.loader import load_conditions, load_techniques
 from filiform.core.planning.plan import PlanRequest, build_plan
-from filiform.core.safety.decision import Decision, Technique
+from filiform.core.safety.decision import Decision
 from filiform.core.safety.intake import CLEAR_ANSWERS, Intake, PatientBody
 from filiform.errors import NotFound
 

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from filiform.core.concepts import Technique
 from filiform.core.kb.models import BodyArea
-from filiform.core.safety.decision import Decision, Technique
+from filiform.core.safety.decision import Decision
 from filiform.core.safety.intake import CLEAR_ANSWERS, QUESTIONS, Intake, Site
 from filiform.core.safety.rules import load_rules
 from filiform.core.safety.screening import missing_answers, screen
