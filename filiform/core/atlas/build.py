@@ -13,11 +13,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
 from filiform.core.concepts import Side
+from filiform.core.kb.yaml_source import load_data
 from filiform.errors import KnowledgeBaseError
 
 from .model import Atlas, Point, Region, View
@@ -134,5 +134,4 @@ def build_atlas(spec: dict[str, Any]) -> Atlas:
 @lru_cache(maxsize=1)
 def load_atlas() -> Atlas:
     """The shipped atlas, built once per process."""
-    text = resources.files("filiform.data").joinpath("atlas.yaml").read_text("utf-8")
-    return build_atlas(yaml.safe_load(text))
+    return build_atlas(load_data(resources.files("filiform.data").joinpath("atlas.yaml"), "atlas.yaml"))

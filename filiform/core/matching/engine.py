@@ -25,12 +25,12 @@ from functools import lru_cache
 
 from filiform.core.atlas.build import load_atlas
 from filiform.core.atlas.model import Atlas
-from filiform.core.concepts import Side
+from filiform.core.concepts import Finding, PainDrawing, Side, validate_regions
 from filiform.core.kb.loader import KnowledgeBase, load_kb
 from filiform.errors import ValidationFailed
 
 from .cover import greedy_cover
-from .models import Finding, MatchResult, PainDrawing, RankedMuscle, RankedTriggerPoint
+from .models import MatchResult, RankedMuscle, RankedTriggerPoint
 
 P_ESSENTIAL = 0.8
 P_SPILLOVER = 0.4
@@ -229,17 +229,8 @@ def _with_ties(order: list[int], scores: Mapping[int, float], limit: int | None)
 
 
 def _validated_regions(drawing: PainDrawing, atlas: Atlas) -> dict[str, int]:
-    painted: dict[str, int] = {}
-    for region in drawing.regions:
-        if region.region not in atlas.regions:
-            raise ValidationFailed(f"unknown region '{region.region}'")
-        if region.region in painted:
-            raise ValidationFailed(f"region '{region.region}' is drawn twice")
-        if region.intensity > 0:
-            painted[region.region] = region.intensity
-    if not painted:
-        raise ValidationFailed("the pain drawing is empty: paint at least one region with intensity above 0")
-    return painted
+    """Painted region -> intensity, by the one region validator (:func:`validate_regions`)."""
+    return {r.region: r.intensity for r in validate_regions(drawing.regions, atlas.regions)}
 
 
 def _findings_by_key(findings: tuple[Finding, ...], kb: KnowledgeBase) -> dict[tuple[str, Side], tuple[str, ...]]:

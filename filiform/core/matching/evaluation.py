@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from filiform.core.concepts import Side
+from filiform.core.concepts import DrawnRegion, PainDrawing, Side
+from filiform.core.kb.yaml_source import load_document, raise_issues
 from filiform.errors import KnowledgeBaseError
 
 from .engine import MatchEngine
-from .models import DrawnRegion, PainDrawing
 
 
 class Case(BaseModel):
@@ -58,11 +57,12 @@ class EvalReport:
 
 
 def load_cases(text: str | None = None) -> CaseFile:
-    if text is None:
-        text = resources.files("filiform.data").joinpath("eval/referral_cases.yaml").read_text("utf-8")
-    import json
-
-    return CaseFile.model_validate_json(json.dumps(yaml.safe_load(text)), strict=True)
+    """The case file (or ``text`` in its format), validated with file and line for each problem."""
+    source = text if text is not None else resources.files("filiform.data").joinpath("eval/referral_cases.yaml")
+    cases, issues, _ = load_document(source, "eval/referral_cases.yaml", CaseFile)
+    raise_issues("the evaluation case file is invalid", issues)
+    assert isinstance(cases, CaseFile)
+    return cases
 
 
 def _side_of(case: Case) -> Side:

@@ -1,58 +1,14 @@
-"""Input and output of the referral-pattern matcher.
+"""Output of the referral-pattern matcher: trigger points ranked per side, with reasons.
 
-A *pain drawing* is a set of atlas regions, each with an intensity, optionally a quality,
-plus optional exam findings per muscle. The output ranks trigger points (per side) with an
-explanation a clinician can check against the chart.
+The input, a pain drawing with optional exam findings, is a shared concept
+(:class:`filiform.core.concepts.PainDrawing`, :class:`filiform.core.concepts.Finding`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from filiform.core.concepts import Side
-
-Quality = Literal["ache", "sharp", "burning", "numbness_tingling", "throbbing", "stiffness"]
-
-
-class DrawnRegion(BaseModel):
-    """One painted atlas region (patient's own side, e.g. ``right-temple``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    region: Annotated[str, Field(min_length=3, max_length=80)]
-    intensity: Annotated[int, Field(ge=0, le=10)]
-    quality: Quality | None = None
-
-
-class Finding(BaseModel):
-    """Exam findings for one muscle on one side; each true finding raises that muscle."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    muscle: Annotated[str, Field(min_length=2, max_length=80)]
-    side: Side
-    taut_band: bool = False
-    spot_tenderness: bool = False
-    recognised_pain: bool = False
-    twitch_response: bool = False
-    weakness: bool = False
-    restricted_range: bool = False
-
-    @field_validator("side", mode="before")
-    @classmethod
-    def _side_from_text(cls, value: object) -> object:
-        return Side(value) if isinstance(value, str) and value in ("left", "right") else value
-
-
-class PainDrawing(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    regions: tuple[DrawnRegion, ...]
-    findings: tuple[Finding, ...] = ()
-    condition: str | None = None
 
 
 @dataclass(frozen=True)
