@@ -7,88 +7,30 @@ Errors end with a message and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-from sqlalchemy.exc import SQLAlchemyError
 
+from filiform.cli.database import DB_OPTION, acting, errors, existing_engine, progress_bar
 from filiform.cli.output import console, fail, print_json
-from filiform.errors import FiliformError
-from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
 from filiform.services.operations import backup as backups
 from filiform.services.operations import demo as demo_service
 from filiform.storage.engine import make_engine, session_factory, transaction
-from filiform.storage.migrate import current_revision, head_revision, upgrade
-from filiform.storage.models import User
+from filiform.storage.migrate import current_revision, upgrade
 from filiform.storage.settings import database_url
 
-DB_OPTION = typer.Option(
-    None, "--db", help="Database URL (default: FILIFORM_DATABASE_URL or sqlite:///var/filiform.db)."
-)
 PASS_ENV = "FILIFORM_BACKUP_PASSPHRASE"
 
 audit_app = typer.Typer(help="Verify and report the hash-chained audit trail.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 
 
-def describe_error(exc: Exception) -> str:
-    """A plain sentence for an unexpected file or database failure.
-
-    Users read the message, so it names what went wrong with which file rather than a
-    Python class (``FileNotFoundError: [Errno 2] ...``).
-    """
-    if isinstance(exc, OSError):
-        name = exc.filename if exc.filename is not None else "the file"
-        if isinstance(exc, FileNotFoundError):
-            return f"no such file or folder: {name}"
-        if isinstance(exc, PermissionError):
-            return f"permission denied: {name}"
-        if isinstance(exc, IsADirectoryError):
-            return f"{name} is a folder"
-        if isinstance(exc, NotADirectoryError):
-            return f"{name}: part of the path is not a folder"
-        if isinstance(exc, FileExistsError):
-            return f"{name} already exists"
-        return f"cannot use {name}: {exc.strerror or exc}"
-    if isinstance(exc, SQLAlchemyError):
-        cause = getattr(exc, "orig", None) or exc
-        first = str(cause).splitlines()[0] if str(cause) else "unknown problem"
-        return f"database error: {first}"
-    first = str(exc).splitlines()[0] if str(exc) else "unexpected value"
-    return f"invalid input: {first}"
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except FiliformError as exc:
-        fail(exc)
-    except subprocess.CalledProcessError as exc:
-        fail(f"{Path(str(exc.cmd[0])).name} failed: {(exc.stderr or '').strip()}")
-    except (SQLAlchemyError, OSError, ValueError) as exc:
-        fail(describe_error(exc))
-
-
-def _engine(db: str | None) -> sa.Engine:
-    """An engine on an existing, up-to-date database: reading commands never create one."""
-    engine = make_engine(database_url(db), must_exist=True)
-    if current_revision(engine) != head_revision():
-        fail("the database schema is not up to date: run `filiform db upgrade` first")
-    return engine
-
-
 @db_app.command("upgrade")
 def db_upgrade(db: str | None = DB_OPTION) -> None:
     """Create or migrate the schema to the latest revision (same migrations for both DBs)."""
-    with _errors():
+    with errors():
         engine = make_engine(database_url(db))
         upgrade(engine)
         console.print(f"schema at revision {current_revision(engine)}")
@@ -102,16 +44,10 @@ def demo(
     db: str | None = DB_OPTION,
 ) -> None:
     """Create a believable synthetic clinic (no real people's data)."""
-    with _errors():
+    with errors():
         engine = make_engine(database_url(db))
         upgrade(engine)
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        ) as bar:
+        with progress_bar() as bar:
             task = bar.add_task("patients", total=patients)
             stats = demo_service.generate(engine, patients=patients, seed=seed, progress=lambda n: bar.advance(task, n))
         console.print(f"clinic {stats.clinic_id}: " + ", ".join(f"{v} {k}" for k, v in stats.rows.items()))
@@ -121,8 +57,8 @@ def demo(
 @audit_app.command("verify")
 def audit_verify(db: str | None = DB_OPTION) -> None:
     """Recompute every hash chain; exit 1 if any entry was edited, deleted or reordered."""
-    with _errors():
-        engine = _engine(db)
+    with errors():
+        engine = existing_engine(db)
         with transaction(session_factory(engine)) as s:
             report = audit.verify(s)
         if not report.ok:
@@ -150,15 +86,10 @@ def audit_report(
 ) -> None:
     """Audit entries of the user's clinic over a period, sortable by any field."""
     first, last = _parse_day(start, "from"), _parse_day(end, "to") + timedelta(days=1)
-    with _errors():
-        engine = _engine(db)
+    with errors():
+        engine = existing_engine(db)
         with transaction(session_factory(engine)) as s:
-            row = s.scalar(sa.select(User).where(User.username == user.strip().lower()))
-            if row is None or not row.active:
-                fail(f"no active user '{user}'")
-            actor = Actor(
-                user_id=row.id, clinic_id=row.clinic_id, role=Role(row.role), client=f"cli:{os.getenv('USER', '?')}"
-            )
+            actor = acting(s, user)
             rows = audit.report(s, actor=actor, start=first, end=last, sort=sort)
         if as_json:
             print_json(rows)
@@ -189,8 +120,8 @@ def backup(
 ) -> None:
     """Online, consistent backup (SQLite backup API or pg_dump)."""
     passphrase = _passphrase(confirm=True) if encrypt else None
-    with _errors():
-        _engine(db).dispose()
+    with errors():
+        existing_engine(db).dispose()
         header = backups.backup(database_url(db), out, passphrase=passphrase)
         console.print(
             f"wrote {out} ({header['kind']}, sha256 {header['sha256'][:16]}..., "
@@ -203,7 +134,7 @@ def restore(
     db: str | None = DB_OPTION,
 ) -> None:
     """Restore a backup into the database (stop the application first), then verify it."""
-    with _errors():
+    with errors():
         header, _ = backups.read_header(source) if source.exists() else ({}, b"")
         passphrase = _passphrase(confirm=False) if header.get("encrypted") else None
         report = backups.restore(source, database_url(db), passphrase=passphrase)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from filiform.errors import Conflict, ValidationFailed
@@ -31,25 +30,19 @@ from filiform.fhir.map_clinical import (
     from_screening,
 )
 from filiform.fhir.map_people import from_organization, from_patient, from_practitioner
-from filiform.fhir.map_session import EXT_AE, EXT_AMENDMENT, EXT_INSERTION, EXT_LATERALITY, EXT_SESSION
+from filiform.fhir.map_session import (
+    CIRCUIT_UNITS,
+    EXT_AE,
+    EXT_AMENDMENT,
+    EXT_CIRCUIT,
+    EXT_INSERTION,
+    EXT_LATERALITY,
+    EXT_SESSION,
+)
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
-from filiform.storage.models import Base, Clinic
-
-ORDER = (
-    "clinic",
-    "app_user",
-    "patient",
-    "consent",
-    "screening",
-    "episode",
-    "pain_drawing",
-    "outcome_response",
-    "treatment_session",
-    "insertion",
-    "adverse_event",
-    "amendment",
-)
+from filiform.services.records import bulk
+from filiform.storage.models import Clinic
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
@@ -145,7 +138,6 @@ def _insertion(proc: dict[str, Any]) -> dict[str, Any]:
     detail = ext(proc, EXT_INSERTION)
     site = proc["bodySite"][0]
     side = ext(site, EXT_LATERALITY)["valueCodeableConcept"]["coding"]  # type: ignore[index]
-    electrical = sub(detail, "electrical")
     return {
         "id": ref_id({"reference": proc["id"]}),
         "session_id": ref_id(proc["partOf"][0]),
@@ -158,8 +150,24 @@ def _insertion(proc: dict[str, Any]) -> dict[str, Any]:
         "depth_mm": sub(detail, "depth")["value"],
         "twitch_responses": sub(detail, "twitchResponses"),
         "retention_s": sub(detail, "retention")["value"],
-        "electrical": json.loads(electrical) if electrical is not None else None,
     }
+
+
+def _circuit(proc: dict[str, Any]) -> dict[str, Any]:
+    detail = ext(proc, EXT_CIRCUIT)
+    lead_b = sub(detail, "leadB")
+    row: dict[str, Any] = {
+        "id": ref_id({"reference": proc["id"]}),
+        "session_id": ref_id(proc["partOf"][0]),
+        "seq": sub(detail, "seq"),
+        "lead_a_id": ref_id(sub(detail, "leadA")),
+        "lead_b_id": ref_id(lead_b) if lead_b is not None else None,
+        "migrated_from": sub(detail, "migratedFrom"),
+    }
+    for column, (url, _unit) in CIRCUIT_UNITS.items():
+        quantity = sub(detail, url)
+        row[column] = quantity["value"] if quantity is not None else None
+    return row
 
 
 def _adverse_event(ae: dict[str, Any], clinic: int) -> dict[str, Any]:
@@ -222,6 +230,17 @@ def _mapped(res: dict[str, Any], fn: Callable[..., dict[str, Any]], *args: Any) 
         ) from exc
 
 
+def _procedures(res: dict[str, dict[str, dict[str, Any]]], clinic: int, out: dict[str, list[dict[str, Any]]]) -> None:
+    """Session Procedures (``s…``), needle Procedures (``i…``) and circuit Procedures (``c…``)."""
+    for rid, proc in res["Procedure"].items():
+        if rid.startswith("s"):
+            out["treatment_session"].append(_mapped(proc, _session, res, clinic))
+        elif rid.startswith("c"):
+            out["electrical_circuit"].append(_mapped(proc, _circuit))
+        else:
+            out["insertion"].append(_mapped(proc, _insertion))
+
+
 def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
     """The database rows a Filiform Bundle describes, per table."""
     res = _index(bundle)
@@ -232,7 +251,7 @@ def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
         clinic = int(orgs[0]["id"])
     except ValueError as exc:
         raise ValidationFailed(f"Organization/{orgs[0]['id']}: the id is not a number") from exc
-    out: dict[str, list[dict[str, Any]]] = {t: [] for t in ORDER}
+    out: dict[str, list[dict[str, Any]]] = {t: [] for t in bulk.TABLE_ORDER}
     out["clinic"].append(_mapped(orgs[0], from_organization))
     for p in res["Practitioner"].values():
         role = res["PractitionerRole"].get(p["id"])
@@ -254,11 +273,7 @@ def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
     out["pain_drawing"] = [
         _mapped(o, from_drawing, clinic) for rid, o in res["Observation"].items() if rid.startswith("d")
     ]
-    for rid, proc in res["Procedure"].items():
-        if rid.startswith("s"):
-            out["treatment_session"].append(_mapped(proc, _session, res, clinic))
-        else:
-            out["insertion"].append(_mapped(proc, _insertion))
+    _procedures(res, clinic, out)
     out["adverse_event"] = [_mapped(a, _adverse_event, clinic) for a in res["AdverseEvent"].values()]
     out["amendment"] = [_mapped(p, _amendment, clinic) for p in res["Provenance"].values()]
     for rows in out.values():
@@ -267,27 +282,16 @@ def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def import_bundle(session: Session, bundle: Any) -> dict[str, int]:
-    """Write a Bundle into an empty database; returns rows written per table."""
+    """Write a Bundle into an empty database; returns rows written per table.
+
+    Every record goes through the same concept types as a record created on any face
+    (:mod:`filiform.services.records.bulk`), so an import cannot store what the web form,
+    the API or an amendment would refuse.
+    """
     if session.scalar(sa.select(sa.func.count()).select_from(Clinic)):
         raise Conflict("import needs an empty database (ids are kept as exported)")
     rows = bundle_rows(bundle)
-    tables = Base.metadata.tables
-    for table in ORDER:
-        if rows[table]:
-            try:
-                session.execute(sa.insert(tables[table]), rows[table])
-            except IntegrityError as exc:
-                # The caller's transaction rolls back: a Bundle is written whole or not at all.
-                detail = str(exc.orig).splitlines()[0] if exc.orig else ""
-                raise ValidationFailed(f"the Bundle's {table} rows do not fit the rest of it ({detail})") from exc
-    if session.get_bind().dialect.name == "postgresql":
-        for table in ORDER:
-            session.execute(
-                sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
-                )
-            )
+    counts = bulk.insert_rows(session, rows)
     users = rows["app_user"]
     admin = next((u for u in users if u["role"] == "admin"), users[0] if users else None)
     actor = (
@@ -295,7 +299,6 @@ def import_bundle(session: Session, bundle: Any) -> dict[str, int]:
         if admin
         else None
     )
-    counts = {t: len(r) for t, r in rows.items()}
     audit.record(
         session,
         actor=actor,

@@ -38,6 +38,13 @@ from filiform.fhir.common import EXT_NOTE, EXT_RECORDED, coding, concept, dt, me
 Row = Mapping[Any, Any]
 EXT_SESSION = SD + "session-basis"
 EXT_INSERTION = SD + "insertion"
+EXT_CIRCUIT = SD + "electrical-circuit"
+CIRCUIT_UNITS = {
+    "frequency_hz": ("frequency", "Hz"),
+    "pulse_width_us": ("pulseWidth", "us"),
+    "intensity_ma": ("intensity", "mA"),
+    "duration_s": ("duration", "s"),
+}
 EXT_LATERALITY = SD + "laterality"
 EXT_AE = SD + "adverse-event-detail"
 EXT_AMENDMENT = SD + "amendment"
@@ -162,8 +169,6 @@ def _note(ins: Row, name: str) -> str:
     )
     if ins["retention_s"]:
         text += f"; retained {ins['retention_s']} s"
-    if ins["electrical"]:
-        text += "; electrical stimulation " + json.dumps(ins["electrical"], sort_keys=True)
     return text
 
 
@@ -176,8 +181,6 @@ def to_insertion(ins: Row, session: Row, name: str) -> dict[str, Any]:
         {"url": "twitchResponses", "valueInteger": ins["twitch_responses"]},
         {"url": "retention", "valueDuration": {"value": ins["retention_s"], "unit": "s", "system": UCUM, "code": "s"}},
     ]
-    if ins["electrical"] is not None:
-        detail.append({"url": "electrical", "valueString": json.dumps(ins["electrical"], sort_keys=True)})
     technique = ins["technique"]
     return {
         "resourceType": "Procedure",
@@ -195,12 +198,46 @@ def to_insertion(ins: Row, session: Row, name: str) -> dict[str, Any]:
     }
 
 
+def to_circuit(circuit: Row, session: Row) -> dict[str, Any]:
+    """One lead pair: a Procedure part of the session, naming the two needle Procedures."""
+    detail: list[dict[str, Any]] = [
+        {"url": "seq", "valueInteger": circuit["seq"]},
+        {"url": "leadA", "valueReference": ref("Procedure", f"i{circuit['lead_a_id']}")},
+    ]
+    if circuit["lead_b_id"] is not None:
+        detail.append({"url": "leadB", "valueReference": ref("Procedure", f"i{circuit['lead_b_id']}")})
+    for column, (url, unit) in CIRCUIT_UNITS.items():
+        if circuit[column] is not None:
+            detail.append(
+                {"url": url, "valueQuantity": {"value": circuit[column], "unit": unit, "system": UCUM, "code": unit}}
+            )
+    if circuit["migrated_from"] is not None:
+        detail.append({"url": "migratedFrom", "valueString": circuit["migrated_from"]})
+    return {
+        "resourceType": "Procedure",
+        "id": f"c{circuit['id']}",
+        "extension": [{"url": EXT_CIRCUIT, "extension": detail}],
+        "partOf": [ref("Procedure", f"s{session['id']}")],
+        "status": "completed",
+        "code": concept(CS_PROCEDURE, "electrical-circuit", "Electrical stimulation between two needles"),
+        "subject": ref("Patient", session["patient_id"]),
+        "encounter": ref("Encounter", session["id"]),
+        "performedDateTime": dt(session["started_at"]),
+    }
+
+
 def session_resources(
-    row: Row, insertions: Sequence[Row], cpt: str | None, names: Callable[[str], str], base_url: str
+    row: Row,
+    insertions: Sequence[Row],
+    circuits: Sequence[Row],
+    cpt: str | None,
+    names: Callable[[str], str],
+    base_url: str,
 ) -> list[dict[str, Any]]:
     """Everything one session produces, in reference order."""
     out = [to_encounter(row), to_session(row, cpt), *to_pain(row)]
     out += [to_insertion(i, row, names(i["target_id"])) for i in insertions]
+    out += [to_circuit(c, row) for c in circuits]
     out.append(
         {
             "resourceType": "DocumentReference",

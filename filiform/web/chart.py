@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 from filiform.core.atlas.build import load_atlas
 from filiform.core.atlas.svg import render_svg
 from filiform.core.concepts import Side
+from filiform.core.concepts.drawing import DrawingDetails, DrawnRegion, PainDrawing, stored_regions, validate_regions
+from filiform.core.concepts.values import filled
 from filiform.core.kb.loader import load_kb
-from filiform.core.matching import DrawnRegion, PainDrawing, match
-from filiform.errors import FiliformError, ValidationFailed
+from filiform.core.matching import match
+from filiform.errors import FiliformError
 from filiform.reports.pdf import INTENSITY_COLOURS
 from filiform.services.access.context import Actor
-from filiform.services.records import clinical, patients, reads
+from filiform.services.records import drawings, patients, reads
 
 from .common import actor_or_none, attempt, render, run_page
 
@@ -60,22 +62,12 @@ def _patterns() -> dict[tuple[str, str], tuple[list[str], list[str]]]:
 
 
 def parse_regions(raw: Any) -> list[dict[str, Any]]:
-    """Painted regions from JSON (list of {region, intensity}); zero-intensity ones dropped."""
-    if not isinstance(raw, list):
-        raise ValidationFailed("regions must be a list")
-    atlas = load_atlas()
-    out: list[dict[str, Any]] = []
-    for item in raw:
-        if not isinstance(item, dict):
-            raise ValidationFailed("each region needs region and intensity")
-        region, intensity = item.get("region"), item.get("intensity")
-        if region not in atlas.regions:
-            raise ValidationFailed(f"unknown region '{region}'")
-        if not isinstance(intensity, int) or isinstance(intensity, bool) or not 0 <= intensity <= 10:
-            raise ValidationFailed(f"{region}: intensity must be a whole number 0-10")
-        if intensity > 0:
-            out.append({"region": region, "intensity": intensity})
-    return out
+    """Painted regions from JSON (list of {region, intensity}), by the one region validator.
+
+    Zero-intensity regions are dropped; an empty drawing is allowed here (the live preview
+    says "paint something"); saving refuses it.
+    """
+    return stored_regions(validate_regions(raw, load_atlas().regions, allow_empty=True))
 
 
 def match_rows(regions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -135,10 +127,8 @@ async def chart_match(request: Request) -> Any:
 def chart_page(request: Request, patient_id: int, drawing: int | None = None) -> Any:
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        tl = reads.timeline(s, actor=actor, patient_id=patient_id)
-        initial: list[Any] = []
-        if drawing is not None:
-            initial = next((d["regions"] for d in tl["drawings"] if d["id"] == drawing), [])
+        inputs = reads.chart_inputs(s, actor=actor, patient_id=patient_id, drawing_id=drawing)
+        initial = stored_regions(inputs.drawing.regions) if inputs.drawing else []
         return render(
             request,
             "chart.html",
@@ -149,7 +139,7 @@ def chart_page(request: Request, patient_id: int, drawing: int | None = None) ->
                 "regions": region_names(),
                 "initial": json.dumps(initial),
                 "palette": PALETTE,
-                "episodes": tl["episodes"],
+                "episodes": inputs.episodes,
                 "today": date.today().isoformat(),
             },
         )
@@ -170,27 +160,21 @@ async def chart_save(request: Request, patient_id: int) -> Any:
             regions = parse_regions(json.loads(raw_regions))
         except (ValueError, FiliformError) as exc:
             errors.append(getattr(exc, "message", "the drawing could not be read"))
-        episode = str(form.get("episode_id", "")).strip()
-        try:
-            drawn_on = date.fromisoformat(str(form.get("drawn_on", "")))
-        except ValueError:
-            errors.append("Drawing date: enter a date as YYYY-MM-DD")
+        fields = filled({"drawn_on": str(form.get("drawn_on", "")), "episode_id": str(form.get("episode_id", ""))})
         saved = None
         if not errors:
             saved = attempt(
                 s,
                 errors,
-                lambda: clinical.record_drawing(
+                lambda: drawings.record_drawing(
                     s,
                     actor=actor,
                     patient_id=patient_id,
-                    drawn_on=drawn_on,
-                    regions=regions,
-                    episode_id=int(episode) if episode.isdigit() else None,
+                    details=DrawingDetails.parse({**fields, "regions": regions}, lax=True),
                 ),
             )
         if saved is None:
-            tl = reads.timeline(s, actor=actor, patient_id=patient_id)
+            episodes = reads.episodes(s, actor=actor, patient_id=patient_id)
             return render(
                 request,
                 "chart.html",
@@ -202,7 +186,7 @@ async def chart_save(request: Request, patient_id: int) -> Any:
                     "regions": region_names(),
                     "initial": json.dumps(regions),
                     "palette": PALETTE,
-                    "episodes": tl["episodes"],
+                    "episodes": episodes,
                     "today": date.today().isoformat(),
                 },
                 status_code=422,

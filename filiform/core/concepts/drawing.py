@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationError
 
 from filiform.core.concepts.finding import Finding
-from filiform.core.concepts.values import PainScore, Strict, as_tuple, problems
+from filiform.core.concepts.values import PainScore, PastDate, RecordId, Strict, as_tuple, problems
 from filiform.errors import ValidationFailed
 
 Quality = Literal["ache", "sharp", "burning", "numbness_tingling", "throbbing", "stiffness"]
@@ -49,6 +49,15 @@ class PainDrawing(Strict):
     regions: Annotated[tuple[DrawnRegion, ...], BeforeValidator(as_tuple)]
     findings: Annotated[tuple[Finding, ...], BeforeValidator(as_tuple)] = ()
     condition: Annotated[str, Field(max_length=80)] | None = None
+
+
+class DrawingDetails(Strict):
+    """A drawing as recorded: when, the regions (each checked by :func:`validate_regions`
+    against the atlas when stored), and the episode it belongs to."""
+
+    drawn_on: PastDate
+    regions: Annotated[tuple[DrawnRegion, ...], BeforeValidator(as_tuple), Field(max_length=MAX_REGIONS)]
+    episode_id: RecordId | None = None
 
 
 def validate_regions(

@@ -13,14 +13,14 @@ which has the knowledge base at hand.
 Traceback (most recent call last):
 ...
 filiform.errors.ValidationFailed: invalid insertion
-  - record: depth 40 mm is deeper than the 30 mm needle
+  - depth_mm: depth 40 mm is deeper than the 30 mm needle
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
 from filiform.core.concepts.side import Laterality
 from filiform.core.concepts.technique import Technique
@@ -46,11 +46,13 @@ class Insertion(Strict):
     twitch_responses: Annotated[int, Field(ge=0, le=MAX_TWITCHES)] = 0
     retention_s: Annotated[int, Field(ge=0, le=MAX_RETENTION_S)] = 0
 
-    @model_validator(mode="after")
-    def _depth_fits_the_needle(self) -> Insertion:
-        if self.depth_mm > self.needle_length_mm:
-            raise ValueError(f"depth {self.depth_mm:g} mm is deeper than the {self.needle_length_mm:g} mm needle")
-        return self
+    @field_validator("depth_mm")
+    @classmethod
+    def _depth_fits_the_needle(cls, depth: float, info: ValidationInfo) -> float:
+        length = info.data.get("needle_length_mm")  # absent when the length itself was refused
+        if length is not None and depth > length:
+            raise ValueError(f"depth {depth:g} mm is deeper than the {length:g} mm needle")
+        return depth
 
 
 INSERTION_FIELDS: tuple[str, ...] = tuple(Insertion.model_fields)

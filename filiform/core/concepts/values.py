@@ -135,6 +135,16 @@ def not_after_today(value: date) -> date:
 PastDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(not_after_today)]
 
 
-def without_blanks(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Form fields left empty mean "not given" (None), not an empty value."""
-    return {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
+def column_values(model: BaseModel, **dump: Any) -> dict[str, Any]:
+    """A concept's fields as storage columns take them: enum members as their stored text.
+
+    (A database driver may write an enum member by its *name*; the records hold values.)
+    """
+    return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in model.model_dump(**dump).items()}
+
+
+def filled(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Form fields left empty mean "not given" (the field's default), not an empty value."""
+    return {
+        k: v.strip() if isinstance(v, str) else v for k, v in data.items() if not (isinstance(v, str) and not v.strip())
+    }
