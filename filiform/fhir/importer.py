@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +124,7 @@ def _session(proc: dict[str, Any], res: dict[str, dict[str, dict[str, Any]]], cl
         "clinician_id": ref_id(proc["performer"][0]["actor"]),
         "consent_id": ref_id(sub(basis, "consent")),
         "screening_id": ref_id(sub(basis, "screening")),
-        "started_at": parse_dt(proc["performedDateTime"]),
+        "started_at": proc["performedDateTime"],
         "pain_pre": pain["pre"]["valueInteger"] if pain["pre"] else None,
         "pain_post": pain["post"]["valueInteger"] if pain["post"] else None,
         "patient_response": notes.get("Patient"),
@@ -182,7 +181,7 @@ def _adverse_event(ae: dict[str, Any], clinic: int) -> dict[str, Any]:
         "created_by": by,
         "created_at": at,
         "session_id": ref_id(ae.get("encounter")),
-        "occurred_on": date.fromisoformat(ae["date"][:10]),
+        "occurred_on": ae["date"],
         "event_type": ae["event"]["coding"][0]["code"],
         "severity": sub(detail, "severity"),
         "significant": sub(detail, "significant"),

@@ -100,10 +100,8 @@ async def measures_submit(request: Request, patient_id: int) -> Any:
     iid = form.get("instrument", "")
 
     def body(s: Session, actor: Actor) -> Any:
-        inst = get_instrument(iid)
-        answers = {
-            item.id: form[f"item-{item.id}"].strip() for item in inst.items if form.get(f"item-{item.id}", "").strip()
-        }
+        items = [key.removeprefix("item-") for key in form if key.startswith("item-")]
+        answers = {item: form[f"item-{item}"].strip() for item in items if form[f"item-{item}"].strip()}
         entered = {"instrument_id": iid, "answers": answers, **filled({"completed_on": form.get("completed_on", "")})}
         errors: list[str] = []
         saved = attempt(
@@ -114,7 +112,8 @@ async def measures_submit(request: Request, patient_id: int) -> Any:
             ),
         )
         result = saved[1] if saved is not None else None
-        return _page(request, s, actor, patient_id, iid, result=result, answers=answers, errors=errors)
+        shown = iid if iid in {i.id for i in list_instruments()} else ""
+        return _page(request, s, actor, patient_id, shown, result=result, answers=answers, errors=errors)
 
     return run_page(request, body)
 

@@ -66,15 +66,29 @@ def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
             "notes": "Tolerated well",
             "episode_id": ep.id,
             "insertions": [
-                {**needle, "target_id": "upper_trapezius", "side": "bilateral", "technique": "trigger_point_dn",
-                 "needle_length_mm": 30, "needle_gauge_mm": 0.25, "depth_mm": 12.5, "twitch_responses": 2,
-                 "retention_s": 0},
+                {
+                    **needle,
+                    "target_id": "upper_trapezius",
+                    "side": "bilateral",
+                    "technique": "trigger_point_dn",
+                    "needle_length_mm": 30,
+                    "needle_gauge_mm": 0.25,
+                    "depth_mm": 12.5,
+                    "twitch_responses": 2,
+                    "retention_s": 0,
+                },
                 {**needle, "target_id": "infraspinatus", "side": "right", "technique": "electrical_dn"},
                 {**needle, "target_id": "infraspinatus", "side": "right", "technique": "electrical_dn", "depth_mm": 25},
             ],
             "circuits": [
-                {"lead_a": 2, "lead_b": 3, "frequency_hz": 2.0, "intensity_ma": 1.5, "pulse_width_us": 250.0,
-                 "duration_s": 600.0}
+                {
+                    "lead_a": 2,
+                    "lead_b": 3,
+                    "frequency_hz": 2.0,
+                    "intensity_ma": 1.5,
+                    "pulse_width_us": 250.0,
+                    "duration_s": 600.0,
+                }
             ],
         }
         row = sessions.record_session(s, actor=doc, patient_id=pid, documented=documented)

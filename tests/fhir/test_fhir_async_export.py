@@ -23,7 +23,6 @@ from fhir_world import Clinic
 from httpx import Response
 from sqlalchemy.engine import Connection
 
-from filiform.api import fhir as fhir_api
 from filiform.app.factory import create_app
 from filiform.fhir import exporter
 from filiform.services.access import users

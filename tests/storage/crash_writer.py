@@ -35,7 +35,9 @@ def main() -> None:
     def loop() -> None:
         while True:
             with transaction(factory) as s:
-                documented = NeedlingSession(started_at=datetime.now(UTC), insertions=(insertion, insertion), pain_pre=5)
+                documented = NeedlingSession(
+                    started_at=datetime.now(UTC), insertions=(insertion, insertion), pain_pre=5
+                )
                 row = sessions.record_session(s, actor=actor, patient_id=int(patient), documented=documented)
             with lock:
                 sys.stdout.write(f"ack {row.id}\n")

@@ -117,7 +117,9 @@ def test_sigkill_during_concurrent_writes_loses_no_acknowledged_write(db_engine:
         missing = acked - present
         assert not missing, f"{len(missing)} acknowledged sessions lost"
         with_two = set(
-            s.scalars(sa.select(InsertionRecord.session_id).group_by(InsertionRecord.session_id).having(sa.func.count() == 2))
+            s.scalars(
+                sa.select(InsertionRecord.session_id).group_by(InsertionRecord.session_id).having(sa.func.count() == 2)
+            )
         )
         assert present <= with_two, "a session was committed without its insertions"
         audited = set(

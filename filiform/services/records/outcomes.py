@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from filiform.core.concepts import OutcomeDetails
 from filiform.core.outcomes import ScoreResult, get_instrument, score
+from filiform.errors import NotFound, ValidationFailed
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import patient_of_clinic
 from filiform.services.records.writes import add_record, check_episode
@@ -18,15 +19,20 @@ from filiform.storage.models import OutcomeResponse
 def scored(details: OutcomeDetails) -> tuple[dict[str, Any], ScoreResult]:
     """The answers keyed by item id (as stored) and their score, by the instrument's own rules.
 
-    Raises NotFound for an unknown instrument and ValidationFailed for answers it refuses.
+    An unknown instrument or answers the instrument refuses are a ValidationFailed: in a
+    record, the instrument id is an input value like any other.
     """
+    try:
+        instrument = get_instrument(details.instrument_id)
+    except NotFound as exc:
+        raise ValidationFailed("invalid outcome details", details=[f"instrument_id: {exc.message}"]) from None
     answers: Any = details.answers
     if isinstance(answers, dict) and answers and all(key.isdigit() for key in answers):
         # rows the API stored before revision 0004 keyed list answers by position ("1", "2"...)
         answers = [answers[key] for key in sorted(answers, key=int)]
     result = score(details.instrument_id, answers)
     if isinstance(answers, list):
-        ids = [item.id for item in get_instrument(details.instrument_id).items]
+        ids = [item.id for item in instrument.items]
         answers = dict(zip(ids, answers, strict=False))
     return dict(answers), result
 
