@@ -386,3 +386,32 @@ def test_logout_ends_the_session(app: FastAPI, world: World) -> None:
         r = c.post("/logout", data={"csrf_token": tok}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/login"
         assert c.get("/patients", follow_redirects=False).status_code == 303
+
+
+def _audit_rows(app: FastAPI) -> list[tuple[str, str, int | None]]:
+    import sqlalchemy as sa
+
+    from filiform.storage.models import AuditLog
+
+    with app.state.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(AuditLog.action, AuditLog.entity, AuditLog.entity_id))]
+
+
+def test_each_page_reads_what_it_shows_once(client_for: Client, app: FastAPI) -> None:
+    """One audited read per part of the record a page shows; none read twice, none read whole."""
+    c = client_for("clinician")
+    pid = 1
+    drawing = re.search(r"/chart\?drawing=(\d+)", c.get(f"/patients/{pid}").text)
+    assert drawing is not None
+    pages = {
+        f"/patients/{pid}/sessions/new?condition=myofascial_neck_shoulder": {"patient", "planning_inputs", "episodes"},
+        f"/patients/{pid}/chart?drawing={drawing.group(1)}": {"patient", "pain_drawing"},
+        f"/patients/{pid}/measures": {"patient", "outcome_responses"},
+        f"/patients/{pid}": {"patient", "timeline"},
+    }
+    for path, expected in pages.items():
+        before = len(_audit_rows(app))
+        assert c.get(path).status_code == 200, path
+        written = _audit_rows(app)[before:]
+        reads = sorted(entity for action, entity, _ in written if action == "read")
+        assert reads == sorted(expected), (path, written)  # each part exactly once

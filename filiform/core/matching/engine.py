@@ -262,5 +262,11 @@ def default_engine() -> MatchEngine:
 
 
 def match(drawing: PainDrawing, *, priors: Mapping[str, float] | None = None, limit: int | None = 20) -> MatchResult:
-    """Rank trigger points of the shipped knowledge base against ``drawing``."""
+    """Rank trigger points of the shipped knowledge base against ``drawing``.
+
+    >>> from filiform.core.concepts import DrawnRegion, PainDrawing
+    >>> ranked = match(PainDrawing(regions=(DrawnRegion(region="right-temple", intensity=7),)), limit=3)
+    >>> ranked.muscles[0].muscle_id, ranked.muscles[0].side.value
+    ('temporalis', 'right')
+    """
     return default_engine().match(drawing, priors=priors, limit=limit)

@@ -117,6 +117,14 @@ def score(instrument_id: str, answers: Any) -> ScoreResult:
 
     Raises NotFound for an unknown instrument and ValidationFailed for answers that are
     out of range, of the wrong type, or too incomplete for the instrument's missing rule.
+
+    >>> score("nprs", [6]).total
+    6.0
+    >>> score("nprs", [11])
+    Traceback (most recent call last):
+    ...
+    filiform.errors.ValidationFailed: NPRS: 1 answer(s) not accepted
+      - item pain (Pain intensity): 11 is out of range; allowed: whole numbers 0–10
     """
     instrument = get_instrument(instrument_id)
     if not instrument.scorable:

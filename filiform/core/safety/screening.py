@@ -143,7 +143,13 @@ def _fallback(intake: Intake, rules: RuleSet, missing: Sequence[str], overall: d
 
 
 def screen(intake: Intake, sites: Sequence[Site] = (), rules: RuleSet | None = None) -> ScreeningResult:
-    """Decide, per technique (and per planned site), whether needling may go ahead."""
+    """Decide, per technique (and per planned site), whether needling may go ahead.
+
+    An unanswered intake is never a go:
+
+    >>> screen(Intake()).for_technique("trigger_point_dn").decision.value
+    'do_not_needle'
+    """
     rules = rules or load_rules()
     overall = {t: _Acc() for t in Technique}
     per_site = {s.label: {t: _Acc() for t in Technique} for s in sites}
