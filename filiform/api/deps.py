@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Depends, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from filiform.core.concepts.values import MAX_ID, IsoDate, IsoDateTime, RecordId
@@ -90,7 +90,3 @@ def tx(request: Request) -> Iterator[Session]:
 
 def ok(data: Any) -> dict[str, Any]:
     return {"ok": True, "data": data}
-
-
-Text = Annotated[str, Field(max_length=4000)]
-ShortText = Annotated[str, Field(max_length=200)]

@@ -111,20 +111,6 @@ def error_page(request: Request, exc: FiliformError) -> Any:
     )
 
 
-def form_int(value: Any, default: int | None = None) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
-
-
-def form_float(value: Any, default: float | None = None) -> float | None:
-    try:
-        return float(str(value).strip().replace(",", "."))
-    except (TypeError, ValueError):
-        return default
-
-
 def run_page(request: Request, body: Callable[[Session, Actor], Any]) -> Any:
     """Log-in check, one transaction, and domain errors shown as an error page."""
     actor = actor_or_none(request)

@@ -23,7 +23,7 @@ from filiform.services.access.scope import owned, patient_of_clinic
 from filiform.services.operations import audit
 from filiform.services.records.clinical import valid_consent
 from filiform.services.records.targets import validate_target_ids
-from filiform.services.records.writes import check_episode
+from filiform.services.records.writes import add_record, check_episode
 from filiform.storage.models import (
     AdverseEvent,
     ElectricalCircuitRecord,
@@ -189,15 +189,5 @@ def report_adverse_event(
         created_by=actor.user_id,
         **{**column_values(event), "significant": event.is_significant},
     )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="adverse_event",
-        entity_id=row.id,
-        patient_id=patient_id,
-        detail={"severity": event.severity.value, "event_type": event.event_type.value},
-    )
-    return row
+    detail = {"severity": event.severity.value, "event_type": event.event_type.value}
+    return add_record(session, actor, row, "adverse_event", detail)

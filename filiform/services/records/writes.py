@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -29,9 +29,17 @@ def check_episode(session: Session, actor: Actor, patient_id: int, episode_id: i
         raise ValidationFailed(f"episode {episode_id} belongs to another patient")
 
 
-def add_record(session: Session, actor: Actor, row: R, entity: str) -> R:
+def add_record(session: Session, actor: Actor, row: R, entity: str, detail: dict[str, Any] | None = None) -> R:
     """Insert a record and audit its creation in the same transaction."""
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor, action="create", entity=entity, entity_id=row.id, patient_id=row.patient_id)
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity=entity,
+        entity_id=row.id,
+        patient_id=row.patient_id,
+        detail=detail,
+    )
     return row
