@@ -331,3 +331,22 @@ def generate(
             progress(count)
     stats.patients = patients
     return stats
+
+
+def ensure_demo(engine: Engine, *, patients: int = 200) -> str | None:
+    """Create the demo clinic if the database holds no clinic; the demo clinician's username.
+
+    None when the database already holds clinics but no demo clinician.
+    """
+    with engine.connect() as conn:
+        empty = conn.scalar(sa.select(sa.func.count()).select_from(m.Clinic)) == 0
+    if empty:
+        generate(engine, patients=patients)
+    with engine.connect() as conn:
+        name: str | None = conn.scalar(
+            sa.select(m.User.username)
+            .where(m.User.username.like("demo-clinician-1-%"), m.User.active.is_(True))
+            .order_by(m.User.id)
+            .limit(1)
+        )
+    return name
