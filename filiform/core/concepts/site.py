@@ -88,6 +88,8 @@ class SiteVocabulary:
         if problems:
             raise KnowledgeBaseError("anatomy/sites.yaml is invalid", details=sorted(set(problems)))
         self._chain = {sid: self._ancestors(sid) for sid in self.specs}
+        names = [_key(s.name) for s in specs]
+        self._by_name = {_key(s.name): s.id for s in specs if names.count(_key(s.name)) == 1}
 
     def _ancestors(self, sid: str) -> tuple[str, ...]:
         chain: list[str] = []
@@ -143,9 +145,10 @@ class SiteVocabulary:
         return name if not self.specs[ref.site].sided else f"{name} (either side)"
 
     def parse(self, text: str) -> SiteRef:
-        """Parse ``side:site`` or ``site`` (case and spaces forgiven); unknown names are errors."""
+        """Parse ``side:site`` or ``site`` by id or plain name (``left:arm``, ``left:knee``)."""
         raw = text.strip().lower().replace(" ", "_")
         side_text, sep, sid = raw.rpartition(":")
+        sid = sid if sid in self.specs else self._by_name.get(sid, sid)
         if sid not in self.specs:
             raise ValidationFailed(
                 f"unknown site '{text[:60]}': use side:site with a site from filiform/data/anatomy/sites.yaml "
@@ -158,6 +161,10 @@ class SiteVocabulary:
         if not self.specs[sid].sided:
             raise ValidationFailed(f"'{sid}' is a midline site and takes no side")
         return SiteRef(sid, Side(side_text))
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace(" ", "_")
 
 
 def _load() -> SiteVocabulary:

@@ -40,7 +40,7 @@ def _parent(name: str) -> str:
 
 def _listed_match(intake: Intake, name: str, site: PlannedSite, on: date, days: int | None, near: bool) -> bool:
     if not getattr(intake, name):
-        return getattr(intake, _parent(name)) == "yes"  # yes, but where is not known: everywhere
+        return bool(getattr(intake, _parent(name)) == "yes")  # yes, but where is not known: everywhere
     vocab = vocabulary()
     listed = listed_refs(intake, name, on, days)
     test = vocab.near if near else vocab.overlaps
@@ -122,7 +122,7 @@ def circuit_applies(f: CircuitFilter, circuit: CircuitPath, intake: Intake) -> b
         return True
     listed = getattr(intake, f.near_sites_from)
     if not listed:
-        return getattr(intake, _parent(f.near_sites_from)) == "yes"
+        return bool(getattr(intake, _parent(f.near_sites_from)) == "yes")
     vocab = vocabulary()
     return any(vocab.near(parse_site(s), end) for s in listed for end in circuit.ends())
 

@@ -67,6 +67,7 @@ DATED_LISTS: dict[str, str] = {
 """Lists whose entries carry a date (and, for injuries, the muscle), with their question."""
 
 FOLLOW_UPS: dict[str, tuple[str, object]] = {
+    "inr": ("anticoagulant", "vka"),
     "pregnancy_trimester": ("pregnant", "yes"),
     "epilepsy_controlled": ("epilepsy", "yes"),
 }

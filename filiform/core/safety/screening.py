@@ -180,7 +180,9 @@ def _check_references(intake: Intake, kb: KnowledgeBase | None, on: date) -> Non
         unknown = [i.target for i in intake.muscle_injuries if i.target not in kb.targets]
         if unknown:
             raise ValidationFailed(f"muscle_injuries names unknown target(s): {', '.join(unknown)}")
-    late = [i.on for i in (*intake.corticosteroid_injections, *intake.muscle_injuries) if i.on > on]
+    late = [i.on for i in intake.corticosteroid_injections if i.on > on] + [
+        i.on for i in intake.muscle_injuries if i.on > on
+    ]
     if late:
         raise ValidationFailed(f"dates after the day of screening ({on.isoformat()}): {late[0].isoformat()}")
 

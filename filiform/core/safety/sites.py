@@ -154,7 +154,7 @@ def planned_target(
         label=target_label(target, side),
         target=target.id,
         kind=target.kind,
-        side=side,  # type: ignore[arg-type]
+        side=side,
         sites=tuple(vocab.ref(s, side).text for s in sids),
         lung_adjacent=target.lung_adjacent,
         compressible=target.id not in set(noncompressible) and deepest < noncompressible_depth_mm,
