@@ -114,7 +114,13 @@ def screening_form(request: Request, patient_id: int) -> Any:
         return render(
             request,
             "screening.html",
-            {"title": "Screening", "patient": patient, "fields": fields(), "form": form, "site_options": site_options()},
+            {
+                "title": "Screening",
+                "patient": patient,
+                "fields": fields(),
+                "form": form,
+                "site_options": site_options(),
+            },
         )
 
     return run_page(request, body)
