@@ -53,8 +53,18 @@ def test_plan_warfarin_lateral_elbow_readable() -> None:
 def test_plan_json_keeps_needle_fields_and_danger_rules() -> None:
     res = runner.invoke(
         app,
-        ["plan", "sciatica_deep_gluteal", "--side", "right", "--rest-clear", "--age", "50", "--today", "2026-03-02"]
-        + ["--json"],
+        [
+            "plan",
+            "sciatica_deep_gluteal",
+            "--side",
+            "right",
+            "--rest-clear",
+            "--age",
+            "50",
+            "--today",
+            "2026-03-02",
+            "--json",
+        ],
     )
     assert res.exit_code in (GO, CAUTION), res.output
     data = json.loads(res.output)

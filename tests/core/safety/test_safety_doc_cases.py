@@ -82,8 +82,8 @@ def _circuits(cell: str) -> list[CircuitPath]:
             label, _, rest = item.partition("=")
             ends, *params = rest.split(",")
             a, b = ends.split("+")
-            extra = {"frequency_hz": float(p[:-2]) for p in params if p.endswith("hz")}
-            out.append(CircuitPath(label=label, a=a, b=b, **extra))
+            hz = [float(p[:-2]) for p in params if p.endswith("hz")]
+            out.append(CircuitPath(label=label, a=a, b=b, frequency_hz=hz[0] if hz else None))
     return out
 
 

@@ -178,7 +178,7 @@ def _back_answers(answers: Any) -> Any:
     return out
 
 
-def _rows() -> sa.Table:
+def _rows() -> sa.TableClause:
     columns = (sa.column("id", sa.Integer), sa.column("answers", sa.JSON), sa.column("decision", sa.JSON))
     return sa.table("screening", *columns)
 
