@@ -1,7 +1,7 @@
 """electrical circuits as lead pairs; pain drawings in the one drawing shape
 
 Revision ID: concepts
-Revises: 0003
+Revises: safety_sites
 Create Date: 2026-12-01 10:00:00
 
 Electrical settings were stored per needle (``insertion.electrical``), which cannot say
@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 revision = "concepts"
-down_revision = "0003"
+down_revision = "safety_sites"  # re-chained after the safety engine's 0004 on main
 branch_labels = None
 depends_on = None
 
