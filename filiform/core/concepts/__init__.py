@@ -22,7 +22,8 @@ citation               :mod:`.citation` (``Citation``)
 shared scalars         :mod:`.values` (``Strict``, ``PainScore``, ``Note``, ``IsoDate``...)
 =====================  ==============================================================
 
-The anatomical site a needle or a rule refers to lives in :mod:`.site` (``Site``).
+The anatomical site a needle, a circuit end or a rule refers to lives in :mod:`.site`
+(``SiteRef``, ``parse_site``, ``vocabulary``).
 """
 
 from filiform.core.concepts.adverse_event import AdverseEventDetails
