@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from filiform.errors import Conflict, ValidationFailed
 from filiform.fhir.codes import CS_SIDE, CS_TARGET
 from filiform.fhir.common import EXT_NOTE, ext, parse_dt, read_recorded, ref_id, sub
+from filiform.fhir.map_circuit import from_circuit
 from filiform.fhir.map_clinical import (
     from_consent,
     from_drawing,
@@ -29,15 +30,7 @@ from filiform.fhir.map_clinical import (
     from_screening,
 )
 from filiform.fhir.map_people import from_organization, from_patient, from_practitioner
-from filiform.fhir.map_session import (
-    CIRCUIT_UNITS,
-    EXT_AE,
-    EXT_AMENDMENT,
-    EXT_CIRCUIT,
-    EXT_INSERTION,
-    EXT_LATERALITY,
-    EXT_SESSION,
-)
+from filiform.fhir.map_session import EXT_AE, EXT_AMENDMENT, EXT_INSERTION, EXT_LATERALITY, EXT_SESSION
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
 from filiform.services.records import bulk
@@ -152,23 +145,6 @@ def _insertion(proc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _circuit(proc: dict[str, Any]) -> dict[str, Any]:
-    detail = ext(proc, EXT_CIRCUIT)
-    lead_b = sub(detail, "leadB")
-    row: dict[str, Any] = {
-        "id": ref_id({"reference": proc["id"]}),
-        "session_id": ref_id(proc["partOf"][0]),
-        "seq": sub(detail, "seq"),
-        "lead_a_id": ref_id(sub(detail, "leadA")),
-        "lead_b_id": ref_id(lead_b) if lead_b is not None else None,
-        "migrated_from": sub(detail, "migratedFrom"),
-    }
-    for column, (url, _unit) in CIRCUIT_UNITS.items():
-        quantity = sub(detail, url)
-        row[column] = quantity["value"] if quantity is not None else None
-    return row
-
-
 def _adverse_event(ae: dict[str, Any], clinic: int) -> dict[str, Any]:
     by, at = read_recorded(ae)
     detail = ext(ae, EXT_AE)
@@ -235,7 +211,7 @@ def _procedures(res: dict[str, dict[str, dict[str, Any]]], clinic: int, out: dic
         if rid.startswith("s"):
             out["treatment_session"].append(_mapped(proc, _session, res, clinic))
         elif rid.startswith("c"):
-            out["electrical_circuit"].append(_mapped(proc, _circuit))
+            out["electrical_circuit"].append(_mapped(proc, from_circuit))
         else:
             out["insertion"].append(_mapped(proc, _insertion))
 

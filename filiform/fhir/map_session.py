@@ -34,17 +34,11 @@ from filiform.fhir.codes import (
     coding_table,
 )
 from filiform.fhir.common import EXT_NOTE, EXT_RECORDED, coding, concept, dt, meta, recorded, ref
+from filiform.fhir.map_circuit import to_circuit
 
 Row = Mapping[Any, Any]
 EXT_SESSION = SD + "session-basis"
 EXT_INSERTION = SD + "insertion"
-EXT_CIRCUIT = SD + "electrical-circuit"
-CIRCUIT_UNITS = {
-    "frequency_hz": ("frequency", "Hz"),
-    "pulse_width_us": ("pulseWidth", "us"),
-    "intensity_ma": ("intensity", "mA"),
-    "duration_s": ("duration", "s"),
-}
 EXT_LATERALITY = SD + "laterality"
 EXT_AE = SD + "adverse-event-detail"
 EXT_AMENDMENT = SD + "amendment"
@@ -195,34 +189,6 @@ def to_insertion(ins: Row, session: Row, name: str) -> dict[str, Any]:
         "performer": [{"actor": ref("Practitioner", session["clinician_id"])}],
         "bodySite": [body_site(ins["target_id"], ins["side"], name)],
         "note": [{"text": _note(ins, name)}],
-    }
-
-
-def to_circuit(circuit: Row, session: Row) -> dict[str, Any]:
-    """One lead pair: a Procedure part of the session, naming the two needle Procedures."""
-    detail: list[dict[str, Any]] = [
-        {"url": "seq", "valueInteger": circuit["seq"]},
-        {"url": "leadA", "valueReference": ref("Procedure", f"i{circuit['lead_a_id']}")},
-    ]
-    if circuit["lead_b_id"] is not None:
-        detail.append({"url": "leadB", "valueReference": ref("Procedure", f"i{circuit['lead_b_id']}")})
-    for column, (url, unit) in CIRCUIT_UNITS.items():
-        if circuit[column] is not None:
-            detail.append(
-                {"url": url, "valueQuantity": {"value": circuit[column], "unit": unit, "system": UCUM, "code": unit}}
-            )
-    if circuit["migrated_from"] is not None:
-        detail.append({"url": "migratedFrom", "valueString": circuit["migrated_from"]})
-    return {
-        "resourceType": "Procedure",
-        "id": f"c{circuit['id']}",
-        "extension": [{"url": EXT_CIRCUIT, "extension": detail}],
-        "partOf": [ref("Procedure", f"s{session['id']}")],
-        "status": "completed",
-        "code": concept(CS_PROCEDURE, "electrical-circuit", "Electrical stimulation between two needles"),
-        "subject": ref("Patient", session["patient_id"]),
-        "encounter": ref("Encounter", session["id"]),
-        "performedDateTime": dt(session["started_at"]),
     }
 
 
