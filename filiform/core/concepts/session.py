@@ -49,7 +49,3 @@ class NeedlingSession(SessionDetails):
         if found:
             raise ValueError("; ".join(found))
         return self
-
-    @property
-    def details(self) -> SessionDetails:
-        return SessionDetails.model_validate(self.model_dump(include=set(SessionDetails.model_fields)))
