@@ -15,6 +15,7 @@ from filiform.core.safety.rules import load_rules_with_issues
 from .codes import CODES_FILE, IcdTabular, load_icd10cm_with_issues
 from .loader import load_conditions_with_issues, load_techniques_with_issues
 
+
 def _outcome_ids() -> set[str] | None:
     try:
         from filiform.core.outcomes.registry import list_instruments

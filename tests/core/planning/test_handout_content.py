@@ -75,7 +75,9 @@ def test_side_effect_figures_are_cited() -> None:
     assert handout_content()["side_effects_citations"] == ["brady2014_adverse"]
 
 
-@pytest.mark.parametrize("cid", [c for c in CONDITIONS if set(load_conditions()[c].techniques) & {Technique.PERINEURAL}])
+@pytest.mark.parametrize(
+    "cid", [c for c in CONDITIONS if set(load_conditions()[c].techniques) & {Technique.PERINEURAL}]
+)
 def test_perineural_handouts_warn_about_numbness_and_weakness(cid: str) -> None:
     text = render_handout(cid, [Technique.PERINEURAL])
     assert "numb or tingly for a few hours" in text
