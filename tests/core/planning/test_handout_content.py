@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from handout_sections import grade, paragraphs
 
 from filiform.core.concepts import Technique
 from filiform.core.planning.handout import ClinicDetails, handout_content, plain_title, render_handout
 from filiform.core.planning.loader import load_conditions, load_techniques
-
-from handout_sections import grade, paragraphs
 
 CONDITIONS = sorted(load_conditions())
 CLINIC = ClinicDetails(name="Harbour Physio", phone="01234 567890", address="1 Quay Street")

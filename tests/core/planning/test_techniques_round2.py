@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
@@ -33,4 +35,4 @@ def test_a_condition_using_pens_must_give_electrical_settings() -> None:
     data = load_conditions()["tarsal_tunnel_syndrome"].model_dump(mode="json")
     data["electrical"] = None
     with pytest.raises(ValidationError, match="electrical technique"):
-        Condition.model_validate(data)
+        Condition.model_validate_json(json.dumps(data))
