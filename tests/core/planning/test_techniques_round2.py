@@ -36,3 +36,15 @@ def test_a_condition_using_pens_must_give_electrical_settings() -> None:
     data["electrical"] = None
     with pytest.raises(ValidationError, match="electrical technique"):
         Condition.model_validate_json(json.dumps(data))
+
+
+def test_electrical_screening_rules_also_cover_pens_and_electrolysis() -> None:
+    from filiform.core.safety.rules import load_rules
+
+    rules = load_rules()
+    electrical_rules = [r for r in rules.rules if "electrical_dn" in r.techniques and "all" not in r.techniques]
+    assert electrical_rules
+    for rule in electrical_rules:
+        covered = rule.technique_set()
+        assert {Technique.PENS, Technique.PERCUTANEOUS_ELECTROLYSIS} <= covered, rule.id
+        assert Technique.NEEDLE_TENOTOMY not in covered or Technique.NEEDLE_TENOTOMY.value in rule.techniques
