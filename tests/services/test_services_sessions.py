@@ -41,7 +41,7 @@ def test_electrical_needles_are_recorded_as_lead_pairs(world: World) -> None:
     assert (circuit.lead_a, circuit.lead_b, circuit.frequency_hz, circuit.migrated_from) == (1, 2, 80.0, None)
     with pytest.raises(ValidationFailed, match="on no circuit"):
         world.session(world.clinician, insertions=[needle("electrical_dn")], override_justification=JUSTIFIED)
-    with pytest.raises(ValidationFailed, match="not an electrical_dn needle"):
+    with pytest.raises(ValidationFailed, match="carries no current"):
         world.session(
             world.clinician,
             insertions=[needle("electrical_dn"), needle()],

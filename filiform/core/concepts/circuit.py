@@ -81,8 +81,11 @@ def setting_in_range(name: str, value: object) -> bool:
 def circuit_problems(circuits: Sequence[ElectricalCircuit], insertions: Sequence[Insertion]) -> list[str]:
     """How the circuits fail to fit the needles: unknown needles, non-electrical needles, reuse.
 
-    Every electrical needle must be on exactly one circuit, and a circuit joins electrical
-    needles only, so the record says where every current flowed.
+    Every ``electrical_dn`` needle must be on exactly one circuit, and a circuit joins
+    needles that carry a current only (``Technique.is_electrical``: electrical dry needling,
+    PENS, percutaneous electrolysis), so the record says where every current flowed. PENS
+    and electrolysis may also run to a surface electrode, which is not a needle: they are
+    not required to be on a circuit.
     """
     out: list[str] = []
     used: dict[int, int] = {}
@@ -91,8 +94,8 @@ def circuit_problems(circuits: Sequence[ElectricalCircuit], insertions: Sequence
             if lead > len(insertions):
                 out.append(f"circuit {n}: there is no needle {lead}")
                 continue
-            if insertions[lead - 1].technique is not Technique.ELECTRICAL:
-                out.append(f"circuit {n}: needle {lead} is not an electrical_dn needle")
+            if not insertions[lead - 1].technique.is_electrical:
+                out.append(f"circuit {n}: needle {lead} carries no current ({insertions[lead - 1].technique.value})")
             if lead in used:
                 out.append(f"circuit {n}: needle {lead} is already on circuit {used[lead]}")
             used[lead] = n

@@ -20,11 +20,16 @@ from typing import Any
 from filiform.core.kb.citations import defined_in, load_citations
 from filiform.core.kb.yaml_source import Issue, load_document, raise_issues
 from filiform.core.outcomes.answers import normalise
-from filiform.core.outcomes.models import Citation, Instrument, ScoreResult
-from filiform.core.outcomes.scoring import SCORERS, check_method_fits
+from filiform.core.outcomes.models import Citation, Instrument, ScoreResult, ScoringMethod
+from filiform.core.outcomes.scoring import SCORERS as ARITHMETIC
+from filiform.core.outcomes.scoring import check_method_fits
+from filiform.core.outcomes.stratify import score_start_back
 from filiform.errors import NotFound, ValidationFailed
 
 CITATIONS_FILE = "citations.yaml"
+# Every scoring method: arithmetic ones from ``scoring``, risk groups from ``stratify``
+# (which builds on ``scoring``; neither imports the other back).
+SCORERS = {**ARITHMETIC, ScoringMethod.START_BACK: score_start_back}
 
 
 def _data_dir() -> Any:

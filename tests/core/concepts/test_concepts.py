@@ -110,7 +110,7 @@ def test_circuits_must_fit_the_needles() -> None:
     needles = [needle("gluteus_medius"), needle("piriformis"), needle("piriformis", "trigger_point_dn")]
     assert circuit_problems([circuit(1, 2)], needles) == []
     assert circuit_problems([circuit(1, 3)], needles) == [
-        "circuit 1: needle 3 is not an electrical_dn needle",
+        "circuit 1: needle 3 carries no current (trigger_point_dn)",
         "needle 2 is electrical_dn but on no circuit: give its lead pair",
     ]
     assert "there is no needle 9" in circuit_problems([circuit(1, 9)], needles)[0]

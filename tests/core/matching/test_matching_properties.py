@@ -29,7 +29,7 @@ def by_key(result):
     return {(r.tp_id, r.side.value): r for r in result.ranked}
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=60, deadline=None)
 @given(drawn, st.randoms(use_true_random=False))
 def test_region_order_never_matters(items, rnd):
     shuffled = list(items)
@@ -39,7 +39,7 @@ def test_region_order_never_matters(items, rnd):
     assert [(r.tp_id, r.side) for r in a.cover] == [(r.tp_id, r.side) for r in b.cover]
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=60, deadline=None)
 @given(drawn)
 def test_a_mirrored_drawing_gives_mirrored_results(items):
     mirrored = [(Atlas.mirror_id(r), i) for r, i in items]
@@ -52,12 +52,10 @@ def test_a_mirrored_drawing_gives_mirrored_results(items):
         assert sorted(Atlas.mirror_id(x) for x in r.explained) == sorted(m.explained)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=60, deadline=None)
 @given(drawn, st.data())
 def test_adding_a_region_inside_a_pattern_never_lowers_its_coverage_or_score(items, data):
-    # limit=None: with the default top 20, a pattern can drop out of the list when the
-    # added region raises others more, and the lookup below would fail for that reason alone.
-    before = ENGINE.match(drawing(items), limit=None)
+    before = ENGINE.match(drawing(items))
     if not before.ranked:
         return
     target = data.draw(st.sampled_from(before.ranked))
@@ -66,6 +64,7 @@ def test_adding_a_region_inside_a_pattern_never_lowers_its_coverage_or_score(ite
     if not unpainted:
         return
     extra = data.draw(st.sampled_from(unpainted))
+    # limit=None: the property is about this candidate's score, not whether it stays in the top N
     after = by_key(ENGINE.match(drawing([*items, (extra, data.draw(st.integers(1, 10)))]), limit=None))
     again = after[(target.tp_id, target.side.value)]
     assert again.pattern_coverage >= target.pattern_coverage
@@ -73,7 +72,7 @@ def test_adding_a_region_inside_a_pattern_never_lowers_its_coverage_or_score(ite
     assert extra in again.explained
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(max_examples=40, deadline=None)
 @given(drawn)
 def test_the_cover_explains_everything_any_pattern_explains(items):
     from filiform.core.matching.engine import COVER_POOL
