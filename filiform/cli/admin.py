@@ -54,10 +54,10 @@ def _errors() -> Iterator[None]:
         fail(describe_error(exc))
 
 
-def _engine(db: str | None) -> sa.Engine:
+def _engine(db: str | None, *, quick: bool = True) -> sa.Engine:
     """An engine on an existing, sound, up-to-date database: reading commands never create one."""
     engine = make_engine(database_url(db), must_exist=True)
-    db_check.startup_check(engine)
+    db_check.startup_check(engine, quick=quick)
     if current_revision(engine) != head_revision():
         fail("the database schema is not up to date: run `filiform db upgrade` first")
     return engine
@@ -92,14 +92,19 @@ def db_check_command(db: str | None = DB_OPTION) -> None:
 def audit_verify(db: str | None = DB_OPTION) -> None:
     """Check the database's integrity, recompute every chain, row hash and the checkpoint."""
     with _errors():
-        engine = _engine(db)
+        engine = _engine(db, quick=False)
         integrity = db_check.full_check(engine)
         label = "[green]ok[/]" if integrity.ok else "[red]DAMAGED[/]"
         console.print(f"database integrity ({integrity.method}): {label}", highlight=False)
         for line in integrity.messages if not integrity.ok else ():
             console.print(f"  {line}", highlight=False, markup=False)
-        with transaction(session_factory(engine)) as s:
-            report = audit.verify(s)
+        try:
+            with transaction(session_factory(engine)) as s:
+                report = audit.verify(s)
+        except SQLAlchemyError as exc:
+            if integrity.ok:
+                raise
+            fail(f"the audit trail cannot be read from the damaged database: {describe_error(exc)}", code=1)
         for problem in report.problems:
             console.print(f"[red]TAMPERED[/] {problem}", highlight=False)
         if report.ok:

@@ -19,6 +19,7 @@ not tell whether a username exists.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import threading
 from collections.abc import Iterable
@@ -33,6 +34,7 @@ from filiform.errors import ValidationFailed
 MIN_LENGTH = 15
 MAX_LENGTH = 1024
 MIN_SCORE = 3
+MIN_OWN_CHARACTERS = 8  # letters and digits left once the context words are taken out
 ARGON2_PROFILE_ENV = "FILIFORM_ARGON2_PROFILE"
 
 
@@ -63,6 +65,12 @@ def problems(password: str, *, context: Iterable[str] = ()) -> list[str]:
     from zxcvbn import zxcvbn  # imported here: it loads its word lists (~0.3 s) on first use
 
     words = [w for w in (c.strip() for c in context) if w]
+    rest = password.lower()
+    for word in sorted(words, key=len, reverse=True):
+        if len(word) >= 3:
+            rest = rest.replace(word.lower(), "")
+    if len(re.sub(r"[\W_]+", "", rest)) < MIN_OWN_CHARACTERS:
+        return ["it is mostly your username, your name or the clinic's name"]
     # Context words (username, name, clinic, product) count as known words: a password
     # built mostly from them scores low.
     result = zxcvbn(password[:100], user_inputs=[*words, "filiform", "dry needling", "clinic"])

@@ -65,20 +65,29 @@ def _tables(conn: sa.Connection) -> set[str]:
     return set(sa.inspect(conn).get_table_names())
 
 
-def startup_check(engine: Engine) -> None:
-    """Refuse a damaged or foreign database with a clear message (no traceback)."""
+def _lines(rows: list[str], limit: int = 20) -> tuple[str, ...]:
+    return tuple(line for row in rows for line in row.splitlines())[:limit]
+
+
+def startup_check(engine: Engine, *, quick: bool = True) -> None:
+    """Refuse a damaged or foreign database with a clear message (no traceback).
+
+    ``quick=False`` skips ``quick_check`` (for commands that run the full check and report
+    it themselves, like ``audit verify``).
+    """
     url = engine.url.render_as_string(hide_password=False)
     where = str(sqlite_path(url)) if is_sqlite(url) else engine.url.render_as_string(hide_password=True)
     if is_sqlite(url):
         _sqlite_header(url)
     try:
         with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
-            if engine.dialect.name == "sqlite":
+            if engine.dialect.name == "sqlite" and quick:
                 rows = [str(r) for r in conn.exec_driver_sql("PRAGMA quick_check").scalars()]
                 if rows != ["ok"]:
                     raise DatabaseUnusable(
-                        f"{where} is damaged (PRAGMA quick_check: {'; '.join(rows[:3])}): stop, keep a copy of the "
-                        "file, and restore the latest backup with `filiform restore --force`"
+                        f"{where} is damaged (PRAGMA quick_check: {'; '.join(_lines(rows, 3))}): stop, keep a copy "
+                        "of the file, run `filiform db check`, and restore the latest backup with "
+                        "`filiform restore --force`"
                     )
             tables = _tables(conn)
     except (DBAPIError, sqlite3.DatabaseError) as exc:
@@ -96,7 +105,7 @@ def full_check(engine: Engine) -> CheckResult:
         with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
             if engine.dialect.name == "sqlite":
                 rows = [str(r) for r in conn.exec_driver_sql("PRAGMA integrity_check").scalars()]
-                return CheckResult(rows == ["ok"], "sqlite integrity_check", tuple(rows[:20]))
+                return CheckResult(rows == ["ok"], "sqlite integrity_check", _lines(rows))
             return _pg_check(conn)
     except (SQLAlchemyError, sqlite3.DatabaseError) as exc:
         cause = str(getattr(exc, "orig", exc)).splitlines()[0]
@@ -121,7 +130,7 @@ def _pg_check(conn: sa.Connection) -> CheckResult:
 def check_url(url: str) -> CheckResult:
     engine = make_engine(url, must_exist=True)
     try:
-        startup_check(engine)
+        startup_check(engine, quick=False)
         return full_check(engine)
     finally:
         engine.dispose()
