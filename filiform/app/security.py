@@ -51,7 +51,7 @@ from starlette.requests import Request
 
 from filiform.app.request_audit import PATIENT_PATH, RequestAudit, access_entry
 from filiform.services.access.auth_cookies import bind_cookie, bound_csrf, csrf_key, session_token
-from filiform.services.access.auth_sessions import COOKIE_NAME, lookup
+from filiform.services.access.auth_sessions import COOKIE_NAME, cached_actor, lookup
 from filiform.services.access.context import Actor
 from filiform.services.operations.audit_writer import writer_for
 from filiform.storage.engine import read_requests
@@ -151,6 +151,7 @@ class SecurityMiddleware:
         # Loaded (or created) when the stack is built, at ASGI lifespan start-up, so a
         # malformed key file stops the server before it serves anything.
         self.csrf_key = csrf_key(url)
+        self.inline_cache = bind is not None and bind.dialect.name == "sqlite"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -174,7 +175,7 @@ class SecurityMiddleware:
         static = path.startswith("/static/")
         bound = bound_csrf(self.csrf_key, cookie) if cookie and not static else None
         if bound is not None:
-            actor = await run_in_threadpool(self._lookup, session_token(cookie), client)
+            actor = await self._actor(session_token(cookie), client)
         if actor is not None and bound is not None:
             set_csrf = csrf != bound  # the session's token wins over whatever cookie came
             csrf, no_token = bound, False
@@ -223,6 +224,15 @@ class SecurityMiddleware:
                 await self.app(scope, receive, send_wrapper)
         finally:
             await sink.flush()  # an error response sent from outside still has its access row
+
+    async def _actor(self, token: str, client: str) -> Actor | None:
+        """SQLite: a cached session costs one local primary-key read, cheaper than a hop to
+        the thread pool; anything else (a miss, PostgreSQL) goes there."""
+        if self.inline_cache:
+            found = cached_actor(self.sessions, token=token, client=client, idle=self.idle)
+            if found is not None:
+                return found
+        return await run_in_threadpool(self._lookup, token, client)
 
     def _lookup(self, token: str, client: str) -> Actor | None:
         """Session lookup: a plain read on the common path.

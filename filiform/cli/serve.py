@@ -55,7 +55,6 @@ def serve(
     import uvicorn
 
     from filiform.app.factory import create_app
-
     from filiform.cli.output import fail
     from filiform.errors import FiliformError
     from filiform.services.operations.db_check import EXIT_UNUSABLE, DatabaseUnusable

@@ -255,6 +255,27 @@ def _remember(cache: SessionCache, key: str, row: AuthSession, user: User, epoch
     )
 
 
+def cached_actor(
+    factory: sessionmaker[Session],
+    *,
+    token: str,
+    client: str,
+    idle: timedelta | None = None,
+    now: datetime | None = None,
+    cache: SessionCache | None = None,
+) -> Actor | None:
+    """The actor when the cache alone (plus the epoch read) proves the session live; None
+    means "not known here", not "no session": call :func:`lookup` then."""
+    token = session_token(token)
+    if not token or len(token) > 200:
+        return None
+    hit = (cache if cache is not None else CACHE).get(token_hash(token))
+    bind = factory.kw.get("bind")
+    if hit is None or bind is None or hit.epoch != current_epoch(bind):
+        return None
+    return _from_cache(hit, now or datetime.now(UTC), idle or idle_timeout(), client)
+
+
 def lookup(
     factory: sessionmaker[Session],
     *,
