@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from filiform import __version__
 from filiform.api import router as api_router
-from filiform.app.guard import OuterGuard
+from filiform.app.guard import OuterGuard, check_settings
 from filiform.app.security import HEADERS, SecurityMiddleware
 from filiform.errors import FiliformError
 from filiform.services.access.auth_sessions import idle_timeout
@@ -147,11 +147,9 @@ def create_app(
 def install_guard(app: FastAPI) -> None:
     """Wrap the whole stack, error middleware included, in :class:`OuterGuard`."""
     build = app.build_middleware_stack
-    guard_settings = OuterGuard(lambda *_: None, headers=HEADERS)  # read the limits now: bad settings stop here
+    check_settings()  # malformed limits or proxies stop the server here, not at the first request
 
     def wrapped() -> Any:
-        guard = OuterGuard(build(), headers=HEADERS)
-        guard.max_body, guard.max_upload = guard_settings.max_body, guard_settings.max_upload
-        return guard
+        return OuterGuard(build(), headers=HEADERS)
 
     app.build_middleware_stack = wrapped  # type: ignore[method-assign]

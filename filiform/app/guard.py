@@ -74,6 +74,13 @@ def trusted_networks(raw: str | None = None) -> tuple[Network, ...]:
     return tuple(nets)
 
 
+def check_settings() -> None:
+    """Parse every setting the guard reads (raises ValueError naming the variable)."""
+    _env_int(BODY_ENV, MAX_BODY_BYTES)
+    _env_int(UPLOAD_ENV, MAX_UPLOAD_BYTES)
+    trusted_networks()
+
+
 def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether brackets outside strings nest deeper than ``limit`` (no parsing, no recursion)."""
     if body.count(b"[") + body.count(b"{") <= limit:

@@ -5,6 +5,7 @@ user list (reset, reactivate, deactivate).  The HTML face of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
@@ -126,7 +127,7 @@ def users_page(request: Request) -> Any:
 def user_action(request: Request, user_id: int, action: str) -> Any:
     if actor_or_none(request) is None:
         return login_redirect(request)
-    verbs = {
+    verbs: dict[str, Callable[[Session, Actor], Any]] = {
         "reset": lambda s, a: accounts.admin_reset(s, actor=a, user_id=user_id),
         "reactivate": lambda s, a: accounts.reactivate(s, actor=a, user_id=user_id),
         "deactivate": lambda s, a: users.deactivate_user(s, actor=a, user_id=user_id),

@@ -161,9 +161,15 @@ def test_a_forged_or_damaged_checkpoint_is_reported(world: World) -> None:
     assert any("not signed" in p for p in _verify(world).problems)
 
 
-def test_key_rotation_keeps_old_entries_verifiable_and_a_missing_key_is_named(world: World) -> None:
+def test_key_rotation_keeps_old_entries_verifiable_and_a_missing_key_is_named(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with world.factory() as s:
         url = audit.database_url(s)
+    copy = tmp_path / "audit.key"  # rotate a copy: PostgreSQL tests share var/audit.key
+    copy.write_bytes(audit_keys.key_path(url).read_bytes())
+    monkeypatch.setenv(audit_keys.KEY_FILE_ENV, str(copy))
+    audit_keys.clear_cache()
     ring = audit_keys.rotate(url)
     assert ring.current == "k2" and set(ring.keys) == {"k1", "k2"}
     world.run(reads.timeline, actor=world.clinician, patient_id=world.patient_id)
@@ -177,7 +183,7 @@ def test_key_rotation_keeps_old_entries_verifiable_and_a_missing_key_is_named(wo
     try:
         assert any("key k1" in p for p in _verify(world).problems)
     finally:
-        ring.path.write_text("\n".join(text) + "\n")
+        monkeypatch.delenv(audit_keys.KEY_FILE_ENV)
         audit_keys.clear_cache()
 
 

@@ -135,4 +135,4 @@ def test_the_backup_header_carries_the_signed_chain_heads(world: World, db_url: 
     header = backup.backup(db_url, out)
     heads = header["audit_checkpoint"]["body"]["heads"]
     assert str(world.clinician.clinic_id) in heads and heads[str(world.clinician.clinic_id)]["seq"] > 0
-    assert isinstance(header["mac"], str) and header["key_id"] == "k1"
+    assert isinstance(header["mac"], str) and header["key_id"].startswith("k")

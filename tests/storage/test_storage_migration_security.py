@@ -94,7 +94,7 @@ def test_upgrade_keeps_the_plain_chain_verifiable_and_keys_new_entries(db_url: s
         audit.record(s, actor=Actor(user_id=1, clinic_id=1, role=Role.ADMIN), action="read", entity="dashboard")
     with engine.connect() as conn:
         new = conn.execute(sa.text("SELECT seq, key_id FROM audit_log WHERE chain = 1 AND seq > 5")).all()
-    assert new and all(r.key_id == "k1" for r in new)
+    assert new and all(r.key_id is not None and r.key_id.startswith("k") for r in new)
     with factory() as s:
         assert audit.verify(s).ok
     with engine.begin() as conn:  # an edit to a pre-migration entry is still caught

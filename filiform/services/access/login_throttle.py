@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -73,7 +74,7 @@ class LoginThrottle:
         at = now or datetime.now(UTC)
         cutoff = at - timedelta(seconds=self.window_s)
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        table = AuthThrottle.__table__
+        table = cast(sa.Table, AuthThrottle.__table__)
         for key, *_ in self._keys(username, client):
             stmt = insert(table).values(key=key, failures=1, last_failure_at=at)
             stmt = stmt.on_conflict_do_update(

@@ -110,6 +110,7 @@ def _dummy_hash() -> str:
 def verify(stored: str | None, password: str) -> bool:
     """Check ``password`` against ``stored``; with None (no such user) spend the same time."""
     target = stored if stored and stored.startswith("$argon2") else _dummy_hash()
+    ok: bool = False
     try:
         ok = hasher().verify(target, password)
     except (VerificationError, InvalidHashError):

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -39,7 +39,7 @@ from filiform.storage.models import (
 )
 
 TABLES: dict[str, sa.Table] = {
-    model.__table__.name: model.__table__  # type: ignore[attr-defined]
+    model.__tablename__: cast(sa.Table, model.__table__)
     for model in (
         Patient,
         Consent,
@@ -54,7 +54,7 @@ TABLES: dict[str, sa.Table] = {
     )
 }
 # rows written together with their parent: table -> (child table, foreign key column)
-CHILDREN: dict[str, tuple[sa.Table, str]] = {"treatment_session": (Insertion.__table__, "session_id")}  # type: ignore[dict-item]
+CHILDREN: dict[str, tuple[sa.Table, str]] = {"treatment_session": (cast(sa.Table, Insertion.__table__), "session_id")}
 WRITE_ACTIONS = frozenset({"create", "amend"})
 BATCH = 500
 

@@ -98,12 +98,12 @@ def _verify_rows(session: Session, latest: dict[str, tuple[str, str]]) -> list[s
         if table not in audit_rows.TABLES:
             problems.append(f"{table}: the audit names a table this version does not know")
             continue
-        for row_id, digest in audit_rows.hashes(session, table, wanted):
-            recorded, where = wanted[row_id]
+        for found_id, digest in audit_rows.hashes(session, table, wanted):
+            recorded, where = wanted[found_id]
             if digest is None:
-                problems.append(f"{table} {row_id}: deleted (written as recorded in {where})")
+                problems.append(f"{table} {found_id}: deleted (written as recorded in {where})")
             elif digest != recorded:
-                problems.append(f"{table} {row_id}: changed outside Filiform (does not match {where})")
+                problems.append(f"{table} {found_id}: changed outside Filiform (does not match {where})")
     return problems
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from filiform.errors import FiliformError
+from filiform.services.access.secrets import SecretKeyError
 from filiform.services.operations import audit_keys
 from filiform.storage.engine import session_factory, transaction
 from filiform.storage.models import AuditHead, AuditLog
@@ -186,7 +187,7 @@ def write_now(engine: Engine) -> Path | None:
     try:
         with transaction(session_factory(engine)) as session:
             return write(session, url)
-    except (CheckpointError, audit_keys.SecretKeyError) as exc:
+    except (CheckpointError, SecretKeyError) as exc:
         log.error("audit checkpoint not written: %s", exc.message)
     except Exception:
         log.exception("audit checkpoint not written")

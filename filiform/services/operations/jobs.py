@@ -95,4 +95,5 @@ def abandon_orphans(session: Session) -> int:
         )
         .values(state="failed", error="interrupted by a restart", updated_at=datetime.now(UTC))
     )
-    return int(session.execute(stmt).rowcount or 0)
+    result = session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)

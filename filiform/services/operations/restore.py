@@ -9,8 +9,9 @@ Order of work, and why:
 2. the target is held exclusively (:mod:`.server_lock`): refused while an application
    uses it, and no application can start during the restore;
 3. a target that already holds data is refused unless ``force``; with ``force`` a
-   pre-restore copy is written first (a signed backup, or a raw file copy of a SQLite
-   database too damaged to back up);
+   pre-restore copy is written first (a signed backup next to the SQLite file, or next to
+   the backup being restored for PostgreSQL; a raw file copy of a SQLite database too
+   damaged to back up);
 4. SQLite: the payload copy is migrated to the current schema, checked with
    ``integrity_check`` and its audit verified against the checkpoint in the header, and
    only then copied into place (so a bad backup never replaces anything); PostgreSQL:
@@ -34,7 +35,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from filiform.errors import Conflict, ValidationFailed
-from filiform.services.access.secrets import data_dir
 from filiform.services.operations import audit, audit_keys, backup, checkpoint, db_check, server_lock
 from filiform.services.operations.audit_verify import VerifyReport, verify
 from filiform.storage.engine import make_engine, session_factory, transaction
@@ -88,9 +88,10 @@ def _count_data(engine: Engine) -> bool:
         return bool(tables - {"alembic_version", "audit_head", "auth_state"})
 
 
-def _pre_restore_copy(url: str, engine: Engine, passphrase: str | None) -> Path:
+def _pre_restore_copy(url: str, source: Path, passphrase: str | None) -> Path:
+    """Next to the SQLite file, or (PostgreSQL) next to the backup being restored."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder = sqlite_path(url).parent if is_sqlite(url) else data_dir(url)
+    folder = sqlite_path(url).parent if is_sqlite(url) else source.resolve().parent
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"pre-restore-{stamp}.bk"
     try:
@@ -185,7 +186,7 @@ def restore(
             if exists and _has_data(engine):
                 if not force:
                     raise Conflict("the target database already holds records: pass --force to replace it")
-                pre = _pre_restore_copy(url, engine, passphrase)
+                pre = _pre_restore_copy(url, path, passphrase)
             if target_kind == "sqlite":
                 _verify_payload(payload, header, ring)
                 engine.dispose()
