@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from filiform.core.kb.loader import load_with_issues
 from filiform.core.kb.yaml_source import Issue, SourceDoc
+from filiform.core.safety.checks import check_safety_data
 from filiform.core.safety.intake import QUESTIONS, SITE_LISTS
 from filiform.core.safety.rules import load_rules_with_issues
 
@@ -157,6 +158,8 @@ def _check_rules(issues: list[Issue], citations: set[str], targets: set[str]) ->
     for q in QUESTIONS:
         if q not in covered and q not in SITE_LISTS:
             issues.append(Issue("screening/rules.yaml", 1, f"question '{q}' has no unknown-answer rule"))
+    kb, _ = load_with_issues()
+    issues += check_safety_data(kb, rules)
 
 
 def check_clinical_data() -> list[Issue]:
