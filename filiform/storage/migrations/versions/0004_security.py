@@ -1,7 +1,7 @@
 """keyed audit chain, row hashes, account recovery, shared throttles and jobs
 
 Revision ID: security
-Revises: 0003
+Revises: safety_sites
 Create Date: 2026-11-27 09:00:00
 
 Data migration: every existing audit chain keeps its plain SHA-256 entries; its head
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 'security'
-down_revision = '0003'
+down_revision = 'safety_sites'
 branch_labels = None
 depends_on = None
 
