@@ -86,10 +86,13 @@ def downgrade() -> None:
     op.drop_table('password_reset')
     op.drop_table('auth_state')
     op.drop_table('auth_throttle')
-    with op.batch_alter_table('app_user') as batch:
-        batch.drop_column('password_changed_at')
-        batch.drop_column('must_change_password')
-    with op.batch_alter_table('audit_head') as batch:
-        batch.drop_column('keyed_from')
+    # ALTER TABLE DROP COLUMN (SQLite 3.35+), not a batch rebuild: rebuilding app_user
+    # would drop a table other tables' foreign keys point at.
+    for table, column in (
+        ('app_user', 'password_changed_at'),
+        ('app_user', 'must_change_password'),
+        ('audit_head', 'keyed_from'),
+    ):
+        op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
     # audit_log keeps its append-only triggers: dropping columns would rebuild the table
     # on SQLite, so keyed entries stay (a downgraded build ignores the two columns).
