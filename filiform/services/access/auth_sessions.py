@@ -25,33 +25,30 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from filiform.errors import PermissionDenied, ValidationFailed
+from filiform.errors import ValidationFailed
 from filiform.services.access.auth_cookies import session_token, token_hash
 from filiform.services.access.context import Actor, Role
-from filiform.services.access.login_throttle import DEFAULT_THROTTLE, LoginThrottle
+from filiform.services.access.login import GENERIC_FAILURE, LoginResult, login
 from filiform.services.access.session_cache import Cached, SessionCache, current_epoch
-from filiform.services.access.totp import _check_totp, _totp_secret, confirm_totp, enable_totp, totp_enabled
-from filiform.services.access.users import RESET_PENDING, authenticate, bump_epoch
+from filiform.services.access.totp import _totp_secret, confirm_totp, enable_totp, totp_enabled
+from filiform.services.access.users import bump_epoch
 from filiform.services.operations import audit
 from filiform.storage.engine import read_transaction, transaction
 from filiform.storage.models import User
-from filiform.storage.models_auth import AuthSession, UserTotp
+from filiform.storage.models_auth import AuthSession
 
-__all__ = ["_totp_secret", "confirm_totp", "enable_totp", "totp_enabled"]
+__all__ = ["GENERIC_FAILURE", "LoginResult", "_totp_secret", "confirm_totp", "enable_totp", "login", "totp_enabled"]
 
 COOKIE_NAME = "filiform_session"
 IDLE_ENV = "FILIFORM_IDLE_MINUTES"
 DEFAULT_IDLE = timedelta(minutes=15)
 MAX_LIFETIME = timedelta(hours=12)
 TOUCH_EVERY = timedelta(seconds=60)  # last-seen writes are coalesced to one a minute
-GENERIC_FAILURE = "unknown user or wrong password"
 
 log = logging.getLogger("filiform.auth")
 
@@ -73,77 +70,6 @@ def idle_timeout() -> timedelta:
 def _utc(moment: datetime) -> datetime:
     """SQLite returns naive datetimes; every stored time is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    """``token`` and ``actor`` on success; ``needs_totp`` when a code must be supplied;
-    ``error`` (a message safe to show) and ``retry_after`` (seconds) otherwise."""
-
-    token: str | None
-    actor: Actor | None
-    needs_totp: bool = False
-    error: str | None = None
-    retry_after: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.token is not None
-
-
-def login(
-    session: Session,
-    *,
-    username: str,
-    password: str,
-    totp: str | None,
-    client: str,
-    throttle: LoginThrottle | None = None,
-    now: datetime | None = None,
-) -> LoginResult:
-    """Check credentials (and TOTP when enrolled) and open a server-side session."""
-    throttle = throttle or DEFAULT_THROTTLE
-    at = now or datetime.now(UTC)
-    client = client[:80]
-    key = username.strip().lower()
-    wait = throttle.retry_after(session, key, client, at)
-    if wait > 0:
-        audit.record(session, actor=None, action="login_throttled", entity="user", detail={"client": client})
-        return LoginResult(None, None, error="too many failed logins; try again later", retry_after=wait)
-    try:
-        actor = authenticate(session, username=username, password=password, client=client)
-    except PermissionDenied as exc:
-        throttle.failed(session, key, client, at)
-        return LoginResult(None, None, error=RESET_PENDING if exc.message == RESET_PENDING else GENERIC_FAILURE)
-    enrolled = session.get(UserTotp, actor.user_id)
-    if enrolled is not None and enrolled.confirmed_at is not None:
-        if not totp:
-            return LoginResult(None, None, needs_totp=True, error="enter the code from your app")
-        if not _check_totp(session, enrolled, totp, at):
-            throttle.failed(session, key, client, at)
-            audit.record(
-                session,
-                actor=actor,
-                action="login_failed",
-                entity="user",
-                entity_id=actor.user_id,
-                detail={"client": client, "factor": "totp"},
-            )
-            return LoginResult(None, None, needs_totp=True, error="wrong or reused code")
-    throttle.succeeded(session, key)
-    token = secrets.token_urlsafe(32)
-    session.add(
-        AuthSession(
-            token_hash=token_hash(token),
-            user_id=actor.user_id,
-            clinic_id=actor.clinic_id,
-            client=client,
-            created_at=at,
-            last_seen_at=at,
-        )
-    )
-    session.flush()
-    return LoginResult(token, actor)
 
 
 def _active(session: Session, token: str) -> AuthSession | None:
