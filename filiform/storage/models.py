@@ -18,6 +18,7 @@ from filiform.storage.models_clinical import (
     TreatmentSession,
 )
 from filiform.storage.models_people import Clinic, Patient, User
+from filiform.storage.models_security import AuthState, AuthThrottle, BackgroundJob, PasswordReset
 
 __all__ = [
     "AdverseEvent",
@@ -26,6 +27,9 @@ __all__ = [
     "AuditHead",
     "AuditLog",
     "AuthSession",
+    "AuthState",
+    "AuthThrottle",
+    "BackgroundJob",
     "Base",
     "Clinic",
     "Consent",
@@ -34,6 +38,7 @@ __all__ = [
     "InsertionRecord",
     "OutcomeResponse",
     "PainDrawingRecord",
+    "PasswordReset",
     "Patient",
     "Screening",
     "TreatmentSession",

@@ -1,7 +1,7 @@
 """electrical circuits as lead pairs; pain drawings in the one drawing shape
 
 Revision ID: concepts
-Revises: safety_sites
+Revises: security
 Create Date: 2026-12-01 10:00:00
 
 Electrical settings were stored per needle (``insertion.electrical``), which cannot say
@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 revision = "concepts"
-down_revision = "safety_sites"  # re-chained after the safety engine's 0004 on main
+down_revision = "security"  # chained after 0004_safety_sites and 0005_security
 branch_labels = None
 depends_on = None
 
@@ -40,7 +40,7 @@ BOUNDS = {
     "duration_s": (1.0, 3600.0, False),
 }
 QUALITIES = {"ache", "sharp", "burning", "numbness_tingling", "throbbing", "stiffness"}
-REASON = "revision 0004_concepts: drawing brought to whole intensities 0-10, one entry per region"
+REASON = "revision 0006_concepts: drawing brought to whole intensities 0-10, one entry per region"
 
 insertion = sa.table(
     "insertion",
