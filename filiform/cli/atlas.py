@@ -18,21 +18,22 @@ atlas_app = typer.Typer(help="The body-surface atlas (patient's own left and rig
 
 @atlas_app.command("regions")
 def regions(
-    view: str | None = typer.Option(None, help="Only this view: anterior, posterior, lateral_head, plantar."),
+    view: str | None = typer.Option(None, help="Only regions drawn in this view (anterior, posterior, lateral, ...)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """List region ids with their anatomical names and views."""
     atlas = load_atlas()
     if view is not None and view not in atlas.views:
         fail(f"unknown view '{view}'; views are {', '.join(atlas.views)}")
-    rows = [r for r in atlas.regions.values() if view is None or r.view == view]
+    shown = {c.region for c in atlas.cells if c.view == view} if view else set(atlas.regions)
+    rows = [r for r in atlas.regions.values() if r.id in shown]
     if as_json:
-        print_json([{"id": r.id, "name": r.name, "view": r.view, "side": r.side.value} for r in rows])
+        print_json([{"id": r.id, "name": r.name, "view": r.view, "side": r.side_label} for r in rows])
         return
     table = Table(title=f"{len(rows)} regions")
     for col in ("id", "name", "view"):
         table.add_column(col)
-    for r in sorted(rows, key=lambda r: (r.view, r.base, r.side)):
+    for r in sorted(rows, key=lambda r: (r.view, r.base, r.side_label)):
         table.add_row(r.id, r.name, r.view)
     console.print(table)
 
