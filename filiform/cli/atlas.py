@@ -94,5 +94,34 @@ def _overlays(ids: list[str], side: str) -> list:  # type: ignore[type-arg]
     return overlays
 
 
+@atlas_app.command("convert-kb")
+def convert_kb(
+    files: list[Path] = typer.Argument(..., help="Target YAML files (or folders) still written on atlas-1 regions."),
+    check: bool = typer.Option(False, "--check", help="Only report; exit 1 if a file would change."),
+) -> None:
+    """Rewrite ``regions`` and referral zones of knowledge-base files from atlas 1 to atlas 2.
+
+    Only those values change (every other line is kept as it is); a file that already names
+    an atlas-2-only region is left alone, so running it again is safe.
+    """
+    from filiform.core.atlas.v1_kb import convert_target_text
+
+    paths = [p for f in files for p in (sorted(f.rglob("*.yaml")) if f.is_dir() else [f])]
+    changed = 0
+    for path in paths:
+        try:
+            result = convert_target_text(path.read_text("utf-8"))
+        except (OSError, FiliformError) as exc:
+            fail(f"{path}: {exc}")
+        if result.changed:
+            changed += 1
+            if not check:
+                path.write_text(result.text, encoding="utf-8")
+        console.print(f"{path}: {'converted' if result.changed else '; '.join(result.notes) or 'unchanged'}")
+    console.print(f"{changed} of {len(paths)} files {'would change' if check else 'converted'}")
+    if check and changed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(atlas_app, name="atlas")

@@ -177,14 +177,28 @@ def _label(base: str, side: Side | None, labels: dict[str, str]) -> str:
     return f"{side.value.capitalize()} {words}"
 
 
+def _mirror(poly: Polygon, width: float) -> Polygon:
+    """The exact reflection of a placed polygon about the view's centre line."""
+
+    def flip(coords: Any) -> list[Point]:
+        return [(round(width - x, 3), y) for x, y in list(coords)[:-1]]
+
+    return Polygon(flip(poly.exterior.coords), [flip(r.coords) for r in poly.interiors])
+
+
 def _view_cells(view: View, half: _Half, midline: frozenset[str]) -> dict[str, list[Polygon]]:
-    """Region id -> its polygons in this view, both sides placed; midline halves merged."""
+    """Region id -> its polygons in this view, both sides placed; midline halves merged.
+
+    The left side is the reflection of the placed right side (not placed separately), so
+    the two are mirror images to the last digit.
+    """
     pieces: dict[str, list[Polygon]] = defaultdict(list)
-    for side in Side:
-        place = _placer(view, side)
-        for base, poly in half.cells:
-            rid = f"{MIDLINE}-{base}" if base in midline else f"{side.value}-{base}"
-            pieces[rid].append(_placed(poly, view, side))
+    for base, poly in half.cells:
+        right = _placed(poly, view, Side.RIGHT)
+        if base in midline:
+            pieces[f"{MIDLINE}-{base}"].extend([right, _mirror(right, view.width)])
+        else:
+            pieces[f"right-{base}"].append(right)
     out: dict[str, list[Polygon]] = {}
     for rid, polys in pieces.items():
         merged = polygons(unary_union(polys).buffer(0))
@@ -193,6 +207,8 @@ def _view_cells(view: View, half: _Half, midline: frozenset[str]) -> dict[str, l
             where = "; ".join(",".join(f"{v:.0f}" for v in m.bounds) for m in merged)
             raise KnowledgeBaseError(f"atlas: region '{rid}' falls apart in view {view.id}: pieces at {where}")
         out[rid] = merged
+        if rid.startswith("right-"):
+            out[f"left-{rid[len('right-') :]}"] = [_mirror(p, view.width) for p in merged]
     return out
 
 
