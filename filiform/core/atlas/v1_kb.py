@@ -26,11 +26,16 @@ class Conversion:
 
 
 def _get(node: Node, key: str) -> Node | None:
+    pair = _pair(node, key)
+    return pair[1] if pair else None
+
+
+def _pair(node: Node, key: str) -> tuple[Node, Node] | None:
     if not isinstance(node, MappingNode):
         return None
     for k, v in node.value:
         if isinstance(k, ScalarNode) and k.value == key:
-            return v
+            return k, v
     return None
 
 
@@ -53,19 +58,33 @@ def _flow(values: list[str], indent: int) -> str:
     return "\n".join(lines)
 
 
-def _sequences(root: Node) -> list[tuple[str, SequenceNode]]:
-    found: list[tuple[str, SequenceNode]] = []
-    regions = _get(root, "regions")
-    if isinstance(regions, SequenceNode):
-        found.append(("regions", regions))
+def _sequences(root: Node) -> list[tuple[str, Node, SequenceNode]]:
+    found: list[tuple[str, Node, SequenceNode]] = []
+    pair = _pair(root, "regions")
+    if pair and isinstance(pair[1], SequenceNode):
+        found.append(("regions", pair[0], pair[1]))
     tps = _get(root, "trigger_points")
     for tp in tps.value if isinstance(tps, SequenceNode) else []:
         referral = _get(tp, "referral")
         for key in ("essential", "spillover"):
-            seq = _get(referral, key) if referral is not None else None
-            if isinstance(seq, SequenceNode):
-                found.append((key, seq))
+            pair = _pair(referral, key) if referral is not None else None
+            if pair and isinstance(pair[1], SequenceNode):
+                found.append((key, pair[0], pair[1]))
     return found
+
+
+def _span(text: str, key: Node, seq: SequenceNode) -> tuple[int, int, int]:
+    """Where the list's text starts and ends, and the column it starts at.
+
+    A flow list (``[a, b]``) is replaced as it stands; a block list (``- a`` lines) from
+    just after the key's colon to the end of its last item, so the flow list that replaces
+    it sits on the key's line.
+    """
+    if seq.flow_style:
+        return seq.start_mark.index, seq.end_mark.index, seq.start_mark.column
+    colon = text.index(":", key.end_mark.index) + 1
+    last = seq.value[-1].end_mark.index if seq.value else seq.start_mark.index
+    return colon, last, key.start_mark.column + len(str(key.value)) + 2
 
 
 def _is_v1(refs: list[str]) -> bool:
@@ -83,18 +102,20 @@ def convert_target_text(text: str) -> Conversion:
     if root is None:
         return Conversion(text, False, ["empty file"])
     seqs = _sequences(root)
-    refs = [r for _, seq in seqs for r in _values(seq)]
+    refs = [r for _, _, seq in seqs for r in _values(seq)]
     if not _is_v1(refs):
         return Conversion(text, False, ["already on atlas 2 (names a region atlas 1 does not have)"])
     replacements: list[tuple[int, int, str]] = []
     essential: list[str] = []
-    for key, seq in seqs:
+    for name, key, seq in seqs:
         new = convert_refs(_values(seq))
-        if key == "essential":
+        if name == "essential":
             essential = new
-        elif key == "spillover":
+        elif name == "spillover":
             new = [r for r in new if r not in essential]  # a zone is essential or spillover, not both
-        replacements.append((seq.start_mark.index, seq.end_mark.index, _flow(new, seq.start_mark.column)))
+        start, end, column = _span(text, key, seq)
+        flow = _flow(new, column)
+        replacements.append((start, end, flow if seq.flow_style else " " + flow))
     out = text
     for start, end, value in sorted(replacements, reverse=True):
         out = out[:start] + value + out[end:]
