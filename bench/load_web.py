@@ -86,7 +86,7 @@ async def run(
                         f"/api/patients/{pid}/drawings",
                         json={
                             "drawn_on": date.today().isoformat(),
-                            "regions": [{"region": "right-temple", "intensity": 5}],
+                            "regions": [{"region": "right-temple-middle", "intensity": 5}],
                         },
                     )
             t0 = time.perf_counter()

@@ -17,7 +17,7 @@ from filiform.errors import FiliformError
 
 def match_command(
     regions: str = typer.Option(
-        "", "--regions", "-r", help="Comma-separated regions, e.g. right-temple,right-jaw-angle=7 (name=intensity)."
+        "", "--regions", "-r", help="Comma-separated regions, e.g. right-temple-middle,right-jaw-angle=7 (name=intensity)."
     ),
     file: Path | None = typer.Option(None, "--file", "-f", help="A drawing as JSON or YAML."),
     limit: int = typer.Option(10, min=1, max=200, help="How many trigger points to show."),

@@ -61,7 +61,7 @@ def test_clinic_visit(page: Page, live_server: LiveServer, shots_dir: Path) -> N
     _shot(page, shots_dir, "screening")
 
     page.goto(patient_url + "/chart")
-    temple = page.locator("path#right-temple")
+    temple = page.locator("path#right-temple-middle")
     expect(temple).to_be_visible()
     page.keyboard.press("8")
     temple.click()
@@ -75,19 +75,19 @@ def test_clinic_visit(page: Page, live_server: LiveServer, shots_dir: Path) -> N
     first = page.locator("#match-list li.match").first
     expect(first).to_be_visible()
     expect(page.locator("#painted li")).to_have_count(3)
-    assert page.locator("path#right-temple").get_attribute("fill") != "#f4efe9"
+    assert page.locator("path#right-temple-middle").get_attribute("fill") != "#f4efe9"
     first.hover()
     expect(page.locator("#pattern-overlay path").first).to_be_attached()
     before = page.locator("#match-list").inner_text()
     page.locator("#intensity").fill("0")
-    page.locator("path#right-temple").click()  # erase: the ranking changes
+    page.locator("path#right-temple-middle").click()  # erase: the ranking changes
     expect(page.locator("#painted li")).to_have_count(2)
     expect(page.locator("#match-list")).not_to_have_text(before)
     page.locator("#intensity").fill("7")
-    page.get_by_label("Add a region by name").fill("Right temple")  # the keyboard path
+    page.get_by_label("Add a region by name").fill("Right temple (middle)")  # the keyboard path
     page.get_by_label("Add a region by name").press("Enter")
     expect(page.locator("#painted li")).to_have_count(3)
-    expect(page.locator("#painted")).to_contain_text("Right temple: 7/10")
+    expect(page.locator("#painted")).to_contain_text("Right temple (middle): 7/10")
     expect(page.locator("#match-list li.match").first).to_be_visible()
     page.locator("#match-list li.match").first.hover()
     page.wait_for_timeout(300)

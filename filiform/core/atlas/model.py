@@ -1,6 +1,6 @@
 """The body-surface atlas as immutable values: views, regions, their cells and landmarks.
 
-A *region* is a patch of skin (``right-temple``, ``midline-vertex``); a *cell* is how that
+A *region* is a patch of skin (``right-temple-middle``, ``midline-vertex``); a *cell* is how that
 patch is drawn in one view. A region seen from several directions (the temple from the
 front, the side and on the whole-body figure) has a cell in each of those views, and
 painting any of them paints the same region.

@@ -113,7 +113,7 @@ def open_episode(
 
 
 def check_regions(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep region/intensity pairs whose region is a body-atlas id (``right-temple``).
+    """Keep region/intensity pairs whose region is a body-atlas id (``right-temple-middle``).
 
     An id outside the atlas would be stored but never drawn on the chart and refused by
     the matcher, so it is rejected here, on write, with the offending ids named.
@@ -126,7 +126,7 @@ def check_regions(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not isinstance(region, str) or not region:
             problems.append(f"region id missing in {item!r}")
         elif region not in atlas_ids:
-            problems.append(f"'{region}' is not a body-atlas region id (like 'right-temple')")
+            problems.append(f"'{region}' is not a body-atlas region id (like 'right-temple-middle')")
         elif not isinstance(intensity, int | float) or not 0 <= intensity <= 10:
             problems.append(f"{region}: intensity must be 0-10")
         else:
