@@ -90,7 +90,9 @@ def _draw_view(
         for cell in cells:
             if cell.region in zones:
                 pts = shift(cell.polygon, place)
-                ax.add_patch(MplPolygon(pts, closed=True, fill=False, hatch=zones[cell.region], edgecolor=colour, lw=0.9))
+                ax.add_patch(
+                    MplPolygon(pts, closed=True, fill=False, hatch=zones[cell.region], edgecolor=colour, lw=0.9)
+                )
     for lm in (m for m in atlas.landmarks if m.view == view.id):
         pts = shift(lm.points, place)
         if lm.filled:

@@ -52,7 +52,11 @@ def test_clinical_workflow(world: World, client_for: Clients) -> None:
     episode = r.json()["data"]["id"]
     r = c.post(
         f"/api/patients/{pid}/drawings",
-        json={"drawn_on": "2024-05-01", "episode_id": episode, "regions": [{"region": "right-temple-middle", "intensity": 6}]},
+        json={
+            "drawn_on": "2024-05-01",
+            "episode_id": episode,
+            "regions": [{"region": "right-temple-middle", "intensity": 6}],
+        },
     )
     assert r.status_code == 201
     r = c.post(

@@ -65,7 +65,9 @@ def test_match_intensity_must_be_written_in_digits(text: str) -> None:
 
 def test_match_unknown_condition_in_a_drawing_is_refused(tmp_path: Path) -> None:
     drawing = tmp_path / "d.yaml"
-    drawing.write_text("regions:\n  - {region: right-temple-middle, intensity: 7}\ncondition: tenis_elbow\n", encoding="utf-8")
+    drawing.write_text(
+        "regions:\n  - {region: right-temple-middle, intensity: 7}\ncondition: tenis_elbow\n", encoding="utf-8"
+    )
     _refused(["match", "-f", str(drawing)], "no condition 'tenis_elbow'")
 
 
@@ -77,7 +79,7 @@ def test_match_applies_the_drawing_condition_priors(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, ["match", "-f", str(drawing), "--json"])
     assert result.exit_code == 0, result.output
-    assert any(tp["prior"] > 1 for tp in json.loads(result.output)["trigger_points"])
+    assert any("condition prior" in " ".join(t["reasons"]) for t in json.loads(result.output)["targets"])
 
 
 def test_plan_accepts_a_valid_drawing_file(tmp_path: Path) -> None:

@@ -170,7 +170,12 @@ def test_match_fragment_ranks_and_carries_patterns(client_for: Client) -> None:
     tok = form_token(c.get("/patients").text)
     r = c.post(
         "/chart/match",
-        json={"regions": [{"region": "right-temple-middle", "intensity": 8}, {"region": "right-upper-teeth-front", "intensity": 4}]},
+        json={
+            "regions": [
+                {"region": "right-temple-middle", "intensity": 8},
+                {"region": "right-upper-teeth-front", "intensity": 4},
+            ]
+        },
         headers={"X-CSRF-Token": tok},
     )
     assert r.status_code == 200

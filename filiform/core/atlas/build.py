@@ -49,7 +49,8 @@ def _landmarks(items: list[dict[str, Any]], where: str) -> list[tuple[list[Point
         elif "closed" in item:
             out.append((list(shape_of({"curve": item["closed"]}, where).exterior.coords)[:-1], True, False))
         elif "ellipse" in item:
-            out.append((ellipse(*(float(v) for v in item["ellipse"])), True, bool(item.get("filled"))))
+            cu, cy, ru, ry = (float(v) for v in item["ellipse"])
+            out.append((ellipse(cu, cy, ru, ry), True, bool(item.get("filled"))))
         else:
             raise KnowledgeBaseError(f"atlas {where}: a landmark is a line, closed curve or ellipse")
     return out
@@ -60,7 +61,7 @@ def _part(part: dict[str, Any], halves: dict[str, _Half], spec: dict[str, Any], 
         source = _half(str(part["embed"]), spec, halves)
         cells = [(name, transform(poly, part)) for name, poly in source.cells]
         lines = [(_moved(pts, part), closed, filled) for pts, closed, filled in source.lines]
-        return _Half(cells=cells, shape=unary_union([c for _, c in cells]), lines=lines)  # type: ignore[misc]
+        return _Half(cells=cells, shape=unary_union([c for _, c in cells]), lines=lines)
     outline = shape_of(part["outline"], where)
     if axis:
         outline = outline.intersection(RIGHT_HALF)
@@ -74,7 +75,7 @@ def _part(part: dict[str, Any], halves: dict[str, _Half], spec: dict[str, Any], 
         cells = [(n, transform(c, place)) for n, c in cells]
         lines = [(_moved(pts, place), closed, filled) for pts, closed, filled in lines]
         outline = transform(outline, place)
-    return _Half(cells=cells, shape=outline, lines=lines)  # type: ignore[arg-type]
+    return _Half(cells=cells, shape=outline, lines=lines)
 
 
 def _moved(pts: list[Point], part: dict[str, Any]) -> list[Point]:
@@ -224,7 +225,9 @@ def build_atlas(spec: dict[str, Any]) -> Atlas:
     for view_id, vspec in spec["views"].items():
         half = _half(view_id, spec, halves)
         width, height = (float(v) for v in vspec["size"])
-        view = View(view_id, str(vspec["title"]), width, height, str(vspec["placement"]), float(vspec.get("gap", 0)), ())
+        view = View(
+            view_id, str(vspec["title"]), width, height, str(vspec["placement"]), float(vspec.get("gap", 0)), ()
+        )
         outline = unary_union([_placed(p, view, s) for s in Side for p in polygons(half.shape)])
         views[view_id] = View(**{**view.__dict__, "outline": tuple(tuple(_ring(p)) for p in polygons(outline))})
         for rid, polys in _view_cells(view, half, midline).items():
@@ -239,9 +242,9 @@ def build_atlas(spec: dict[str, Any]) -> Atlas:
     bases: dict[str, str] = {}
     for rid in sorted(home):
         prefix, base = rid.split("-", 1)
-        side = None if prefix == MIDLINE else Side(prefix)
+        sided = None if prefix == MIDLINE else Side(prefix)
         _, view_id, poly = home[rid]
-        regions[rid] = Region(rid, base, side, view_id, _label(base, side, labels), tuple(_ring(poly)))
+        regions[rid] = Region(rid, base, sided, view_id, _label(base, sided, labels), tuple(_ring(poly)))
         bases.setdefault(base, view_id)
     _check_names(labels, midline, spec.get("thorax") or (), bases)
     return Atlas(

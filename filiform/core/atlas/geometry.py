@@ -8,6 +8,7 @@ is an exact reflection of the right half.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -95,7 +96,8 @@ def shape_of(spec: dict[str, Any], where: str) -> Polygon:
     elif "poly" in spec:
         poly = Polygon([_coord(p, where)[:2] for p in spec["poly"]])
     elif "ellipse" in spec:
-        poly = Polygon(ellipse(*(float(v) for v in spec["ellipse"])))
+        cu, cy, ru, ry = (float(v) for v in spec["ellipse"])
+        poly = Polygon(ellipse(cu, cy, ru, ry))
     else:
         raise KnowledgeBaseError(f"atlas {where}: an outline needs curve, poly or ellipse")
     if not poly.is_valid:
@@ -123,7 +125,7 @@ def parse_row(row: Any, where: str) -> list[tuple[str, float, float]]:
     if not all(isinstance(n, str) for n in names) or not all(isinstance(c, int | float) for c in cuts):
         raise KnowledgeBaseError(f"atlas {where}: a row alternates names and fractions")
     bounds = [0.0, *[float(c) for c in cuts], 1.0]
-    if any(b1 <= b0 for b0, b1 in zip(bounds, bounds[1:], strict=False)):
+    if any(b1 <= b0 for b0, b1 in itertools.pairwise(bounds)):
         raise KnowledgeBaseError(f"atlas {where}: split fractions must increase within (0, 1)")
     return [(names[i], bounds[i], bounds[i + 1]) for i in range(len(names))]
 
@@ -157,7 +159,7 @@ def strip_cells(outline: Polygon, spec: dict[str, Any], where: str) -> list[tupl
                 raise KnowledgeBaseError(f"atlas {where} row {i + 1}: cell '{name}' is twisted (cuts cross)")
             cell = quad.intersection(outline)
             if cell.area > 1e-6:
-                cells.append((name, cell))  # type: ignore[arg-type]
+                cells.append((name, cell))
     covered = unary_union([c for _, c in cells])
     gap = outline.difference(covered)
     if gap.area > 0.5:

@@ -35,7 +35,7 @@ from filiform.errors import ValidationFailed
 from .cover import greedy_cover
 from .explain import Painted, explain_group, explain_tp, findings_by_key, notes
 from .index import CLASSES, MatchIndex
-from .models import MatchResult, PainDrawing, RankedMuscle, RankedTriggerPoint
+from .models import MatchResult, PainDrawing, RankedTriggerPoint
 
 # Evidence factor per symptom kind, for each family of target (muscle, peri-neural muscle, nerve).
 KIND_WEIGHT: dict[str, dict[str, float]] = {
@@ -131,7 +131,9 @@ class MatchEngine:
             nothing_explains=not ranked,
         )
 
-    def _boost(self, row: int, log_prior: Mapping[str, float], findings: Mapping[tuple[str, Side], tuple[str, ...]]) -> float:
+    def _boost(
+        self, row: int, log_prior: Mapping[str, float], findings: Mapping[tuple[str, Side], tuple[str, ...]]
+    ) -> float:
         h = self.index.hyps[row]
         applied = findings.get((h.target_id, h.side), ())
         return log_prior.get(h.target_id, 0.0) + sum(FINDING_WEIGHTS[f] for f in applied)

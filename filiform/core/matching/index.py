@@ -47,7 +47,13 @@ DEEP_MM = 15.0  # a muscle whose first approach starts this deep counts as a dee
 SUPERFICIAL, DEEP, SUPERFICIAL_PERINEURAL, DEEP_PERINEURAL, NERVE = 0, 1, 2, 3, 4
 CLASSES = (("muscle", "superficial"), ("muscle", "deep"), ("perineural", "superficial"), ("perineural", "deep"),
            ("nerve", "nerve"))  # fmt: skip
-CLASS_NAMES = ("superficial muscle", "deep muscle", "superficial peri-neural muscle", "deep peri-neural muscle", "nerve")
+CLASS_NAMES = (
+    "superficial muscle",
+    "deep muscle",
+    "superficial peri-neural muscle",
+    "deep peri-neural muscle",
+    "nerve",
+)
 NEURAL = frozenset({SUPERFICIAL_PERINEURAL, DEEP_PERINEURAL, NERVE})
 
 

@@ -1,7 +1,6 @@
 """The atlas is geometry clinicians rely on: sides, tiling, mirroring and size are checked here."""
 
 from collections import defaultdict
-from itertools import combinations
 
 import pytest
 from shapely.geometry import Polygon

@@ -6,7 +6,9 @@ from filiform.core.atlas.svg import render_sheet, render_svg
 from filiform.errors import ValidationFailed
 
 
-@pytest.mark.parametrize("text", ["right-temple-middle", "Right temple (middle)", "  right   TEMPLE middle ", "right_temple_middle"])
+@pytest.mark.parametrize(
+    "text", ["right-temple-middle", "Right temple (middle)", "  right   TEMPLE middle ", "right_temple_middle"]
+)
 def test_names_resolve_to_ids(text):
     assert resolve_region_name(text, load_atlas()) == "right-temple-middle"
 
@@ -26,7 +28,9 @@ def test_svg_has_one_path_per_cell_with_its_region():
     atlas = load_atlas()
     svg = render_svg(atlas, fills={"right-temple-middle": "#ff0000"})
     assert svg.count('class="region"') == len(atlas.cells)
-    assert svg.count('data-region="right-temple-middle" data-name="Right temple (middle)" fill="#ff0000"') == 2  # head side, and the head on the side figure
+    assert (
+        svg.count('data-region="right-temple-middle" data-name="Right temple (middle)" fill="#ff0000"') == 2
+    )  # head side, and the head on the side figure
 
 
 def test_an_interactive_sheet_names_every_cell():

@@ -103,7 +103,7 @@ def test_the_file_converter_rewrites_only_region_values_and_is_idempotent():
     untouched = [ln for ln in untouched if not any(w in ln for w in ("eyebrow", "essential", "spillover"))]
     assert all(line in first.text.splitlines() for line in untouched)
     assert "rule: 'Keep the needle over bone: temple, not lung.'" in first.text
-    assert "notes: \"regions: [temple] is text here\"" in first.text
+    assert 'notes: "regions: [temple] is text here"' in first.text
     assert "# where it lies" in first.text
     second = convert_target_text(first.text)
     assert not second.changed and second.text == first.text

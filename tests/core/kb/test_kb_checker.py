@@ -67,7 +67,11 @@ def test_duplicate_ids_and_a_lung_target_without_lung_rule(data_copy):
     (data_copy / "targets/muscles/copy").mkdir()
     shutil.copy(src, data_copy / "targets/muscles/copy/temporalis.yaml")
     # the copy sorts first, so it is the record kept; make it lie over the thorax
-    _edit(data_copy / "targets/muscles/copy/temporalis.yaml", "regions: [temple-anterior, temple-middle, temple-posterior]", "regions: [temple-middle, interscapular-upper]")
+    _edit(
+        data_copy / "targets/muscles/copy/temporalis.yaml",
+        "regions: [temple-anterior, temple-middle, temple-posterior]",
+        "regions: [temple-middle, interscapular-upper]",
+    )
     found = issues_for(data_copy)
     assert any("duplicate id 'temporalis'" in i for i in found), found
     assert any("lies over the thorax" in i and "no lung/pleura danger rule" in i for i in found), found

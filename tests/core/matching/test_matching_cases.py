@@ -12,7 +12,9 @@ def regions(*ids, intensity=6, **extra):
 
 
 def test_temple_upper_teeth_and_eyebrow_rank_temporalis_first():
-    result = match(PainDrawing(regions=regions("right-temple-middle", "right-upper-teeth-front", "right-eyebrow-lateral")))
+    result = match(
+        PainDrawing(regions=regions("right-temple-middle", "right-upper-teeth-front", "right-eyebrow-lateral"))
+    )
     first = result.muscles[0]
     assert (first.muscle_id, first.side, first.rank) == ("temporalis", Side.RIGHT, 1)
     assert {"right-temple-middle", "right-upper-teeth-front"} <= set(first.essential_hits)

@@ -26,7 +26,10 @@ def test_findings_for_one_muscle_and_side_given_twice_are_refused() -> None:
         match(drawing)
 
 
-@pytest.mark.parametrize("text", ["right-temple-middle=", "right-temple-middle=\u00b2", "right-temple-middle=\u0667", "right-temple-middle=7.0"])
+@pytest.mark.parametrize(
+    "text",
+    ["right-temple-middle=", "right-temple-middle=\u00b2", "right-temple-middle=\u0667", "right-temple-middle=7.0"],
+)
 def test_an_intensity_must_be_ascii_digits(text: str) -> None:
     with pytest.raises(ValidationFailed, match="whole number"):
         drawing_from_names([text], load_atlas())
