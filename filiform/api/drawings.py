@@ -46,7 +46,10 @@ def record(patient_id: PathId, body: DrawingIn, request: Request) -> dict[str, A
             actor=who,
             patient_id=patient_id,
             drawn_on=body.drawn_on,
-            regions=[{"region": r.region, "intensity": r.intensity} for r in body.regions],
+            regions=[
+                r.model_dump(exclude_defaults=True) | {"region": r.region, "intensity": r.intensity}
+                for r in body.regions
+            ],
             episode_id=body.episode_id,
         )
         return ok({"id": row.id, "patient_id": patient_id, "drawn_on": row.drawn_on, "regions": row.regions})
