@@ -18,15 +18,34 @@ BASE_FILL = "#f6efe7"
 SKIN_EDGE = "#5b4636"
 LANDMARK = "#6b5647"
 
-DEFS = (
-    "<defs>"
-    '<pattern id="hatch-essential" width="6" height="6" patternUnits="userSpaceOnUse" '
-    'patternTransform="rotate(45)"><rect width="6" height="6" fill="none"/>'
-    '<line x1="0" y1="0" x2="0" y2="6" stroke="#1f4e9c" stroke-width="2.4"/></pattern>'
-    '<pattern id="hatch-spillover" width="6" height="6" patternUnits="userSpaceOnUse">'
-    '<circle cx="3" cy="3" r="1.1" fill="#4f86d9"/></pattern>'
-    "</defs>"
-)
+SYMBOLS = {  # the pain-drawing symbol of each symptom kind, as a pattern tile
+    "ache": '<path d="M1.5,7.5 L4.5,2.5 L7.5,7.5" fill="none"/>',
+    "stabbing": '<path d="M2,8 L8,2" fill="none"/>',
+    "burning": '<path d="M2,2 L7,7 M7,2 L2,7" fill="none"/>',
+    "numbness": '<path d="M1.5,3.5 L7.5,3.5 M1.5,6.5 L7.5,6.5" fill="none"/>',
+    "pins_and_needles": '<circle cx="4.5" cy="4.5" r="2.2" fill="none"/>',
+}
+
+
+def defs(prefix: str = "") -> str:
+    """Hatching for referral patterns and a symbol tile per symptom kind (ids prefixed per
+    sheet, so several charts on one page never share an id)."""
+    symbols = "".join(
+        f'<pattern id="{prefix}sym-{kind}" width="9" height="9" patternUnits="userSpaceOnUse">'
+        f'<g stroke="#4a0d0d" stroke-width="1.1">{shape}</g></pattern>'
+        for kind, shape in SYMBOLS.items()
+    )
+    return (
+        "<defs>"
+        f'<pattern id="{prefix}hatch-essential" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="none"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#1f4e9c" stroke-width="2.4"/></pattern>'
+        f'<pattern id="{prefix}hatch-spillover" width="6" height="6" patternUnits="userSpaceOnUse">'
+        '<circle cx="3" cy="3" r="1.1" fill="#4f86d9"/></pattern>' + symbols + "</defs>"
+    )
+
+
+DEFS = defs()
 STYLE = (
     "<style>.region{stroke:#b9a999;stroke-width:0.35}.region:hover{stroke:#000;stroke-width:1}"
     ".silhouette{fill:none;stroke:#5b4636;stroke-width:1.4;pointer-events:none}"
@@ -85,13 +104,13 @@ def _svg(
     fills: Mapping[str, str] | None,
     hatches: Mapping[str, str] | None,
     interactive: bool,
-    attrs: str = "",
+    prefix: str = "",
 ) -> str:
     role = 'role="group"' if interactive else 'role="img"'
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size[0]:.0f} {size[1]:.0f}" '
-        f'class="body-chart" {role} aria-label="{escape(label)}"{attrs}>',
-        DEFS,
+        f'class="body-chart" {role} aria-label="{escape(label)}" data-prefix="{prefix}">',
+        defs(prefix),
         STYLE,
     ]
     for place in places:
@@ -124,7 +143,7 @@ def render_sheet(atlas: Atlas, sheet: str, fills: Mapping[str, str] | None = Non
     """One sheet of the web chart; interactive cells carry a role, a name and a tab stop."""
     title = next(t for sid, t, _ in SHEETS if sid == sheet)
     places, width, height = sheet_layout(atlas, sheet)
-    return _svg(atlas, places, (width, height), f"{title}: paint the pain", fills, None, interactive, "")
+    return _svg(atlas, places, (width, height), f"{title}: paint the pain", fills, None, interactive, f"{sheet}-")
 
 
 def sheets_with(atlas: Atlas, region_ids: Iterable[str]) -> list[str]:

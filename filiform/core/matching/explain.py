@@ -125,8 +125,8 @@ def notes(drawing: PainDrawing) -> tuple[str, ...]:
     neural = sorted(r.region for r in drawing.regions if r.kind in _NEURAL_KINDS and r.intensity > 0)
     if not neural:
         return ()
+    where = ", ".join(neural[:3]) + (f" and {len(neural) - 3} more" if len(neural) > 3 else "")
     return (
-        "Burning, numbness or pins and needles in " + ", ".join(neural) + ": consider neural causes "
-        "(radiculopathy, entrapment) before attributing these areas to trigger points; nerve targets are "
-        "ranked with them.",
+        f"Burning, numbness or pins and needles in {where}: consider neural causes (radiculopathy, "
+        "entrapment) before attributing these areas to trigger points; nerve targets are ranked with them.",
     )
