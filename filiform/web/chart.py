@@ -154,7 +154,8 @@ async def chart_match(request: Request) -> Any:
             f'<p class="error" role="alert">Not a valid drawing: {type(exc).__name__}</p>', status_code=422
         )
     except FiliformError as exc:
-        return render(request, "_matches.html", {"empty": True, "errors": [exc.message]}, status_code=422)
+        errors = [exc.message, *getattr(exc, "details", [])]
+        return render(request, "_matches.html", {"empty": True, "errors": errors}, status_code=422)
 
 
 def _page(

@@ -180,11 +180,29 @@ def test_match_fragment_ranks_and_carries_patterns(client_for: Client) -> None:
     )
     assert r.status_code == 200
     first = re.search(
-        r'<li class="match"[^>]*data-tp="([^"]+)" data-side="([a-z]+)"\s+data-essential="([^"]*)"', r.text
+        r'<li class="match"[^>]*data-target="([^"]+)" data-side="([a-z]+)" data-rank="(\d+)"\s+'
+        r'aria-label="([^"]+)"\s+data-essential="([^"]*)"',
+        r.text,
     )
     assert first is not None
-    assert first.group(1).startswith("temporalis") and first.group(2) == "right"
-    assert "right-temple-middle" in first.group(3).split()
+    assert first.group(1) == "temporalis" and first.group(2) == "right" and first.group(3) == "1"
+    assert first.group(4).startswith("Rank 1: Temporalis (right), score")
+    assert "right-temple-middle" in first.group(5).split()
+    assert '<span class="sr-only">Plan Temporalis (right)</span>' in r.text  # every checkbox says which target
+    kinds = c.post(
+        "/chart/match",
+        json={
+            "regions": [{"region": "right-palmar-index-distal", "intensity": 5, "kind": "numbness", "depth": "deep"}]
+        },
+        headers={"X-CSRF-Token": tok},
+    )
+    assert kinds.status_code == 200 and "neural causes" in kinds.text
+    wrong = c.post(
+        "/chart/match",
+        json={"regions": [{"region": "right-temple-middle", "intensity": 5, "kind": "tingly"}]},
+        headers={"X-CSRF-Token": tok},
+    )
+    assert wrong.status_code == 422 and "kind" in wrong.text
     bad = c.post(
         "/chart/match", json={"regions": [{"region": "nowhere", "intensity": 3}]}, headers={"X-CSRF-Token": tok}
     )
