@@ -18,9 +18,9 @@ PAGE = 1300.0  # widest row of the combined chart, in drawing units
 SHEETS: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
     ("body", "Whole body", (("anterior", "posterior"),)),
     ("sides", "Sides", (("lateral",),)),
-    ("head", "Head and face", (("head_front", "head_side", "head_back"),)),
-    ("hands", "Hands", (("hand_palmar", "hand_dorsal"),)),
-    ("feet", "Feet", (("foot_dorsal", "foot_plantar"), ("foot_medial", "foot_lateral"))),
+    ("head", "Head and face", (("head_front", "head_back"), ("head_side",))),
+    ("hands", "Hands", (("hand_palmar",), ("hand_dorsal",))),
+    ("feet", "Feet", (("foot_dorsal", "foot_plantar"), ("foot_medial",), ("foot_lateral",))),
 )
 
 
