@@ -35,13 +35,14 @@ def _weight(value: Any) -> float:
 
 def greedy_cover(candidates: Sequence[C], painted: Mapping[str, Any]) -> list[C]:
     """Pick candidates until every explainable painted region is explained."""
-    pool = [(cand, frozenset(r for r in cand.explained if r in painted), _cost(cand.score)) for cand in candidates]
+    weight = {r: _weight(v) for r, v in painted.items()}
+    pool = [(cand, frozenset(r for r in cand.explained if r in weight), _cost(cand.score)) for cand in candidates]
     remaining = set().union(*(regions for _, regions, _ in pool)) if pool else set()
     chosen: list[C] = []
     while remaining:
         best_i, best_value = -1, 0.0
         for i, (_, regions, cost) in enumerate(pool):
-            gain = sum(_weight(painted[r]) for r in regions & remaining)
+            gain = sum(weight[r] for r in regions & remaining)
             if gain and gain / cost > best_value + 1e-12:
                 best_i, best_value = i, gain / cost
         if best_i < 0:

@@ -65,14 +65,42 @@ COVER_POOL = 25  # the set cover chooses among this many best-scored targets
 TIE = 6  # decimals: scores equal to this precision share a rank
 
 
+@lru_cache(maxsize=1024)
+def _weights(intensity: int, kind: str, depth: str | None) -> np.ndarray:
+    scale = 0.5 + 0.05 * intensity
+    kinds = KIND_WEIGHT[kind]
+    depths = DEPTH_WEIGHT.get(depth or "")
+    return np.array(
+        [scale * kinds[family] * (depths[level] if depths else 1.0) for family, level in CLASSES], dtype=np.float64
+    )
+
+
 def evidence_weights(region: Painted) -> np.ndarray:
     """The painted region's evidence weight for each hypothesis class (index.CLASSES)."""
-    scale = 0.5 + 0.05 * region.intensity
-    kind = KIND_WEIGHT[region.kind]
-    depth = DEPTH_WEIGHT.get(region.depth or "")
-    return np.array(
-        [scale * kind[family] * (depth[level] if depth else 1.0) for family, level in CLASSES], dtype=np.float64
-    )
+    return _weights(region.intensity, region.kind, region.depth)
+
+
+def _top(scores: np.ndarray, keys: np.ndarray, need: int) -> np.ndarray:
+    """Positions of the ``need`` best scores plus any tied with the last, best first (ties by key)."""
+    n = len(scores)
+    if need < n:
+        threshold = -np.partition(-scores, need - 1)[need - 1]
+        chosen = np.flatnonzero(scores >= threshold)
+    else:
+        chosen = np.arange(n)
+    return chosen[np.lexsort((keys[chosen], -scores[chosen]))]
+
+
+def _cut(scores: np.ndarray, limit: int | None) -> int:
+    """How many of the sorted ``scores`` to show: ``limit`` plus those tied with the last.
+
+    Why: left and right copies of a pattern often tie; cutting between them would make the
+    result depend on the order of the tie-break and a mirrored drawing would not give the
+    mirrored answer.
+    """
+    if not limit or len(scores) <= limit:
+        return len(scores)
+    return int(np.count_nonzero(scores >= scores[limit - 1]))
 
 
 class MatchEngine:
@@ -83,101 +111,87 @@ class MatchEngine:
         self.atlas = atlas
         self.index = MatchIndex(kb, atlas)
 
-    def scores(self, painted: Mapping[str, Painted]) -> tuple[np.ndarray, np.ndarray]:
-        """(touched hypothesis rows, their scores)."""
+    def scores(self, painted: Mapping[str, Painted]) -> np.ndarray:
+        """The score of every hypothesis (untouched ones keep their base score)."""
         index = self.index
-        touched = [index.columns[rid] for rid in painted if rid in index.columns]
-        if not touched:
-            return np.empty(0, dtype=np.int64), np.empty(0)
-        rows = np.unique(np.concatenate([col.rows for col in touched]))
         scores = index.base.copy()
         for rid, region in painted.items():
             col = index.columns.get(rid)
             if col is not None:
                 weights = evidence_weights(region)
                 scores[col.rows] += region.coverage * (col.gain * weights[col.cls] - col.cost)
-        return rows, scores[rows]
+        return scores
 
     def match(
         self, drawing: PainDrawing, *, priors: Mapping[str, float] | None = None, limit: int | None = 20
     ) -> MatchResult:
+        index = self.index
         painted = _validated(drawing, self.atlas)
         findings = findings_by_key(drawing.findings, self.kb)
         log_prior = _log_priors(priors)
-        rows, scores = self.scores(painted)
-        groups = self.index.group[rows]
-        # the best hypothesis of each target and side: sort by group, then score descending
-        order = np.lexsort((-scores, groups))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = groups[order][1:] != groups[order][:-1]
-        best_rows, best_scores = rows[order][first], scores[order][first]
-        boosted = [
-            (round(float(s) + self._boost(int(r), log_prior, findings), TIE), int(r))
-            for r, s in zip(best_rows, best_scores, strict=True)
-        ]
-        ranked = sorted((b for b in boosted if b[0] > 0), key=lambda b: (-b[0], self._key(b[1])))
-        shown = _with_ties(ranked, limit)
+        scores = self.scores(painted)
+        # the best hypothesis of each target and side (their rows are consecutive): the
+        # highest score, and among equal scores the first row
+        best = np.maximum.reduceat(scores, index.starts)
+        rows = np.arange(len(scores))
+        best_rows = np.minimum.reduceat(np.where(scores == best[index.group], rows, len(scores)), index.starts)
+        if log_prior or findings:
+            best = best + self._boosts(np.arange(len(best)), log_prior, findings)
+        best = np.round(best, TIE)
+        positive = best > 0
+        best_rows, best = best_rows[positive], best[positive]
+        need = max(limit or len(best), COVER_POOL)
+        top = _top(best, index.order_key[best_rows], need)
+        top_rows, top_scores = best_rows[top], best[top]
+        shown = _cut(top_scores, limit)
+        explain_n = max(shown, min(COVER_POOL, len(top)))
+        descending = np.sort(-best)
+        ranks = 1 + np.searchsorted(descending, -top_scores[:explain_n], side="left")
+        hyps = index.hyps
+        total = sum(p.intensity * p.coverage for p in painted.values()) or 1.0
         muscles = [
-            explain_group(self.index.hyps[row], score, _rank(ranked, i), painted, findings, log_prior)
-            for i, (score, row) in enumerate(ranked[: max(len(shown), min(COVER_POOL, len(ranked)))])
+            explain_group(hyps[r], s, k, painted, total, findings, log_prior)
+            for r, s, k in zip(
+                top_rows[:explain_n].tolist(), top_scores[:explain_n].tolist(), ranks.tolist(), strict=True
+            )
         ]
-        covered = {rid for rid in painted if rid in self.index.columns}
+        covered = {rid for rid in painted if rid in index.columns}
         return MatchResult(
-            ranked=self._single_tps(rows, scores, painted, limit),
-            muscles=muscles[: len(shown)],
+            single_tps=lambda: self._single_tps(scores, painted, limit),
+            muscles=muscles[:shown],
             cover=greedy_cover(muscles[:COVER_POOL], painted),
             unexplained_by_any=tuple(sorted(set(painted) - covered)),
             notes=notes(drawing),
-            nothing_explains=not ranked,
+            nothing_explains=len(best) == 0,
         )
 
-    def _boost(
-        self, row: int, log_prior: Mapping[str, float], findings: Mapping[tuple[str, Side], tuple[str, ...]]
-    ) -> float:
-        h = self.index.hyps[row]
-        applied = findings.get((h.target_id, h.side), ())
-        return log_prior.get(h.target_id, 0.0) + sum(FINDING_WEIGHTS[f] for f in applied)
-
-    def _key(self, row: int) -> tuple[str, str, tuple[str, ...]]:
-        h = self.index.hyps[row]
-        return (h.target_id, h.side.value, h.tps)
+    def _boosts(
+        self,
+        groups: np.ndarray,
+        log_prior: Mapping[str, float],
+        findings: Mapping[tuple[str, Side], tuple[str, ...]],
+    ) -> np.ndarray:
+        boost = np.zeros(len(self.index.group_keys))
+        for (target, side), g in self.index.group_of.items():
+            applied = findings.get((target, side), ())
+            if target in log_prior or applied:
+                boost[g] = log_prior.get(target, 0.0) + sum(FINDING_WEIGHTS[f] for f in applied)
+        return boost[groups]
 
     def _single_tps(
-        self, rows: np.ndarray, scores: np.ndarray, painted: Mapping[str, Painted], limit: int | None
+        self, scores: np.ndarray, painted: Mapping[str, Painted], limit: int | None
     ) -> list[RankedTriggerPoint]:
-        """Trigger points on their own (one per hypothesis of a single trigger point)."""
+        """Trigger points on their own (hypotheses of a single trigger point) above chance."""
+        rounded = np.round(scores, TIE)
+        rows = np.flatnonzero(self.index.single & (rounded > 0))
+        rounded = rounded[rows]
+        top = _top(rounded, self.index.order_key[rows], limit or len(rows))
+        top_rows, top_scores = rows[top], rounded[top]
+        shown = _cut(top_scores, limit)
         hyps = self.index.hyps
-        single = [
-            (round(float(s), TIE), int(r))
-            for r, s in zip(rows, scores, strict=True)
-            if len(hyps[int(r)].tps) == 1 and s > 0
-        ]
-        single.sort(key=lambda b: (-b[0], self._key(b[1])))
-        return [explain_tp(hyps[row], score, painted) for score, row in _with_ties(single, limit)]
-
-
-def _rank(ranked: list[tuple[float, int]], i: int) -> int:
-    """Competition rank: 1 + how many scored strictly higher."""
-    score = ranked[i][0]
-    j = i
-    while j > 0 and ranked[j - 1][0] == score:
-        j -= 1
-    return j + 1
-
-
-def _with_ties(ranked: list[tuple[float, int]], limit: int | None) -> list[tuple[float, int]]:
-    """The first ``limit`` rows plus any that tie with the last one kept.
-
-    Why: left and right copies of a pattern often tie; cutting between them would make the
-    result depend on the order of the tie-break and a mirrored drawing would not give the
-    mirrored answer.
-    """
-    if not limit or len(ranked) <= limit:
-        return list(ranked)
-    end = limit
-    while end < len(ranked) and ranked[end][0] == ranked[limit - 1][0]:
-        end += 1
-    return ranked[:end]
+        total = sum(p.intensity * p.coverage for p in painted.values()) or 1.0
+        pairs = zip(top_rows[:shown].tolist(), top_scores[:shown].tolist(), strict=True)
+        return [explain_tp(hyps[r], s, painted, total) for r, s in pairs]
 
 
 def _log_priors(priors: Mapping[str, float] | None) -> dict[str, float]:

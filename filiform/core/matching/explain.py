@@ -28,15 +28,19 @@ class Painted:
     coverage: float
 
 
-def _hits(h: Hypothesis, painted: Mapping[str, Painted]) -> tuple[dict[str, list[str]], list[str], float, float]:
+def _hits(
+    h: Hypothesis, painted: Mapping[str, Painted], total: float
+) -> tuple[dict[str, list[str]], list[str], float, float]:
     by_kind: dict[str, list[str]] = {"essential": [], "spillover": [], "local": []}
-    hit = [rid for rid in painted if rid in h.zones]
+    zones = h.zones
+    hit = sorted(rid for rid in painted if rid in zones)
+    covered = explained = 0.0
     for rid in hit:
-        by_kind[h.zones[rid]].append(rid)
-    covered = sum(P_ZONE[h.zones[r]] for r in hit)
-    total = sum(p.intensity * p.coverage for p in painted.values()) or 1.0
-    explained = sum(painted[r].intensity * painted[r].coverage for r in hit) / total
-    return by_kind, hit, covered / h.weight_total if h.weight_total else 0.0, explained
+        kind = zones[rid]
+        by_kind[kind].append(rid)
+        covered += P_ZONE[kind]
+        explained += painted[rid].intensity * painted[rid].coverage
+    return by_kind, hit, covered / h.weight_total if h.weight_total else 0.0, explained / total
 
 
 def _reasons(
@@ -64,10 +68,11 @@ def explain_group(
     score: float,
     rank: int,
     painted: Mapping[str, Painted],
+    total: float,
     findings: Mapping[tuple[str, Side], tuple[str, ...]],
     log_prior: Mapping[str, float],
 ) -> RankedMuscle:
-    by_kind, hit, coverage, explained = _hits(h, painted)
+    by_kind, hit, coverage, explained = _hits(h, painted, total)
     applied = findings.get((h.target_id, h.side), ())
     return RankedMuscle(
         muscle_id=h.target_id,
@@ -75,22 +80,22 @@ def explain_group(
         side=h.side,
         score=round(score, 6),
         best_tp=h.tps[0] if h.tps else h.target_id,
-        explained=tuple(sorted(hit)),
+        explained=tuple(hit),
         tps=h.tps,
         rank=rank,
         kind=h.kind,
-        unexplained=tuple(sorted(set(painted) - set(hit))),
-        essential_hits=tuple(sorted(by_kind["essential"])),
-        spillover_hits=tuple(sorted(by_kind["spillover"])),
-        local_hits=tuple(sorted(by_kind["local"])),
+        unexplained=tuple(sorted(set(painted).difference(hit))),
+        essential_hits=tuple(by_kind["essential"]),
+        spillover_hits=tuple(by_kind["spillover"]),
+        local_hits=tuple(by_kind["local"]),
         pattern_coverage=round(coverage, 6),
         drawing_explained=round(explained, 6),
         reasons=_reasons(h, hit, painted, applied, log_prior.get(h.target_id, 0.0)),
     )
 
 
-def explain_tp(h: Hypothesis, score: float, painted: Mapping[str, Painted]) -> RankedTriggerPoint:
-    by_kind, hit, coverage, explained = _hits(h, painted)
+def explain_tp(h: Hypothesis, score: float, painted: Mapping[str, Painted], total: float) -> RankedTriggerPoint:
+    by_kind, hit, coverage, explained = _hits(h, painted, total)
     return RankedTriggerPoint(
         tp_id=h.tps[0],
         muscle_id=h.target_id,
@@ -100,11 +105,11 @@ def explain_tp(h: Hypothesis, score: float, painted: Mapping[str, Painted]) -> R
         score=round(score, 6),
         pattern_coverage=round(coverage, 6),
         drawing_explained=round(explained, 6),
-        essential_hits=tuple(sorted(by_kind["essential"])),
-        spillover_hits=tuple(sorted(by_kind["spillover"])),
-        local_hits=tuple(sorted(by_kind["local"])),
-        unexplained=tuple(sorted(set(painted) - set(hit))),
-        explained=tuple(sorted(hit)),
+        essential_hits=tuple(by_kind["essential"]),
+        spillover_hits=tuple(by_kind["spillover"]),
+        local_hits=tuple(by_kind["local"]),
+        unexplained=tuple(sorted(set(painted).difference(hit))),
+        explained=tuple(hit),
     )
 
 

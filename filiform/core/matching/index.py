@@ -147,7 +147,18 @@ class MatchIndex:
             key = (h.target_id, h.side)
             groups.append(group_of.setdefault(key, len(group_of)))
         self.group_keys = list(group_of)
+        self.group_of = group_of
         self.group = np.array(groups, dtype=np.int64)
+        # hypotheses of one target and side are consecutive rows: groups reduce with reduceat
+        if np.any(np.diff(self.group) < 0) or np.any(np.diff(self.group) > 1):
+            raise KnowledgeBaseError("matcher index: hypotheses of a target are not consecutive")
+        self.starts = np.flatnonzero(np.r_[True, np.diff(self.group) != 0])
+        keys = sorted(
+            range(len(self.hyps)), key=lambda i: (self.hyps[i].target_id, self.hyps[i].side.value, self.hyps[i].tps)
+        )
+        self.order_key = np.empty(len(self.hyps), dtype=np.int64)
+        self.order_key[keys] = np.arange(len(self.hyps))  # deterministic tie-break: target id, side, trigger points
+        self.single = np.array([len(h.tps) == 1 for h in self.hyps], dtype=bool)
         self.columns = self._columns()
 
     def _add(

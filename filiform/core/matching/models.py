@@ -9,7 +9,9 @@ trigger points together) with an explanation a clinician can check against the c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -114,9 +116,19 @@ class RankedMuscle:
 
 @dataclass(frozen=True)
 class MatchResult:
-    ranked: list[RankedTriggerPoint]
+    """Ranked targets (``muscles``), the smallest explaining set and what nothing explains.
+
+    ``ranked`` (single trigger points on their own) is built only when asked for: the
+    chart and the plan need the targets, not every trigger point's explanation.
+    """
+
     muscles: list[RankedMuscle]
     cover: list[RankedMuscle]
     unexplained_by_any: tuple[str, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
     nothing_explains: bool = False  # no pattern makes the drawing more likely than chance
+    single_tps: Callable[[], list[RankedTriggerPoint]] = field(default=list, repr=False, compare=False)
+
+    @cached_property
+    def ranked(self) -> list[RankedTriggerPoint]:
+        return self.single_tps()
