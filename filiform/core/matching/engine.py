@@ -136,7 +136,7 @@ class MatchEngine:
         rows = np.arange(len(scores))
         best_rows = np.minimum.reduceat(np.where(scores == best[index.group], rows, len(scores)), index.starts)
         if log_prior or findings:
-            best = best + self._boosts(np.arange(len(best)), log_prior, findings)
+            best = best + self._boosts(log_prior, findings)
         best = np.round(best, TIE)
         positive = best > 0
         best_rows, best = best_rows[positive], best[positive]
@@ -166,17 +166,15 @@ class MatchEngine:
         )
 
     def _boosts(
-        self,
-        groups: np.ndarray,
-        log_prior: Mapping[str, float],
-        findings: Mapping[tuple[str, Side], tuple[str, ...]],
+        self, log_prior: Mapping[str, float], findings: Mapping[tuple[str, Side], tuple[str, ...]]
     ) -> np.ndarray:
+        """Log-odds added to each target and side by condition priors and exam findings."""
         boost = np.zeros(len(self.index.group_keys))
         for (target, side), g in self.index.group_of.items():
             applied = findings.get((target, side), ())
             if target in log_prior or applied:
                 boost[g] = log_prior.get(target, 0.0) + sum(FINDING_WEIGHTS[f] for f in applied)
-        return boost[groups]
+        return boost
 
     def _single_tps(
         self, scores: np.ndarray, painted: Mapping[str, Painted], limit: int | None
