@@ -94,6 +94,20 @@ def _overlays(ids: list[str], side: str) -> list:  # type: ignore[type-arg]
     return overlays
 
 
+@atlas_app.command("check-referrals")
+def check_referrals_command() -> None:
+    """Reject referral patterns with an isolated cell or an unannounced midline crossing."""
+    from filiform.core.atlas.referral_check import check_referrals
+    from filiform.core.kb.loader import load_kb
+
+    issues = check_referrals(load_kb(), load_atlas())
+    for issue in issues:
+        console.print(f"{issue.target} / {issue.trigger_point}: {issue.message}")
+    if issues:
+        raise typer.Exit(1)
+    console.print("ok: every referral pattern is connected or declares its separate spots")
+
+
 @atlas_app.command("convert-kb")
 def convert_kb(
     files: list[Path] = typer.Argument(..., help="Target YAML files (or folders) still written on atlas-1 regions."),
