@@ -214,15 +214,15 @@ def _region_component(r: Mapping[str, Any]) -> dict[str, Any]:
         "code": code,
         "valueQuantity": {"value": r["intensity"], "unit": "score", "system": UCUM, "code": "{score}"},
     }
-    ext = []
+    extensions = []
     if r.get("kind", "ache") != "ache":
-        ext.append({"url": EXT_SYMPTOM_KIND, "valueCode": r["kind"]})
+        extensions.append({"url": EXT_SYMPTOM_KIND, "valueCode": r["kind"]})
     if r.get("depth"):
-        ext.append({"url": EXT_SYMPTOM_DEPTH, "valueCode": r["depth"]})
+        extensions.append({"url": EXT_SYMPTOM_DEPTH, "valueCode": r["depth"]})
     if r.get("coverage", 1.0) != 1.0:
-        ext.append({"url": EXT_REGION_COVERAGE, "valueDecimal": r["coverage"]})
-    if ext:
-        component["extension"] = ext
+        extensions.append({"url": EXT_REGION_COVERAGE, "valueDecimal": r["coverage"]})
+    if extensions:
+        component["extension"] = extensions
     return component
 
 
@@ -250,10 +250,10 @@ def _drawn_region(component: Mapping[str, Any]) -> dict[str, Any]:
     }
     keys = {EXT_SYMPTOM_KIND: ("kind", "valueCode"), EXT_SYMPTOM_DEPTH: ("depth", "valueCode")}
     keys[EXT_REGION_COVERAGE] = ("coverage", "valueDecimal")
-    for ext in component.get("extension", []):
-        if ext.get("url") in keys:
-            key, value = keys[ext["url"]]
-            out[key] = ext[value]
+    for extension in component.get("extension", []):
+        if extension.get("url") in keys:
+            key, value = keys[extension["url"]]
+            out[key] = extension[value]
     return out
 
 
