@@ -86,3 +86,37 @@ def convert_refs(refs: Iterable[str]) -> list[str]:
         for new in convert_ref(ref):
             seen.setdefault(new, None)
     return list(seen)
+
+
+def regenerate_region_map(
+    old: Mapping[str, str], region_ids: Iterable[str], adjacency: Mapping[str, Iterable[str]]
+) -> dict[str, str]:
+    """A file keyed by atlas-1 region ids (region -> value, e.g. an anatomical site) on atlas 2.
+
+    Each atlas-2 region takes the value of the atlas-1 region it came from (the first, where
+    two old regions share it); a region no old region covers (the new lateral leg, say)
+    takes the value most of its neighbours have, ties broken by name. Raises if a region is
+    left with no value (an island no neighbour reaches).
+    """
+    wanted = sorted(region_ids)
+    out: dict[str, str] = {}
+    for old_id in sorted(old):
+        if not is_v1_id(old_id):
+            raise ValidationFailed(f"'{old_id}' is not a region of the first body atlas")
+        for new_id in convert_region_id(old_id):
+            out.setdefault(new_id, old[old_id])
+    missing = [r for r in wanted if r not in out]
+    while missing:
+        progressed = False
+        for rid in missing:
+            votes: dict[str, int] = {}
+            for near in adjacency.get(rid, ()):
+                if near in out:
+                    votes[out[near]] = votes.get(out[near], 0) + 1
+            if votes:
+                out[rid] = min(votes, key=lambda v: (-votes[v], v))
+                progressed = True
+        missing = [r for r in missing if r not in out]
+        if missing and not progressed:
+            raise ValidationFailed("regions with no value and no neighbour that has one", details=missing[:20])
+    return {r: out[r] for r in wanted}
