@@ -9,7 +9,7 @@ needed). Downgrade maps each new region back to the old region it came from (los
 the new chart is finer: the first old region wins).
 
 Revision ID: bodychart
-Revises: 0003
+Revises: safety_sites
 Create Date: 2026-11-28 10:00:00
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql
 from filiform.core.atlas.v1 import convert_drawing, is_v1_id, v1_map
 
 revision = 'bodychart'
-down_revision = '0003'
+down_revision = 'safety_sites'
 branch_labels = None
 depends_on = None
 
