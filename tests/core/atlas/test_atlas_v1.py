@@ -107,3 +107,27 @@ def test_the_file_converter_rewrites_only_region_values_and_is_idempotent():
     assert "# where it lies" in first.text
     second = convert_target_text(first.text)
     assert not second.changed and second.text == first.text
+
+
+def test_a_file_keyed_by_old_ids_is_regenerated_for_atlas_2():
+    from filiform.core.atlas.v1 import regenerate_region_map
+
+    old = {"right-temple": "face", "left-temple": "face", "right-vertex": "scalp", "left-vertex": "scalp"}
+    ids = ["right-temple-middle", "left-temple-anterior", "midline-vertex", "right-supra-x"]
+    adjacency = {"right-supra-x": ["right-temple-middle", "midline-vertex", "right-temple-anterior"]}
+    out = regenerate_region_map(old, ids, adjacency)
+    assert out == {
+        "left-temple-anterior": "face",
+        "midline-vertex": "scalp",
+        "right-supra-x": "face",  # no old region covers it: the value most neighbours have
+        "right-temple-middle": "face",
+    }
+    with pytest.raises(ValidationFailed):
+        regenerate_region_map(old, [*ids, "right-island"], adjacency)
+
+
+def test_the_shipped_site_map_covers_every_atlas_2_region():
+    from filiform.core.safety.sites import atlas_site_map
+
+    assert set(atlas_site_map()) == set(load_atlas().regions)
+    assert atlas_site_map()["right-temple-middle"] == atlas_site_map()["right-temple-anterior"]
