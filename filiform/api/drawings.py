@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from filiform.api.deps import CurrentActor, Envelope, PathId, UnitOfWork
-from filiform.api.schemas.drawings import DrawingCreated, DrawingIn, MatchIn, MatchResult
+from filiform.api.schemas.drawings import DrawingCreated, DrawingIn, MatchIn, MatchOut
 from filiform.core.concepts import PainDrawing
 from filiform.core.concepts.drawing import read_regions
 from filiform.core.matching import match
@@ -24,8 +24,9 @@ def record(patient_id: PathId, body: DrawingIn, who: CurrentActor, s: UnitOfWork
     )
 
 
-@router.post("/match", response_model=Envelope[MatchResult])
-def rank(body: MatchIn, who: CurrentActor, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Envelope[MatchResult]:
-    """Trigger points ranked against the drawing, with the reasons for each score."""
+@router.post("/match", response_model=Envelope[MatchOut])
+def rank(body: MatchIn, who: CurrentActor, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Envelope[MatchOut]:
+    """Targets (muscles by all their trigger points, nerves) and single trigger points ranked
+    against the drawing, with shared ranks and the reasons for each score."""
     drawing = PainDrawing(regions=body.regions, findings=body.findings, condition=body.condition)
-    return Envelope(data=match(drawing, limit=limit))
+    return Envelope(data=MatchOut.of(match(drawing, limit=limit)))

@@ -31,7 +31,7 @@ def _svg() -> str:
 @router.get("/atlas/regions", response_model=Envelope[list[RegionOut]])
 def regions(who: CurrentActor) -> Envelope[list[RegionOut]]:
     return Envelope(
-        data=[RegionOut(id=r.id, name=r.name, side=r.side.value, view=r.view) for r in load_atlas().regions.values()]
+        data=[RegionOut(id=r.id, name=r.name, side=r.side_label, view=r.view) for r in load_atlas().regions.values()]
     )
 
 

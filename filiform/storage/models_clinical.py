@@ -73,10 +73,11 @@ class Episode(_PatientRecord, Base):
 
 
 class PainDrawingRecord(_PatientRecord, Base):
-    """``regions``: list of {"region": atlas id, "intensity": 1-10[, "quality"]}.
+    """``regions``: list of {"region": atlas id, "intensity": 1-10} plus, when not the
+    default, "kind" (symptom kind), "depth" (surface/deep) and "coverage" (0-1).
 
-    Written and read through :class:`filiform.core.concepts.DrawnRegion`
-    (``stored_regions`` / ``read_regions``).
+    Written and read through :class:`filiform.core.concepts.DrawnRegion` (``stored_regions``
+    / ``read_regions``). Atlas-2 ids since revision ``bodychart``.
     """
 
     __tablename__ = "pain_drawing"

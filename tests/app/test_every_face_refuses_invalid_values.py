@@ -139,7 +139,7 @@ def session_json() -> dict[str, Any]:
 
 
 def drawing_region() -> dict[str, Any]:
-    return {"region": "right-temple", "intensity": 6}
+    return {"region": "right-temple-middle", "intensity": 6}
 
 
 def drawing_json() -> dict[str, Any]:

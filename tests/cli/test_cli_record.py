@@ -65,7 +65,8 @@ def test_records_are_written_read_back_and_amended(clinic: str, db_engine: Engin
     file.write_text(json.dumps(session), encoding="utf-8")
     code, out = run("record", "session", *base, "--patient", str(pid), "--json", f"@{file}")
     assert code == 0, out
-    drawing = {"drawn_on": date.today().isoformat(), "regions": [{"region": "left-upper-buttock", "intensity": 6}]}
+    region = {"region": "left-upper-buttock", "intensity": 6, "kind": "stabbing", "depth": "deep"}
+    drawing = {"drawn_on": date.today().isoformat(), "regions": [region]}
     code, out = run("record", "drawing", *base, "--patient", str(pid), "--json", "-", stdin=json.dumps(drawing))
     assert code == 0, out
     outcome = {"instrument_id": "nprs", "answers": [7], "completed_on": date.today().isoformat()}

@@ -57,7 +57,11 @@ def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
             s,
             actor=doc,
             patient_id=pid,
-            details={"drawn_on": today, "regions": [{"region": "right-temple", "intensity": 6}], "episode_id": ep.id},
+            details={
+                "drawn_on": today,
+                "regions": [{"region": "right-temple-middle", "intensity": 6}],
+                "episode_id": ep.id,
+            },
         )
         needle = {"needle_length_mm": 40, "needle_gauge_mm": 0.3, "depth_mm": 20, "retention_s": 600}
         documented = {

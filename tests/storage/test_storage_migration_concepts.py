@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from filiform.core.atlas.v1 import convert_drawing
 from filiform.core.concepts.drawing import read_regions
 from filiform.services.access.context import Actor, Role
 from filiform.services.records import amendments, reads
@@ -46,13 +47,13 @@ def _old_database(url: str) -> tuple[Engine, dict[int, Any], dict[int, Any]]:
     }
     if sqlite:  # the web form once stored these; PostgreSQL's JSONB always refused them
         electrical[4] = {**VALID, "frequency_hz": float("inf"), "intensity_ma": float("nan")}
-    drawings: dict[int, Any] = {
-        1: [{"region": "right-temple", "intensity": 6}],  # already in the new shape: untouched
+    drawings: dict[int, Any] = {  # atlas-1 ids, as 0003 stored them (revision bodychart maps them to atlas 2)
+        1: [{"region": "right-temple", "intensity": 6}],  # whole intensities: only the atlas changes
         2: [
             {"region": "right-temple", "intensity": 5.5},
             {"region": "right-jaw-angle", "intensity": 0},
             {"region": "right-temple", "intensity": 3},
-            {"region": "right-eyebrow", "intensity": 4.0, "quality": "burning"},
+            {"region": "right-eyebrow", "intensity": 4.0},
         ],
     }
     with engine.begin() as conn:
@@ -111,11 +112,13 @@ def test_an_older_database_upgrades_without_losing_a_value(db_url: str) -> None:
     def regions(value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
 
-    assert regions(rows[1]) == drawings[1] and versions[1] == 1
-    assert regions(rows[2]) == [
-        {"region": "right-temple", "intensity": 6},
-        {"region": "right-eyebrow", "intensity": 4, "quality": "burning"},
-    ]
+    temple = ["right-temple-anterior", "right-temple-middle", "right-temple-posterior"]
+    assert sorted(r["region"] for r in regions(rows[1])) == temple and versions[1] == 1
+    assert all(r["intensity"] == 6 for r in regions(rows[1]))
+    assert sorted((r["region"], r["intensity"]) for r in regions(rows[2])) == sorted(
+        [(t, 6) for t in temple] + [("right-eyebrow-lateral", 4), ("right-eyebrow-medial", 4)]
+    )  # 5.5 rounds up to 6 (the temple drawn again at 3 is kept once, at 6); 0 is dropped; 4.0 is 4
+    assert all(isinstance(r["intensity"], int) for r in regions(rows[2]))
     assert versions[2] == 2
     for stored in rows.values():
         read_regions(regions(stored))  # every stored drawing reads back through DrawnRegion
@@ -124,9 +127,10 @@ def test_an_older_database_upgrades_without_losing_a_value(db_url: str) -> None:
     with transaction(session_factory(engine)) as s:
         history = amendments.history(s, actor=doc, entity="pain_drawing", entity_id=2)
         timeline = reads.timeline(s, actor=doc, patient_id=1)
-    (change,) = history
-    assert change.changes["regions"]["old"] == drawings[2] and change.from_version == 1
-    assert amendments.original({"regions": regions(rows[2])}, history)["regions"] == drawings[2]
+    (change,) = history  # what revision concepts changed, kept (on the atlas revision bodychart gave it)
+    before = convert_drawing(drawings[2])
+    assert change.changes["regions"]["old"] == before and change.from_version == 1
+    assert amendments.original({"regions": regions(rows[2])}, history)["regions"] == before
     (session,) = timeline.sessions
     assert [c.lead_a for c in session.circuits] == sorted(circuits)
     engine.dispose()
@@ -139,7 +143,7 @@ def test_downgrade_puts_the_settings_back_on_the_needles(db_url: str) -> None:
 
     from filiform.storage.migrate import alembic_config
 
-    command.downgrade(alembic_config(engine), "security")  # only this revision: back to per-needle settings
+    command.downgrade(alembic_config(engine), "bodychart")  # only this revision: back to per-needle settings
     with engine.connect() as conn:
         back = dict(conn.execute(sa.text("SELECT id, electrical FROM insertion ORDER BY id")).all())
     for needle, settings in electrical.items():

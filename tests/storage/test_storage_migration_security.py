@@ -74,7 +74,7 @@ def test_upgrade_keeps_the_plain_chain_verifiable_and_keys_new_entries(db_url: s
     engine = make_engine(db_url)
     _old_database(engine)
     upgrade(engine)
-    assert current_revision(engine) == head_revision()  # security and every later revision ran
+    assert current_revision(engine) == head_revision()
     factory = session_factory(engine)
     with engine.connect() as conn:
         heads = dict(conn.execute(sa.text("SELECT chain, keyed_from FROM audit_head")).all())

@@ -10,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from filiform.core.concepts import DrawnRegion, Finding
 from filiform.core.concepts.drawing import MAX_REGIONS, DrawingDetails
 from filiform.core.concepts.values import Strict, as_tuple
-from filiform.core.matching import MatchResult
+from filiform.core.matching import MatchResult, RankedMuscle, RankedTriggerPoint
 
 DrawingIn = DrawingDetails
 
@@ -23,6 +23,28 @@ class MatchIn(Strict):
     condition: Annotated[str, Field(max_length=80)] | None = None
 
 
+class MatchOut(BaseModel):
+    """The ranking: targets, single trigger points, the smallest explaining set, the rest."""
+
+    muscles: list[RankedMuscle]
+    ranked: list[RankedTriggerPoint]
+    cover: list[RankedMuscle]
+    unexplained_by_any: tuple[str, ...]
+    notes: tuple[str, ...]
+    nothing_explains: bool
+
+    @classmethod
+    def of(cls, result: MatchResult) -> MatchOut:
+        return cls(
+            muscles=result.muscles,
+            ranked=result.ranked,
+            cover=result.cover,
+            unexplained_by_any=result.unexplained_by_any,
+            notes=result.notes,
+            nothing_explains=result.nothing_explains,
+        )
+
+
 class DrawingCreated(BaseModel):
     id: int
     patient_id: int
@@ -30,4 +52,4 @@ class DrawingCreated(BaseModel):
     regions: tuple[DrawnRegion, ...]
 
 
-__all__ = ["DrawingCreated", "DrawingIn", "MatchIn", "MatchResult"]
+__all__ = ["DrawingCreated", "DrawingIn", "MatchIn", "MatchOut"]

@@ -9,10 +9,12 @@ The rules: every region is a body-atlas id; an intensity is a whole number 0-10;
 is drawn at most once; intensity 0 means "not painted" and is dropped; a drawing with
 nothing painted is empty, which is refused unless the caller asks for a live preview.
 
->>> atlas = {"right-temple", "right-jaw-angle"}
->>> validate_regions([{"region": "right-temple", "intensity": 6}, {"region": "right-jaw-angle", "intensity": 0}], atlas)
-(DrawnRegion(region='right-temple', intensity=6, quality=None),)
->>> validate_regions([{"region": "right-temple", "intensity": 5.5}], atlas)
+>>> atlas = {"right-temple-middle", "right-jaw-angle"}
+>>> painted = [{"region": "right-temple-middle", "intensity": 6, "kind": "burning"},
+...            {"region": "right-jaw-angle", "intensity": 0}]
+>>> validate_regions(painted, atlas)
+(DrawnRegion(region='right-temple-middle', intensity=6, kind='burning', depth=None, coverage=1.0),)
+>>> validate_regions([{"region": "right-temple-middle", "intensity": 5.5}], atlas)
 Traceback (most recent call last):
 ...
 filiform.errors.ValidationFailed: invalid pain drawing
@@ -30,17 +32,29 @@ from filiform.core.concepts.finding import Finding
 from filiform.core.concepts.values import PainScore, PastDate, RecordId, Strict, as_tuple, problems
 from filiform.errors import ValidationFailed
 
-Quality = Literal["ache", "sharp", "burning", "numbness_tingling", "throbbing", "stiffness"]
+# The symptom kinds of the classic pain drawing, each with its drawing symbol (Ransford,
+# Cairns and Mooney 1976): ache ^^^, stabbing ///, burning xxx, numbness ===, pins and needles ooo.
+SymptomKind = Literal["ache", "stabbing", "burning", "numbness", "pins_and_needles"]
+SYMPTOM_KINDS: tuple[SymptomKind, ...] = ("ache", "stabbing", "burning", "numbness", "pins_and_needles")
+Depth = Literal["surface", "deep"]
+DEPTHS: tuple[Depth, ...] = ("surface", "deep")
 RegionId = Annotated[str, Field(min_length=3, max_length=80)]
 MAX_REGIONS = 400  # the atlas has 320 regions; more entries can only be repeats
 
 
 class DrawnRegion(Strict):
-    """One painted atlas region (patient's own side, e.g. ``right-temple``)."""
+    """One painted atlas region (patient's own side, e.g. ``right-temple-middle``).
+
+    ``kind`` is the symptom drawn, ``depth`` is None when the patient did not say, and
+    ``coverage`` is the share of the region the brush covered (1 when a whole region was
+    picked by name or key).
+    """
 
     region: RegionId
     intensity: PainScore
-    quality: Quality | None = None
+    kind: SymptomKind = "ache"
+    depth: Depth | None = None
+    coverage: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
 
 
 class PainDrawing(Strict):
@@ -82,7 +96,7 @@ def validate_regions(
             found += problems(exc, prefix=f"region {n}: ")
             continue
         if region.region not in known:
-            found.append(f"unknown region '{region.region}': not a body-atlas region id (like 'right-temple')")
+            found.append(f"unknown region '{region.region}': not a body-atlas region id (like 'right-temple-middle')")
         elif region.region in seen:
             found.append(f"region '{region.region}' is drawn twice")
         seen.add(region.region)
@@ -100,13 +114,15 @@ def _region(item: Any, lax: bool) -> DrawnRegion:
 
 
 def stored_regions(regions: Sequence[DrawnRegion]) -> list[dict[str, Any]]:
-    """The JSON a drawing is stored as: ``[{"region", "intensity"[, "quality"]}]``."""
-    return [r.model_dump(exclude_none=True) for r in regions]
+    """The JSON a drawing is stored as: ``region`` and ``intensity``, and ``kind``,
+    ``depth``, ``coverage`` only where they differ from the defaults."""
+    return [r.model_dump(exclude_defaults=True) | {"region": r.region, "intensity": r.intensity} for r in regions]
 
 
 def read_regions(stored: Sequence[Any]) -> tuple[DrawnRegion, ...]:
     """A stored drawing back as the type it was written from (shape only: ids are not re-checked).
 
-    Migration ``0004_concepts`` brought every older row to this shape.
+    Migrations ``bodychart`` (atlas-2 ids) and ``concepts`` (whole intensities, one entry
+    per region) brought every older row to this shape.
     """
     return tuple(DrawnRegion.model_validate(item) for item in stored)

@@ -37,7 +37,10 @@ regions = st.lists(
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(regions)
 def test_a_drawing_keeps_the_painted_regions_in_order_and_round_trips(items: list[tuple[str, int]]) -> None:
-    raw = [{"region": r, "intensity": i} for r, i in items]
+    raw = [
+        {"region": r, "intensity": i, "kind": "burning"} if i % 3 == 0 else {"region": r, "intensity": i}
+        for r, i in items
+    ]
     painted = [(r, i) for r, i in items if i > 0]
     if not painted:
         with pytest.raises(ValidationFailed, match="empty"):
@@ -53,13 +56,16 @@ def test_a_drawing_keeps_the_painted_regions_in_order_and_round_trips(items: lis
 @pytest.mark.parametrize(
     ("item", "problem"),
     [
-        ({"region": "right-temple", "intensity": 5.5}, "valid integer"),
-        ({"region": "right-temple", "intensity": 11}, "less than or equal to 10"),
-        ({"region": "right-temple", "intensity": float("nan")}, "valid integer"),
-        ({"region": "right-temple", "intensity": True}, "valid integer"),
+        ({"region": "right-temple-middle", "intensity": 5.5}, "valid integer"),
+        ({"region": "right-temple-middle", "intensity": 11}, "less than or equal to 10"),
+        ({"region": "right-temple-middle", "intensity": float("nan")}, "valid integer"),
+        ({"region": "right-temple-middle", "intensity": True}, "valid integer"),
         ({"region": "right-nowhere", "intensity": 3}, "unknown region"),
-        ({"region": "right-temple", "intensity": 3, "quality": "banana"}, "quality"),
-        ({"region": "right-temple"}, "Field required"),
+        ({"region": "right-temple-middle", "intensity": 3, "kind": "banana"}, "kind"),
+        ({"region": "right-temple-middle", "intensity": 3, "depth": "inside"}, "depth"),
+        ({"region": "right-temple-middle", "intensity": 3, "coverage": float("inf")}, "coverage"),
+        ({"region": "right-temple-middle", "intensity": 3, "quality": "ache"}, "Extra inputs"),
+        ({"region": "right-temple-middle"}, "Field required"),
     ],
 )
 def test_the_one_region_validator_refuses_each_bad_value(item: dict[str, object], problem: str) -> None:
@@ -71,7 +77,8 @@ def test_the_one_region_validator_refuses_each_bad_value(item: dict[str, object]
 def test_a_region_drawn_twice_is_refused() -> None:
     with pytest.raises(ValidationFailed, match="drawn twice"):
         validate_regions(
-            [{"region": "right-temple", "intensity": 3}, {"region": "right-temple", "intensity": 0}], ATLAS
+            [{"region": "right-temple-middle", "intensity": 3}, {"region": "right-temple-middle", "intensity": 0}],
+            ATLAS,
         )
 
 
@@ -155,4 +162,4 @@ def test_one_citation_registry_for_the_knowledge_base_and_the_instruments() -> N
 
 def test_a_drawn_region_is_strict() -> None:
     with pytest.raises(Exception, match="valid integer"):
-        DrawnRegion(region="right-temple", intensity="6")  # type: ignore[arg-type]
+        DrawnRegion(region="right-temple-middle", intensity="6")  # type: ignore[arg-type]

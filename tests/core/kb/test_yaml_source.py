@@ -68,5 +68,5 @@ def test_every_clinical_data_loader_reports_file_and_line(tmp_path: Path) -> Non
     assert exc.value.details == ["atlas.yaml:2: duplicate key 'views' (first at line 1)"]
     with pytest.raises(KnowledgeBaseError) as exc:
         load_cases("cases:\n  - id: a\n    regions: right-temple\n")
-    assert any(d.startswith("eval/referral_cases.yaml:3: cases.0.regions") for d in exc.value.details)
+    assert any(d.startswith("eval/published_cases.yaml:3: cases.0.regions") for d in exc.value.details)
     assert atlas_build.load_data is load_data  # the atlas reads through the same loader

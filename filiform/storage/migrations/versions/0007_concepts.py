@@ -1,7 +1,7 @@
 """electrical circuits as lead pairs; pain drawings in the one drawing shape
 
 Revision ID: concepts
-Revises: security
+Revises: bodychart
 Create Date: 2026-12-01 10:00:00
 
 Electrical settings were stored per needle (``insertion.electrical``), which cannot say
@@ -10,10 +10,12 @@ lead pair). An older row never recorded the partner needle, so each migrated cir
 ``lead_b_id`` NULL, keeps the original settings text in ``migrated_from``, and carries a
 setting only when it was finite and within the recording bounds (nothing is invented).
 
-Pain drawings are brought to the shape of ``filiform.core.concepts.DrawnRegion``: whole
-intensities 0-10 (a fractional one rounds half up, the stricter reading of pain), regions
-painted at 0 dropped, a region drawn twice kept once (the higher intensity). A changed
-drawing gets an amendment row with its old regions, so nothing is lost.
+Pain drawings (on atlas-2 ids since ``bodychart``) are brought to the shape of
+``filiform.core.concepts.DrawnRegion``: whole intensities 0-10 (a fractional one rounds half
+up, the stricter reading of pain), regions painted at 0 dropped, a region drawn twice kept
+once (the higher intensity); symptom kind, depth and brush coverage kept where valid, any
+other key dropped. A changed drawing gets an amendment row with its old regions, so
+nothing is lost.
 """
 
 import json
@@ -27,7 +29,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 revision = "concepts"
-down_revision = "security"  # chained after 0004_safety_sites and 0005_security
+down_revision = "bodychart"  # chained after 0004_safety_sites, 0005_security, 0006_bodychart
 branch_labels = None
 depends_on = None
 
@@ -39,8 +41,9 @@ BOUNDS = {
     "intensity_ma": (0.0, 100.0, True),  # open lower bound
     "duration_s": (1.0, 3600.0, False),
 }
-QUALITIES = {"ache", "sharp", "burning", "numbness_tingling", "throbbing", "stiffness"}
-REASON = "revision 0006_concepts: drawing brought to whole intensities 0-10, one entry per region"
+KINDS = {"ache", "stabbing", "burning", "numbness", "pins_and_needles"}
+DEPTHS = {"surface", "deep"}
+REASON = "revision 0007_concepts: drawing brought to whole intensities 0-10, one entry per region"
 
 insertion = sa.table(
     "insertion",
@@ -165,9 +168,14 @@ def _normalised(regions: Any) -> list[dict[str, Any]]:
         region = item["region"].strip()
         if level == 0 or not 3 <= len(region) <= 80:
             continue
-        entry = {"region": region, "intensity": level}
-        if item.get("quality") in QUALITIES:
-            entry["quality"] = item["quality"]
+        entry: dict[str, Any] = {"region": region, "intensity": level}
+        if item.get("kind") in KINDS and item["kind"] != "ache":
+            entry["kind"] = item["kind"]
+        if item.get("depth") in DEPTHS:
+            entry["depth"] = item["depth"]
+        coverage = item.get("coverage")
+        if isinstance(coverage, int | float) and not isinstance(coverage, bool) and 0 < coverage < 1:
+            entry["coverage"] = float(coverage)
         if region not in best or best[region]["intensity"] < level:
             best[region] = entry
     order: list[dict[str, Any]] = []
