@@ -64,7 +64,8 @@ KINDS: tuple[ReportKind, ...] = (
         N_("Redness, warmth, swelling or pus where a needle went in, or a fever"),
         Level.TODAY,
         N_(
-            "This could be an infection. Call the clinic or your doctor today. If you feel very unwell, get urgent care."
+            "This could be an infection. Call the clinic or your doctor today. "
+            "If you feel very unwell, get urgent care."
         ),
     ),
     ReportKind(

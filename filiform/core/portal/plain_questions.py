@@ -36,7 +36,8 @@ PLAIN_QUESTIONS: dict[str, str] = {
     "pregnancy_trimester": N_("If you are pregnant: how far along are you?"),
     "lymphoedema": N_("Do you have long-term swelling in an arm or leg, or have you had lymph nodes taken out?"),
     "implanted_electrical_device": N_(
-        "Is there a device in your body? For example a pacemaker, a heart shock device, a nerve stimulator or a drug pump."
+        "Is there a device in your body? "
+        "For example a pacemaker, a heart shock device, a nerve stimulator or a drug pump."
     ),
     "implants": N_("Do you have any other implants, such as breast implants or metal plates or screws?"),
     "joint_replacement": N_("Have you had a joint replaced, such as a hip or a knee?"),

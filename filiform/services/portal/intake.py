@@ -201,3 +201,17 @@ def set_aside(session: Session, *, actor: Actor, proposal_id: int, reason: str) 
         session, actor=actor, action="set_aside", entity="intake_proposal", entity_id=row.id, patient_id=row.patient_id
     )
     return row
+
+
+def pending_in_clinic(session: Session, *, actor: Actor, limit: int = 100) -> list[IntakeProposal]:
+    """Proposals nobody has reviewed yet, oldest first (the clinic's inbox)."""
+    require(actor, Perm.READ_CLINICAL)
+    stmt = (
+        sa.select(IntakeProposal)
+        .where(IntakeProposal.clinic_id == actor.clinic_id, IntakeProposal.status == "proposed")
+        .order_by(IntakeProposal.submitted_at)
+        .limit(limit)
+    )
+    rows = list(session.execute(stmt).scalars())
+    audit.record(session, actor=actor, action="read", entity="intake_proposals", detail={"ids": [r.id for r in rows]})
+    return rows

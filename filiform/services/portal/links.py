@@ -219,22 +219,31 @@ def find(session: Session, token: str, now: datetime) -> PortalLink:
     return link
 
 
-def begin(session: Session, *, token: str, birth_date: date | None, now: datetime) -> tuple[PortalLink, str]:
-    """Spend the token: check the birth date when asked, and open a portal session."""
-    link = find(session, token, now)
-    if link.dob_check:
-        patient = session.get(Patient, link.patient_id)
-        if patient is None or birth_date != patient.birth_date:
-            link.failed_checks += 1
-            session.flush()
-            left = MAX_DOB_FAILURES - link.failed_checks
-            audit_patient(session, link, "refused", "portal_link", link.id, {"reason": "birth_date", "left": left})
-            raise ValidationFailed("birth_date_mismatch", details=[str(max(left, 0))])
+def check_birth_date(session: Session, link: PortalLink, birth_date: date | None) -> int | None:
+    """None when the link needs no check or the date matches; else the tries left (this one counted).
+
+    Counted and audited in the caller's transaction, which must commit even though the
+    patient is refused: otherwise a guesser would get unlimited tries.
+    """
+    if not link.dob_check:
+        return None
+    patient = session.get(Patient, link.patient_id)
+    if patient is not None and birth_date == patient.birth_date:
+        return None
+    link.failed_checks += 1
+    session.flush()
+    left = max(MAX_DOB_FAILURES - link.failed_checks, 0)
+    audit_patient(session, link, "refused", "portal_link", link.id, {"reason": "birth_date", "left": left})
+    return left
+
+
+def begin(session: Session, *, link: PortalLink, now: datetime) -> str:
+    """Spend the token (after :func:`find` and :func:`check_birth_date`): open a portal session."""
     session_token, digest = new_token()
     link.opened_at, link.session_hash, link.session_seen_at = now, digest, now
     session.flush()
     audit_patient(session, link, "open", "portal_link", link.id)
-    return link, session_token
+    return session_token
 
 
 def current(session: Session, *, session_token: str, now: datetime) -> PortalLink | None:
