@@ -6,7 +6,9 @@ feed, e-mail and PDF.  Every face converts through these functions, never by han
 
 Rules (the stricter reading wins):
 
-* a stored instant is timezone-aware UTC; a naive datetime is refused, never guessed;
+* a stored instant is UTC (``filiform.storage.base``); SQLite hands timestamps back
+  without their zone, so a naive *stored* value is read as UTC (:func:`utc`) and never as
+  local time; a wall-clock time to convert goes through :func:`to_utc` with its zone;
 * a local time that does not exist (the hour skipped when clocks go forward) is refused
   with both the time and the zone named;
 * a local time that happens twice (clocks go back) is read as the first occurrence, the
@@ -40,6 +42,7 @@ __all__ = [
     "show",
     "to_local",
     "to_utc",
+    "utc",
     "week_days",
     "zone",
 ]
@@ -99,15 +102,22 @@ def zone(name: str) -> ZoneInfo:
         raise ValidationFailed(f"time zone: '{name[:60]}' cannot be loaded") from None
 
 
+def utc(moment: datetime) -> datetime:
+    """A stored instant as aware UTC (a naive value is a UTC timestamp read back from SQLite)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def _aware(moment: datetime, what: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValidationFailed(f"{what}: a stored time must carry its zone (UTC); got a naive time")
+        raise ValidationFailed(f"{what}: the time must carry its zone; got a naive time")
     return moment.astimezone(UTC)
 
 
 def to_local(moment: datetime, tz: str) -> datetime:
     """A stored instant on the clinic's wall clock (aware, in ``tz``)."""
-    return _aware(moment, "time").astimezone(zone(tz))
+    return utc(moment).astimezone(zone(tz))
 
 
 def local_date(moment: datetime, tz: str) -> date:

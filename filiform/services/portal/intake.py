@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from filiform.core.concepts.clock import local_date
+from filiform.core.concepts.clock import local_date, utc
 from filiform.core.safety.decision import ScreeningResult
 from filiform.core.safety.intake import Intake
 from filiform.errors import Conflict, PermissionDenied, ValidationFailed
@@ -165,9 +165,7 @@ def confirm(
             session,
             actor=actor,
             patient_id=row.patient_id,
-            drawn_on=local_date(
-                drawn if drawn.tzinfo else drawn.replace(tzinfo=UTC), zone_of(session, actor.clinic_id)
-            ),
+            drawn_on=local_date(utc(drawn), zone_of(session, actor.clinic_id)),
             regions=list(row.drawing),
         )
     changed = differences(row.answers, confirmed)

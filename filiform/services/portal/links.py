@@ -11,13 +11,14 @@ the link.  Every patient step is audited as the patient (:func:`audit_patient`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from filiform.core.concepts import Technique
+from filiform.core.concepts.clock import utc
 from filiform.errors import NotFound, PermissionDenied, ValidationFailed
 from filiform.locale import LANGUAGES
 from filiform.services.access.context import Actor, Perm, require
@@ -55,7 +56,7 @@ class IssuedLink:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return utc(moment)
 
 
 def check_forms(forms: list[str], detail: dict[str, Any], home_instruments: set[str]) -> list[str]:

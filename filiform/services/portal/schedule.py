@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from babel.dates import format_datetime
 from sqlalchemy.orm import Session, sessionmaker
 
-from filiform.core.concepts.clock import Clock, local_date, to_local
+from filiform.core.concepts.clock import Clock, local_date, to_local, utc
 from filiform.core.outcomes.wording import home_instruments
 from filiform.core.portal.schedule import due_occasions
 from filiform.errors import ValidationFailed
@@ -204,8 +204,8 @@ def _reminders(session: Session, now: datetime, report: TickReport) -> None:
     for appointment, email in session.execute(stmt).all():
         head = letterhead(session, appointment.clinic_id)
         hours = settings_of(session, appointment.clinic_id).reminder_hours
-        starts = appointment.starts_at.astimezone(UTC) if appointment.starts_at.tzinfo else appointment.starts_at
-        if starts.replace(tzinfo=UTC) > now + timedelta(hours=hours) or not email:
+        starts = utc(appointment.starts_at)
+        if starts > now + timedelta(hours=hours) or not email:
             continue
         lang = _lang(session, appointment.patient_id)
         subject, body = outbox.render(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from filiform.core.concepts.clock import utc
 from filiform.errors import Conflict, ValidationFailed
 from filiform.services.access.context import Actor, Perm, Role, require
 from filiform.services.access.scope import owned, patient_of_clinic
@@ -80,7 +81,7 @@ def _check_slot(
         Appointment.starts_at > start - timedelta(minutes=480),
     )
     for other in session.execute(stmt).scalars():
-        if other.id != ignore and _aware(other.starts_at) + timedelta(minutes=other.minutes) > start:
+        if other.id != ignore and utc(other.starts_at) + timedelta(minutes=other.minutes) > start:
             raise Conflict("the clinician already has an appointment at that time", details=[f"appointment {other.id}"])
 
 
@@ -131,7 +132,7 @@ def move(
     start, length = _aware(starts_at), minutes or row.minutes
     who = clinician_id or row.clinician_id
     _check_slot(session, actor, who, start, length, row.id)
-    before = _aware(row.starts_at).isoformat()
+    before = utc(row.starts_at).isoformat()
     row.starts_at, row.minutes, row.clinician_id = start, length, who
     row.reminded_at = None  # a moved appointment gets its own reminder
     row.version += 1
@@ -181,7 +182,7 @@ def link_session(session: Session, *, actor: Actor, appointment_id: int, session
 def sessions_to_link(session: Session, *, actor: Actor, appointment: Appointment) -> list[TreatmentSession]:
     """The patient's sessions within a day of the appointment that no appointment holds yet."""
     require(actor, Perm.READ_CLINICAL)
-    start = _aware(appointment.starts_at)
+    start = utc(appointment.starts_at)
     held = sa.select(Appointment.session_id).where(Appointment.session_id.is_not(None))
     stmt = sa.select(TreatmentSession).where(
         TreatmentSession.patient_id == appointment.patient_id,
@@ -220,7 +221,7 @@ def in_range(
             mrn=mrn,
             clinician_id=a.clinician_id,
             clinician_name=name,
-            starts_at=_aware(a.starts_at),
+            starts_at=utc(a.starts_at),
             minutes=a.minutes,
             status=a.status,
             session_id=a.session_id,
