@@ -32,6 +32,7 @@ FAMILIES = (
     "records",
     "serve",
     "fhir",
+    "portal",
 )
 
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from portal_world import World, open_as_patient, post, send_link, token_in
+from portal_world import open_as_patient, post, send_link, token_in
 
 from filiform.core.concepts.clock import FixedClock
 from filiform.storage.models import AuditLog, Consent, EConsent, IntakeProposal, Patient, Screening
@@ -39,7 +39,13 @@ def story(app: FastAPI, staff: Callable[[str], TestClient], clock: FixedClock) -
     booked = post(
         desk,
         "/appointments",
-        {"patient_id": patient.id, "clinician_id": _clinician_id(app), "date": "2026-03-04", "time": "10:00", "minutes": 45},
+        {
+            "patient_id": patient.id,
+            "clinician_id": _clinician_id(app),
+            "date": "2026-03-04",
+            "time": "10:00",
+            "minutes": 45,
+        },
         page="/appointments?day=2026-03-04",
     )
     assert booked.status_code == 303, booked.text[:1500]
@@ -51,17 +57,40 @@ def story(app: FastAPI, staff: Callable[[str], TestClient], clock: FixedClock) -
     answers = {name: "no" for name in ("acute_illness", "red_flags", "needle_phobia", "vasovagal_history", "pregnant")}
     answers.update({"anticoagulant": "vka", "inr": "2,4", "lung_disease": "no", "height_cm": "170", "weight_kg": "68"})
     answers.update({"lymphoedema": "yes", "where_lymphoedema": "my left arm, after breast surgery"})
-    sent = phone.post("/p/intake", data={**answers, "medicines": "warfarin 5 mg", "csrf_token": token_in(intake_page.text)}, follow_redirects=False)
+    sent = phone.post(
+        "/p/intake",
+        data={**answers, "medicines": "warfarin 5 mg", "csrf_token": token_in(intake_page.text)},
+        follow_redirects=False,
+    )
     drawing = phone.get("/p/drawing")
     regions = [{"region": "right-posterolateral-neck-lower", "intensity": 7}]
-    drawn = phone.post("/p/drawing", data={"regions_json": json.dumps(regions), "csrf_token": token_in(drawing.text)}, follow_redirects=False)
+    drawn = phone.post(
+        "/p/drawing",
+        data={"regions_json": json.dumps(regions), "csrf_token": token_in(drawing.text)},
+        follow_redirects=False,
+    )
     consent = phone.get("/p/consent")
     signed = phone.post(
         "/p/consent",
-        data={"typed_name": f"{patient.given_name} {patient.family_name}", "agree": "yes", "signature_json": json.dumps(STROKES), "csrf_token": token_in(consent.text)},
+        data={
+            "typed_name": f"{patient.given_name} {patient.family_name}",
+            "agree": "yes",
+            "signature_json": json.dumps(STROKES),
+            "csrf_token": token_in(consent.text),
+        },
         follow_redirects=False,
     )
-    return {"patient": patient, "path": path, "phone": phone, "home": home, "sent": sent, "drawn": drawn, "consent": consent, "signed": signed, "screenings_before": screenings_before}
+    return {
+        "patient": patient,
+        "path": path,
+        "phone": phone,
+        "home": home,
+        "sent": sent,
+        "drawn": drawn,
+        "consent": consent,
+        "signed": signed,
+        "screenings_before": screenings_before,
+    }
 
 
 def _clinician_id(app: FastAPI) -> int:
@@ -110,7 +139,9 @@ def _clinician_form(answers: dict[str, object]) -> dict[str, str]:
     return out
 
 
-def test_the_clinician_corrects_and_confirms(app: FastAPI, staff: Callable[[str], TestClient], story: dict[str, object]) -> None:
+def test_the_clinician_corrects_and_confirms(
+    app: FastAPI, staff: Callable[[str], TestClient], story: dict[str, object]
+) -> None:
     patient = story["patient"]
     row = _proposal(app, patient.id)
     doc = staff("clinician")
@@ -131,7 +162,9 @@ def test_the_clinician_corrects_and_confirms(app: FastAPI, staff: Callable[[str]
     with app.state.sessions() as s:
         screening = s.get(Screening, done.screening_id)
         assert screening.answers["lymphoedema_sites"] == ["left:upper_arm"] and screening.answers["inr"] == 2.4
-        confirm = s.execute(sa.select(AuditLog).where(AuditLog.action == "confirm", AuditLog.entity_id == done.id)).scalar_one()
+        confirm = s.execute(
+            sa.select(AuditLog).where(AuditLog.action == "confirm", AuditLog.entity_id == done.id)
+        ).scalar_one()
         assert confirm.role == "clinician" and "vasovagal_history" in confirm.detail
     again = doc.post(page.url.path, data={**form, "csrf_token": token_in(page.text)})
     assert again.status_code == 422 and "already confirmed" in again.text  # a proposal is confirmed once
@@ -140,9 +173,15 @@ def test_the_clinician_corrects_and_confirms(app: FastAPI, staff: Callable[[str]
 def test_every_patient_step_is_audited_as_the_patient(app: FastAPI, story: dict[str, object]) -> None:
     patient = story["patient"]
     with app.state.sessions() as s:
-        rows = s.execute(
-            sa.select(AuditLog).where(AuditLog.patient_id == patient.id, AuditLog.action.like("patient_%")).order_by(AuditLog.id)
-        ).scalars().all()
+        rows = (
+            s.execute(
+                sa.select(AuditLog)
+                .where(AuditLog.patient_id == patient.id, AuditLog.action.like("patient_%"))
+                .order_by(AuditLog.id)
+            )
+            .scalars()
+            .all()
+        )
     actions = [(r.action, r.entity) for r in rows]
     for expected in (
         ("patient_open", "portal_link"),
@@ -155,7 +194,9 @@ def test_every_patient_step_is_audited_as_the_patient(app: FastAPI, story: dict[
     assert all(r.user_id is None and r.role is None and '"by":"patient"' in r.detail for r in rows)
 
 
-def test_the_signed_consent_is_a_record_and_a_pdf(app: FastAPI, staff: Callable[[str], TestClient], story: dict[str, object]) -> None:
+def test_the_signed_consent_is_a_record_and_a_pdf(
+    app: FastAPI, staff: Callable[[str], TestClient], story: dict[str, object]
+) -> None:
     patient = story["patient"]
     with app.state.sessions() as s:
         e = s.execute(sa.select(EConsent).where(EConsent.patient_id == patient.id)).scalar_one()

@@ -18,11 +18,11 @@ from portal_world import START, body_of, free_port, open_as_patient, post, smtp_
 from smtp_tls import self_signed
 
 from filiform.core.concepts.clock import FixedClock
+from filiform.errors import ValidationFailed
 from filiform.services.operations import outbox
 from filiform.services.operations.mailer import SmtpMailer, SmtpSettings, smtp_settings
 from filiform.services.portal.schedule import tick
 from filiform.storage.models import OutboxMessage, OutcomeResponse, Patient
-from filiform.errors import ValidationFailed
 
 USER, PASSWORD = "clinic", "s3cret-pass"
 
@@ -62,7 +62,12 @@ def test_a_week_later_the_questionnaire_arrives_and_its_score_is_in_the_trend(
     patient = _patient(app)
     doc = staff("clinician")
     due = (START + timedelta(days=7)).date().isoformat()
-    saved = post(doc, f"/patients/{patient.id}/portal/schedule", {"instrument": ["nprs"], "due_dates": due}, page=f"/patients/{patient.id}/portal")
+    saved = post(
+        doc,
+        f"/patients/{patient.id}/portal/schedule",
+        {"instrument": ["nprs"], "due_dates": due},
+        page=f"/patients/{patient.id}/portal",
+    )
     assert saved.status_code == 303, saved.text[:2000]
     sessions = app.state.sessions
     assert tick(sessions, clock, base_url="https://clinic.example").measure_links == 0  # not due yet
@@ -73,8 +78,13 @@ def test_a_week_later_the_questionnaire_arrives_and_its_score_is_in_the_trend(
         queued = s.execute(sa.select(OutboxMessage).where(OutboxMessage.status == "queued")).scalar_one()
         assert queued.link_url and outbox.LINK_MARK in queued.body
     cert, context = tls
-    with smtp_server(tls_context=context, require_starttls=True, authenticator=_auth, auth_require_tls=True) as (inbox, port):
-        mailer = SmtpMailer(SmtpSettings("127.0.0.1", port, "starttls", "clinic@example.org", USER, PASSWORD, str(cert)))
+    with smtp_server(tls_context=context, require_starttls=True, authenticator=_auth, auth_require_tls=True) as (
+        inbox,
+        port,
+    ):
+        mailer = SmtpMailer(
+            SmtpSettings("127.0.0.1", port, "starttls", "clinic@example.org", USER, PASSWORD, str(cert))
+        )
         delivered = outbox.deliver_due(sessions, mailer, clock)
     assert (delivered.sent, delivered.retried, delivered.failed) == (1, 0, 0)
     assert len(inbox.messages) == 1
@@ -91,11 +101,18 @@ def test_a_week_later_the_questionnaire_arrives_and_its_score_is_in_the_trend(
     phone = open_as_patient(app, link.group(1))
     page = phone.get("/p/measure/nprs")
     assert page.status_code == 200 and "Rate your pain" in page.text
-    answered = phone.post("/p/measure/nprs", data={"item-pain": "3", "csrf_token": token_in(page.text)}, follow_redirects=False)
+    answered = phone.post(
+        "/p/measure/nprs", data={"item-pain": "3", "csrf_token": token_in(page.text)}, follow_redirects=False
+    )
     assert answered.status_code == 303
     with sessions() as s:
         row = s.execute(sa.select(OutcomeResponse).where(OutcomeResponse.source == "home")).scalar_one()
-        assert (row.patient_id, row.instrument_id, row.total, row.completed_on) == (patient.id, "nprs", 3.0, clock.now().date())
+        assert (row.patient_id, row.instrument_id, row.total, row.completed_on) == (
+            patient.id,
+            "nprs",
+            3.0,
+            clock.now().date(),
+        )
     measures = doc.get(f"/patients/{patient.id}/measures")
     assert 'data-source="home"' in measures.text
     plot = doc.get(f"/patients/{patient.id}/measures/nprs/plot.svg")
@@ -106,8 +123,15 @@ def test_a_failing_server_is_retried_then_given_up_and_the_link_wiped(app: FastA
     sessions = app.state.sessions
     with sessions.begin() as s:
         row = outbox.enqueue(
-            s, clinic_id=1, to="someone@example.org", template="forms_link", subject="x", body=f"open {outbox.LINK_MARK}",
-            lang="en", now=clock.now(), link_url="https://clinic.example/p/abc",
+            s,
+            clinic_id=1,
+            to="someone@example.org",
+            template="forms_link",
+            subject="x",
+            body=f"open {outbox.LINK_MARK}",
+            lang="en",
+            now=clock.now(),
+            link_url="https://clinic.example/p/abc",
         )
         message_id = row.id
     dead = SmtpMailer(SmtpSettings("127.0.0.1", free_port(), "none", "clinic@example.org", timeout=2))

@@ -50,7 +50,9 @@ def test_an_expired_link_is_refused(app: FastAPI, staff: Callable[[str], TestCli
     finally:
         clock.advance(-timedelta(hours=72, seconds=1))
     with app.state.sessions() as s:
-        assert s.execute(sa.select(AuditLog).where(AuditLog.action == "patient_refused", AuditLog.detail.like('%"expired"%'))).first()
+        assert s.execute(
+            sa.select(AuditLog).where(AuditLog.action == "patient_refused", AuditLog.detail.like('%"expired"%'))
+        ).first()
 
 
 def test_a_reused_link_and_a_revoked_one_are_refused(app: FastAPI, staff: Callable[[str], TestClient]) -> None:
@@ -61,13 +63,17 @@ def test_a_reused_link_and_a_revoked_one_are_refused(app: FastAPI, staff: Callab
     _refused(TestClient(app), path)  # the token is spent once the patient started
     assert phone.get("/p/home").status_code == 200
     with app.state.sessions() as s:
-        link_id = s.scalar(sa.select(PortalLink.id).where(PortalLink.patient_id == patient.id).order_by(PortalLink.id.desc()))
+        link_id = s.scalar(
+            sa.select(PortalLink.id).where(PortalLink.patient_id == patient.id).order_by(PortalLink.id.desc())
+        )
     r = post(desk, f"/patients/{patient.id}/portal/links/{link_id}/revoke", {}, page=f"/patients/{patient.id}/portal")
     assert r.status_code == 303
     assert phone.get("/p/home").status_code == 403  # revoking ends the patient's session at once
     unused = send_link(desk, patient.id, ["intake"])
     with app.state.sessions() as s:
-        newest = s.scalar(sa.select(PortalLink.id).where(PortalLink.patient_id == patient.id).order_by(PortalLink.id.desc()))
+        newest = s.scalar(
+            sa.select(PortalLink.id).where(PortalLink.patient_id == patient.id).order_by(PortalLink.id.desc())
+        )
     post(desk, f"/patients/{patient.id}/portal/links/{newest}/revoke", {}, page=f"/patients/{patient.id}/portal")
     _refused(TestClient(app), unused)
 
@@ -78,12 +84,21 @@ def test_a_link_shows_only_its_own_patient_and_no_clinic_page(app: FastAPI, staf
     home = phone.get("/p/home")
     assert first.family_name not in home.text and second.family_name not in home.text  # no names at all
     assert "/patients" not in home.text and "Sign out" not in home.text
-    for path in ("/patients", f"/patients/{second.id}", f"/patients/{first.id}/portal", "/appointments", "/portal/inbox", "/outbox"):
+    for path in (
+        "/patients",
+        f"/patients/{second.id}",
+        f"/patients/{first.id}/portal",
+        "/appointments",
+        "/portal/inbox",
+        "/outbox",
+    ):
         r = phone.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/login"), path
     assert phone.get(f"/api/patients/{second.id}").status_code == 401
     page = phone.get("/p/intake")
-    phone.post("/p/intake", data={"acute_illness": "no", "patient_id": str(second.id), "csrf_token": token_in(page.text)})
+    phone.post(
+        "/p/intake", data={"acute_illness": "no", "patient_id": str(second.id), "csrf_token": token_in(page.text)}
+    )
     with app.state.sessions() as s:
         owners = set(s.execute(sa.select(IntakeProposal.patient_id)).scalars())
     assert second.id not in owners and first.id in owners  # a smuggled patient id changes nothing
@@ -95,7 +110,13 @@ def test_a_form_the_link_was_not_sent_for_is_refused(app: FastAPI, staff: Callab
     assert phone.get("/p/consent").status_code == 422
     assert phone.get("/p/measure/nprs").status_code == 422
     page = phone.get("/p/intake")
-    r = phone.post("/p/drawing", data={"regions_json": json.dumps([{"region": "right-anterolateral-neck", "intensity": 5}]), "csrf_token": token_in(page.text)})
+    r = phone.post(
+        "/p/drawing",
+        data={
+            "regions_json": json.dumps([{"region": "right-anterolateral-neck", "intensity": 5}]),
+            "csrf_token": token_in(page.text),
+        },
+    )
     assert r.status_code == 422
 
 
@@ -112,12 +133,21 @@ def test_five_wrong_birth_dates_lock_the_link(app: FastAPI, staff: Callable[[str
     statuses = []
     for _ in range(5):
         page = phone.get(path)
-        statuses.append(phone.post(path, data={"birth_date": "1900-01-01", "csrf_token": token_in(page.text)}).status_code)
+        statuses.append(
+            phone.post(path, data={"birth_date": "1900-01-01", "csrf_token": token_in(page.text)}).status_code
+        )
     assert statuses == [422, 422, 422, 422, 403]
     app.state.portal_throttle = PortalThrottle()
     _refused(phone, path)  # even the right date no longer opens it
     with app.state.sessions() as s:
-        assert s.scalar(sa.select(PortalLink.failed_checks).where(PortalLink.token_hash.is_not(None)).order_by(PortalLink.id.desc())) == 5
+        assert (
+            s.scalar(
+                sa.select(PortalLink.failed_checks)
+                .where(PortalLink.token_hash.is_not(None))
+                .order_by(PortalLink.id.desc())
+            )
+            == 5
+        )
 
 
 def test_failed_attempts_from_one_client_are_rate_limited(app: FastAPI, staff: Callable[[str], TestClient]) -> None:

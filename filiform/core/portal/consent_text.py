@@ -135,7 +135,7 @@ def document(
     if not chosen:
         raise ValueError("a consent names at least one technique")
     specs = load_techniques()
-    texts = tuple((specs[t].name, specs[t].patient_explanation) for t in chosen)
+    texts = tuple((gettext(specs[t].name), gettext(specs[t].patient_explanation)) for t in chosen)
     risks = tuple(
         (gettext(r.what), tuple((gettext(often), SOURCES[source]) for often, source in r.figures)) for r in RISKS
     )

@@ -42,7 +42,7 @@ TEMPLATES: dict[str, MailTemplate] = {
     ),
     "appointment_reminder": MailTemplate(
         N_("{clinic}: appointment reminder"),
-        N_("Hello,\n\nThis is a reminder of your appointment at {clinic} on {time}.\n\n{contact}"),
+        N_("Hello,\n\nYou have an appointment at {clinic} on {time}.\n\n{contact}"),
     ),
 }
 

@@ -97,7 +97,36 @@ def update_settings(
 ) -> ClinicSettings:
     """Change the actor's clinic settings (administrators); every problem is named at once."""
     require(actor, Perm.MANAGE_USERS)
+    return configure(
+        session,
+        clinic_id=actor.clinic_id,
+        actor=actor,
+        timezone=timezone,
+        address=address,
+        phone=phone,
+        email=email,
+        calendar_names=calendar_names,
+        link_hours=link_hours,
+        reminder_hours=reminder_hours,
+    )
+
+
+def configure(
+    session: Session,
+    *,
+    clinic_id: int,
+    actor: Actor | None,
+    timezone: str,
+    address: str | None,
+    phone: str | None,
+    email: str | None,
+    calendar_names: bool,
+    link_hours: int,
+    reminder_hours: int,
+) -> ClinicSettings:
+    """Validate and store a clinic's settings (the page as its administrator, the CLI at set-up)."""
     problems: list[str] = []
+    zone = timezone
     try:
         zone = check_zone(timezone)
     except ValidationFailed as exc:
@@ -113,7 +142,7 @@ def update_settings(
         problems.append("reminder: 1 to 168 hours before the appointment")
     if problems:
         raise ValidationFailed("invalid clinic settings", details=problems)
-    row = settings_of(session, actor.clinic_id)
+    row = settings_of(session, clinic_id)
     before = {"timezone": row.timezone, "calendar_names": row.calendar_names, "link_hours": row.link_hours}
     row.timezone, row.address, row.phone, row.email = zone, _text(address, 500), phone_text, email_text
     row.calendar_names, row.link_hours, row.reminder_hours = calendar_names, link_hours, reminder_hours
@@ -123,9 +152,10 @@ def update_settings(
     audit.record(
         session,
         actor=actor,
+        chain=clinic_id,
         action="update",
         entity="clinic_settings",
-        entity_id=actor.clinic_id,
+        entity_id=clinic_id,
         detail={"changed": sorted(k for k in after if after[k] != before[k])},
     )
     return row
