@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from filiform.core.concepts.clock import show
 from filiform.errors import FiliformError
-from filiform.services.access.context import Actor
+from filiform.services.access.context import Actor, Perm, require
 from filiform.services.operations import outbox
 from filiform.services.operations.mailer import smtp_settings
 from filiform.services.records import clinic_settings
@@ -24,6 +24,7 @@ router = APIRouter()
 @router.get("/clinic/settings", include_in_schema=False)
 def settings_page(request: Request) -> Any:
     def body(s: Session, actor: Actor) -> Any:
+        require(actor, Perm.MANAGE_USERS)
         row = clinic_settings.settings_of(s, actor.clinic_id)
         form = {
             n: getattr(row, n)

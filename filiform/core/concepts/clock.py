@@ -77,15 +77,20 @@ class FixedClock:
         self.at = self.at + delta
 
 
+AREAS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+
+
 @lru_cache(maxsize=1)
 def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    """Geographic Area/City keys, and UTC: not the legacy aliases (``CET``, ``EST5EDT``,
+    ``US/Eastern``) nor ``Etc/GMT+3``, whose sign is the reverse of what it reads as."""
+    return frozenset(z for z in available_timezones() if z.split("/", 1)[0] in AREAS and "/" in z) | {"UTC"}
 
 
 def check_zone(name: str) -> str:
     """``name`` if it is an IANA zone key (``Europe/Dublin``, ``UTC``), else ValidationFailed."""
     text = name.strip() if isinstance(name, str) else ""
-    if text not in _known_zones() or text in ("localtime", "Factory"):
+    if text not in _known_zones():
         raise ValidationFailed(
             f"time zone: '{str(name)[:60]}' is not an IANA time zone name",
             details=["write Area/City as in the tz database, e.g. Europe/Dublin, America/New_York or UTC"],
