@@ -11,6 +11,7 @@ and add the new ids to each ``.po`` (untranslated until someone translates them)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from babel.messages.catalog import Catalog
@@ -36,7 +37,7 @@ def sources() -> list[Path]:
 def extract_messages() -> Catalog:
     catalog = Catalog(project="filiform", domain="messages")
     for path in sources():
-        method = babel_extract if path.suffix == ".html" else "python"
+        method: Any = babel_extract if path.suffix == ".html" else "python"
         options = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"} if path.suffix == ".html" else {}
         with path.open("rb") as handle:
             for line, message, _comments, _context in extract(method, handle, keywords=KEYWORDS, options=options):

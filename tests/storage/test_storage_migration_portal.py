@@ -33,7 +33,8 @@ def _seed(engine: Engine) -> None:
         )
         c.execute(
             sa.text(
-                "INSERT INTO patient (id, clinic_id, mrn, given_name, family_name, birth_date, sex, version, created_at)"
+                "INSERT INTO patient (id, clinic_id, mrn, given_name, family_name, birth_date, sex, version,"
+                " created_at)"
                 " VALUES (1, 1, 'M1', 'A', 'B', :b, 'female', 1, :t)"
             ),
             {"b": date(1965, 1, 1), "t": NOW},
