@@ -65,7 +65,7 @@
               Math.max(0, Math.min(canvas.height, Math.round(y * 10) / 10))];
     }
     canvas.addEventListener("pointerdown", function (e) {
-      e.preventDefault(); canvas.setPointerCapture(e.pointerId);
+      e.preventDefault();  /* touch pointers stay with the canvas by themselves */
       current = [point(e)]; strokes.push(current);
     });
     canvas.addEventListener("pointermove", function (e) {
