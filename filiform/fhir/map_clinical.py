@@ -305,7 +305,7 @@ def questionnaires() -> list[dict[str, Any]]:
         out.append(
             {
                 "resourceType": "Questionnaire",
-                "id": inst.id,
+                "id": inst.id.replace("_", "-"),  # FHIR ids allow letters, digits, '-' and '.' only
                 "url": Q_INSTRUMENT + inst.id,
                 "name": inst.id.upper().replace("-", "_"),
                 "title": inst.name,

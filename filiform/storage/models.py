@@ -17,6 +17,7 @@ from filiform.storage.models_clinical import (
     TreatmentSession,
 )
 from filiform.storage.models_people import Clinic, Patient, User
+from filiform.storage.models_security import AuthState, AuthThrottle, BackgroundJob, PasswordReset
 from filiform.storage.models_portal_all import *  # noqa: F403  (appointments, clinic settings, portal, outbox)
 
 __all__ = [
@@ -26,6 +27,9 @@ __all__ = [
     "AuditHead",
     "AuditLog",
     "AuthSession",
+    "AuthState",
+    "AuthThrottle",
+    "BackgroundJob",
     "Base",
     "Clinic",
     "Consent",
@@ -33,6 +37,7 @@ __all__ = [
     "Insertion",
     "OutcomeResponse",
     "PainDrawingRecord",
+    "PasswordReset",
     "Patient",
     "Screening",
     "TreatmentSession",

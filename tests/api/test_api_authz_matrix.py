@@ -114,6 +114,7 @@ CLINIC_ENDPOINTS: list[tuple[str, str, Any, Perm | str | None]] = [
         Perm.MANAGE_USERS,
     ),
     ("GET", "/api/audit", None, Perm.READ_AUDIT),
+    ("GET", "/api/users", None, Perm.MANAGE_USERS),
     ("GET", "/api/auth/me", None, None),
     ("GET", "/api/atlas/regions", None, None),
     ("GET", "/api/kb/targets?q=trapezius", None, None),
@@ -135,6 +136,12 @@ EXEMPT = {
     ("POST", "/api/auth/totp/confirm"),  # tests/app TOTP tests
     ("GET", "/api/amendments/{entity}/{entity_id}"),  # matrix row /api/amendments/patient/{p}
     ("POST", "/api/users/{user_id}/deactivate"),  # test_api_endpoints (admin only)
+    # Account life cycle, each a role and state check of its own: tests/app/test_app_accounts.py
+    ("POST", "/api/auth/password"),
+    ("POST", "/api/auth/reset"),
+    ("POST", "/api/auth/totp/disable"),
+    ("POST", "/api/users/{user_id}/reset-password"),
+    ("POST", "/api/users/{user_id}/reactivate"),
     ("GET", "/api/fhir/$export/{request_id}/{name}"),  # tests/fhir (clinic-scoped files)
     # Bulk export status / cancel, clinic-scoped (other clinic -> 404):
     # tests/fhir/test_fhir_async_export.py::test_other_clinic_sees_nothing

@@ -39,6 +39,7 @@ class TargetKind(StrEnum):
     NERVE = "nerve"
     PERIARTICULAR = "periarticular"
     SCAR = "scar"
+    LIGAMENT = "ligament"
 
 
 class Citation(Strict):
@@ -229,4 +230,15 @@ class Scar(TargetBase):
     indications: tuple[str, ...] = ()
 
 
-Target = Annotated[Muscle | Tendon | Nerve | Periarticular | Scar, Field(discriminator="kind")]
+class Ligament(TargetBase):
+    """A ligament clinicians needle or ask about. ``evidence`` says what trials show for
+    needling it, so a face can answer "will needling heal my ligament?" honestly."""
+
+    kind: Literal["ligament"]
+    joint: Text
+    structure: Text
+    evidence: Text
+    indications: tuple[str, ...] = ()
+
+
+Target = Annotated[Muscle | Tendon | Nerve | Periarticular | Scar | Ligament, Field(discriminator="kind")]

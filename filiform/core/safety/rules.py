@@ -154,9 +154,15 @@ class Rule(Strict):
         return self
 
     def technique_set(self) -> frozenset[Technique]:
+        """The techniques the rule covers. ``electrical_dn`` stands for every technique that
+        passes a current through the needle (PENS, percutaneous electrolysis), so an
+        electrical contraindication can never miss a newer electrical technique."""
         if "all" in self.techniques:
             return frozenset(Technique)
-        return frozenset(Technique(t) for t in self.techniques)
+        chosen = {Technique(t) for t in self.techniques}
+        if Technique.ELECTRICAL in chosen:
+            chosen |= {t for t in Technique if t.is_electrical}
+        return frozenset(chosen)
 
     def fires(self, intake: Intake) -> bool:
         return all(c.holds(intake) for c in self.when)
