@@ -73,7 +73,7 @@ def test_upgrade_keeps_the_plain_chain_verifiable_and_keys_new_entries(db_url: s
 
     engine = make_engine(db_url)
     _old_database(engine)
-    upgrade(engine)
+    upgrade(engine, "security")  # later revisions (portal) chain after it
     assert current_revision(engine) == "security"
     factory = session_factory(engine)
     with engine.connect() as conn:
