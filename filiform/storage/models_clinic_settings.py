@@ -2,7 +2,7 @@
 
 Kept beside ``clinic`` rather than in it so a clinic created by any path gets its row on
 first use (``services.records.clinic_settings.settings_of``), and every older database
-gets one per clinic from migration ``0006_portal``.
+gets one per clinic from migration ``0007_portal``.
 """
 
 from __future__ import annotations

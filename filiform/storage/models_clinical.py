@@ -72,7 +72,9 @@ class Episode(_PatientRecord, Base):
 
 
 class PainDrawingRecord(_PatientRecord, Base):
-    """``regions``: list of {"region": atlas id, "intensity": 0-10}."""
+    """``regions``: list of {"region": atlas id, "intensity": 0-10} plus, when not the
+    default, "kind" (symptom kind), "depth" (surface/deep) and "coverage" (0-1); see
+    ``filiform.core.matching.models.DrawnRegion``. Atlas-2 ids since revision ``bodychart``."""
 
     __tablename__ = "pain_drawing"
     __table_args__ = (sa.Index("ix_pain_drawing_patient_id_drawn_on", "patient_id", "drawn_on"),)
@@ -166,7 +168,7 @@ class OutcomeResponse(_PatientRecord, Base):
     answers: Mapped[dict[str, Any]]
     total: Mapped[float | None]
     completed_on: Mapped[date]
-    # Who answered where: "clinic" (entered by staff) or "home" (the patient's own link); migration 0006_portal.
+    # Who answered where: "clinic" (entered by staff) or "home" (the patient's own link); migration 0007_portal.
     source: Mapped[str] = mapped_column(
         sa.String(10),
         sa.CheckConstraint("source IN ('clinic', 'home')", name="source"),

@@ -42,7 +42,7 @@ PATIENT_ENDPOINTS: list[tuple[str, str, Any, Perm | str]] = [
     (
         "POST",
         "/api/patients/{p}/drawings",
-        {"drawn_on": "2024-02-01", "regions": [{"region": "right-temple", "intensity": 4}]},
+        {"drawn_on": "2024-02-01", "regions": [{"region": "right-temple-middle", "intensity": 4}]},
         Perm.WRITE_CLINICAL,
     ),
     (
@@ -120,7 +120,7 @@ CLINIC_ENDPOINTS: list[tuple[str, str, Any, Perm | str | None]] = [
     ("GET", "/api/kb/targets?q=trapezius", None, None),
     ("GET", "/api/instruments", None, None),
     ("POST", "/api/measures/score", {"instrument_id": "nprs", "answers": [3]}, None),
-    ("POST", "/api/match", {"regions": [{"region": "right-temple", "intensity": 5}]}, None),
+    ("POST", "/api/match", {"regions": [{"region": "right-temple-middle", "intensity": 5}]}, None),
     ("POST", "/api/screening/evaluate", SCREEN, None),
     ("GET", "/api/handouts/lateral_elbow_tendinopathy?technique=trigger_point_dn", None, None),
 ]

@@ -1,4 +1,4 @@
-"""Migration portal: a database at revision security (clinics, outcome responses) opens
+"""Migration portal: a database at revision bodychart (clinics, outcome responses) opens
 after the upgrade with a settings row per clinic in the server's zone and every outcome
 marked as entered in the clinic; on SQLite and PostgreSQL, and back down again."""
 
@@ -65,7 +65,7 @@ def _seed(engine: Engine) -> None:
 def test_old_clinics_and_outcomes_survive_the_upgrade(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FILIFORM_TIMEZONE", "America/Chicago")
     engine = make_engine(db_url)
-    upgrade(engine, "security")
+    upgrade(engine, "bodychart")
     _seed(engine)
     upgrade(engine)
     with engine.connect() as c:
@@ -77,7 +77,7 @@ def test_old_clinics_and_outcomes_survive_the_upgrade(db_url: str, monkeypatch: 
     assert [tuple(r) for r in outcomes] == [(1, "clinic", 6.0, "nprs"), (2, "clinic", None, "nprs")]
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as c:
         c.execute(sa.text("UPDATE outcome_response SET source = 'phone' WHERE id = 1"))
-    command.downgrade(alembic_config(engine), "security")
+    command.downgrade(alembic_config(engine), "bodychart")
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM outcome_response")).scalar() == 2
     assert "clinic_settings" not in sa.inspect(engine).get_table_names()

@@ -168,10 +168,18 @@ class DangerRef(Strict):
 
 
 class ReferralPattern(Strict):
-    """Atlas base regions where the trigger point refers pain (ipsilateral unless prefixed)."""
+    """Atlas base regions where the trigger point refers pain (ipsilateral unless prefixed).
+
+    ``separate`` names zones the source draws as a spot of their own (not touching the rest
+    of the pattern or the muscle); ``crosses_midline`` says the source draws pain on the
+    other side (``contralateral:`` zones). Without them the pattern checker rejects an
+    isolated cell or a crossing (``filiform.core.atlas.referral_check``).
+    """
 
     essential: Annotated[tuple[RegionRef, ...], Field(min_length=1)]
     spillover: tuple[RegionRef, ...] = ()
+    separate: tuple[RegionRef, ...] = ()
+    crosses_midline: bool = False
 
 
 class TriggerPoint(Strict):

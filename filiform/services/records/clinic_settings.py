@@ -1,6 +1,6 @@
 """A clinic's time zone and contact details, and the one way pages read clinic time.
 
-Every clinic has a settings row: older databases got one from migration ``0006_portal``;
+Every clinic has a settings row: older databases got one from migration ``0007_portal``;
 a clinic created later gets one on first use, with the server's zone.  Pages, feeds,
 e-mails and PDFs read the zone with :func:`zone_of` and convert through
 :mod:`filiform.core.concepts.clock` (stored times are UTC).

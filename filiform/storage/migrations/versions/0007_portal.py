@@ -7,7 +7,7 @@ outcome response is marked ``source = 'clinic'``: before this revision only staf
 enter one.
 
 Revision ID: portal
-Revises: security
+Revises: bodychart
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -23,7 +23,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "portal"
-down_revision = "security"
+down_revision = "bodychart"
 branch_labels = None
 depends_on = None
 
