@@ -21,12 +21,17 @@ from filiform.services.portal import econsent, intake, links
 from filiform.services.records.clinic_settings import letterhead
 from filiform.storage.models import IntakeProposal, Patient, PortalLink
 
-from .chart import chart_svg, parse_regions, region_names
+from .chart import chart_sheets, parse_regions
 from .portal_intake_form import intake_fields, parse_intake
 from .portal_render import PORTAL_COOKIE, choose_lang, clock_of, render_portal, set_portal_cookie
 from .portal_session import patient_page, start
 
 router = APIRouter()
+
+
+def _body_sheet() -> str:
+    """The atlas's whole-body sheet: what fits a phone; the clinic's chart has every sheet."""
+    return next(svg for sid, _title, svg in chart_sheets() if sid == "body")
 
 
 def _parse_date(raw: str) -> date | None:
@@ -145,8 +150,7 @@ def drawing_page(request: Request) -> Any:
             "portal/drawing.html",
             {
                 "title": _("Where is your pain?"),
-                "svg": chart_svg(),
-                "regions": region_names(),
+                "svg": _body_sheet(),
                 "initial": json.dumps(initial),
             },
         )
@@ -170,8 +174,7 @@ async def drawing_submit(request: Request) -> Any:
                 "portal/drawing.html",
                 {
                     "title": _("Where is your pain?"),
-                    "svg": chart_svg(),
-                    "regions": region_names(),
+                    "svg": _body_sheet(),
                     "initial": "[]",
                     "errors": [_("Please paint at least one place where you feel pain.")],
                 },

@@ -126,7 +126,7 @@ def _drag(page: Page, points: list[tuple[float, float]]) -> None:
 
 
 def _tap(page: Page, selector: str) -> None:
-    target = page.locator(selector)
+    target = page.locator(selector).first
     target.scroll_into_view_if_needed()
     box = target.bounding_box()
     assert box is not None
@@ -189,10 +189,10 @@ def test_the_patient_takes_part_from_their_phone(browser: Browser, portal: Porta
     _shot(phone, shots, "phone-intake")
     phone.get_by_role("button", name="Save and continue").tap()
     expect(phone.get_by_role("heading", name="Where is your pain?")).to_be_visible()
-    _tap(phone, "path#right-posterolateral-neck-lower")
-    _tap(phone, "path#right-posterolateral-neck-upper")
+    _tap(phone, 'path[data-region="right-upper-trapezius"]')
+    _tap(phone, 'path[data-region="right-posterolateral-neck-upper"]')
     expect(phone.locator("#painted-count")).to_have_text("2")
-    phone.locator("path#right-posterolateral-neck-lower").scroll_into_view_if_needed()
+    phone.locator('path[data-region="right-upper-trapezius"]').first.scroll_into_view_if_needed()
     _shot(phone, shots, "phone-drawing")
     phone.get_by_role("button", name="Save and continue").tap()
     expect(phone.get_by_role("heading", name="Consent to dry needling")).to_be_visible()

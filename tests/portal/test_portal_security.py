@@ -113,7 +113,7 @@ def test_a_form_the_link_was_not_sent_for_is_refused(app: FastAPI, staff: Callab
     r = phone.post(
         "/p/drawing",
         data={
-            "regions_json": json.dumps([{"region": "right-anterolateral-neck", "intensity": 5}]),
+            "regions_json": json.dumps([{"region": "right-upper-trapezius", "intensity": 5}]),
             "csrf_token": token_in(page.text),
         },
     )

@@ -23,10 +23,12 @@
     var down = false;
     svg.style.touchAction = "none";
 
+    function cells(id) { return svg.querySelectorAll('[data-region="' + CSS.escape(id) + '"]'); }
     function paint(el, level) {
       if (!el || !el.classList || !el.classList.contains("region")) { return; }
-      if (level > 0) { painted.set(el.id, level); } else { painted.delete(el.id); }
-      el.setAttribute("fill", PALETTE[level] || PALETTE[0]);
+      var id = el.getAttribute("data-region");
+      if (level > 0) { painted.set(id, level); } else { painted.delete(id); }
+      cells(id).forEach(function (cell) { cell.setAttribute("fill", PALETTE[level] || PALETTE[0]); });
       save();
     }
     function save() {
@@ -41,10 +43,10 @@
     window.addEventListener("pointercancel", function () { down = false; });
     brush.addEventListener("input", function () { out.textContent = brush.value; });
     document.getElementById("p-clear").addEventListener("click", function () {
-      Array.from(painted.keys()).forEach(function (id) { paint(svg.querySelector('[id="' + CSS.escape(id) + '"]'), 0); });
+      Array.from(painted.keys()).forEach(function (id) { paint(cells(id)[0], 0); });
     });
     JSON.parse(chart.dataset.initial || "[]").forEach(function (r) {
-      paint(svg.querySelector('[id="' + CSS.escape(r.region) + '"]'), r.intensity);
+      paint(cells(r.region)[0], r.intensity);
     });
   }
 
