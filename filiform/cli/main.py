@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from filiform import __version__
-from filiform.cli import admin, atlas, evaluate, fhir, hrv, kb, match, measure, plan, recording, records, serve
+from filiform.cli import admin, atlas, evaluate, fhir, hrv, kb, match, measure, plan, portal, recording, records, serve
 
 app = typer.Typer(
     name="filiform",
@@ -20,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-FAMILIES = (kb, atlas, match, evaluate, plan, measure, hrv, records, recording, admin, serve, fhir)
+FAMILIES = (kb, atlas, match, evaluate, plan, measure, hrv, records, recording, admin, serve, fhir, portal)
 
 
 @app.callback()

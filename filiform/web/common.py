@@ -111,6 +111,17 @@ def error_page(request: Request, exc: FiliformError) -> Any:
     )
 
 
+def form_int(value: Any, default: int | None = None) -> int | None:
+    """A whole number from a form field for navigation (ids, counts), else ``default``.
+
+    Record values are not read this way: they go to their concept with ``lax=True``.
+    """
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
 def run_page(request: Request, body: Callable[[Session, Actor], Any]) -> Any:
     """Log-in check, one transaction, and domain errors shown as an error page."""
     actor = actor_or_none(request)

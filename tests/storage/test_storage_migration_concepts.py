@@ -143,7 +143,7 @@ def test_downgrade_puts_the_settings_back_on_the_needles(db_url: str) -> None:
 
     from filiform.storage.migrate import alembic_config
 
-    command.downgrade(alembic_config(engine), "bodychart")  # only this revision: back to per-needle settings
+    command.downgrade(alembic_config(engine), "portal")  # only this revision: back to per-needle settings
     with engine.connect() as conn:
         back = dict(conn.execute(sa.text("SELECT id, electrical FROM insertion ORDER BY id")).all())
     for needle, settings in electrical.items():

@@ -18,7 +18,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from filiform.core.concepts.values import PastDate, RecordId, Strict
+from filiform.core.concepts.values import IsoDate, RecordId, Strict
 
 InstrumentId = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
 Answer = Annotated[float, Field(allow_inf_nan=False)] | int | Annotated[str, StringConstraints(max_length=40)] | None
@@ -29,7 +29,7 @@ Answers = Annotated[list[Answer], Field(max_length=200)] | Annotated[dict[ItemId
 class OutcomeDetails(Strict):
     instrument_id: InstrumentId
     answers: Answers
-    completed_on: PastDate
+    completed_on: IsoDate  # a home questionnaire is dated by the server's clock, not typed in
     episode_id: RecordId | None = None
 
 

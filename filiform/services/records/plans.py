@@ -63,6 +63,11 @@ def intake_from(answers: dict[str, Any] | None) -> tuple[Intake, bool]:
         return Intake(), False  # an older questionnaire: plan as if unanswered
 
 
+def latest_intake(s: Session, actor: Actor, patient_id: int) -> tuple[Intake, bool]:
+    """The intake of the patient's latest screening (all unknown without one), one audited read."""
+    return intake_from(reads.screening_answers(s, actor=actor, patient_id=patient_id))
+
+
 def parse_findings(raw: Iterable[str]) -> list[Finding]:
     """``muscle:side:kind`` ticks (from the plan form) to findings, merged per muscle and side."""
     return parse_finding_ticks(raw, load_kb().muscles)

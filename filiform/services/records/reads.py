@@ -200,17 +200,30 @@ def session_page(s: Session, *, actor: Actor, patient_id: int, session_id: int) 
     return page
 
 
-def planning_inputs(
-    s: Session, *, actor: Actor, patient_id: int, drawing_id: int | None
-) -> tuple[dict[str, Any] | None, DrawingView | None]:
-    """What a plan is built from: the latest screening's answers and the chosen (or latest) drawing."""
-    _scope(s, actor, patient_id)
-    answers = s.scalar(
+def _latest_answers(s: Session, patient_id: int) -> dict[str, Any] | None:
+    answers: dict[str, Any] | None = s.scalar(
         sa.select(Screening.answers)
         .where(Screening.patient_id == patient_id)
         .order_by(Screening.screened_at.desc(), Screening.id.desc())
         .limit(1)
     )
+    return answers
+
+
+def screening_answers(s: Session, *, actor: Actor, patient_id: int) -> dict[str, Any] | None:
+    """The latest screening's answers (None without a screening)."""
+    _scope(s, actor, patient_id)
+    answers = _latest_answers(s, patient_id)
+    _read(s, actor, "screening", patient_id)
+    return answers
+
+
+def planning_inputs(
+    s: Session, *, actor: Actor, patient_id: int, drawing_id: int | None
+) -> tuple[dict[str, Any] | None, DrawingView | None]:
+    """What a plan is built from: the latest screening's answers and the chosen (or latest) drawing."""
+    _scope(s, actor, patient_id)
+    answers = _latest_answers(s, patient_id)
     drawing = _drawing(s, patient_id, drawing_id)
     _read(s, actor, "planning_inputs", patient_id, drawing.id if drawing else None)
     return answers, drawing

@@ -101,6 +101,7 @@ class OutcomeView(View):
     instrument_id: str
     total: float | None
     completed_on: date
+    source: str  # who filled it in: the clinic, or the patient at home (portal)
 
 
 class AdverseEventView(View):

@@ -1,7 +1,7 @@
 """electrical circuits as lead pairs; pain drawings in the one drawing shape
 
 Revision ID: concepts
-Revises: bodychart
+Revises: portal
 Create Date: 2026-12-01 10:00:00
 
 Electrical settings were stored per needle (``insertion.electrical``), which cannot say
@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 revision = "concepts"
-down_revision = "bodychart"  # chained after 0004_safety_sites, 0005_security, 0006_bodychart
+down_revision = "portal"  # chained after 0004_safety_sites, 0005_security, 0006_bodychart, 0007_portal
 branch_labels = None
 depends_on = None
 
@@ -43,7 +43,7 @@ BOUNDS = {
 }
 KINDS = {"ache", "stabbing", "burning", "numbness", "pins_and_needles"}
 DEPTHS = {"surface", "deep"}
-REASON = "revision 0007_concepts: drawing brought to whole intensities 0-10, one entry per region"
+REASON = "revision 0008_concepts: drawing brought to whole intensities 0-10, one entry per region"
 
 insertion = sa.table(
     "insertion",
