@@ -14,7 +14,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,6 +33,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
+SourceKind = Literal["experimental", "clinical", "case_report", "textbook"]
+
+
 class Source(_Strict):
     authors: str
     year: int
@@ -40,7 +43,16 @@ class Source(_Strict):
     journal: str
     doi: str | None = None
     pmid: str | None = None
+    isbn: str | None = None
     url: str | None = None
+    kind: SourceKind | None = None
+
+
+class Excluded(_Strict):
+    """A source that was read but not written as a case, and why (RULE.md, amendment 1)."""
+
+    source: str
+    reason: str
 
 
 class Case(_Strict):
@@ -55,6 +67,11 @@ class Case(_Strict):
 class CaseFile(_Strict):
     cases: tuple[Case, ...]
     sources: dict[str, Source] = Field(default_factory=dict)
+    excluded: tuple[Excluded, ...] = ()
+
+    def kind_of(self, case: Case) -> str | None:
+        source = self.sources.get(case.source)
+        return source.kind if source else None
 
 
 @dataclass(frozen=True)
