@@ -80,6 +80,7 @@ class CaseOutcome:
     rank: int | None  # shared rank of the best expected target, None if not ranked
     top: tuple[str, ...]
     shared: bool = False  # the expected target tied with another at that rank
+    kind: str | None = None  # the kind of the case's source (published set only)
 
 
 def wilson(hits: int, n: int) -> tuple[float, float]:
@@ -110,6 +111,14 @@ class EvalReport:
 
     def misses(self, k: int) -> list[CaseOutcome]:
         return [o for o in self.outcomes if o.rank is None or o.rank > k]
+
+    def by_kind(self) -> dict[str, EvalReport]:
+        """The outcomes split by the kind of their source (cases without one are left out)."""
+        kinds: dict[str, EvalReport] = {}
+        for o in self.outcomes:
+            if o.kind:
+                kinds.setdefault(o.kind, EvalReport()).outcomes.append(o)
+        return kinds
 
 
 def load_cases(text: str | None = None, which: str = "published") -> CaseFile:
@@ -150,6 +159,7 @@ def evaluate(engine: MatchEngine, cases: CaseFile) -> EvalReport:
                 rank=_side_rank(ranked, hit) if hit else None,
                 top=tuple(m.muscle_id for m in ranked[:5]),
                 shared=shared,
+                kind=cases.kind_of(case),
             )
         )
     return report
