@@ -61,9 +61,8 @@ def referral(as_json: bool = typer.Option(False, "--json")) -> None:
                 f"({t['hits']}/{s['cases']}){shared}"
             )
         for kind, counts in s["by_kind"].items():
-            console.print(
-                f"    {kind}: top-1 {counts['top1'][0]}/{counts['top1'][1]}, top-3 {counts['top3'][0]}/{counts['top3'][1]}"
-            )
+            (h1, n), (h3, _) = counts["top1"], counts["top3"]
+            console.print(f"    {kind}: top-1 {h1}/{n}, top-3 {h3}/{n}")
         if s["misses_top3"]:
             table = Table(title=f"Misses at top 3 ({name})")
             for col in ("case", "expected", "rank", "ranked first"):
