@@ -77,10 +77,15 @@ def render_outcome_plot(
     ax.plot(dates, values, color=LINE, linewidth=1.6, zorder=3)
     colours = [_colour(inst, scale, baseline, v, mcid, i == 0) for i, v in enumerate(values)]
     ax.scatter(dates, values, c=colours, s=46, zorder=4, edgecolors="white", linewidths=0.8)
+    home = [(d, v) for d, v, p in zip(dates, values, ordered, strict=True) if p.source == "home"]
+    if home:  # answered by the patient at home: ringed, and said so in the legend
+        home_x, home_y = [d for d, _v in home], [v for _d, v in home]
+        ax.scatter(home_x, home_y, s=150, facecolors="none", edgecolors=LINE, linewidths=1.2, zorder=5)
+        ax.plot([], [], "o", mfc="none", mec=LINE, label="answered at home")
     for point in ordered:
         x = float(mdates.date2num(point.when))  # type: ignore[no-untyped-call]
         ax.annotate(
-            shown(point.value),
+            shown(point.value) + (" (home)" if point.source == "home" else ""),
             (x, point.value),
             textcoords="offset points",
             xytext=(0, 8),
