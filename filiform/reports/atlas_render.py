@@ -2,6 +2,8 @@
 
 The chart shows a pain drawing (red, darker for higher intensity) and, optionally, the
 referral patterns of chosen trigger points (essential zones hatched, spillover dotted).
+Matplotlib is imported when a chart is drawn, not with this module, and the figure gets
+its own Agg canvas (no pyplot, no global backend).
 """
 
 from __future__ import annotations
@@ -9,17 +11,13 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-from matplotlib.axes import Axes
-from matplotlib.patches import Patch
-from matplotlib.patches import Polygon as MplPolygon
+from typing import TYPE_CHECKING
 
 from filiform.core.atlas.layout import Placement, chart_layout, shift, side_markers
 from filiform.core.atlas.model import Atlas
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 PATTERN_COLOURS = ("#1f4e9c", "#2a8c4a", "#8c2a84", "#b8860b", "#00838f")
 
@@ -42,10 +40,16 @@ def render_chart(
     label_regions: bool = True,
 ) -> bytes:
     """Return PNG or SVG bytes of the whole chart."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.patches import Polygon as MplPolygon
+
     drawing = drawing or {}
     places, width, height = chart_layout(atlas)
     scale = 1 / 72
-    fig = plt.figure(figsize=(width * scale * 1.2, height * scale * 1.2), dpi=110)
+    fig = Figure(figsize=(width * scale * 1.2, height * scale * 1.2), dpi=110)
+    FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)
@@ -85,7 +89,6 @@ def render_chart(
         ax.text(24, 16, title, fontsize=11, weight="bold")
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt)
-    plt.close(fig)
     return buf.getvalue()
 
 
