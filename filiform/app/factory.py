@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from filiform import __version__
 from filiform.api import router as api_router
 from filiform.app.security import SecurityMiddleware
+from filiform.app.warmup import warm_up
 from filiform.errors import FiliformError
 from filiform.services.access.auth_sessions import idle_timeout
 from filiform.services.access.login_throttle import LoginThrottle
@@ -133,4 +134,5 @@ def create_app(
 
     install_error_handlers(app)
     app.add_middleware(SecurityMiddleware, sessions=app.state.sessions, idle=app.state.idle)
+    warm_up(app)  # knowledge base and engines now, not on the first request
     return app
