@@ -7,7 +7,8 @@ their thousands of elements passes through the HTML parser and the page's style 
 WeasyPrint hands them to its SVG renderer anyway (about 0.4 s for the chart alone). And HTML
 attributes count only with ``presentational_hints=True``. Fonts are loaded once per process
 (one shared ``FontConfiguration``, used by one render at a time; a new one per document cost
-about 50 ms). Handouts arrive as Markdown
+about 50 ms). A document whose HTML has not changed is served from memory
+(:func:`clear_pdf_cache`). Handouts arrive as Markdown
 from planning; the small subset they use (headings, paragraphs, lists, bold, italics) is
 converted here rather than adding a Markdown dependency.
 """
@@ -15,8 +16,10 @@ converted here rather than adding a Markdown dependency.
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import threading
+from collections import OrderedDict
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -186,13 +189,37 @@ def _fonts() -> FontConfiguration:
     return FontConfiguration()
 
 
+PDF_CACHE_SIZE = 32
+"""Documents kept in memory by a hash of their HTML (a session note is 50-500 kB)."""
+_PDF_CACHE: OrderedDict[str, bytes] = OrderedDict()
+
+
+def clear_pdf_cache() -> None:
+    """Forget every kept document (benchmarks and tests start cold with it)."""
+    with _FONTS_LOCK:
+        _PDF_CACHE.clear()
+
+
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
+    """Render ``template`` to PDF bytes.
+
+    The HTML (pictures included, as data URLs) fully determines the PDF, and WeasyPrint writes
+    no date into it, so a document whose HTML did not change is served from memory: the same
+    note downloaded again costs a template render and a hash, not a layout.
+    """
     html = _env.get_template(template).render(**context)
-    document = HTML(string=html, base_url=str(TEMPLATES))
+    key = hashlib.sha256(html.encode("utf-8")).hexdigest()
     with _FONTS_LOCK:  # the shared font configuration is not meant for two renders at once
-        data = document.write_pdf(font_config=_fonts(), presentational_hints=True)
-    assert data is not None
-    return bytes(data)
+        hit = _PDF_CACHE.get(key)
+        if hit is not None:
+            _PDF_CACHE.move_to_end(key)
+            return hit
+        data = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(font_config=_fonts(), presentational_hints=True)
+        assert data is not None
+        _PDF_CACHE[key] = bytes(data)
+        while len(_PDF_CACHE) > PDF_CACHE_SIZE:
+            _PDF_CACHE.popitem(last=False)
+        return _PDF_CACHE[key]
 
 
 def session_note_pdf(bundle: dict[str, Any]) -> bytes:

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "core" / "hrv"))
 from hrv_synth import vasovagal_session
 
 from filiform.core.hrv import analyse_session
-from filiform.reports.pdf import session_note_pdf, svg_image
+from filiform.reports.pdf import clear_pdf_cache, session_note_pdf, svg_image
 
 
 def bundle(with_hrv: bool = True) -> dict[str, Any]:
@@ -92,3 +92,15 @@ def test_note_without_hrv_or_drawing_still_renders() -> None:
 def test_svg_image_is_an_escaped_data_url() -> None:
     markup = str(svg_image('<svg xmlns="http://www.w3.org/2000/svg"/>', 'a "chart" <b>'))
     assert markup.startswith('<img src="data:image/svg+xml;base64,') and 'alt="a &quot;chart&quot; &lt;b&gt;"' in markup
+
+
+def test_an_unchanged_note_is_served_from_memory_and_a_change_renders_again() -> None:
+    clear_pdf_cache()
+    data = bundle(with_hrv=False)
+    first = session_note_pdf(data)
+    assert session_note_pdf(data) is first
+    amended = session_note_pdf({**data, "clinician": "Dr Finch"})
+    assert amended != first and "Dr Finch" in PdfReader(io.BytesIO(amended)).pages[0].extract_text()
+    clear_pdf_cache()
+    again = session_note_pdf(data)
+    assert again is not first and again == first  # WeasyPrint writes no date: same HTML, same bytes
