@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,15 +34,22 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
-def wall(cmd: list[str], runs: int) -> tuple[float, int]:
-    """Median seconds over ``runs`` fresh processes (after one unmeasured run) and the exit code."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wall(cmd: list[str], runs: int) -> tuple[float, float, int]:
+    """Median wall and CPU seconds over ``runs`` fresh processes (after one unmeasured run), and
+    the exit code. CPU time (user + system of the child) is what a busy machine disturbs least."""
     code = subprocess.run(cmd, capture_output=True, check=False).returncode
-    samples = []
+    samples, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _children_cpu()
         subprocess.run(cmd, capture_output=True, check=False)
         samples.append(time.perf_counter() - t0)
-    return statistics.median(samples), code
+        cpu.append(_children_cpu() - c0)
+    return statistics.median(samples), statistics.median(cpu), code
 
 
 def slowest_imports(limit: int = 12) -> list[tuple[str, float]]:
@@ -72,14 +80,16 @@ def main() -> None:
     parser.add_argument("--importtime", action="store_true")
     args = parser.parse_args()
     results = {name: wall(cmd, args.runs) for name, cmd in COMMANDS.items()}
-    base = results["python -c pass"][0]
-    print(f"{'command':34s} {'median s':>9s} {'x python -c pass':>17s}  exit")
-    for name, (seconds, code) in results.items():
-        print(f"{name:34s} {seconds:9.3f} {seconds / base:17.1f}  {code}")
+    base, base_cpu, _ = results["python -c pass"]
+    print(f"{'command':34s} {'wall s':>8s} {'cpu s':>8s} {'x python -c pass (wall; cpu)':>30s}  exit")
+    for name, (seconds, cpu, code) in results.items():
+        print(f"{name:34s} {seconds:8.3f} {cpu:8.3f} {seconds / base:14.1f}; {cpu / base_cpu:13.1f}  {code}")
     report: dict[str, object] = {
         "runs": args.runs,
-        "median_s": {k: v[0] for k, v in results.items()},
-        "ratio": {k: v[0] / base for k, v in results.items()},
+        "median_wall_s": {k: v[0] for k, v in results.items()},
+        "median_cpu_s": {k: v[1] for k, v in results.items()},
+        "ratio_wall": {k: v[0] / base for k, v in results.items()},
+        "ratio_cpu": {k: v[1] / base_cpu for k, v in results.items()},
     }
     if args.importtime:
         every = slowest_imports(limit=10_000)
