@@ -8,9 +8,10 @@ WeasyPrint hands them to its SVG renderer anyway (about 0.4 s for the chart alon
 attributes count only with ``presentational_hints=True``. Fonts are loaded once per process
 (one shared ``FontConfiguration``, used by one render at a time; a new one per document cost
 about 50 ms). A document whose HTML has not changed is served from memory
-(:func:`clear_pdf_cache`). Handouts arrive as Markdown
-from planning; the small subset they use (headings, paragraphs, lists, bold, italics) is
-converted here rather than adding a Markdown dependency.
+(:func:`clear_pdf_cache`).
+
+Handouts arrive as Markdown from planning; the small subset they use (headings, paragraphs,
+lists, bold, italics) is converted here rather than adding a Markdown dependency.
 """
 
 from __future__ import annotations
