@@ -1,13 +1,22 @@
-"""Load test of the web stack: uvicorn in its own process, httpx+asyncio client here.
+"""Web stack under load: the patient page against a bare route, at 1, 4, 8 and 16 clients.
 
-    .venv/bin/python bench/load_web.py --patients 2000 --seconds 20 --concurrency 16
+    .venv/bin/python bench/load_web.py --patients 2000 --seconds 8
+    .venv/bin/python bench/load_web.py --source /path/to/other/checkout   # same bench, other code
 
-Builds (or reuses) a SQLite demo clinic, starts ``filiform serve`` on 127.0.0.1, logs in
-as a demo clinician and drives a mixed workload: 50 % patient demographics, 20 % chart
-timeline, 15 % family-name search, 15 % pain-drawing writes (each request also passes the
-session lookup, the access audit row and, for reads, the service's own audit row).  Then
-the same stack's trivial endpoint (``GET /api/auth/csrf``: middleware, no database) gives
-the ceiling.  Bounded in requests and seconds; loopback only.
+Builds (or reuses) a SQLite demo clinic, starts ``filiform serve`` on 127.0.0.1 in its own
+process, and drives it from this process (asyncio + httpx, one logged-in client per
+concurrent worker, loopback only, bounded in seconds and requests).  For each client
+count it measures, in the same run against the same server:
+
+* ``page``: the HTML patient page ``GET /patients/{id}`` (session look-up, access audit
+  row, demographics and timeline reads with their audit rows, template rendering);
+* ``bare``: ``GET /api/auth/csrf`` logged in (middleware and session look-up, no data);
+* ``anon``: the same bare route without a session (the floor).
+
+Then it prints the ratios issue 20 asks for: page(8)/page(1), page(8)/bare(8), p99 of
+the page at 8 clients, and bare/anon latency at 1 client.  ``--source DIR`` runs the
+server from another checkout (``PYTHONPATH=DIR``; use a separate ``--db``), to compare
+before and after on the same machine in one sitting.
 """
 
 from __future__ import annotations
@@ -15,22 +24,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import socket
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
 
-from filiform.services.operations import demo
-from filiform.storage.engine import make_engine
-from filiform.storage.migrate import upgrade
-
 ROOT = Path(__file__).resolve().parents[1]
+LEVELS = (1, 4, 8, 16)
 
 
 def _free_port() -> int:
@@ -39,77 +46,103 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def prepare(path: Path, patients: int) -> tuple[str, list[int]]:
+def _filiform() -> str:
+    return str(Path(sys.executable).with_name("filiform"))
+
+
+def prepare(path: Path, patients: int, source: Path | None) -> tuple[str, str, list[int]]:
+    """Build the demo clinic with the code under test (a subprocess when --source is given)."""
     url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    upgrade(engine)
-    with engine.connect() as conn:
-        have = conn.scalar(sa.text("SELECT count(*) FROM patient"))
-    if not have:
+    if not path.exists() or path.stat().st_size == 0:
+        env = {**os.environ, **({"PYTHONPATH": str(source)} if source else {})}
+        cmd = [_filiform(), "demo", "--patients", str(patients), "--db", url]
         t0 = time.perf_counter()
-        demo.generate(engine, patients=patients)
-        print(f"demo clinic with {patients} patients built in {time.perf_counter() - t0:.0f} s")
+        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+        print(f"demo clinic with {patients} patients built in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    engine = sa.create_engine(url)
     with engine.connect() as conn:
         user = conn.scalar(sa.text("SELECT username FROM app_user WHERE username LIKE 'demo-clinician-1-%' LIMIT 1"))
+        password = "demo-password-not-for-production"
         ids = list(conn.scalars(sa.text("SELECT id FROM patient")))
     engine.dispose()
-    return str(user), ids
+    return str(user), password, ids
 
 
-async def run(
-    base: str, user: str, ids: list[int], seconds: float, max_requests: int, concurrency: int, trivial: bool
-) -> dict[str, float]:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        token = (await client.get("/api/auth/csrf")).json()["data"]["csrf_token"]
-        client.headers["X-CSRF-Token"] = token
-        r = await client.post("/api/auth/login", json={"username": user, "password": demo.DEMO_PASSWORD})
-        r.raise_for_status()
+async def _login(client: httpx.AsyncClient, user: str, password: str) -> None:
+    token = (await client.get("/api/auth/csrf")).json()["data"]["csrf_token"]
+    client.headers["X-CSRF-Token"] = token
+    r = await client.post("/api/auth/login", json={"username": user, "password": password})
+    r.raise_for_status()
+
+
+async def measure(
+    base: str, kind: str, clients: int, seconds: float, max_requests: int, login: tuple[str, str], ids: list[int]
+) -> dict[str, Any]:
+    """``clients`` workers, each its own connection and (unless anonymous) its own session."""
+    pool = [httpx.AsyncClient(base_url=base, timeout=60) for _ in range(clients)]
+    try:
+        if kind != "anon":
+            await asyncio.gather(*(_login(c, *login) for c in pool))
         latencies: list[float] = []
         errors = 0
+        rng = random.Random(clients)
         deadline = time.perf_counter() + seconds
-        rng = random.Random(1)
 
-        async def one() -> None:
+        async def worker(client: httpx.AsyncClient) -> None:
             nonlocal errors
-            if trivial:
-                req = client.get("/api/auth/csrf")
-            else:
-                pid, roll = rng.choice(ids), rng.random()
-                if roll < 0.5:
-                    req = client.get(f"/api/patients/{pid}")
-                elif roll < 0.7:
-                    req = client.get(f"/api/patients/{pid}/timeline")
-                elif roll < 0.85:
-                    req = client.get("/api/patients", params={"q": rng.choice("KLMRST")})
-                else:
-                    req = client.post(
-                        f"/api/patients/{pid}/drawings",
-                        json={
-                            "drawn_on": date.today().isoformat(),
-                            "regions": [{"region": "right-temple", "intensity": 5}],
-                        },
-                    )
-            t0 = time.perf_counter()
-            resp = await req
-            latencies.append(time.perf_counter() - t0)
-            errors += resp.status_code >= 400
-
-        async def worker() -> None:
             while time.perf_counter() < deadline and len(latencies) < max_requests:
-                await one()
+                path = f"/patients/{rng.choice(ids)}" if kind == "page" else "/api/auth/csrf"
+                t0 = time.perf_counter()
+                try:
+                    resp = await client.get(path)
+                except httpx.HTTPError:  # a dropped connection counts against the server
+                    errors += 1
+                    await asyncio.sleep(0.05)
+                    continue
+                latencies.append(time.perf_counter() - t0)
+                errors += resp.status_code >= 400
 
         t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(c) for c in pool))
         elapsed = time.perf_counter() - t0
+    finally:
+        await asyncio.gather(*(c.aclose() for c in pool))
     latencies.sort()
-    n = len(latencies)
+    n = len(latencies) or 1
+    latencies = latencies or [float("nan")]
     return {
         "requests": n,
         "errors": errors,
-        "seconds": round(elapsed, 2),
         "rps": round(n / elapsed, 1),
-        "p50_ms": round(latencies[n // 2] * 1000, 1),
+        "p50_ms": round(latencies[n // 2] * 1000, 2),
         "p99_ms": round(latencies[min(n - 1, int(n * 0.99))] * 1000, 1),
+    }
+
+
+def _serve(db: Path, source: Path | None) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, **({"PYTHONPATH": str(source)} if source else {})}
+    cmd = [_filiform(), "serve", "--db", f"sqlite:///{db}", "--port", str(port)]
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            httpx.get(base + "/api/auth/csrf", timeout=1)
+            return server, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
+def ratios(results: dict[str, dict[int, dict[str, Any]]]) -> dict[str, float]:
+    page, bare, anon = results["page"], results["bare"], results["anon"]
+    return {
+        "page_rps_8_over_1": round(page[8]["rps"] / page[1]["rps"], 2),
+        "page_rps_8_over_bare_rps_8": round(page[8]["rps"] / bare[8]["rps"], 2),
+        "page_p99_ms_at_8": page[8]["p99_ms"],
+        "bare_p50_over_anon_p50_at_1": round(bare[1]["p50_ms"] / anon[1]["p50_ms"], 2),
+        "bare_rps_1_over_anon_rps_1": round(bare[1]["rps"] / anon[1]["rps"], 2),
     }
 
 
@@ -117,50 +150,31 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--patients", type=int, default=2000)
     ap.add_argument("--db", type=Path, default=ROOT / "var" / "bench-web.db")
-    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--seconds", type=float, default=8)
     ap.add_argument("--max-requests", type=int, default=20_000)
-    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--levels", type=int, nargs="+", default=list(LEVELS))
+    ap.add_argument("--source", type=Path, help="run the server from this checkout (PYTHONPATH)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    user, ids = prepare(args.db, args.patients)
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("filiform")),
-            "serve",
-            "--db",
-            f"sqlite:///{args.db}",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    if 1 not in args.levels or 8 not in args.levels:
+        raise SystemExit("--levels must include 1 and 8 (the ratios compare them)")
+    user, password, ids = prepare(args.db, args.patients, args.source)
+    server, base = _serve(args.db, args.source)
+    results: dict[str, dict[int, dict[str, Any]]] = {"page": {}, "bare": {}, "anon": {}}
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(base + "/api/auth/csrf", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        mixed = asyncio.run(run(base, user, ids, args.seconds, args.max_requests, args.concurrency, trivial=False))
-        ceiling = asyncio.run(
-            run(base, user, ids, min(args.seconds, 10), args.max_requests, args.concurrency, trivial=True)
-        )
+        for level in args.levels:
+            for kind in ("anon", "bare", "page"):
+                results[kind][level] = asyncio.run(
+                    measure(base, kind, level, args.seconds, args.max_requests, (user, password), ids)
+                )
+                print(f"{kind:5} {level:2} clients: {json.dumps(results[kind][level])}", file=sys.stderr)
     finally:
         server.terminate()
-        server.wait(timeout=10)
-    result = {
-        "patients": len(ids),
-        "mixed": mixed,
-        "trivial": ceiling,
-        "ratio": round(mixed["rps"] / ceiling["rps"], 3),
-    }
-    print(json.dumps(result, indent=2))
+        server.wait(timeout=30)
+    out = {"patients": len(ids), "source": str(args.source or ROOT), "results": results, "ratios": ratios(results)}
+    print(json.dumps(out, indent=2))
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+        args.json.write_text(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

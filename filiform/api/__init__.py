@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from filiform.api import (
+    accounts,
     adverse_events,
     auth,
     consent,
@@ -35,6 +36,7 @@ for _module in (
     measures,
     kb,
     records,
+    accounts,
     plans,
     fhir,
 ):

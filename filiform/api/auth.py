@@ -1,7 +1,9 @@
-"""JSON login, log-off, who-am-I and TOTP enrolment.
+"""JSON login, log-off, who-am-I, TOTP enrolment, password change and reset.
 
 The session cookie is set by the security middleware from ``request.state.login_token``;
 unsafe methods (login included) need the CSRF token from ``GET /api/auth/csrf``.
+Changing the second factor needs the password and, once TOTP is in force, a current code
+(``services.access.accounts``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from filiform.api.deps import NotAuthenticated, StrictIn, actor, ok, tx
-from filiform.services.access import auth_sessions
+from filiform.services.access import accounts, auth_sessions
+from filiform.services.access.auth_cookies import session_token, token_hash
 from filiform.services.access.context import PERMISSIONS, Actor
 from filiform.storage.models import User
 
@@ -29,6 +32,29 @@ class LoginIn(StrictIn):
 
 class CodeIn(StrictIn):
     code: Annotated[str, Field(min_length=6, max_length=10)]
+
+
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class TotpChangeIn(StrictIn):
+    password: Password
+    code: Annotated[str, Field(min_length=6, max_length=10)] | None = None
+
+
+class TotpOffIn(StrictIn):
+    password: Password
+    code: Annotated[str, Field(min_length=6, max_length=10)]
+
+
+class PasswordChangeIn(StrictIn):
+    current_password: Password
+    new_password: Password
+
+
+class ResetIn(StrictIn):
+    token: Annotated[str, Field(min_length=20, max_length=200)]
+    new_password: Password
 
 
 def _me(user: User | None, who: Actor) -> dict[str, Any]:
@@ -95,12 +121,51 @@ def me(request: Request) -> dict[str, Any]:
 
 
 @router.post("/totp")
-def totp_start(request: Request) -> dict[str, Any]:
-    """Start TOTP enrolment: show ``provisioning_uri`` as a QR code, then confirm a code."""
+def totp_start(body: TotpChangeIn, request: Request) -> dict[str, Any]:
+    """Start (or redo) TOTP enrolment with the password (and a current code once enrolled);
+    show ``provisioning_uri`` as a QR code, then confirm a code."""
     who = actor(request)
     with tx(request) as s:
-        uri = auth_sessions.enable_totp(s, actor=who)
+        uri = accounts.start_totp(
+            s, actor=who, password=body.password, code=body.code, throttle=request.app.state.login_throttle
+        )
     return ok({"provisioning_uri": uri})
+
+
+@router.post("/totp/disable")
+def totp_disable(body: TotpOffIn, request: Request) -> dict[str, Any]:
+    who = actor(request)
+    with tx(request) as s:
+        accounts.remove_totp(
+            s, actor=who, password=body.password, code=body.code, throttle=request.app.state.login_throttle
+        )
+    return ok({"totp_enabled": False})
+
+
+@router.post("/password")
+def password_change(body: PasswordChangeIn, request: Request) -> dict[str, Any]:
+    """Change one's own password; the user's other sessions end."""
+    who = actor(request)
+    token = session_token(request.cookies.get(auth_sessions.COOKIE_NAME, ""))
+    with tx(request) as s:
+        ended = accounts.change_password(
+            s,
+            actor=who,
+            current_password=body.current_password,
+            new_password=body.new_password,
+            keep_session=token_hash(token) if token else None,
+            throttle=request.app.state.login_throttle,
+        )
+    return ok({"changed": True, "other_sessions_ended": ended})
+
+
+@router.post("/reset")
+def password_reset(body: ResetIn, request: Request) -> dict[str, Any]:
+    """Choose a new password with a one-time token from an administrator (no login)."""
+    client = request.client.host if request.client else "unknown"
+    with tx(request) as s:
+        accounts.complete_reset(s, token=body.token, new_password=body.new_password, client=client)
+    return ok({"changed": True})
 
 
 @router.post("/totp/confirm")

@@ -46,7 +46,10 @@ def record(patient_id: PathId, body: DrawingIn, request: Request) -> dict[str, A
             actor=who,
             patient_id=patient_id,
             drawn_on=body.drawn_on,
-            regions=[{"region": r.region, "intensity": r.intensity} for r in body.regions],
+            regions=[
+                r.model_dump(exclude_defaults=True) | {"region": r.region, "intensity": r.intensity}
+                for r in body.regions
+            ],
             episode_id=body.episode_id,
         )
         return ok({"id": row.id, "patient_id": patient_id, "drawn_on": row.drawn_on, "regions": row.regions})
@@ -54,8 +57,21 @@ def record(patient_id: PathId, body: DrawingIn, request: Request) -> dict[str, A
 
 @router.post("/match")
 def rank(body: MatchIn, request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
-    """Trigger points ranked against the drawing, with the reasons for each score."""
+    """Targets (muscles by all their trigger points, nerves) and single trigger points ranked
+    against the drawing, with shared ranks and the reasons for each score."""
     actor(request)
     _check_regions(body.regions)
     drawing = PainDrawing(regions=tuple(body.regions), findings=tuple(body.findings), condition=body.condition)
-    return ok(jsonable_encoder(match(drawing, limit=limit)))
+    result = match(drawing, limit=limit)
+    return ok(
+        jsonable_encoder(
+            {
+                "muscles": result.muscles,
+                "ranked": result.ranked,
+                "cover": result.cover,
+                "unexplained_by_any": result.unexplained_by_any,
+                "notes": result.notes,
+                "nothing_explains": result.nothing_explains,
+            }
+        )
+    )

@@ -34,7 +34,7 @@ def _svg() -> str:
 def regions(request: Request) -> dict[str, Any]:
     actor(request)
     return ok(
-        [{"id": r.id, "name": r.name, "side": r.side.value, "view": r.view} for r in load_atlas().regions.values()]
+        [{"id": r.id, "name": r.name, "side": r.side_label, "view": r.view} for r in load_atlas().regions.values()]
     )
 
 

@@ -23,11 +23,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from filiform import __version__
 from filiform.api import router as api_router
-from filiform.app.security import SecurityMiddleware
+from filiform.app.guard import OuterGuard, check_settings
+from filiform.app.security import HEADERS, SecurityMiddleware
 from filiform.app.warmup import warm_up
 from filiform.errors import FiliformError
 from filiform.services.access.auth_sessions import idle_timeout
 from filiform.services.access.login_throttle import LoginThrottle
+from filiform.services.operations import checkpoint, db_check, server_lock
 from filiform.storage.engine import make_engine, session_factory
 from filiform.storage.migrate import upgrade
 from filiform.storage.settings import database_url as resolve_url
@@ -110,6 +112,8 @@ def create_app(
     """The application on ``database_url`` (else ``FILIFORM_DATABASE_URL``/./var)."""
     url = resolve_url(database_url)
     engine = make_engine(url)
+    db_check.startup_check(engine)  # a damaged or foreign file stops here, with a clear message
+    lease = server_lock.hold_for_application(url, engine)  # restore refuses while this is held
     upgrade(engine)  # idempotent: creates an empty database, migrates an old one
     app = FastAPI(title="Filiform", version=__version__, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.engine = engine
@@ -117,6 +121,7 @@ def create_app(
     app.state.login_throttle = throttle or LoginThrottle()
     app.state.idle = idle or idle_timeout()
     app.state.database_url = url
+    app.state.lease = lease
     app.include_router(api_router, prefix="/api")
 
     web = _web()
@@ -134,5 +139,19 @@ def create_app(
 
     install_error_handlers(app)
     app.add_middleware(SecurityMiddleware, sessions=app.state.sessions, idle=app.state.idle)
+    install_guard(app)
+    checkpoint.write_now(engine)  # anchor the audit chain at start-up, then periodically
+    checkpoint.schedule(engine)
     warm_up(app)  # knowledge base and engines now, not on the first request
     return app
+
+
+def install_guard(app: FastAPI) -> None:
+    """Wrap the whole stack, error middleware included, in :class:`OuterGuard`."""
+    build = app.build_middleware_stack
+    check_settings()  # malformed limits or proxies stop the server here, not at the first request
+
+    def wrapped() -> Any:
+        return OuterGuard(build(), headers=HEADERS)
+
+    app.build_middleware_stack = wrapped  # type: ignore[method-assign]

@@ -1,9 +1,17 @@
 """One ASGI middleware for everything a request must pass before any face sees it.
 
-Order per request: security headers are added to every response; the session cookie is
-turned into ``request.state.actor``; the CSRF check runs on every unsafe method (so the
-login form is protected too); a request touching patient data writes an ``access`` audit
-row (method and path: ids only, never a query string or a body).
+Order per request: security headers are added to every response (the outer guard,
+:mod:`filiform.app.guard`, adds them to 500s and its own refusals too); the session cookie
+is turned into ``request.state.actor`` (cached per process, :mod:`filiform.services.access.
+session_cache`); the CSRF check runs on every unsafe method (so the login form is
+protected too); a request touching patient data writes an ``access`` audit row (method and
+path: ids only, never a query string or a body).
+
+Reads: a GET or HEAD request runs its units of work as reads
+(:func:`filiform.storage.engine.read_requests`); their audit entries, and the ``access``
+row, go through the group-commit writer (:mod:`filiform.services.operations.audit_writer`)
+and are durable before the response starts.  An unsafe request's ``access`` row is
+durable before the endpoint runs, as before.
 
 CSRF: before login it is a double-submit check (cookie :data:`CSRF_COOKIE` equals the
 header or form field).  At login the session cookie is bound to that token
@@ -41,11 +49,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 
+from filiform.app.request_audit import PATIENT_PATH, RequestAudit, access_entry
 from filiform.services.access.auth_cookies import bind_cookie, bound_csrf, csrf_key, session_token
-from filiform.services.access.auth_sessions import COOKIE_NAME, lookup
+from filiform.services.access.auth_sessions import COOKIE_NAME, cached_actor, lookup
 from filiform.services.access.context import Actor
-from filiform.services.operations import audit
-from filiform.storage.engine import transaction
+from filiform.services.operations.audit_writer import writer_for
+from filiform.storage.engine import read_requests
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -59,7 +68,6 @@ CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 MAX_FORM_BODY = 20 * 1024 * 1024
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "testserver"})
-PATIENT_PATH = re.compile(r"^/(?:api/)?patients(?:/(\d{1,18}))?(?:/|$)")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -143,6 +151,7 @@ class SecurityMiddleware:
         # Loaded (or created) when the stack is built, at ASGI lifespan start-up, so a
         # malformed key file stops the server before it serves anything.
         self.csrf_key = csrf_key(url)
+        self.inline_cache = bind is not None and bind.dialect.name == "sqlite"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -166,7 +175,7 @@ class SecurityMiddleware:
         static = path.startswith("/static/")
         bound = bound_csrf(self.csrf_key, cookie) if cookie and not static else None
         if bound is not None:
-            actor = await run_in_threadpool(self._lookup, session_token(cookie), client)
+            actor = await self._actor(session_token(cookie), client)
         if actor is not None and bound is not None:
             set_csrf = csrf != bound  # the session's token wins over whatever cookie came
             csrf, no_token = bound, False
@@ -182,13 +191,20 @@ class SecurityMiddleware:
                 )
                 return
 
+        reading = scope["method"] in ("GET", "HEAD")
+        sink = RequestAudit(self.sessions)
         if actor is not None and PATIENT_PATH.match(path):
-            await run_in_threadpool(self._audit_access, actor, scope["method"], path)
+            entry = access_entry(actor, scope["method"], path)
+            if reading:
+                sink.hold(entry)  # written with the request's own reads, before the response
+            else:
+                await run_in_threadpool(writer_for(self.sessions).write, [entry])
         state["actor"] = actor
         drop_session = bool(cookie) and actor is None and not static
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
+                await sink.flush()
                 _decorate(
                     MutableHeaders(scope=message),
                     state,
@@ -200,7 +216,23 @@ class SecurityMiddleware:
                 )
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        try:
+            if reading:
+                with read_requests(sink):
+                    await self.app(scope, receive, send_wrapper)
+            else:
+                await self.app(scope, receive, send_wrapper)
+        finally:
+            await sink.flush()  # an error response sent from outside still has its access row
+
+    async def _actor(self, token: str, client: str) -> Actor | None:
+        """SQLite: a cached session costs one local primary-key read, cheaper than a hop to
+        the thread pool; anything else (a miss, PostgreSQL) goes there."""
+        if self.inline_cache:
+            found = cached_actor(self.sessions, token=token, client=client, idle=self.idle)
+            if found is not None:
+                return found
+        return await run_in_threadpool(self._lookup, token, client)
 
     def _lookup(self, token: str, client: str) -> Actor | None:
         """Session lookup: a plain read on the common path.
@@ -211,20 +243,6 @@ class SecurityMiddleware:
         the CSRF check, so a forged request leaves no access row claiming it ran.
         """
         return lookup(self.sessions, token=token, client=client, idle=self.idle)
-
-    def _audit_access(self, actor: Actor, method: str, path: str) -> None:
-        """The ``access`` row for patient data, in its own short write transaction."""
-        match = PATIENT_PATH.match(path)
-        pid = int(match.group(1)) if match and match.group(1) else None
-        with transaction(self.sessions) as session:
-            audit.record(
-                session,
-                actor=actor,
-                action="access",
-                entity="http",
-                patient_id=pid,
-                detail={"method": method, "path": path[:200]},
-            )
 
     async def _csrf_ok(
         self, scope: Scope, receive: Receive, headers: Headers, csrf: str, new_csrf: bool

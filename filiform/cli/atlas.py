@@ -18,21 +18,22 @@ atlas_app = typer.Typer(help="The body-surface atlas (patient's own left and rig
 
 @atlas_app.command("regions")
 def regions(
-    view: str | None = typer.Option(None, help="Only this view: anterior, posterior, lateral_head, plantar."),
+    view: str | None = typer.Option(None, help="Only regions drawn in this view (anterior, posterior, lateral, ...)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """List region ids with their anatomical names and views."""
     atlas = load_atlas()
     if view is not None and view not in atlas.views:
         fail(f"unknown view '{view}'; views are {', '.join(atlas.views)}")
-    rows = [r for r in atlas.regions.values() if view is None or r.view == view]
+    shown = {c.region for c in atlas.cells if c.view == view} if view else set(atlas.regions)
+    rows = [r for r in atlas.regions.values() if r.id in shown]
     if as_json:
-        print_json([{"id": r.id, "name": r.name, "view": r.view, "side": r.side.value} for r in rows])
+        print_json([{"id": r.id, "name": r.name, "view": r.view, "side": r.side_label} for r in rows])
         return
     table = Table(title=f"{len(rows)} regions")
     for col in ("id", "name", "view"):
         table.add_column(col)
-    for r in sorted(rows, key=lambda r: (r.view, r.base, r.side)):
+    for r in sorted(rows, key=lambda r: (r.view, r.base, r.side_label)):
         table.add_row(r.id, r.name, r.view)
     console.print(table)
 
@@ -91,6 +92,49 @@ def _overlays(ids: list[str], side: str) -> list:  # type: ignore[type-arg]
                 )
             )
     return overlays
+
+
+@atlas_app.command("check-referrals")
+def check_referrals_command() -> None:
+    """Reject referral patterns with an isolated cell or an unannounced midline crossing."""
+    from filiform.core.atlas.referral_check import check_referrals
+    from filiform.core.kb.loader import load_kb
+
+    issues = check_referrals(load_kb(), load_atlas())
+    for issue in issues:
+        console.print(f"{issue.target} / {issue.trigger_point}: {issue.message}")
+    if issues:
+        raise typer.Exit(1)
+    console.print("ok: every referral pattern is connected or declares its separate spots")
+
+
+@atlas_app.command("convert-kb")
+def convert_kb(
+    files: list[Path] = typer.Argument(..., help="Target YAML files (or folders) still written on atlas-1 regions."),
+    check: bool = typer.Option(False, "--check", help="Only report; exit 1 if a file would change."),
+) -> None:
+    """Rewrite ``regions`` and referral zones of knowledge-base files from atlas 1 to atlas 2.
+
+    Only those values change (every other line is kept as it is); a file that already names
+    an atlas-2-only region is left alone, so running it again is safe.
+    """
+    from filiform.core.atlas.v1_kb import convert_target_text
+
+    paths = [p for f in files for p in (sorted(f.rglob("*.yaml")) if f.is_dir() else [f])]
+    changed = 0
+    for path in paths:
+        try:
+            result = convert_target_text(path.read_text("utf-8"))
+        except (OSError, FiliformError) as exc:
+            fail(f"{path}: {exc}")
+        if result.changed:
+            changed += 1
+            if not check:
+                path.write_text(result.text, encoding="utf-8")
+        console.print(f"{path}: {'converted' if result.changed else '; '.join(result.notes) or 'unchanged'}")
+    console.print(f"{changed} of {len(paths)} files {'would change' if check else 'converted'}")
+    if check and changed:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -30,6 +30,7 @@ FAMILIES = (
     "measure",
     "hrv",
     "records",
+    "admin",
     "serve",
     "fhir",
 )

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from filiform.cli.output import console, fail, print_json
 from filiform.core.atlas.build import load_atlas
-from filiform.core.matching import MatchResult, RankedTriggerPoint, default_engine
+from filiform.core.matching import MatchResult, RankedMuscle, RankedTriggerPoint, default_engine
 from filiform.core.matching.parse import drawing_from_names, drawing_from_text
 from filiform.core.planning.plan import condition_priors
 from filiform.errors import FiliformError
@@ -17,7 +17,10 @@ from filiform.errors import FiliformError
 
 def match_command(
     regions: str = typer.Option(
-        "", "--regions", "-r", help="Comma-separated regions, e.g. right-temple,right-jaw-angle=7 (name=intensity)."
+        "",
+        "--regions",
+        "-r",
+        help="Comma-separated regions, e.g. right-temple-middle,right-jaw-angle=7 (name=intensity).",
     ),
     file: Path | None = typer.Option(None, "--file", "-f", help="A drawing as JSON or YAML."),
     limit: int = typer.Option(10, min=1, max=200, help="How many trigger points to show."),
@@ -68,50 +71,63 @@ def _as_dict(result: MatchResult) -> dict[str, object]:
             "spillover": list(r.spillover_hits),
             "local": list(r.local_hits),
             "unexplained": list(r.unexplained),
-            "findings": list(r.findings_applied),
-            "prior": r.prior,
+        }
+
+    def target(m: RankedMuscle) -> dict[str, object]:
+        return {
+            "rank": m.rank,
+            "target": m.muscle_id,
+            "kind": m.kind,
+            "side": m.side.value,
+            "score": m.score,
+            "trigger_points": list(m.tps),
+            "pattern_coverage": m.pattern_coverage,
+            "drawing_explained": m.drawing_explained,
+            "essential": list(m.essential_hits),
+            "spillover": list(m.spillover_hits),
+            "local": list(m.local_hits),
+            "unexplained": list(m.unexplained),
+            "reasons": list(m.reasons),
         }
 
     return {
+        "targets": [target(m) for m in result.muscles],
         "trigger_points": [tp(r) for r in result.ranked],
-        "muscles": [
-            {
-                "muscle": m.muscle_id,
-                "side": m.side.value,
-                "score": m.score,
-                "best_trigger_point": m.best_tp,
-                "explained": list(m.explained),
-            }
-            for m in result.muscles
-        ],
-        "cover": [tp(r) for r in result.cover],
+        "cover": [target(m) for m in result.cover],
+        "nothing_explains": result.nothing_explains,
         "unexplained_by_any": list(result.unexplained_by_any),
         "notes": list(result.notes),
     }
 
 
 def _print(result: MatchResult) -> None:
-    table = Table(title="Trigger points that could refer this pain (score = log-likelihood ratio)")
-    cols = ("#", "trigger point", "side", "score", "essential zones hit", "spillover / local", "leaves unexplained")
+    if result.nothing_explains:
+        console.print(
+            "[yellow]Nothing in the knowledge base explains this drawing better than chance.[/] "
+            "Consider non-myofascial causes; examine."
+        )
+    table = Table(title="Targets that could refer this pain (score = log-likelihood ratio; equal scores share a rank)")
+    cols = ("rank", "target", "side", "score", "essential zones hit", "spillover / local", "leaves unexplained")
     for col in cols:
         table.add_column(col)
-    for i, r in enumerate(result.ranked, 1):
-        extra = ", ".join([*r.spillover_hits, *r.local_hits])
-        findings = f"\nfindings: {', '.join(r.findings_applied)}" if r.findings_applied else ""
+    for m in result.muscles:
+        extra = ", ".join([*m.spillover_hits, *m.local_hits])
+        why = f"\n[dim]{'; '.join(m.reasons)}[/]" if m.reasons else ""
         table.add_row(
-            str(i),
-            f"{r.muscle_name}\n[dim]{r.tp_id}[/]{findings}",
-            r.side.value,
-            f"{r.score:.2f}",
-            ", ".join(r.essential_hits) or "-",
+            str(m.rank),
+            f"{m.muscle_name}\n[dim]{', '.join(m.tps) or m.kind}[/]{why}",
+            m.side.value,
+            f"{m.score:.2f}",
+            ", ".join(m.essential_hits) or "-",
             extra or "-",
-            ", ".join(r.unexplained) or "-",
+            ", ".join(m.unexplained) or "-",
         )
     console.print(table)
-    console.print(
-        "[bold]Smallest set explaining the drawing:[/] "
-        + ", ".join(f"{r.tp_id} ({r.side.value})" for r in result.cover)
-    )
+    if result.cover:
+        console.print(
+            "[bold]Smallest set explaining the drawing:[/] "
+            + ", ".join(f"{m.muscle_name} ({m.side.value})" for m in result.cover)
+        )
     if result.unexplained_by_any:
         console.print("[yellow]No pattern in the base explains:[/] " + ", ".join(result.unexplained_by_any))
     for note in result.notes:
@@ -125,13 +141,14 @@ def _render(path: Path, drawing: dict[str, float], result: MatchResult) -> None:
     kb = default_engine().kb
     atlas = load_atlas()
     overlays = []
-    for r in result.ranked[:3]:
-        tp = kb.trigger_points_for(r.tp_id)[0]
+    for m in (m for m in result.muscles[:3] if m.tps):
+        essential = [z for tp_id in m.tps for z in kb.trigger_points_for(tp_id)[0].referral.essential]
+        spillover = [z for tp_id in m.tps for z in kb.trigger_points_for(tp_id)[0].referral.spillover]
         overlays.append(
             PatternOverlay(
-                label=f"{r.tp_id} ({r.side.value})",
-                essential=[atlas.resolve(z, r.side) for z in tp.referral.essential],
-                spillover=[atlas.resolve(z, r.side) for z in tp.referral.spillover],
+                label=f"{m.muscle_name} ({m.side.value})",
+                essential=[atlas.resolve(z, m.side) for z in essential],
+                spillover=[atlas.resolve(z, m.side) for z in spillover],
             )
         )
     chart = render_chart(

@@ -1,9 +1,13 @@
 """``filiform plan`` and ``filiform screen``: treatment plans and safety screening.
 
-Intake answers come from a JSON/YAML file (``--intake``) and/or ``--answer key=value``.
-Unanswered questions stay unknown and are reported; ``--rest-clear`` records the no-risk
-answer (consent yes, risk factors no) for every question not otherwise answered, for a
-clinician who has asked them all.
+Intake answers come from a JSON/YAML file (``--intake``) and/or ``--answer key=value``; an
+answer given in both with different values is an error, never a silent override, and so is
+a key written twice in the file. Unanswered questions stay unknown and are reported;
+``--rest-clear`` records the no-risk answer (consent yes, risk factors no) for every
+question not otherwise answered, for a clinician who has asked them all.
+
+Exit codes (both commands): 0 go; 3 caution (needling may go ahead with the precautions
+shown); 4 do not needle (at least one technique, site or circuit); 2 bad input.
 """
 
 from __future__ import annotations
@@ -13,61 +17,82 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 from pydantic import ValidationError
-from rich.panel import Panel
-from rich.table import Table
+from rich.markup import escape
 
-from filiform.cli.output import console, fail, print_json
+from filiform.cli.output import fail, print_json
+from filiform.cli.plan_print import print_plan, print_screening
 from filiform.core.atlas.build import load_atlas
 from filiform.core.kb.loader import load_kb
+from filiform.core.kb.yaml_source import YamlSyntaxError, parse
 from filiform.core.matching import PainDrawing
 from filiform.core.matching.parse import drawing_from_data
 from filiform.core.planning.handout import render_handout
 from filiform.core.planning.loader import load_conditions
-from filiform.core.planning.plan import Plan, PlanRequest, build_plan
-from filiform.core.safety.decision import ScreeningResult
-from filiform.core.safety.intake import CLEAR_ANSWERS, QUESTIONS, Intake, PatientBody, Site
-from filiform.core.safety.screening import screen, sites_for_targets
+from filiform.core.planning.plan import PlanRequest, build_plan
+from filiform.core.safety.circuits import CircuitPath
+from filiform.core.safety.intake import (
+    CLEAR_ANSWERS,
+    SITE_LISTS,
+    Intake,
+    PatientBody,
+    parse_dated_site,
+    parse_muscle_injury,
+)
+from filiform.core.safety.screening import evaluate
+from filiform.core.safety.sites import planned_sites
 from filiform.errors import FiliformError
 
+EXIT_GO, EXIT_CAUTION, EXIT_DO_NOT_NEEDLE = 0, 3, 4
+_EXIT = {"go": EXIT_GO, "caution": EXIT_CAUTION, "do_not_needle": EXIT_DO_NOT_NEEDLE}
 _INT_FIELDS = {"age", "pregnancy_trimester"}
-_FLOAT_FIELDS = {"inr"}
-_LIST_FIELDS = {"lymphoedema_sites", "implant_sites", "lesion_sites", "surgery_sites"}
-_COLOURS = {"go": "green", "caution": "yellow", "do_not_needle": "bold red"}
+_FLOAT_FIELDS = {"inr", "bmi"}
 
 
 def _load_mapping(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        fail(f"no such file: {path}")
+        fail(escape(f"no such file: {path}"))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = parse(text, path.name).data
     except UnicodeDecodeError:
-        fail(f"{path}: not UTF-8 text; expected a JSON or YAML file")
+        fail(escape(f"{path}: not UTF-8 text; expected a JSON or YAML file"))
     except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: e.g. an impossible date such as 2026-13-01
-        fail(f"{path}: not valid JSON or YAML ({exc})")
+        fail(escape(f"cannot read {path}: {exc.strerror}"))
+    except YamlSyntaxError as exc:
+        fail(escape(f"{path}: not valid JSON or YAML ({exc.issue.message}, line {exc.issue.line})"))
+    except ValueError as exc:  # e.g. an impossible date such as 2026-13-01
+        fail(escape(f"{path}: not valid JSON or YAML ({exc})"))
     if not isinstance(data, dict):
-        fail(f"{path}: expected a mapping of answers")
+        fail(escape(f"{path}: expected a mapping of answers"))
     return data
+
+
+def _split(raw: str) -> list[str]:
+    return [x.strip() for x in raw.split(",") if x.strip()]
 
 
 def _parse_answer(item: str) -> tuple[str, Any]:
     key, sep, raw = item.partition("=")
     key = key.strip()
     if not sep or key not in Intake.model_fields:
-        fail(f"bad --answer '{item}': use key=value with a key from: {', '.join(Intake.model_fields)}")
+        fail(escape(f"bad --answer '{item}': use key=value with a key from: {', '.join(Intake.model_fields)}"))
     raw = raw.strip()
     try:
         if key in _INT_FIELDS:
             return key, int(raw)
         if key in _FLOAT_FIELDS:
             return key, float(raw)
+        if key in SITE_LISTS:
+            return key, _split(raw)
+        if key == "corticosteroid_injections":
+            return key, [parse_dated_site(x) for x in _split(raw)]
+        if key == "muscle_injuries":
+            return key, [parse_muscle_injury(x) for x in _split(raw)]
     except ValueError:
-        fail(f"--answer {key} needs a number, got '{raw}'")
-    if key in _LIST_FIELDS:
-        return key, [s.strip() for s in raw.split(",") if s.strip()]
+        fail(escape(f"--answer {key} needs a number, got '{raw}'"))
+    except FiliformError as exc:
+        fail(escape(str(exc)))
     return key, raw
 
 
@@ -78,6 +103,9 @@ def _intake(path: Path | None, answers: list[str], rest_clear: bool) -> Intake:
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
         fail(f"--answer given more than once for: {', '.join(repeated)}")
+    clashes = [f"{k}: file says {data[k]!r}, --answer says {v!r}" for k, v in given if k in data and data[k] != v]
+    if clashes:
+        fail(escape("the same answer was given twice with different values:\n  " + "\n  ".join(clashes)))
     data.update(dict(given))
     if rest_clear:
         for name, clear in CLEAR_ANSWERS.items():
@@ -87,10 +115,10 @@ def _intake(path: Path | None, answers: list[str], rest_clear: bool) -> Intake:
     except ValidationError as exc:
         fail(
             "invalid intake answers:\n"
-            + "\n".join(f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            + "\n".join(escape(f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}") for e in exc.errors())
         )
     except FiliformError as exc:
-        fail(exc)
+        fail(escape(str(exc)))
 
 
 def _body(
@@ -99,94 +127,35 @@ def _body(
     try:
         return PatientBody(height_cm=height, weight_kg=weight, bmi=bmi, sex=sex, age=age)
     except ValidationError as exc:
-        fail("invalid body measures: " + "; ".join(e["msg"] for e in exc.errors()))
+        fail(escape("invalid body measures: " + "; ".join(e["msg"] for e in exc.errors())))
 
 
-def _print_screening(result: ScreeningResult) -> None:
-    table = Table(title="Screening")
-    for col in ("technique", "decision", "why", "precautions"):
-        table.add_column(col)
-    for td in result.techniques:
-        colour = _COLOURS[td.decision.value]
-        table.add_row(
-            td.technique.value,
-            f"[{colour}]{td.decision.value}[/]",
-            "\n".join(r.text for r in td.reasons[:6]) + ("\n..." if len(td.reasons) > 6 else ""),
-            "\n".join(td.precautions[:4]),
-        )
-    console.print(table)
-    if result.missing_answers:
-        console.print("[yellow]Unanswered:[/] " + "; ".join(QUESTIONS.get(q, q) for q in result.missing_answers))
+def _day(text: str | None, option: str) -> date:
+    try:
+        return date.fromisoformat(text) if text else date.today()
+    except ValueError:
+        fail(escape(f"{option} must be YYYY-MM-DD, got '{text}'"))
 
 
-def _cite_line(ids: tuple[str, ...]) -> str:
-    kb = load_kb()
-    out = []
-    for cid in ids:
-        c = kb.citations.get(cid)
-        if c is not None:
-            ref = f"doi:{c.doi}" if c.doi else f"PMID {c.pmid}" if c.pmid else f"ISBN {c.isbn}"
-            out.append(f"- {c.authors} ({c.year}). {c.title}. {c.journal}. {ref}")
-    return "\n".join(out)
-
-
-def _print_plan(plan: Plan) -> None:
-    colour = _COLOURS[plan.status]
-    console.print(
-        Panel(
-            f"{plan.condition_name}\nstatus: [{colour}]{plan.status}[/]  ·  evidence: "
-            f"{plan.evidence_grade.value} - {plan.evidence_summary}",
-            title=f"plan: {plan.condition}",
-        )
-    )
-    if plan.targets:
-        table = Table(title="Targets")
-        for col in ("#", "target", "side", "technique", "needle", "depth", "decision / notes"):
-            table.add_column(col)
-        for t in plan.targets:
-            n = t.needle
-            depth = f"{n.insertion_mm[0]:g}-{n.insertion_mm[1]:g} mm"
-            if n.max_safe_depth_mm is not None:
-                depth += f" (max {n.max_safe_depth_mm:g})"
-            note = f"[{_COLOURS[t.decision.value]}]{t.decision.value}[/]"
-            if n.lung_adjacent:
-                note += "\n[bold red]LUNG-ADJACENT[/] " + (n.safe_technique or "")
-            table.add_row(
-                str(t.rank),
-                t.name,
-                t.side or "confirm",
-                t.technique.value,
-                f"{n.length_mm} mm x {n.gauge_mm:g} mm",
-                depth,
-                note,
-            )
-        console.print(table)
-    for r in plan.blocking_reasons:
-        console.print(f"[bold red]do not needle:[/] {r.text}")
-    for e in plan.excluded:
-        console.print(f"[dim]excluded {e.target} ({e.side or '-'}): {e.why}[/]")
-    d = plan.dosing
-    console.print(
-        f"[bold]Dose:[/] {d.sessions.min:g}-{d.sessions.max:g} sessions, {d.per_week.min:g}-"
-        f"{d.per_week.max:g} per week. {d.retention} {d.notes}"
-    )
-    if plan.electrical is not None:
-        el = plan.electrical
-        console.print(
-            f"[bold]Electrical:[/] {el.frequency_hz.min:g}-{el.frequency_hz.max:g} Hz, "
-            f"{el.pulse_width_us.min:g}-{el.pulse_width_us.max:g} µs, {el.duration_min.min:g}-"
-            f"{el.duration_min.max:g} min, {el.intensity}" + ("" if el.verified else " [yellow](unverified)[/]")
-        )
-    if plan.precautions:
-        console.print("[bold]Precautions:[/]\n" + "\n".join(f"- {p}" for p in plan.precautions))
-    if plan.missing_answers:
-        console.print("[yellow]Unanswered:[/] " + "; ".join(QUESTIONS.get(q, q) for q in plan.missing_answers))
-    console.print("[bold]Refer out if:[/] " + "; ".join(plan.red_flags))
-    console.print(
-        f"[bold]Measure:[/] {', '.join(plan.outcome_measures)}  ·  [bold]re-evaluate on:[/] "
-        f"{plan.reevaluate_on.isoformat()}"
-    )
-    console.print("[bold]Sources:[/]\n" + _cite_line(plan.citations), highlight=False)
+def _circuit(text: str) -> CircuitPath:
+    """``label=left:forearm+left:upper_arm[,2hz][,200us][,15min]``."""
+    label, sep, rest = text.partition("=")
+    parts = _split(rest)
+    ends = parts[0].split("+") if parts else []
+    if not sep or len(ends) != 2:
+        fail(escape(f"bad --circuit '{text}': use label=site+site[,2hz][,200us][,15min]"))
+    data: dict[str, Any] = {"label": label.strip(), "a": ends[0].strip(), "b": ends[1].strip()}
+    units = {"hz": "frequency_hz", "us": "pulse_width_us", "min": "minutes"}
+    for p in parts[1:]:
+        unit = next((u for u in units if p.lower().endswith(u)), None)
+        try:
+            data[units[unit or ""]] = float(p[: -len(unit or "")])
+        except (KeyError, ValueError):
+            fail(escape(f"bad --circuit setting '{p}': use e.g. 2hz, 200us or 15min"))
+    try:
+        return CircuitPath.model_validate(data)
+    except ValidationError as exc:
+        fail(escape(f"bad --circuit '{text}': " + "; ".join(e["msg"] for e in exc.errors())))
 
 
 def _drawing(path: Path | None, condition: str) -> PainDrawing | None:
@@ -223,19 +192,16 @@ def plan_command(
     handout: bool = typer.Option(False, "--handout", help="Print the patient handout (Markdown) instead."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Build a treatment plan: targets, technique, needle, dose, precautions and sources."""
+    """Build a treatment plan. Exit 0 go, 3 caution, 4 do not needle, 2 bad input."""
     if list_conditions or condition is None:
         for cid, cond in sorted(load_conditions().items()):
-            console.print(f"{cid}  [dim]{cond.name}[/]", highlight=False)
+            typer.echo(f"{cid}  {cond.name}")
         if condition is None and not list_conditions:
             raise typer.Exit(2)
         return
     if side not in (None, "left", "right"):
         fail("--side must be left or right")
-    try:
-        day = date.fromisoformat(today) if today else date.today()
-    except ValueError:
-        fail(f"--today must be YYYY-MM-DD, got '{today}'")
+    day = _day(today, "--today")
     answers = _intake(intake, answer, rest_clear)
     if age is not None and answers.age is None:
         answers = answers.model_copy(update={"age": age})
@@ -253,7 +219,7 @@ def plan_command(
             )
         )
     except FiliformError as exc:
-        fail(exc)
+        fail(escape(str(exc)))
     if handout:
         typer.echo(
             render_handout(
@@ -266,9 +232,8 @@ def plan_command(
     elif as_json:
         print_json(plan.model_dump(mode="json"))
     else:
-        _print_plan(plan)
-    if plan.status == "do_not_needle":
-        raise typer.Exit(1)
+        print_plan(plan)
+    raise typer.Exit(_EXIT[plan.status])
 
 
 def screen_command(
@@ -280,35 +245,35 @@ def screen_command(
         help="Record the no-risk answer for every question not otherwise answered (only if you asked them all).",
     ),
     target: list[str] = typer.Option([], "--target", "-t", help="Planned target as id or id:side (repeatable)."),
-    site: list[str] = typer.Option([], "--site", "-s", help="Planned body area as area or side:area."),
+    site: list[str] = typer.Option([], "--site", "-s", help="Planned site as side:site, e.g. left:knee_joint."),
+    circuit: list[str] = typer.Option(
+        [], "--circuit", "-c", help="Electrical circuit: label=site+site[,2hz][,200us][,15min] (repeatable)."
+    ),
+    ultrasound: bool | None = typer.Option(
+        None, "--ultrasound/--no-ultrasound", help="Whether real-time ultrasound guidance is used."
+    ),
+    on: str | None = typer.Option(None, "--on", help="Screening date (YYYY-MM-DD); default today."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Screen intake answers: go / caution / do not needle per technique (and per site)."""
+    """Screen intake answers per technique, site and circuit. Exit 0 go, 3 caution, 4 do not needle."""
     answers = _intake(intake, answer, rest_clear)
-    sites: list[Site] = []
+    day = _day(on, "--on")
+    if any(t.count(":") > 1 for t in target):
+        fail("--target is id or id:side, e.g. quadratus_lumborum:left")
+    pairs = [(t.split(":")[0], t.split(":")[1] if ":" in t else None) for t in target]
+    if any(s not in (None, "left", "right") for _, s in pairs):
+        fail("--target side must be left or right")
+    circuits = [_circuit(c) for c in circuit]
     try:
-        if any(t.count(":") > 1 for t in target):
-            fail("--target is id or id:side, e.g. quadratus_lumborum:left")
-        pairs = [(t.split(":")[0], t.split(":")[1] if ":" in t else None) for t in target]
-        if any(s not in (None, "left", "right") for _, s in pairs):
-            fail("--target side must be left or right")
-        if pairs:
-            sites += sites_for_targets(load_kb(), pairs)
-        for s in site:
-            side, _, area = s.rpartition(":")
-            sites.append(Site.model_validate({"area": area, "side": side or None}))
-    except ValidationError as exc:
-        fail(f"bad --site: {exc.errors()[0]['msg']}")
+        sites = planned_sites(load_kb(), pairs, site)
+        result = evaluate(answers, sites, circuits, on=day, ultrasound=ultrasound)
     except FiliformError as exc:
-        fail(exc)
-    result = screen(answers, sites)
+        fail(escape(str(exc)))
     if as_json:
         print_json(result.model_dump(mode="json"))
     else:
-        _print_screening(result)
-        for sd in result.sites:
-            worst = max((t.decision for t in sd.techniques), key=lambda d: d.severity)
-            console.print(f"site {sd.site}: worst [{_COLOURS[worst.value]}]{worst.value}[/]")
+        print_screening(result)
+    raise typer.Exit(_EXIT[result.decision.value])
 
 
 def register(app: typer.Typer) -> None:

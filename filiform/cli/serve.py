@@ -21,8 +21,11 @@ from filiform.storage.settings import database_url
 
 def _demo_login(url: str, patients: int) -> str | None:
     """Create the demo clinic if the database has none; return a demo clinician's name."""
+    from filiform.services.operations.db_check import startup_check
+
     engine = make_engine(url)
     try:
+        startup_check(engine)
         upgrade(engine)
         with engine.connect() as conn:
             empty = conn.scalar(sa.select(sa.func.count()).select_from(Clinic)) == 0
@@ -52,17 +55,27 @@ def serve(
     import uvicorn
 
     from filiform.app.factory import create_app
+    from filiform.cli.output import fail
+    from filiform.errors import FiliformError
+    from filiform.services.operations.db_check import EXIT_UNUSABLE, DatabaseUnusable
 
-    url = database_url(db)
-    login = _demo_login(url, demo_patients) if demo else None
-    app = create_app(url)
+    try:
+        url = database_url(db)
+        login = _demo_login(url, demo_patients) if demo else None
+        app = create_app(url)
+    except DatabaseUnusable as exc:  # damaged or foreign file: a message and exit 3, never a traceback
+        fail(exc, code=EXIT_UNUSABLE)
+    except (FiliformError, ValueError) as exc:
+        fail(str(exc))
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"Filiform is running at http://{shown}:{port}/  (API: /api, schema: /openapi.json)")
     if login:
         typer.echo(f"demo login: {login} / {demo_service.DEMO_PASSWORD}")
     elif demo:
         typer.echo("the database already holds clinics but no demo clinician")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # proxy_headers=False: X-Forwarded-For is honoured only from FILIFORM_TRUSTED_PROXIES
+    # (filiform.app.guard); uvicorn's default would trust it from loopback.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
 
 
 def register(app: typer.Typer) -> None:

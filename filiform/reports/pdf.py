@@ -32,7 +32,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from filiform.core.atlas.build import load_atlas
-from filiform.core.atlas.svg import render_svg
+from filiform.core.atlas.svg import render_svg, sheets_with
 from filiform.core.hrv.session import SessionAnalysis
 from filiform.reports.hrv_plot import tachogram_svg
 
@@ -63,7 +63,8 @@ def intensity_colour(intensity: int) -> str:
 def chart_markup(regions: list[dict[str, Any]] | None, title: str = "Pain drawing") -> Markup:
     """The atlas SVG with painted regions filled by intensity (attributes, not page CSS)."""
     fills = {r["region"]: intensity_colour(r["intensity"]) for r in regions or []}
-    svg = render_svg(load_atlas(), fills=fills, title=title)
+    atlas = load_atlas()
+    svg = render_svg(atlas, fills=fills, title=title, sheets=sheets_with(atlas, fills))
     # WeasyPrint misreads the ``font`` shorthand in the SVG's own <style>: spell it out.
     svg = re.sub(r"font:(\d+) (\d+)px sans-serif", r"font-weight:\1;font-size:\2px;font-family:sans-serif", svg)
     return Markup(svg)

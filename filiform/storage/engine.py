@@ -12,11 +12,14 @@ PostgreSQL: default synchronous commit; clusters are created with data checksums
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Any
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -25,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from filiform.errors import NotFound
 from filiform.storage.settings import database_url, is_sqlite, sqlite_path
+
+log = logging.getLogger("filiform.storage")
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -49,6 +54,16 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _install_read_guard(engine: Engine) -> None:
+    """A read unit of work that writes after all takes the writer lock first (see ReadState)."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        state = conn.get_execution_options().get(READ_STATE)
+        if isinstance(state, ReadState) and not state.wrote and _is_write(statement):
+            state.begin_write()
+
+
 def make_engine(url: str | None = None, *, must_exist: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url`` (or the configured database) with the pragmas installed.
 
@@ -65,9 +80,12 @@ def make_engine(url: str | None = None, *, must_exist: bool = False, **kwargs: A
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(resolved, **kwargs)
         _install_sqlite_hooks(engine)
+        _install_read_guard(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(resolved, **kwargs)
+    engine = sa.create_engine(resolved, **kwargs)
+    _install_read_guard(engine)
+    return engine
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -98,11 +116,114 @@ def _writer_lock(factory: sessionmaker[Session]) -> threading.RLock | None:
         return lock
 
 
+DEFERRED_AUDIT = "filiform_deferred_audit"
+READ_STATE = "filiform_read_state"
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_local = threading.local()
+
+
+def _is_write(statement: str) -> bool:
+    return statement.lstrip()[:7].upper().startswith(_WRITE_VERBS)
+
+
+class ReadAuditSink(Protocol):
+    """Where a read unit of work's audit entries go (implemented above storage)."""
+
+    def write_now(self, session: Session, entries: list[Any]) -> None:
+        """Append them inside ``session``'s transaction (the unit of work wrote after all)."""
+
+    def write_later(self, factory: sessionmaker[Session], entries: list[Any]) -> None:
+        """Make them durable before returning (group commit through one writer)."""
+
+
+_READ_SINK: ContextVar[ReadAuditSink | None] = ContextVar("filiform_read_sink", default=None)
+
+
+@contextmanager
+def read_requests(sink: ReadAuditSink) -> Iterator[None]:
+    """Units of work opened in this context (a GET request) run as reads; see transaction()."""
+    token = _READ_SINK.set(sink)
+    try:
+        yield
+    finally:
+        _READ_SINK.reset(token)
+
+
+@dataclass
+class ReadState:
+    """A read unit of work; ``wrote`` once it issued a write (it then holds the writer lock)."""
+
+    lock: threading.RLock | None
+    wrote: bool = False
+
+    def begin_write(self) -> None:
+        # Why not refuse: a page that writes must keep working.  It takes the in-process
+        # writer lock, so no other thread of this process is writing; SQLite then upgrades
+        # the read to a write (another process's commit since the read began is refused
+        # with "database is locked" and the request fails cleanly).
+        log.warning("a read request wrote to the database; move the write to a POST")
+        if self.lock is not None:
+            self.lock.acquire()
+        self.wrote = True
+
+
+def _holds_writer() -> bool:
+    return getattr(_local, "writing", 0) > 0
+
+
+@contextmanager
+def _write_unit(factory: sessionmaker[Session]) -> Iterator[Session]:
+    lock = _writer_lock(factory)
+    _local.writing = getattr(_local, "writing", 0) + 1
+    try:
+        with lock if lock is not None else nullcontext(), factory() as session, session.begin():
+            yield session
+    finally:
+        _local.writing -= 1
+
+
+@contextmanager
+def _read_unit(factory: sessionmaker[Session], sink: ReadAuditSink) -> Iterator[Session]:
+    state = ReadState(lock=_writer_lock(factory))
+    pending: list[Any] = []
+    try:
+        with factory() as session:
+            session.connection(execution_options={"sqlite_begin": "DEFERRED", READ_STATE: state})
+            session.info[DEFERRED_AUDIT] = pending
+            try:
+                yield session
+                session.flush()
+                if state.wrote and pending:
+                    sink.write_now(session, pending)
+                    pending = []
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        if state.wrote and state.lock is not None:
+            state.lock.release()
+    if pending:
+        sink.write_later(factory, pending)
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success (the write is durable when this returns)."""
-    lock = _writer_lock(factory)
-    with lock if lock is not None else nullcontext(), factory() as session, session.begin():
+    """One unit of work: commit on success (the write is durable when this returns).
+
+    Inside :func:`read_requests` (a GET or HEAD request) the unit of work is a read: on
+    SQLite it begins DEFERRED and takes no writer lock, so reads run side by side; its
+    audit entries are queued on the session and made durable by the sink before this
+    returns (so before the response is sent).  A read that writes after all takes the
+    writer lock at its first write and its audit entries are written in its own
+    transaction, as in a write unit of work.
+    """
+    sink = _READ_SINK.get()
+    if sink is not None and not _holds_writer():
+        with _read_unit(factory, sink) as session:
+            yield session
+        return
+    with _write_unit(factory) as session:
         yield session
 
 

@@ -17,6 +17,7 @@ from filiform.storage.models_clinical import (
     TreatmentSession,
 )
 from filiform.storage.models_people import Clinic, Patient, User
+from filiform.storage.models_security import AuthState, AuthThrottle, BackgroundJob, PasswordReset
 
 __all__ = [
     "AdverseEvent",
@@ -25,6 +26,9 @@ __all__ = [
     "AuditHead",
     "AuditLog",
     "AuthSession",
+    "AuthState",
+    "AuthThrottle",
+    "BackgroundJob",
     "Base",
     "Clinic",
     "Consent",
@@ -32,6 +36,7 @@ __all__ = [
     "Insertion",
     "OutcomeResponse",
     "PainDrawingRecord",
+    "PasswordReset",
     "Patient",
     "Screening",
     "TreatmentSession",

@@ -59,6 +59,10 @@ class AuditLog(Base):
     detail: Mapped[str] = mapped_column(sa.Text)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+    # Keyed entries (migration 0004): the audit key's id (None: a plain SHA-256 entry written
+    # before keys existed) and, for writes, canonical JSON {"table:id": row hash}.
+    key_id: Mapped[str | None] = mapped_column(sa.String(16), default=None)
+    rows: Mapped[str | None] = mapped_column(sa.Text, default=None)
 
 
 class AuditHead(Base):
@@ -67,3 +71,5 @@ class AuditHead(Base):
     chain: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(sa.String(64))
+    # First seq written as a keyed HMAC entry; earlier entries keep their plain SHA-256.
+    keyed_from: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))

@@ -72,7 +72,9 @@ class Episode(_PatientRecord, Base):
 
 
 class PainDrawingRecord(_PatientRecord, Base):
-    """``regions``: list of {"region": atlas id, "intensity": 0-10}."""
+    """``regions``: list of {"region": atlas id, "intensity": 0-10} plus, when not the
+    default, "kind" (symptom kind), "depth" (surface/deep) and "coverage" (0-1); see
+    ``filiform.core.matching.models.DrawnRegion``. Atlas-2 ids since revision ``bodychart``."""
 
     __tablename__ = "pain_drawing"
     __table_args__ = (sa.Index("ix_pain_drawing_patient_id_drawn_on", "patient_id", "drawn_on"),)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from . import auth_pages, chart, handout, measures, patients, plan, screening, sessions
+from . import account_pages, auth_pages, chart, handout, measures, patients, plan, screening, sessions
 from .common import render_error
 
 STATIC_DIR = Path(__file__).with_name("static")
 
 router = APIRouter()
-for _module in (auth_pages, patients, screening, chart, plan, sessions, measures, handout):
+for _module in (auth_pages, account_pages, patients, screening, chart, plan, sessions, measures, handout):
     router.include_router(_module.router)
 
 __all__ = ["STATIC_DIR", "render_error", "router"]

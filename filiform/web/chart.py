@@ -1,9 +1,10 @@
-"""The body chart: paint a pain drawing, see ranked trigger points live, save, pick targets.
+"""The body chart: paint a pain drawing, see ranked targets live, save, pick targets.
 
-The page embeds the atlas SVG (one ``<path id=region>`` per region). ``/chart/match``
-takes the painted regions as JSON and returns an HTML fragment of ranked trigger points;
-each row carries its whole referral pattern (essential and spillover region ids) so the
-script can hatch it on the chart on hover or selection without another request.
+The page embeds one SVG per sheet of the atlas (whole body, sides, head, hands, feet), each
+cell a ``<path data-region=id>``; chart*.js paints with a brush and posts the painted
+regions (with symptom kind, depth and brush coverage) to ``/chart/match``, which answers
+with an HTML fragment of ranked targets. Each row carries its referral pattern (region ids)
+so the script can hatch it on the chart without another request.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from filiform.core.atlas.build import load_atlas
-from filiform.core.atlas.svg import render_svg
+from filiform.core.atlas.layout import SHEETS
+from filiform.core.atlas.svg import render_sheet
 from filiform.core.concepts import Side
 from filiform.core.kb.loader import load_kb
 from filiform.core.matching import DrawnRegion, PainDrawing, match
+from filiform.core.matching.index import neural_data
+from filiform.core.matching.models import RankedMuscle
 from filiform.errors import FiliformError, ValidationFailed
 from filiform.reports.pdf import INTENSITY_COLOURS
 from filiform.services.access.context import Actor
@@ -33,11 +37,20 @@ from .common import actor_or_none, attempt, render, run_page
 router = APIRouter()
 MAX_ROWS = 12
 PALETTE = json.dumps(INTENSITY_COLOURS)
+KINDS = (
+    ("ache", "Ache", "^"),
+    ("stabbing", "Stabbing", "/"),
+    ("burning", "Burning", "x"),
+    ("numbness", "Numbness", "="),
+    ("pins_and_needles", "Pins and needles", "o"),
+)
 
 
 @lru_cache(maxsize=1)
-def chart_svg() -> str:
-    return render_svg(load_atlas(), title="Pain drawing (patient's own left and right)")
+def chart_sheets() -> list[tuple[str, str, str]]:
+    """(sheet id, title, interactive SVG) for every sheet, rendered once."""
+    atlas = load_atlas()
+    return [(sid, title, render_sheet(atlas, sid)) for sid, title, _ in SHEETS]
 
 
 @lru_cache(maxsize=1)
@@ -46,21 +59,24 @@ def region_names() -> list[tuple[str, str]]:
     return sorted(((r.id, r.name) for r in atlas.regions.values()), key=lambda x: x[1])
 
 
-@lru_cache(maxsize=1)
-def _patterns() -> dict[tuple[str, str], tuple[list[str], list[str]]]:
-    """(trigger point id, side) -> (essential region ids, spillover region ids)."""
-    atlas, out = load_atlas(), {}
-    for _muscle, tp in load_kb().trigger_points():
-        for side in Side:
-            out[(tp.id, side.value)] = (
-                sorted({atlas.resolve(r, side) for r in tp.referral.essential}),
-                sorted({atlas.resolve(r, side) for r in tp.referral.spillover}),
-            )
-    return out
+def _pattern(m: RankedMuscle) -> tuple[list[str], list[str]]:
+    """Essential and spillover region ids of a ranked target (its winning trigger points)."""
+    atlas, kb = load_atlas(), load_kb()
+    side = Side(m.side)
+    if not m.tps:
+        territory = neural_data()[0].get(m.muscle_id, ())
+        return sorted({atlas.resolve(b, side) for b in territory}), []
+    essential: set[str] = set()
+    spillover: set[str] = set()
+    for tp_id in m.tps:
+        tp = kb.trigger_points_for(tp_id)[0]
+        essential |= {atlas.resolve(r, side) for r in tp.referral.essential}
+        spillover |= {atlas.resolve(r, side) for r in tp.referral.spillover}
+    return sorted(essential), sorted(spillover - essential)
 
 
 def parse_regions(raw: Any) -> list[dict[str, Any]]:
-    """Painted regions from JSON (list of {region, intensity}); zero-intensity ones dropped."""
+    """Painted regions from JSON; each checked as a DrawnRegion; zero-intensity ones dropped."""
     if not isinstance(raw, list):
         raise ValidationFailed("regions must be a list")
     atlas = load_atlas()
@@ -68,51 +84,61 @@ def parse_regions(raw: Any) -> list[dict[str, Any]]:
     for item in raw:
         if not isinstance(item, dict):
             raise ValidationFailed("each region needs region and intensity")
-        region, intensity = item.get("region"), item.get("intensity")
-        if region not in atlas.regions:
-            raise ValidationFailed(f"unknown region '{region}'")
-        if not isinstance(intensity, int) or isinstance(intensity, bool) or not 0 <= intensity <= 10:
-            raise ValidationFailed(f"{region}: intensity must be a whole number 0-10")
-        if intensity > 0:
-            out.append({"region": region, "intensity": intensity})
+        if item.get("region") not in atlas.regions:
+            raise ValidationFailed(f"unknown region '{item.get('region')}'")
+        try:
+            drawn = DrawnRegion.model_validate_json(json.dumps(item))
+        except ValidationError as exc:
+            details = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+            raise ValidationFailed(f"{item.get('region')}: not a valid painted region", details=details) from None
+        if drawn.intensity > 0:
+            out.append(drawn.model_dump(exclude_defaults=True) | {"region": drawn.region, "intensity": drawn.intensity})
     return out
 
 
 def match_rows(regions: list[dict[str, Any]]) -> dict[str, Any]:
     """The matcher's ranking as template rows (top MAX_ROWS), plus cover and notes."""
-    drawing = PainDrawing(regions=tuple(DrawnRegion(region=r["region"], intensity=r["intensity"]) for r in regions))
-    result = match(drawing)
-    patterns = _patterns()
+    drawing = PainDrawing(regions=tuple(DrawnRegion.model_validate(r) for r in regions))
+    result = match(drawing, limit=MAX_ROWS)
     names = dict(region_names())
+    kb = load_kb()
 
-    def row(r: Any) -> dict[str, Any]:
-        essential, spill = patterns.get((r.tp_id, r.side.value), ([], []))
+    def row(m: RankedMuscle) -> dict[str, Any]:
+        essential, spill = _pattern(m)
+        labels = [kb.trigger_points_for(t)[0].label for t in m.tps]
         return {
-            "tp_id": r.tp_id,
-            "muscle_id": r.muscle_id,
-            "muscle": r.muscle_name,
-            "label": r.label,
-            "side": r.side.value,
-            "score": r.score,
-            "coverage": round(100 * r.pattern_coverage),
-            "explained": round(100 * r.drawing_explained),
-            "hits": [names.get(x, x) for x in r.explained],
+            "rank": m.rank,
+            "target_id": m.muscle_id,
+            "target": m.muscle_name,
+            "kind": m.kind,
+            "side": m.side.value,
+            "score": m.score,
+            "tps": labels,
+            "coverage": round(100 * m.pattern_coverage),
+            "explained": round(100 * m.drawing_explained),
+            "hits": [names.get(x, x) for x in m.explained],
+            "reasons": list(m.reasons),
             "essential": essential,
             "spillover": spill,
         }
 
+    rows = [row(m) for m in result.muscles[:MAX_ROWS]]
+    ranks = [r["rank"] for r in rows]
+    for r in rows:
+        r["tied"] = ranks.count(r["rank"]) > 1
     return {
-        "rows": [row(r) for r in result.ranked[:MAX_ROWS]],
-        "cover": [f"{r.muscle_name} ({r.side.value})" for r in result.cover],
+        "rows": rows,
+        "cover": [f"{m.muscle_name} ({m.side.value})" for m in result.cover],
         "unexplained": [names.get(x, x) for x in result.unexplained_by_any],
         "notes": list(result.notes),
-        "total": len(result.ranked),
+        "nothing": result.nothing_explains,
+        "total": len(result.muscles),
     }
 
 
 @router.post("/chart/match", include_in_schema=False)
 async def chart_match(request: Request) -> Any:
-    """HTML fragment of ranked trigger points for the posted drawing (called by chart.js)."""
+    """HTML fragment of ranked targets for the posted drawing (called by chart.js)."""
     if actor_or_none(request) is None:
         return HTMLResponse(
             '<p class="alert error" role="alert">Your session has ended: sign in again.</p>', status_code=401
@@ -128,7 +154,35 @@ async def chart_match(request: Request) -> Any:
             f'<p class="error" role="alert">Not a valid drawing: {type(exc).__name__}</p>', status_code=422
         )
     except FiliformError as exc:
-        return render(request, "_matches.html", {"empty": True, "errors": [exc.message]}, status_code=422)
+        errors = [exc.message, *getattr(exc, "details", [])]
+        return render(request, "_matches.html", {"empty": True, "errors": errors}, status_code=422)
+
+
+def _page(
+    request: Request,
+    patient: Any,
+    tl: dict[str, Any],
+    initial: list[Any],
+    errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Any:
+    return render(
+        request,
+        "chart.html",
+        {
+            "title": "Body chart",
+            "patient": patient,
+            "sheets": chart_sheets(),
+            "kinds": KINDS,
+            "regions": region_names(),
+            "initial": json.dumps(initial),
+            "palette": PALETTE,
+            "episodes": tl["episodes"],
+            "today": date.today().isoformat(),
+            "errors": errors or [],
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/patients/{patient_id}/chart", include_in_schema=False)
@@ -139,20 +193,7 @@ def chart_page(request: Request, patient_id: int, drawing: int | None = None) ->
         initial: list[Any] = []
         if drawing is not None:
             initial = next((d["regions"] for d in tl["drawings"] if d["id"] == drawing), [])
-        return render(
-            request,
-            "chart.html",
-            {
-                "title": "Body chart",
-                "patient": patient,
-                "svg": chart_svg(),
-                "regions": region_names(),
-                "initial": json.dumps(initial),
-                "palette": PALETTE,
-                "episodes": tl["episodes"],
-                "today": date.today().isoformat(),
-            },
-        )
+        return _page(request, patient, tl, initial)
 
     return run_page(request, body)
 
@@ -191,22 +232,7 @@ async def chart_save(request: Request, patient_id: int) -> Any:
             )
         if saved is None:
             tl = reads.timeline(s, actor=actor, patient_id=patient_id)
-            return render(
-                request,
-                "chart.html",
-                {
-                    "title": "Body chart",
-                    "patient": patient,
-                    "svg": chart_svg(),
-                    "errors": errors,
-                    "regions": region_names(),
-                    "initial": json.dumps(regions),
-                    "palette": PALETTE,
-                    "episodes": tl["episodes"],
-                    "today": date.today().isoformat(),
-                },
-                status_code=422,
-            )
+            return _page(request, patient, tl, regions, errors=errors, status_code=422)
         query = "&".join([f"drawing={saved.id}", *(f"target={t}" for t in targets)])
         return RedirectResponse(f"/patients/{patient_id}/plan?{query}", status_code=303)
 

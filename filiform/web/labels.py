@@ -12,5 +12,8 @@ TECHNIQUE_NAMES: dict[str, str] = {
     Technique.PERIARTICULAR.value: "Periarticular needling",
     Technique.SUPERFICIAL.value: "Superficial dry needling",
     Technique.ELECTRICAL.value: "Electrical dry needling",
+    Technique.PERCUTANEOUS_ELECTROLYSIS.value: "Percutaneous electrolysis",
+    Technique.PENS.value: "Percutaneous electrical nerve stimulation (PENS)",
+    Technique.NEEDLE_TENOTOMY.value: "Hypodermic-needle tenotomy",
 }
 DECISION_NAMES = {"go": "Go", "caution": "Caution", "do_not_needle": "Do not needle"}

@@ -53,10 +53,18 @@ def parse_ticked(raw: list[str]) -> list[tuple[str, str]]:
 
 
 def suggested(ticked: list[tuple[str, str]], conds: dict[str, Condition]) -> list[str]:
-    """Condition ids whose typical targets include most of the ticked ones, best first."""
+    """Condition ids whose typical targets include most of the ticked ones, best first.
+
+    Ties on the number matched go to the condition where the ticked targets have the higher
+    priority (priority 1 counts 3, 3 counts 1), so a condition that lists a muscle only as a
+    secondary target does not crowd out one where it is a first-line target.
+    """
     wanted = {t for t, _ in ticked}
-    scored = [(len(wanted & {ct.target for ct in c.targets}), cid) for cid, c in conds.items()]
-    return [cid for n, cid in sorted(scored, key=lambda x: (-x[0], x[1])) if n > 0][:3]
+    scored = []
+    for cid, c in conds.items():
+        hits = [ct for ct in c.targets if ct.target in wanted]
+        scored.append((len({ct.target for ct in hits}), sum(4 - ct.priority for ct in hits), cid))
+    return [cid for n, _w, cid in sorted(scored, key=lambda x: (-x[0], -x[1], x[2])) if n > 0][:3]
 
 
 def plan_query(condition: str, side: str | None, drawing: int | None, findings: list[str]) -> str:

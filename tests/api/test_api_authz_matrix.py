@@ -42,7 +42,7 @@ PATIENT_ENDPOINTS: list[tuple[str, str, Any, Perm | str]] = [
     (
         "POST",
         "/api/patients/{p}/drawings",
-        {"drawn_on": "2024-02-01", "regions": [{"region": "right-temple", "intensity": 4}]},
+        {"drawn_on": "2024-02-01", "regions": [{"region": "right-temple-middle", "intensity": 4}]},
         Perm.WRITE_CLINICAL,
     ),
     (
@@ -114,12 +114,13 @@ CLINIC_ENDPOINTS: list[tuple[str, str, Any, Perm | str | None]] = [
         Perm.MANAGE_USERS,
     ),
     ("GET", "/api/audit", None, Perm.READ_AUDIT),
+    ("GET", "/api/users", None, Perm.MANAGE_USERS),
     ("GET", "/api/auth/me", None, None),
     ("GET", "/api/atlas/regions", None, None),
     ("GET", "/api/kb/targets?q=trapezius", None, None),
     ("GET", "/api/instruments", None, None),
     ("POST", "/api/measures/score", {"instrument_id": "nprs", "answers": [3]}, None),
-    ("POST", "/api/match", {"regions": [{"region": "right-temple", "intensity": 5}]}, None),
+    ("POST", "/api/match", {"regions": [{"region": "right-temple-middle", "intensity": 5}]}, None),
     ("POST", "/api/screening/evaluate", SCREEN, None),
     ("GET", "/api/handouts/lateral_elbow_tendinopathy?technique=trigger_point_dn", None, None),
 ]
@@ -135,6 +136,12 @@ EXEMPT = {
     ("POST", "/api/auth/totp/confirm"),  # tests/app TOTP tests
     ("GET", "/api/amendments/{entity}/{entity_id}"),  # matrix row /api/amendments/patient/{p}
     ("POST", "/api/users/{user_id}/deactivate"),  # test_api_endpoints (admin only)
+    # Account life cycle, each a role and state check of its own: tests/app/test_app_accounts.py
+    ("POST", "/api/auth/password"),
+    ("POST", "/api/auth/reset"),
+    ("POST", "/api/auth/totp/disable"),
+    ("POST", "/api/users/{user_id}/reset-password"),
+    ("POST", "/api/users/{user_id}/reactivate"),
     ("GET", "/api/fhir/$export/{request_id}/{name}"),  # tests/fhir (clinic-scoped files)
     # Bulk export status / cancel, clinic-scoped (other clinic -> 404):
     # tests/fhir/test_fhir_async_export.py::test_other_clinic_sees_nothing

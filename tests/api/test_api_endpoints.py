@@ -52,7 +52,11 @@ def test_clinical_workflow(world: World, client_for: Clients) -> None:
     episode = r.json()["data"]["id"]
     r = c.post(
         f"/api/patients/{pid}/drawings",
-        json={"drawn_on": "2024-05-01", "episode_id": episode, "regions": [{"region": "right-temple", "intensity": 6}]},
+        json={
+            "drawn_on": "2024-05-01",
+            "episode_id": episode,
+            "regions": [{"region": "right-temple-middle", "intensity": 6}],
+        },
     )
     assert r.status_code == 201
     r = c.post(
@@ -120,7 +124,7 @@ def test_read_only_knowledge(client_for: Clients) -> None:
     assert conditions and c.get(f"/api/conditions/{conditions[0]['id']}").status_code == 200
     assert c.get("/api/instruments/nprs").json()["data"]["id"] == "nprs"
     assert c.post("/api/measures/score", json={"instrument_id": "nprs", "answers": [4]}).json()["data"]["total"] == 4
-    ranked = c.post("/api/match", json={"regions": [{"region": "right-temple", "intensity": 7}]})
+    ranked = c.post("/api/match", json={"regions": [{"region": "right-temple-middle", "intensity": 7}]})
     assert ranked.json()["data"]["ranked"][0]["muscle_id"]
     assert "lateral_elbow_tendinopathy" in c.get("/api/handouts").json()["data"]
     assert c.get("/api/handouts/nope").status_code == 404
@@ -176,7 +180,7 @@ def test_plan_for_a_patient(world: World, client_for: Clients) -> None:
         ("GET", "/api/patients/99999999999999999999", None, 422, "patient_id"),
         ("GET", "/api/patients?limit=0", None, 422, "limit"),
         ("POST", "/api/match", {"regions": [{"region": "left-moon", "intensity": 3}]}, 422, "left-moon"),
-        ("POST", "/api/match", {"regions": [{"region": "right-temple", "intensity": "7"}]}, 422, "intensity"),
+        ("POST", "/api/match", {"regions": [{"region": "right-temple-middle", "intensity": "7"}]}, 422, "intensity"),
         ("POST", "/api/measures/score", {"instrument_id": "nprs", "answers": [42]}, 422, ""),
         ("POST", "/api/measures/score", {"instrument_id": "nosuch", "answers": [1]}, 404, ""),
         ("GET", "/api/kb/targets/no_such_target", None, 404, "no_such_target"),

@@ -16,7 +16,14 @@ from hypothesis import HealthCheck, given, settings
 
 from filiform.services.access.auth_sessions import COOKIE_NAME
 
-EXCLUDED = ("/api/auth/logout", "/api/auth/totp", "/api/auth/totp/confirm", "/api/auth/login")
+EXCLUDED = (
+    "/api/auth/logout",
+    "/api/auth/totp",
+    "/api/auth/totp/confirm",
+    "/api/auth/totp/disable",
+    "/api/auth/password",
+    "/api/auth/login",
+)
 MAX_EXAMPLES = 12
 
 

@@ -36,18 +36,18 @@ def test_token_of_session_a_is_refused_in_session_b(app: FastAPI) -> None:
     b = login(TestClient(app), "clinician_a")  # same user, another session
     token_a, token_b = _token(a), _token(b)
     assert token_a != token_b
-    r = b.post("/api/auth/totp", headers={"X-CSRF-Token": token_a})
+    r = b.post("/api/auth/totp", json={"password": PASSWORD}, headers={"X-CSRF-Token": token_a})
     assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
     # planting A's token as B's CSRF cookie (double-submit's weak spot) does not help
     b.cookies.set(CSRF_COOKIE, token_a)
-    r = b.post("/api/auth/totp", headers={"X-CSRF-Token": token_a})
+    r = b.post("/api/auth/totp", json={"password": PASSWORD}, headers={"X-CSRF-Token": token_a})
     assert r.status_code == 403
     # the next page B loads gets its own token back in the cookie
     r = b.get("/api/auth/csrf")
     assert r.json()["data"]["csrf_token"] == token_b
     assert any(c.startswith(f"{CSRF_COOKIE}={token_b};") for c in r.headers.get_list("set-cookie"))
-    assert b.post("/api/auth/totp", headers={"X-CSRF-Token": token_b}).status_code == 200
-    assert a.post("/api/auth/totp").status_code == 200  # A's own token keeps working
+    assert b.post("/api/auth/totp", json={"password": PASSWORD}, headers={"X-CSRF-Token": token_b}).status_code == 200
+    assert a.post("/api/auth/totp", json={"password": PASSWORD}).status_code == 200  # A's own token keeps working
 
 
 def test_token_survives_login_and_session_cookie_is_bound(app: FastAPI) -> None:

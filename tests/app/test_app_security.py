@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from filiform.app.factory import create_app
 from filiform.services.access.auth_sessions import COOKIE_NAME
 from filiform.services.access.login_throttle import LoginThrottle
+from filiform.storage.engine import transaction
 from filiform.storage.models import AuditLog
 
 
@@ -37,7 +38,8 @@ def shared_app(world: World) -> Iterator[FastAPI]:
 @pytest.fixture
 def app(shared_app: FastAPI) -> FastAPI:
     """The shared app with a fresh login throttle, so a test that trips it cannot block the next."""
-    shared_app.state.login_throttle.reset()
+    with transaction(shared_app.state.sessions) as s:
+        shared_app.state.login_throttle.reset(s)
     return shared_app
 
 
@@ -133,7 +135,7 @@ def test_login_rate_limit_per_username_and_client(app: FastAPI) -> None:
 
 def test_totp_enrolment_and_login(world: World, app: FastAPI) -> None:
     client = login(TestClient(app), "clinician_b")
-    uri = client.post("/api/auth/totp").json()["data"]["provisioning_uri"]
+    uri = client.post("/api/auth/totp", json={"password": PASSWORD}).json()["data"]["provisioning_uri"]
     totp = pyotp.parse_uri(uri)
     assert isinstance(totp, pyotp.TOTP)
     assert client.post("/api/auth/totp/confirm", json={"code": "000000"}).status_code == 422

@@ -43,7 +43,7 @@ def test_enrolment_stores_a_sealed_secret_that_opens_to_the_plain_one(
 ) -> None:
     app = create_app(world.url, throttle=LoginThrottle())
     client = login(TestClient(app), "clinician_a")
-    uri = client.post("/api/auth/totp").json()["data"]["provisioning_uri"]
+    uri = client.post("/api/auth/totp", json={"password": PASSWORD}).json()["data"]["provisioning_uri"]
     plain = pyotp.parse_uri(uri).secret
     row = db.get(UserTotp, world.users["clinician_a"])
     assert row is not None

@@ -33,7 +33,7 @@ def test_atlas_render_writes_a_png(tmp_path):
             "atlas",
             "render",
             "--regions",
-            "right-temple,left-heel-posterior",
+            "right-temple-middle,left-heel-posterior",
             "--pattern",
             "upper_trapezius",
             "-o",
@@ -45,25 +45,30 @@ def test_atlas_render_writes_a_png(tmp_path):
 
 
 def test_match_json_ranks_temporalis_and_explains(tmp_path):
-    result = runner.invoke(app, ["match", "--regions", "right-temple,right-upper-teeth,right eyebrow", "--json"])
+    result = runner.invoke(
+        app, ["match", "--regions", "right-temple-middle,right-upper-teeth-front,right eyebrow (lateral)", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    top3 = [m["muscle"] for m in data["muscles"][:3]]
-    assert "temporalis" in top3
-    assert "right-temple" in data["trigger_points"][0]["essential"]
+    first = data["targets"][0]
+    assert (first["target"], first["rank"], first["side"]) == ("temporalis", 1, "right")
+    assert "right-temple-middle" in first["essential"] and first["trigger_points"]
 
 
 def test_match_rejects_an_unknown_region_with_suggestions():
-    result = runner.invoke(app, ["match", "--regions", "right-tempel"])
+    result = runner.invoke(app, ["match", "--regions", "right-temple-midle"])
     assert result.exit_code == 2
-    assert "right-temple" in result.output
+    assert "right-temple-middle" in result.output
 
 
 def test_match_reads_a_yaml_drawing(tmp_path):
     f = tmp_path / "d.yaml"
-    f.write_text("regions:\n  - {region: Right temple, intensity: 7}\n  - {region: right-upper-teeth, intensity: 4}\n")
+    f.write_text(
+        "regions:\n  - {region: Right temple (middle), intensity: 7}\n"
+        "  - {region: right-upper-teeth-front, intensity: 4}\n"
+    )
     result = runner.invoke(app, ["match", "--file", str(f), "--json"])
     assert result.exit_code == 0, result.output
-    f.write_text("regions:\n  - {region: right-temple, intensity: '7'}\n")
+    f.write_text("regions:\n  - {region: right-temple-middle, intensity: '7'}\n")
     bad = runner.invoke(app, ["match", "--file", str(f)])
     assert bad.exit_code == 2 and "intensity" in bad.output

@@ -1,8 +1,9 @@
-"""`filiform plan` and `filiform screen`."""
+"""`filiform plan` and `filiform screen`: exit codes, blocking reasons first, nothing misread."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -10,12 +11,22 @@ from typer.testing import CliRunner
 from filiform.cli.main import app
 
 runner = CliRunner()
+GO, CAUTION, DO_NOT_NEEDLE, BAD_INPUT = 0, 3, 4, 2
 
 
-def test_plan_warfarin_lateral_elbow_readable(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True)
+def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
     from filiform.cli import output
 
     monkeypatch.setattr(output.console, "width", 200)  # COLUMNS alone is not seen in xdist workers
+
+
+def _screen(*args: str) -> tuple[int, str]:
+    res = runner.invoke(app, ["screen", "--rest-clear", "-a", "age=40", "--on", "2026-03-02", *args])
+    return res.exit_code, res.output
+
+
+def test_plan_warfarin_lateral_elbow_readable() -> None:
     res = runner.invoke(
         app,
         [
@@ -33,67 +44,119 @@ def test_plan_warfarin_lateral_elbow_readable(monkeypatch: pytest.MonkeyPatch) -
             "--today",
             "2026-03-02",
         ],
-        env={"COLUMNS": "200"},
     )
-    assert res.exit_code == 0, res.output
-    for text in ("Extensor carpi radialis brevis", "trigger_point_dn", "mm x", "Compress", "Muñoz", "caution"):
+    assert res.exit_code == CAUTION, res.output
+    for text in ("Extensor carpi radialis brevis", "trigger point dn", "mm x", "Compress", "Muñoz", "CAUTION"):
         assert text in res.output
 
 
-def test_plan_json() -> None:
+def test_plan_json_keeps_needle_fields_and_danger_rules() -> None:
     res = runner.invoke(
         app,
         [
             "plan",
-            "knee_osteoarthritis",
+            "sciatica_deep_gluteal",
             "--side",
-            "left",
+            "right",
             "--rest-clear",
             "--age",
-            "70",
+            "50",
             "--today",
             "2026-03-02",
             "--json",
         ],
     )
-    assert res.exit_code == 0, res.output
+    assert res.exit_code in (GO, CAUTION), res.output
     data = json.loads(res.output)
-    assert data["targets"] and data["reevaluate_on"] == "2026-03-30"
+    by_target = {t["target"]: t for t in data["targets"]}
+    piriformis = by_target["piriformis"]
+    assert {"insertion_mm", "max_safe_depth_mm", "depth_basis"} <= set(piriformis["needle"])
+    assert any("medial third" in d["rule"] for d in piriformis["danger"])  # the target's own rule reaches the plan
+    assert piriformis["condition_note"] and "midpoint" in piriformis["condition_note"]
+    sciatic = by_target["sciatic_nerve_deep_gluteal"]
+    assert sciatic["ultrasound_only"] is True and sciatic["decision"] == "caution"
 
 
-def test_plan_blocked_exits_non_zero() -> None:
+def test_plan_blocked_exits_do_not_needle_and_says_so() -> None:
     res = runner.invoke(app, ["plan", "knee_osteoarthritis", "--today", "2026-03-02"])
-    assert res.exit_code == 1
-    assert "do_not_needle" in res.output
+    assert res.exit_code == DO_NOT_NEEDLE
+    assert "DO NOT NEEDLE" in res.output
+    assert res.output.index("DO NOT NEEDLE") < res.output.index("Dose:")  # blocking reasons come first
 
 
 def test_plan_handout_markdown() -> None:
     res = runner.invoke(app, ["plan", "plantar_heel_pain", "--rest-clear", "--age", "40", "--handout"])
-    assert res.exit_code == 0 and res.output.startswith("# Dry needling for")
+    assert res.exit_code in (GO, CAUTION) and res.output.startswith("# Dry needling for")
+
+
+def test_screen_exit_codes_go_caution_do_not_needle() -> None:
+    assert _screen("-s", "left:forearm")[0] == GO
+    assert _screen("-a", "vasovagal_history=yes", "-s", "left:forearm")[0] == CAUTION
+    code, out = _screen("-a", "needle_phobia=yes")
+    assert code == DO_NOT_NEEDLE and "DO NOT NEEDLE" in out and "Needle phobia" in out
+
+
+def test_screen_prints_every_do_not_needle_reason_before_the_table() -> None:
+    code, out = _screen(
+        "-a",
+        "capacity_to_consent=no",
+        "-a",
+        "lymphoedema=yes",
+        "-a",
+        "lymphoedema_sites=right:arm",
+        "-t",
+        "extensor_digitorum:right",
+        "-s",
+        "left:orbit",
+        "-c",
+        "c1=left:forearm+right:forearm",
+    )
+    assert code == DO_NOT_NEEDLE
+    panel = out[: out.index("Screening per technique")]
+    for text in ("cannot give informed consent", "lymphoedema", "never needled", "cross the chest"):
+        assert text in panel, text
+    assert "Extensor digitorum, right" in panel and "left eye socket (orbit)" in panel
+    assert "@" not in panel and "extensor_digitorum" not in panel  # plain words, no raw ids
+
+
+def test_screen_labels_are_not_eaten_as_markup(tmp_path: Path) -> None:
+    code, out = _screen("-c", "[bold]x=left:forearm+right:forearm")
+    assert code == DO_NOT_NEEDLE
+    assert "[bold]x" in out  # shown literally
 
 
 def test_screen_pacemaker_json() -> None:
-    res = runner.invoke(
-        app,
-        [
-            "screen",
-            "--rest-clear",
-            "-a",
-            "implanted_electrical_device=yes",
-            "-a",
-            "age=50",
-            "--target",
-            "upper_trapezius:left",
-            "--site",
-            "right:arm",
-            "--json",
-        ],
+    code, out = _screen(
+        "-a", "implanted_electrical_device=yes", "-t", "upper_trapezius:left", "-s", "right:arm", "--json"
     )
-    assert res.exit_code == 0, res.output
-    data = json.loads(res.output)
+    assert code == DO_NOT_NEEDLE, out
+    data = json.loads(out)
     edn = next(t for t in data["techniques"] if t["technique"] == "electrical_dn")
     assert edn["decision"] == "do_not_needle"
-    assert len(data["sites"]) == 2
+    assert [s["label"] for s in data["sites"]] == ["Upper trapezius, left", "right arm"]
+
+
+def test_an_answer_given_twice_must_agree(tmp_path: Path) -> None:
+    intake = tmp_path / "i.yaml"
+    intake.write_text("pregnant: 'no'\nage: 30\n", encoding="utf-8")
+    res = runner.invoke(app, ["screen", "--intake", str(intake), "-a", "pregnant=yes"])
+    assert res.exit_code == BAD_INPUT
+    assert "pregnant" in res.output and "'no'" in res.output and "'yes'" in res.output
+    same = runner.invoke(app, ["screen", "--intake", str(intake), "-a", "pregnant=no", "--json"])
+    assert same.exit_code != BAD_INPUT, same.output
+
+
+def test_a_key_written_twice_in_an_intake_file_is_refused(tmp_path: Path) -> None:
+    intake = tmp_path / "i.yaml"
+    intake.write_text("pregnant: 'no'\nage: 30\npregnant: 'yes'\n", encoding="utf-8")
+    res = runner.invoke(app, ["screen", "--intake", str(intake)])
+    assert res.exit_code == BAD_INPUT and "duplicate key 'pregnant'" in res.output
+
+
+def test_contradictory_answers_are_refused_naming_both() -> None:
+    res = runner.invoke(app, ["screen", "-a", "pregnant=no", "-a", "pregnancy_trimester=2"])
+    assert res.exit_code == BAD_INPUT
+    assert "pregnancy_trimester=2" in res.output and "pregnant=no" in res.output
 
 
 def test_bad_input_is_a_clear_error() -> None:
@@ -101,10 +164,13 @@ def test_bad_input_is_a_clear_error() -> None:
         ["screen", "-a", "pregnant=maybe"],
         ["screen", "-a", "nonsense=1"],
         ["screen", "--site", "moon"],
+        ["screen", "--circuit", "c1=left:forearm"],
+        ["screen", "--circuit", "c1=left:forearm+left:hand,9000hz"],
+        ["screen", "-a", "corticosteroid_injections=left:elbow_joint"],
         ["plan", "nope", "--rest-clear"],
         ["plan", "knee_osteoarthritis", "--side", "up"],
         ["screen", "--target", "no_such_muscle"],
     ):
         res = runner.invoke(app, args)
-        assert res.exit_code != 0, args
+        assert res.exit_code == BAD_INPUT, (args, res.output)
         assert "Traceback" not in res.output

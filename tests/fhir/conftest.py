@@ -59,7 +59,7 @@ def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
             actor=doc,
             patient_id=pid,
             drawn_on=today,
-            regions=[{"region": "right-temple", "intensity": 6}],
+            regions=[{"region": "right-temple-middle", "intensity": 6}],
             episode_id=ep.id,
         )
         ins = [

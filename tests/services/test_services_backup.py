@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from services_world import World
 
 from filiform.errors import Conflict, ValidationFailed
-from filiform.services.operations import backup
+from filiform.services.operations import backup, restore
 from filiform.services.records import reads
 from filiform.storage.models import Patient
 
@@ -33,8 +33,8 @@ def test_backup_restore_round_trip(
     if passphrase:
         assert b"Testperson" not in out.read_bytes()  # PHI canary absent from the file
     target = _target_url(db_url, tmp_path, request)
-    report = backup.restore(out, target, passphrase=passphrase)
-    assert report.ok and report.entries > 10
+    report = restore.restore(out, target, passphrase=passphrase)
+    assert report.ok and report.report.entries > 10
     from filiform.storage.engine import make_engine, session_factory, transaction
 
     with transaction(session_factory(make_engine(target))) as s:
@@ -44,18 +44,21 @@ def test_backup_restore_round_trip(
     assert after["consents"] == before["consents"]
 
 
-def test_wrong_passphrase_tampering_and_wrong_kind_are_refused(world: World, db_url: str, tmp_path: Path) -> None:
+def test_wrong_passphrase_tampering_and_wrong_kind_are_refused(
+    world: World, db_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     out = tmp_path / "clinic.bk"
     backup.backup(db_url, out, passphrase="the right passphrase")
+    target = _target_url(db_url, tmp_path, request)
     with pytest.raises(ValidationFailed, match="passphrase"):
-        backup.restore(out, f"sqlite:///{tmp_path / 'x.db'}", passphrase="the wrong passphrase")
+        restore.restore(out, target, passphrase="the wrong passphrase")
     data = bytearray(out.read_bytes())
     data[-10] ^= 0xFF
     out.write_bytes(bytes(data))
     with pytest.raises(ValidationFailed):
-        backup.restore(out, f"sqlite:///{tmp_path / 'y.db'}", passphrase="the right passphrase")
+        restore.restore(out, target, passphrase="the right passphrase")
     plain = tmp_path / "plain.bk"
     backup.backup(db_url, plain)
     if db_url.startswith("sqlite"):
         with pytest.raises(Conflict):
-            backup.restore(plain, "postgresql://nobody@127.0.0.1:1/none")
+            restore.restore(plain, "postgresql://nobody@127.0.0.1:1/none")

@@ -79,14 +79,14 @@ def test_drawings_outside_the_atlas_are_refused(world: World) -> None:
             actor=world.clinician,
             patient_id=world.patient_id,
             drawn_on=world.now.date(),
-            regions=[{"region": "left-neck", "intensity": 5}, {"region": "right-temple", "intensity": 4}],
+            regions=[{"region": "left-neck", "intensity": 5}, {"region": "right-temple-middle", "intensity": 4}],
         )
-    assert exc.value.details == ["'left-neck' is not a body-atlas region id (like 'right-temple')"]
+    assert exc.value.details == ["'left-neck' is not a body-atlas region id (like 'right-temple-middle')"]
     row = world.run(
         clinical.record_drawing,
         actor=world.clinician,
         patient_id=world.patient_id,
         drawn_on=world.now.date(),
-        regions=[{"region": "right-temple", "intensity": 4}],
+        regions=[{"region": "right-temple-middle", "intensity": 4}],
     )
-    assert row.regions == [{"region": "right-temple", "intensity": 4}]
+    assert row.regions == [{"region": "right-temple-middle", "intensity": 4}]

@@ -170,16 +170,39 @@ def test_match_fragment_ranks_and_carries_patterns(client_for: Client) -> None:
     tok = form_token(c.get("/patients").text)
     r = c.post(
         "/chart/match",
-        json={"regions": [{"region": "right-temple", "intensity": 8}, {"region": "right-upper-teeth", "intensity": 4}]},
+        json={
+            "regions": [
+                {"region": "right-temple-middle", "intensity": 8},
+                {"region": "right-upper-teeth-front", "intensity": 4},
+            ]
+        },
         headers={"X-CSRF-Token": tok},
     )
     assert r.status_code == 200
     first = re.search(
-        r'<li class="match"[^>]*data-tp="([^"]+)" data-side="([a-z]+)"\s+data-essential="([^"]*)"', r.text
+        r'<li class="match"[^>]*data-target="([^"]+)" data-side="([a-z]+)" data-rank="(\d+)"\s+'
+        r'aria-label="([^"]+)"\s+data-essential="([^"]*)"',
+        r.text,
     )
     assert first is not None
-    assert first.group(1).startswith("temporalis") and first.group(2) == "right"
-    assert "right-temple" in first.group(3).split()
+    assert first.group(1) == "temporalis" and first.group(2) == "right" and first.group(3) == "1"
+    assert first.group(4).startswith("Rank 1: Temporalis (right), score")
+    assert "right-temple-middle" in first.group(5).split()
+    assert '<span class="sr-only">Plan Temporalis (right)</span>' in r.text  # every checkbox says which target
+    kinds = c.post(
+        "/chart/match",
+        json={
+            "regions": [{"region": "right-palmar-index-distal", "intensity": 5, "kind": "numbness", "depth": "deep"}]
+        },
+        headers={"X-CSRF-Token": tok},
+    )
+    assert kinds.status_code == 200 and "neural causes" in kinds.text
+    wrong = c.post(
+        "/chart/match",
+        json={"regions": [{"region": "right-temple-middle", "intensity": 5, "kind": "tingly"}]},
+        headers={"X-CSRF-Token": tok},
+    )
+    assert wrong.status_code == 422 and "kind" in wrong.text
     bad = c.post(
         "/chart/match", json={"regions": [{"region": "nowhere", "intensity": 3}]}, headers={"X-CSRF-Token": tok}
     )
@@ -199,7 +222,7 @@ def test_save_drawing_then_plan_with_targets(client_for: Client) -> None:
             "csrf_token": tok,
             "drawn_on": date.today().isoformat(),
             "regions_json": '[{"region": "right-posterolateral-neck-upper", "intensity": 6}, '
-            '{"region": "right-temple", "intensity": 7}]',
+            '{"region": "right-temple-middle", "intensity": 7}]',
             "target": ["upper_trapezius:right", "temporalis:right"],
         },
         follow_redirects=False,
@@ -224,7 +247,7 @@ def test_save_drawing_then_plan_with_targets(client_for: Client) -> None:
     assert handout.status_code == 200 and handout.content.startswith(b"%PDF")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(handout.content)).pages)
     assert "Needles near the chest" in text and "What is dry needling?" in text  # planning's Markdown
-    assert "right-temple" in c.get(f"/patients/{pid}/chart?drawing={drawing}").text
+    assert "right-temple-middle" in c.get(f"/patients/{pid}/chart?drawing={drawing}").text
 
 
 def test_plan_keeps_lung_adjacent_targets_to_one_side(client_for: Client) -> None:

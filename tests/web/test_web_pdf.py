@@ -19,8 +19,8 @@ def test_markdown_subset_and_escaping() -> None:
 
 
 def test_chart_fills_by_intensity_with_attributes() -> None:
-    svg = str(chart_markup([{"region": "right-temple", "intensity": 9}]))
-    assert f'id="right-temple" class="region" data-name="Right temple" fill="{intensity_colour(9)}"' in svg
+    svg = str(chart_markup([{"region": "right-temple-middle", "intensity": 9}]))
+    assert f'data-region="right-temple-middle" data-name="Right temple (middle)" fill="{intensity_colour(9)}"' in svg
     assert "font:" not in svg  # spelt out for WeasyPrint
 
 

@@ -17,7 +17,7 @@ def _norm(text: str) -> str:
 
 
 def resolve_region_name(text: str, atlas: Atlas) -> str:
-    """Map ``right-temple``, ``Right temple`` or ``right temple`` to a region id.
+    """Map ``right-temple-middle``, ``Right temple (middle)`` or ``right temple (middle)`` to a region id.
 
     Typos are not silently corrected: an unknown name is an error listing the nearest
     names, because a wrong region would change which muscles are suggested.

@@ -2,6 +2,10 @@
 
 >>> Technique("electrical_dn").is_electrical
 True
+>>> Technique("pens").is_electrical
+True
+>>> Technique("needle_tenotomy").is_electrical
+False
 """
 
 from __future__ import annotations
@@ -19,7 +23,15 @@ class Technique(StrEnum):
     PERIARTICULAR = "periarticular"
     SUPERFICIAL = "superficial_dn"
     ELECTRICAL = "electrical_dn"
+    PERCUTANEOUS_ELECTROLYSIS = "percutaneous_electrolysis"
+    PENS = "pens"
+    NEEDLE_TENOTOMY = "needle_tenotomy"
 
     @property
     def is_electrical(self) -> bool:
-        return self is Technique.ELECTRICAL
+        """True where a current passes through the needle, so every electrical-needling
+        precaution (pacemaker, current across the chest, epilepsy) applies to it."""
+        return self in _ELECTRICAL
+
+
+_ELECTRICAL = frozenset({Technique.ELECTRICAL, Technique.PENS, Technique.PERCUTANEOUS_ELECTROLYSIS})

@@ -39,6 +39,7 @@ class TargetKind(StrEnum):
     NERVE = "nerve"
     PERIARTICULAR = "periarticular"
     SCAR = "scar"
+    LIGAMENT = "ligament"
 
 
 class Citation(Strict):
@@ -74,11 +75,34 @@ class DangerStructure(Strict):
     citations: CitationRefs
 
 
+class DepthStratum(Strict):
+    """One published group of a depth study: who was measured and the mean and SD found.
+
+    ``bmi_min`` is inclusive and ``bmi_max`` exclusive; a missing bound is open. ``n`` is
+    None where the source does not give the group size.
+    """
+
+    label: Text
+    n: Annotated[int, Field(ge=1)] | None = None
+    sex: Literal["female", "male"] | None = None
+    bmi_min: Annotated[float, Field(gt=0, lt=80)] | None = None
+    bmi_max: Annotated[float, Field(gt=0, lt=80)] | None = None
+    mean_mm: Annotated[float, Field(gt=0, le=150)]
+    sd_mm: Annotated[float, Field(ge=0, le=60)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DepthStratum:
+        if self.bmi_min is not None and self.bmi_max is not None and self.bmi_min >= self.bmi_max:
+            raise ValueError("bmi_min must be below bmi_max")
+        return self
+
+
 class DepthStudy(Strict):
     """Measured depth to a structure, so code can compute a safe insertion depth.
 
     ``bmi_intercept_mm`` and ``bmi_slope_mm`` describe a published linear model
-    depth = intercept + slope x BMI where the study gives one.
+    depth = intercept + slope x BMI where the study gives one. ``strata`` hold the
+    published groups (BMI and sex bands) with their numbers, each figure from the source.
     """
 
     id: Id
@@ -101,6 +125,7 @@ class DepthStudy(Strict):
     female_mean_mm: float | None = None
     bmi_intercept_mm: float | None = None
     bmi_slope_mm: float | None = None
+    strata: tuple[DepthStratum, ...] = ()
     notes: str | None = None
     citations: CitationRefs
 
@@ -143,10 +168,18 @@ class DangerRef(Strict):
 
 
 class ReferralPattern(Strict):
-    """Atlas base regions where the trigger point refers pain (ipsilateral unless prefixed)."""
+    """Atlas base regions where the trigger point refers pain (ipsilateral unless prefixed).
+
+    ``separate`` names zones the source draws as a spot of their own (not touching the rest
+    of the pattern or the muscle); ``crosses_midline`` says the source draws pain on the
+    other side (``contralateral:`` zones). Without them the pattern checker rejects an
+    isolated cell or a crossing (``filiform.core.atlas.referral_check``).
+    """
 
     essential: Annotated[tuple[RegionRef, ...], Field(min_length=1)]
     spillover: tuple[RegionRef, ...] = ()
+    separate: tuple[RegionRef, ...] = ()
+    crosses_midline: bool = False
 
 
 class TriggerPoint(Strict):
@@ -205,4 +238,15 @@ class Scar(TargetBase):
     indications: tuple[str, ...] = ()
 
 
-Target = Annotated[Muscle | Tendon | Nerve | Periarticular | Scar, Field(discriminator="kind")]
+class Ligament(TargetBase):
+    """A ligament clinicians needle or ask about. ``evidence`` says what trials show for
+    needling it, so a face can answer "will needling heal my ligament?" honestly."""
+
+    kind: Literal["ligament"]
+    joint: Text
+    structure: Text
+    evidence: Text
+    indications: tuple[str, ...] = ()
+
+
+Target = Annotated[Muscle | Tendon | Nerve | Periarticular | Scar | Ligament, Field(discriminator="kind")]

@@ -120,7 +120,30 @@ def parse(text: str, file: str) -> SourceDoc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else 1
         raise YamlSyntaxError(Issue(file, line, f"YAML syntax: {exc.problem}")) from exc
+    if node is not None:
+        duplicate = _first_duplicate_key(node)
+        if duplicate is not None:
+            raise YamlSyntaxError(Issue(file, duplicate[1], duplicate[0]))
     return SourceDoc(file=file, data=data, node=node)
+
+
+def _first_duplicate_key(root: yaml.Node) -> tuple[str, int] | None:
+    """The first key written twice in one mapping (PyYAML silently keeps the last one)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                line = key.start_mark.line + 1
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        return f"duplicate key '{key.value}' (first at line {seen[key.value]})", line
+                    seen[key.value] = line
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
 
 
 class YamlSyntaxError(Exception):

@@ -1,27 +1,30 @@
-"""Rank trigger points whose referral patterns explain a pain drawing.
+"""Rank targets (muscles by all their trigger points together, and nerves) for a pain drawing.
 
-The score is a log-likelihood ratio (natural log) of the drawing under "this trigger point
-refers pain" against a background model in which any region is painted at a low base rate.
-Each region of a pattern is an independent Bernoulli observation:
+The score of a hypothesis (see index.py) is a log-likelihood ratio (natural log) of the
+drawing under "this target refers the pain" against a background model in which any region
+is painted at a low base rate. Each zone region is a Bernoulli observation: painted with
+probability 0.8 in an essential zone, 0.4 in a spillover zone, 0.5 over the target itself,
+0.02 in the background. A painted zone region adds ``log(p / 0.02)`` times its evidence
+weight; an unpainted one adds ``log((1 - p) / 0.98)`` (negative), so a large pattern that is
+mostly unpainted is penalised. A region the brush covered only in part counts in proportion.
 
-* painted with probability ``P_ESSENTIAL`` in an essential zone, ``P_SPILLOVER`` in a
-  spillover zone, ``P_LOCAL`` over the muscle itself, and ``P_BACKGROUND`` elsewhere;
-* a painted region adds ``log(p / P_BACKGROUND)`` scaled by its intensity, an unpainted one
-  adds ``log((1 - p) / (1 - P_BACKGROUND))`` (negative), so a large pattern that is mostly
-  unpainted is penalised (precision) and every painted zone it contains helps (coverage).
-
-Regions outside a pattern contribute the same to every hypothesis and drop out. Priors
-(e.g. from the condition) and exam findings add log-odds. See docs/matching.md for the
-derivation, the constants and where the method fails.
+The evidence weight of a painted region is ``0.5 + 0.05 x intensity`` times a factor for its
+symptom kind and one for its depth, which differ between superficial muscles, deep muscles
+and nerve or peri-neural targets (docs/matching.md gives the values and their sources). A
+muscle scores as the best combination of its trigger points, each further trigger point
+costing ``log(0.5)``. Priors and exam findings add log-odds. Only targets whose score is
+above zero (the drawing is likelier under them than by chance) are ranked; equal scores
+share a rank.
 """
 
 from __future__ import annotations
 
+import gc
 import math
-from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 from filiform.core.atlas.build import load_atlas
 from filiform.core.atlas.model import Atlas
@@ -30,13 +33,24 @@ from filiform.core.kb.loader import KnowledgeBase, load_kb
 from filiform.errors import ValidationFailed
 
 from .cover import greedy_cover
-from .models import Finding, MatchResult, PainDrawing, RankedMuscle, RankedTriggerPoint
+from .explain import Painted, explain_group, explain_tp, findings_by_key, notes
+from .index import CLASSES, MatchIndex
+from .models import MatchResult, PainDrawing, RankedTriggerPoint
 
-P_ESSENTIAL = 0.8
-P_SPILLOVER = 0.4
-P_LOCAL = 0.5
-P_BACKGROUND = 0.02
-
+# Evidence factor per symptom kind, for each family of target (muscle, peri-neural muscle, nerve).
+KIND_WEIGHT: dict[str, dict[str, float]] = {
+    "ache": {"muscle": 1.0, "perineural": 1.0, "nerve": 0.5},
+    "stabbing": {"muscle": 0.8, "perineural": 0.8, "nerve": 0.8},
+    "burning": {"muscle": 0.6, "perineural": 1.0, "nerve": 1.0},
+    "pins_and_needles": {"muscle": 0.5, "perineural": 1.0, "nerve": 1.0},
+    "numbness": {"muscle": 0.5, "perineural": 1.0, "nerve": 1.0},
+}
+# Evidence factor per marked depth, for superficial muscles, deep muscles and nerves
+# (a depth not marked counts 1 for all).
+DEPTH_WEIGHT: dict[str, dict[str, float]] = {
+    "deep": {"superficial": 0.75, "deep": 1.0, "nerve": 0.9},
+    "surface": {"superficial": 1.0, "deep": 0.75, "nerve": 1.0},
+}
 # Log-odds added per positive exam finding. Expert-set and deliberately modest: manual
 # trigger-point palpation has poor inter-examiner reliability, so findings nudge, not decide.
 FINDING_WEIGHTS: dict[str, float] = {
@@ -47,229 +61,171 @@ FINDING_WEIGHTS: dict[str, float] = {
     "weakness": 0.2,
     "restricted_range": 0.2,
 }
-
-_ZONE_P = {"essential": P_ESSENTIAL, "spillover": P_SPILLOVER, "local": P_LOCAL}
-_NEURAL_QUALITIES = {"burning", "numbness_tingling"}
-COVER_POOL = 25  # the set cover chooses among this many best-scored candidates
+COVER_POOL = 25  # the set cover chooses among this many best-scored targets
+TIE = 6  # decimals: scores equal to this precision share a rank
 
 
-def _painted_gain(p: float, intensity: int) -> float:
-    """Evidence from a painted region; faint pain (intensity 1) counts for half of severe."""
-    scale = 0.5 + 0.5 * intensity / 10
-    return math.log(p / P_BACKGROUND) * scale
+@lru_cache(maxsize=1024)
+def _weights(intensity: int, kind: str, depth: str | None) -> np.ndarray:
+    scale = 0.5 + 0.05 * intensity
+    kinds = KIND_WEIGHT[kind]
+    depths = DEPTH_WEIGHT.get(depth or "")
+    return np.array(
+        [scale * kinds[family] * (depths[level] if depths else 1.0) for family, level in CLASSES], dtype=np.float64
+    )
 
 
-def _unpainted_cost(p: float) -> float:
-    return math.log((1 - p) / (1 - P_BACKGROUND))
+def evidence_weights(region: Painted) -> np.ndarray:
+    """The painted region's evidence weight for each hypothesis class (index.CLASSES)."""
+    return _weights(region.intensity, region.kind, region.depth)
 
 
-# Score change when a zone region goes from unpainted to painted at each intensity 0-10.
-_DELTA = {kind: tuple(_painted_gain(p, i) - _unpainted_cost(p) for i in range(11)) for kind, p in _ZONE_P.items()}
+def _top(scores: np.ndarray, keys: np.ndarray, need: int) -> np.ndarray:
+    """Positions of the ``need`` best scores plus any tied with the last, best first (ties by key)."""
+    n = len(scores)
+    if need < n:
+        threshold = -np.partition(-scores, need - 1)[need - 1]
+        chosen = np.flatnonzero(scores >= threshold)
+    else:
+        chosen = np.arange(n)
+    return chosen[np.lexsort((keys[chosen], -scores[chosen]))]
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    tp_id: str
-    muscle_id: str
-    muscle_name: str
-    label: str
-    side: Side
-    zones: Mapping[str, str]  # region id -> zone kind (essential beats spillover beats local)
-    base: float  # score with nothing painted
-    weight_total: float  # sum of zone probabilities, for pattern coverage
-    key: tuple[str, str]  # deterministic tie-break: trigger point id, then side
+def _cut(scores: np.ndarray, limit: int | None) -> int:
+    """How many of the sorted ``scores`` to show: ``limit`` plus those tied with the last.
+
+    Why: left and right copies of a pattern often tie; cutting between them would make the
+    result depend on the order of the tie-break and a mirrored drawing would not give the
+    mirrored answer.
+    """
+    if not limit or len(scores) <= limit:
+        return len(scores)
+    return int(np.count_nonzero(scores >= scores[limit - 1]))
 
 
 class MatchEngine:
-    """Pre-indexes every trigger point on both sides so a query touches only hit zones."""
+    """Scores every hypothesis touched by the drawing with a few vector additions."""
 
     def __init__(self, kb: KnowledgeBase, atlas: Atlas) -> None:
         self.kb = kb
         self.atlas = atlas
-        self.candidates: list[_Candidate] = []
-        self.index: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for muscle, tp in kb.trigger_points():
-            for side in Side:
-                zones: dict[str, str] = {}
-                for kind, refs in (
-                    ("local", muscle.regions),
-                    ("spillover", tp.referral.spillover),
-                    ("essential", tp.referral.essential),
-                ):
-                    for ref in refs:
-                        zones[atlas.resolve(ref, side)] = kind  # later kinds win
-                base = sum(_unpainted_cost(_ZONE_P[k]) for k in zones.values())
-                cand = _Candidate(
-                    tp.id,
-                    muscle.id,
-                    muscle.name,
-                    tp.label,
-                    side,
-                    zones,
-                    base,
-                    sum(_ZONE_P[k] for k in zones.values()),
-                    (tp.id, side.value),
-                )
-                pos = len(self.candidates)
-                self.candidates.append(cand)
-                for rid, kind in zones.items():
-                    self.index[rid].append((pos, kind))
+        self.index = MatchIndex(kb, atlas)
+
+    def scores(self, painted: Mapping[str, Painted]) -> np.ndarray:
+        """The score of every hypothesis (untouched ones keep their base score)."""
+        index = self.index
+        scores = index.base.copy()
+        for rid, region in painted.items():
+            col = index.columns.get(rid)
+            if col is not None:
+                weights = evidence_weights(region)
+                scores[col.rows] += region.coverage * (col.gain * weights[col.cls] - col.cost)
+        return scores
 
     def match(
         self, drawing: PainDrawing, *, priors: Mapping[str, float] | None = None, limit: int | None = 20
     ) -> MatchResult:
-        """Score every touched trigger point; explain only the ones that are returned.
-
-        Scoring is a sum over the candidates each painted region touches (inverted index),
-        so cost grows with the drawing and the density of patterns, not with the base size.
-        """
-        painted = _validated_regions(drawing, self.atlas)
-        scores: dict[int, float] = {}
-        candidates = self.candidates
-        for rid, intensity in painted.items():
-            for pos, kind in self.index.get(rid, ()):
-                if pos not in scores:
-                    scores[pos] = candidates[pos].base
-                scores[pos] += _DELTA[kind][intensity]
-        finding_map = _findings_by_key(drawing.findings, self.kb)
-        priors = priors or {}
-        for bad in (m for m, v in priors.items() if not float(v) > 0):
-            raise ValidationFailed(f"prior for '{bad}' must be positive")
-        log_prior = {m: math.log(float(v)) for m, v in priors.items()}
-        boost = {key: sum(FINDING_WEIGHTS[f] for f in kinds) for key, kinds in finding_map.items()}
-        for pos, value in scores.items():
-            if log_prior or boost:
-                cand = candidates[pos]
-                value += log_prior.get(cand.muscle_id, 0.0) + boost.get((cand.muscle_id, cand.side), 0.0)
-            scores[pos] = round(value, 9)  # ties compare equal whatever the summation order
-        order = sorted(scores, key=lambda pos: (-scores[pos], candidates[pos].key))
-        # the best trigger point of each muscle and side, in rank order
-        seen: set[tuple[str, Side]] = set()
-        muscle_positions = []
-        for pos in order:
-            key = (self.candidates[pos].muscle_id, self.candidates[pos].side)
-            if key not in seen:
-                seen.add(key)
-                muscle_positions.append(pos)
-        keep = _with_ties(order, scores, limit)
-        muscle_keep = _with_ties(muscle_positions, scores, limit)
-        wanted = set(keep) | set(order[:COVER_POOL]) | set(muscle_keep)
-        total_intensity = sum(painted.values()) or 1
-        explained = {
-            pos: self._explain(
-                self.candidates[pos],
-                scores[pos],
-                painted,
-                total_intensity,
-                finding_map.get((self.candidates[pos].muscle_id, self.candidates[pos].side), ()),
-                float(priors.get(self.candidates[pos].muscle_id, 1.0)),
-            )
-            for pos in wanted
-        }
-        covered = {rid for rid in painted if rid in self.index}
+        index = self.index
+        painted = _validated(drawing, self.atlas)
+        findings = findings_by_key(drawing.findings, self.kb)
+        log_prior = _log_priors(priors)
+        scores = self.scores(painted)
+        # the best hypothesis of each target and side (their rows are consecutive): the
+        # highest score, and among equal scores the first row
+        best = np.maximum.reduceat(scores, index.starts)
+        rows = np.arange(len(scores))
+        best_rows = np.minimum.reduceat(np.where(scores == best[index.group], rows, len(scores)), index.starts)
+        if log_prior or findings:
+            best = best + self._boosts(log_prior, findings)
+        best = np.round(best, TIE)
+        positive = best > 0
+        best_rows, best = best_rows[positive], best[positive]
+        need = max(limit or len(best), COVER_POOL)
+        top = _top(best, index.order_key[best_rows], need)
+        top_rows, top_scores = best_rows[top], best[top]
+        shown = _cut(top_scores, limit)
+        explain_n = max(shown, min(COVER_POOL, len(top)))
+        descending = np.sort(-best)
+        ranks = 1 + np.searchsorted(descending, -top_scores[:explain_n], side="left")
+        hyps = index.hyps
+        total = sum(p.intensity * p.coverage for p in painted.values()) or 1.0
         muscles = [
-            RankedMuscle(r.muscle_id, r.muscle_name, r.side, r.score, r.tp_id, r.explained)
-            for r in (explained[pos] for pos in muscle_keep)
+            explain_group(hyps[r], s, k, painted, total, findings, log_prior)
+            for r, s, k in zip(
+                top_rows[:explain_n].tolist(), top_scores[:explain_n].tolist(), ranks.tolist(), strict=True
+            )
         ]
+        covered = {rid for rid in painted if rid in index.columns}
         return MatchResult(
-            ranked=[explained[pos] for pos in keep],
-            muscles=muscles,
-            cover=greedy_cover([explained[pos] for pos in order[:COVER_POOL]], painted),
+            single_tps=lambda: self._single_tps(scores, painted, limit),
+            muscles=muscles[:shown],
+            cover=greedy_cover(muscles[:COVER_POOL], painted),
             unexplained_by_any=tuple(sorted(set(painted) - covered)),
-            notes=_notes(drawing),
+            notes=notes(drawing),
+            nothing_explains=len(best) == 0,
         )
 
-    def _explain(
-        self,
-        cand: _Candidate,
-        score: float,
-        painted: Mapping[str, int],
-        total_intensity: int,
-        applied: tuple[str, ...],
-        prior: float,
-    ) -> RankedTriggerPoint:
-        hit = [rid for rid in painted if rid in cand.zones]
-        by_kind: dict[str, list[str]] = {"essential": [], "spillover": [], "local": []}
-        for rid in hit:
-            by_kind[cand.zones[rid]].append(rid)
-        covered_weight = sum(_ZONE_P[cand.zones[r]] for r in hit)
-        return RankedTriggerPoint(
-            tp_id=cand.tp_id,
-            muscle_id=cand.muscle_id,
-            muscle_name=cand.muscle_name,
-            label=cand.label,
-            side=cand.side,
-            score=round(score, 6),
-            pattern_coverage=round(covered_weight / cand.weight_total, 6),
-            drawing_explained=round(sum(painted[r] for r in hit) / total_intensity, 6),
-            essential_hits=tuple(sorted(by_kind["essential"])),
-            spillover_hits=tuple(sorted(by_kind["spillover"])),
-            local_hits=tuple(sorted(by_kind["local"])),
-            explained=tuple(sorted(hit)),
-            unexplained=tuple(sorted(set(painted) - set(hit))),
-            findings_applied=applied,
-            prior=prior,
-        )
+    def _boosts(
+        self, log_prior: Mapping[str, float], findings: Mapping[tuple[str, Side], tuple[str, ...]]
+    ) -> np.ndarray:
+        """Log-odds added to each target and side by condition priors and exam findings."""
+        boost = np.zeros(len(self.index.group_keys))
+        for (target, side), g in self.index.group_of.items():
+            applied = findings.get((target, side), ())
+            if target in log_prior or applied:
+                boost[g] = log_prior.get(target, 0.0) + sum(FINDING_WEIGHTS[f] for f in applied)
+        return boost
+
+    def _single_tps(
+        self, scores: np.ndarray, painted: Mapping[str, Painted], limit: int | None
+    ) -> list[RankedTriggerPoint]:
+        """Trigger points on their own (hypotheses of a single trigger point) above chance."""
+        rounded = np.round(scores, TIE)
+        rows = np.flatnonzero(self.index.single & (rounded > 0))
+        rounded = rounded[rows]
+        top = _top(rounded, self.index.order_key[rows], limit or len(rows))
+        top_rows, top_scores = rows[top], rounded[top]
+        shown = _cut(top_scores, limit)
+        hyps = self.index.hyps
+        total = sum(p.intensity * p.coverage for p in painted.values()) or 1.0
+        pairs = zip(top_rows[:shown].tolist(), top_scores[:shown].tolist(), strict=True)
+        return [explain_tp(hyps[r], s, painted, total) for r, s in pairs]
 
 
-def _with_ties(order: list[int], scores: Mapping[int, float], limit: int | None) -> list[int]:
-    """The first ``limit`` positions, plus any that tie with the last one kept.
-
-    Why: left and right copies of a pattern often tie; cutting between them would make the
-    result depend on the tie-break (side name) and a mirrored drawing would not give the
-    mirrored answer.
-    """
-    if not limit or len(order) <= limit:
-        return list(order)
-    last = scores[order[limit - 1]]
-    end = limit
-    while end < len(order) and scores[order[end]] == last:
-        end += 1
-    return order[:end]
+def _log_priors(priors: Mapping[str, float] | None) -> dict[str, float]:
+    priors = priors or {}
+    for bad in (m for m, v in priors.items() if not float(v) > 0):
+        raise ValidationFailed(f"prior for '{bad}' must be positive")
+    return {m: math.log(float(v)) for m, v in priors.items()}
 
 
-def _validated_regions(drawing: PainDrawing, atlas: Atlas) -> dict[str, int]:
-    painted: dict[str, int] = {}
+def _validated(drawing: PainDrawing, atlas: Atlas) -> dict[str, Painted]:
+    painted: dict[str, Painted] = {}
+    seen: set[str] = set()
     for region in drawing.regions:
         if region.region not in atlas.regions:
             raise ValidationFailed(f"unknown region '{region.region}'")
-        if region.region in painted:
+        if region.region in seen:
             raise ValidationFailed(f"region '{region.region}' is drawn twice")
+        seen.add(region.region)
         if region.intensity > 0:
-            painted[region.region] = region.intensity
+            painted[region.region] = Painted(region.intensity, region.kind, region.depth, region.coverage)
     if not painted:
         raise ValidationFailed("the pain drawing is empty: paint at least one region with intensity above 0")
     return painted
 
 
-def _findings_by_key(findings: tuple[Finding, ...], kb: KnowledgeBase) -> dict[tuple[str, Side], tuple[str, ...]]:
-    out: dict[tuple[str, Side], tuple[str, ...]] = {}
-    for f in findings:
-        if f.muscle not in kb.muscles:
-            raise ValidationFailed(f"finding names unknown muscle '{f.muscle}'")
-        if (f.muscle, f.side) in out:
-            raise ValidationFailed(
-                f"findings for '{f.muscle}' ({f.side.value}) are given twice: give one entry per muscle and side"
-            )
-        out[(f.muscle, f.side)] = tuple(name for name in FINDING_WEIGHTS if getattr(f, name))
-    return out
-
-
-def _notes(drawing: PainDrawing) -> tuple[str, ...]:
-    neural = sorted(r.region for r in drawing.regions if r.quality in _NEURAL_QUALITIES and r.intensity > 0)
-    if not neural:
-        return ()
-    return (
-        "Burning or numbness/tingling in " + ", ".join(neural) + ": consider neural causes "
-        "(radiculopathy, entrapment) before attributing these areas to trigger points.",
-    )
-
-
 @lru_cache(maxsize=1)
 def default_engine() -> MatchEngine:
-    return MatchEngine(load_kb(), load_atlas())
+    """The engine over the shipped base, built once; its objects then leave the collector's
+    view (``gc.freeze``), since they live as long as the process and scanning them made the
+    slowest queries slow."""
+    engine = MatchEngine(load_kb(), load_atlas())
+    gc.collect()
+    gc.freeze()
+    return engine
 
 
 def match(drawing: PainDrawing, *, priors: Mapping[str, float] | None = None, limit: int | None = 20) -> MatchResult:
-    """Rank trigger points of the shipped knowledge base against ``drawing``."""
+    """Rank targets of the shipped knowledge base against ``drawing``."""
     return default_engine().match(drawing, priors=priors, limit=limit)

@@ -1,12 +1,17 @@
-"""Measure the matcher on the published case file (top-k recall, side-aware).
+"""Measure the matcher on case files (top-k recall with 95% Wilson intervals, side-aware).
 
-A case is a hit at k when any expected muscle, on the side drawn, is among the first k
-muscles ranked. The case file is data (``filiform/data/eval/referral_cases.yaml``) so that
-anyone can add cases without touching code.
+A case is a hit at k when an expected target, on the side drawn, has a rank of at most k
+among the targets ranked for that side; equal scores share a rank, and the report says how
+many hits were shared. Case files are data (``filiform/data/eval/``) so that anyone can add
+cases without touching code: ``published_cases.yaml`` (written from published referral
+descriptions and case reports, with their sources) and ``legacy_cases.yaml`` (the first,
+partly circular set, kept apart).
 """
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Annotated
@@ -18,73 +23,121 @@ from filiform.core.concepts import Side
 from filiform.errors import KnowledgeBaseError
 
 from .engine import MatchEngine
-from .models import DrawnRegion, PainDrawing
+from .models import DrawnRegion, PainDrawing, RankedMuscle, SymptomKind
+
+CASE_SETS = {"published": "eval/published_cases.yaml", "legacy": "eval/legacy_cases.yaml"}
+Z95 = 1.959963984540054
 
 
-class Case(BaseModel):
+class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
+
+class Source(_Strict):
+    authors: str
+    year: int
+    title: str
+    journal: str
+    doi: str | None = None
+    pmid: str | None = None
+    url: str | None = None
+
+
+class Case(_Strict):
     id: str
     regions: Annotated[tuple[str, ...], Field(min_length=1)]
     expected: Annotated[tuple[str, ...], Field(min_length=1)]
     source: str
+    kind: SymptomKind = "ache"
+    note: str | None = None
 
 
-class CaseFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
+class CaseFile(_Strict):
     cases: tuple[Case, ...]
+    sources: dict[str, Source] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class CaseOutcome:
     case: Case
-    rank: int | None  # 1-based rank of the first expected muscle, None if absent
+    rank: int | None  # shared rank of the best expected target, None if not ranked
     top: tuple[str, ...]
+    shared: bool = False  # the expected target tied with another at that rank
+
+
+def wilson(hits: int, n: int) -> tuple[float, float]:
+    """95% Wilson score interval for a proportion (sound at 0, 1 and small n)."""
+    if n == 0:
+        return (0.0, 0.0)
+    p = hits / n
+    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 @dataclass
 class EvalReport:
     outcomes: list[CaseOutcome] = field(default_factory=list)
 
+    def hits(self, k: int) -> int:
+        return sum(1 for o in self.outcomes if o.rank is not None and o.rank <= k)
+
     def recall(self, k: int) -> float:
-        if not self.outcomes:
-            return 0.0
-        hits = sum(1 for o in self.outcomes if o.rank is not None and o.rank <= k)
-        return hits / len(self.outcomes)
+        return self.hits(k) / len(self.outcomes) if self.outcomes else 0.0
+
+    def interval(self, k: int) -> tuple[float, float]:
+        return wilson(self.hits(k), len(self.outcomes))
+
+    def shared_hits(self, k: int) -> int:
+        return sum(1 for o in self.outcomes if o.rank is not None and o.rank <= k and o.shared)
 
     def misses(self, k: int) -> list[CaseOutcome]:
         return [o for o in self.outcomes if o.rank is None or o.rank > k]
 
 
-def load_cases(text: str | None = None) -> CaseFile:
+def load_cases(text: str | None = None, which: str = "published") -> CaseFile:
     if text is None:
-        text = resources.files("filiform.data").joinpath("eval/referral_cases.yaml").read_text("utf-8")
-    import json
-
+        text = resources.files("filiform.data").joinpath(CASE_SETS[which]).read_text("utf-8")
     return CaseFile.model_validate_json(json.dumps(yaml.safe_load(text)), strict=True)
 
 
 def _side_of(case: Case) -> Side:
-    sides = {r.split("-", 1)[0] for r in case.regions}
+    sides = {r.split("-", 1)[0] for r in case.regions} - {"midline"}
     if len(sides) != 1:
-        return Side.RIGHT if "right" in sides else Side.LEFT
+        return Side.RIGHT if "right" in sides or not sides else Side.LEFT
     return Side(sides.pop())
 
 
+def _check(case: Case, cases: CaseFile, engine: MatchEngine) -> None:
+    unknown = [m for m in case.expected if m not in engine.kb.targets]
+    if unknown:
+        raise KnowledgeBaseError(f"case '{case.id}' expects targets not in the base: {unknown}")
+    if case.source not in engine.kb.citations and case.source not in cases.sources:
+        raise KnowledgeBaseError(f"case '{case.id}' cites unknown source '{case.source}'")
+
+
 def evaluate(engine: MatchEngine, cases: CaseFile) -> EvalReport:
-    """Run every case; unknown expected muscles are a data error, not a miss."""
+    """Run every case; unknown expected targets or sources are a data error, not a miss."""
     report = EvalReport()
     for case in cases.cases:
-        unknown = [m for m in case.expected if m not in engine.kb.muscles]
-        if unknown:
-            raise KnowledgeBaseError(f"case '{case.id}' expects muscles not in the base: {unknown}")
-        if case.source not in engine.kb.citations:
-            raise KnowledgeBaseError(f"case '{case.id}' cites unknown source '{case.source}'")
-        drawing = PainDrawing(regions=tuple(DrawnRegion(region=r, intensity=6) for r in case.regions))
+        _check(case, cases, engine)
+        drawing = PainDrawing(regions=tuple(DrawnRegion(region=r, intensity=6, kind=case.kind) for r in case.regions))
         result = engine.match(drawing, limit=None)
         side = _side_of(case)
-        ranked = [m.muscle_id for m in result.muscles if m.side is side]
-        rank = next((i for i, m in enumerate(ranked, 1) if m in case.expected), None)
-        report.outcomes.append(CaseOutcome(case=case, rank=rank, top=tuple(ranked[:5])))
+        ranked = [m for m in result.muscles if m.side is side]
+        hit = next((m for m in ranked if m.muscle_id in case.expected), None)
+        shared = hit is not None and any(m.rank == hit.rank and m.muscle_id != hit.muscle_id for m in ranked)
+        report.outcomes.append(
+            CaseOutcome(
+                case=case,
+                rank=_side_rank(ranked, hit) if hit else None,
+                top=tuple(m.muscle_id for m in ranked[:5]),
+                shared=shared,
+            )
+        )
     return report
+
+
+def _side_rank(ranked: list[RankedMuscle], hit: RankedMuscle) -> int:
+    """Rank among the targets of the drawn side: 1 + how many of them scored higher."""
+    return 1 + sum(1 for m in ranked if m.score > hit.score)

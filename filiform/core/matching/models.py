@@ -1,30 +1,45 @@
 """Input and output of the referral-pattern matcher.
 
-A *pain drawing* is a set of atlas regions, each with an intensity, optionally a quality,
-plus optional exam findings per muscle. The output ranks trigger points (per side) with an
-explanation a clinician can check against the chart.
+A *pain drawing* is a set of atlas regions, each with an intensity, the kind of symptom
+(the standard pain-drawing symbols: ache, stabbing, burning, numbness, pins and needles),
+whether it is felt deep or at the surface, and how much of the region the brush covered;
+plus optional exam findings per muscle. The output ranks muscles (per side, by all their
+trigger points together) with an explanation a clinician can check against the chart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from filiform.core.concepts import Side
 
-Quality = Literal["ache", "sharp", "burning", "numbness_tingling", "throbbing", "stiffness"]
+# The symptom kinds of the classic pain drawing, each with its drawing symbol (Ransford,
+# Cairns and Mooney 1976): ache ^^^, stabbing ///, burning xxx, numbness ===, pins and needles ooo.
+SymptomKind = Literal["ache", "stabbing", "burning", "numbness", "pins_and_needles"]
+SYMPTOM_KINDS: tuple[SymptomKind, ...] = ("ache", "stabbing", "burning", "numbness", "pins_and_needles")
+Depth = Literal["surface", "deep"]
+DEPTHS: tuple[Depth, ...] = ("surface", "deep")
 
 
 class DrawnRegion(BaseModel):
-    """One painted atlas region (patient's own side, e.g. ``right-temple``)."""
+    """One painted atlas region (patient's own side, e.g. ``right-temple-middle``).
+
+    ``depth`` is None when the patient did not say; ``coverage`` is the share of the
+    region the brush covered (1 when a whole region was picked by name or key).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     region: Annotated[str, Field(min_length=3, max_length=80)]
     intensity: Annotated[int, Field(ge=0, le=10)]
-    quality: Quality | None = None
+    kind: SymptomKind = "ache"
+    depth: Depth | None = None
+    coverage: Annotated[float, Field(gt=0, le=1)] = 1.0
 
 
 class Finding(BaseModel):
@@ -78,20 +93,42 @@ class RankedTriggerPoint:
 
 @dataclass(frozen=True)
 class RankedMuscle:
-    """A muscle's best trigger point on one side."""
+    """A target (muscle, or nerve) on one side, scored by the trigger points that best
+    explain the drawing together (``tps``, one or more), with its shared rank."""
 
     muscle_id: str
     muscle_name: str
     side: Side
     score: float
-    best_tp: str
+    best_tp: str  # the first of ``tps``
     explained: tuple[str, ...]
+    tps: tuple[str, ...] = ()
+    rank: int = 0  # competition rank: equal scores share it
+    kind: str = "muscle"  # muscle or nerve
+    unexplained: tuple[str, ...] = ()
+    essential_hits: tuple[str, ...] = ()
+    spillover_hits: tuple[str, ...] = ()
+    local_hits: tuple[str, ...] = ()
+    pattern_coverage: float = 0.0
+    drawing_explained: float = 0.0
+    reasons: tuple[str, ...] = ()  # symptom kind, depth, findings, prior: what moved the score
 
 
 @dataclass(frozen=True)
 class MatchResult:
-    ranked: list[RankedTriggerPoint]
+    """Ranked targets (``muscles``), the smallest explaining set and what nothing explains.
+
+    ``ranked`` (single trigger points on their own) is built only when asked for: the
+    chart and the plan need the targets, not every trigger point's explanation.
+    """
+
     muscles: list[RankedMuscle]
-    cover: list[RankedTriggerPoint]
+    cover: list[RankedMuscle]
     unexplained_by_any: tuple[str, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    nothing_explains: bool = False  # no pattern makes the drawing more likely than chance
+    single_tps: Callable[[], list[RankedTriggerPoint]] = field(default=list, repr=False, compare=False)
+
+    @cached_property
+    def ranked(self) -> list[RankedTriggerPoint]:
+        return self.single_tps()

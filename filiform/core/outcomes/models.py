@@ -211,6 +211,7 @@ class ScoringMethod(StrEnum):
     DASH = "dash"  # ((sum / n) - 1) x 25 (QuickDASH)
     PRTEE = "prtee"  # pain sum + function sum / 2
     KOOS = "koos"  # per subscale 100 - mean x 25, no total
+    START_BACK = "start_back"  # total and psychosocial subscale give a risk group
 
 
 class ScoringRule(BaseModel):

@@ -21,6 +21,8 @@ from filiform.core.outcomes.models import (
 )
 from filiform.errors import ValidationFailed
 
+from .stratify import score_start_back
+
 DECIMALS = 4
 
 
@@ -305,6 +307,7 @@ SCORERS: dict[ScoringMethod, Callable[[Instrument, dict[str, Value]], ScoreResul
     ScoringMethod.DASH: score_dash,
     ScoringMethod.PRTEE: score_prtee,
     ScoringMethod.KOOS: score_koos,
+    ScoringMethod.START_BACK: score_start_back,
 }
 
 
@@ -318,6 +321,8 @@ def check_method_fits(instrument: Instrument) -> None:
         _item_max(instrument, items)
     if method is ScoringMethod.KOOS and any(i.subscale is None for i in items):
         raise ValueError(f"{instrument.id}: every KOOS item needs a subscale")
+    if method is ScoringMethod.START_BACK and len(instrument.subscales) != 1:
+        raise ValueError(f"{instrument.id}: STarT Back scoring needs exactly one (psychosocial) subscale")
     if method is ScoringMethod.PRTEE and {i.subscale for i in items} != {"pain", "function"}:
         raise ValueError(f"{instrument.id}: PRTEE items must be pain or function")
     for item in items:

@@ -154,8 +154,8 @@ class Condition(Strict):
                     f"target '{t.target}' uses techniques not listed for the condition: "
                     f"{sorted(x.value for x in extra)}"
                 )
-        if Technique.ELECTRICAL in self.techniques and self.electrical is None:
-            raise ValueError("a condition using electrical_dn must give its electrical parameters")
+        if any(t.is_electrical for t in self.techniques) and self.electrical is None:
+            raise ValueError("a condition using an electrical technique must give its electrical parameters")
         return self
 
 

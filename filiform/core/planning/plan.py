@@ -9,83 +9,34 @@ techniques that screening allows there, with a needle sized for this patient.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from filiform.core.concepts import Technique
 from filiform.core.kb.loader import KnowledgeBase, load_kb
-from filiform.core.kb.models import Muscle
-from filiform.core.matching import PainDrawing, match
+from filiform.core.kb.models import Muscle, Target
+from filiform.core.matching import match
 from filiform.core.safety.decision import Decision, Reason, ScreeningResult
-from filiform.core.safety.intake import Intake, PatientBody, Site
-from filiform.core.safety.needle import NeedleGuidance, needle_guidance
-from filiform.core.safety.rules import load_rules
-from filiform.core.safety.screening import screen, site_for_target
+from filiform.core.safety.needle import needle_guidance
+from filiform.core.safety.rules import RuleSet, load_rules
+from filiform.core.safety.screening import evaluate
+from filiform.core.safety.sites import PlannedSite, planned_target
 
 from .loader import get_condition
-from .models import Condition, Dosing, ElectricalParams, Grade
+from .models import Condition
+from .plan_models import (
+    DangerNote,
+    Excluded,
+    Plan,
+    PlannedTarget,
+    PlanPrecaution,
+    PlanRequest,
+    SideText,
+)
+
+__all__ = ["Excluded", "Plan", "PlanRequest", "PlannedTarget", "build_plan", "condition_priors", "plan_targets"]
 
 _PRIOR = {1: 2.0, 2: 1.5, 3: 1.2}
-SideText = Literal["left", "right"]
-
-
-class PlanRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    condition: str
-    side: SideText | None = None
-    drawing: PainDrawing | None = None
-    intake: Intake = Field(default_factory=Intake)
-    body: PatientBody = Field(default_factory=PatientBody)
-    today: date
-    max_targets: int = Field(default=5, ge=1, le=15)
-
-
-class PlannedTarget(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    rank: int
-    target: str
-    name: str
-    side: SideText | None
-    source: str
-    technique: Technique
-    decision: Decision
-    needle: NeedleGuidance
-    precautions: tuple[str, ...] = ()
-    reasons: tuple[Reason, ...] = ()
-
-
-class Excluded(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    target: str
-    side: SideText | None
-    why: str
-
-
-class Plan(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    condition: str
-    condition_name: str
-    status: Literal["go", "caution", "do_not_needle"]
-    targets: tuple[PlannedTarget, ...]
-    excluded: tuple[Excluded, ...] = ()
-    dosing: Dosing
-    electrical: ElectricalParams | None = None
-    precautions: tuple[str, ...] = ()
-    blocking_reasons: tuple[Reason, ...] = ()
-    missing_answers: tuple[str, ...] = ()
-    evidence_grade: Grade
-    evidence_summary: str
-    red_flags: tuple[str, ...]
-    outcome_measures: tuple[str, ...]
-    reevaluate_on: date
-    screening: ScreeningResult
-    citations: tuple[str, ...]
 
 
 def _priors(cond: Condition, kb: KnowledgeBase) -> dict[str, float]:
@@ -148,61 +99,111 @@ def _one_thorax_side(cands: list[_Cand], kb: KnowledgeBase, excluded: list[Exclu
 
 
 def _choose(
-    cond: Condition, target_id: str, site: Site, result: ScreeningResult
+    cond: Condition, target_id: str, site: PlannedSite, result: ScreeningResult
 ) -> tuple[Technique | None, Decision, tuple[str, ...], tuple[Reason, ...]]:
-    options = (
-        next(t.techniques for t in cond.targets if t.target == target_id)
-        if any(t.target == target_id for t in cond.targets)
-        else (Technique.TRIGGER_POINT,)
-    )
-    blocking_rules = {r.id for r in load_rules().rules if r.decision == Decision.DO_NOT_NEEDLE}
+    options = next((t.techniques for t in cond.targets if t.target == target_id), (Technique.TRIGGER_POINT,))
     reasons: list[Reason] = []
     for tech in options:
-        d = result.for_site(site.label, tech)
+        d = result.for_site(site.key, tech)
         if d.decision != Decision.DO_NOT_NEEDLE:
             return tech, d.decision, d.precautions, d.reasons
-        reasons.extend(r for r in d.reasons if r.rule_id in blocking_rules and r not in reasons)
+        reasons.extend(r for r in d.reasons if r.decision == Decision.DO_NOT_NEEDLE and r not in reasons)
     return None, Decision.DO_NOT_NEEDLE, (), tuple(reasons)
+
+
+def _danger(target: Target, kb: KnowledgeBase) -> tuple[DangerNote, ...]:
+    return tuple(
+        DangerNote(
+            structure=ref.structure,
+            name=kb.danger[ref.structure].name if ref.structure in kb.danger else ref.structure.replace("_", " "),
+            rule=ref.rule,
+            min_distance_mm=ref.min_distance_mm,
+            citations=ref.citations,
+        )
+        for ref in target.danger
+    )
+
+
+def _precaution_details(planned: Sequence[PlannedTarget], rules: RuleSet) -> tuple[PlanPrecaution, ...]:
+    """Each precaution once, with the rules, evidence and sources behind it and its targets."""
+    by_text: dict[str, dict[str, list[str]]] = {}
+    known = {r.id: r for r in rules.rules}
+    for t in planned:
+        for reason in t.reasons:
+            rule = known.get(reason.rule_id)
+            texts = rule.precautions if rule is not None and rule.precautions else (reason.text,)
+            for text in texts:
+                entry = by_text.setdefault(text, {"rules": [], "evidence": [], "citations": [], "targets": []})
+                for key, values in (
+                    ("rules", [reason.rule_id]),
+                    ("evidence", [reason.evidence] if reason.evidence else []),
+                    ("citations", list(reason.citations)),
+                    ("targets", [t.label or t.name]),
+                ):
+                    entry[key].extend(v for v in values if v not in entry[key])
+    return tuple(
+        PlanPrecaution(
+            text=text,
+            rules=tuple(e["rules"]),
+            evidence=tuple(e["evidence"]),
+            citations=tuple(e["citations"]),
+            targets=tuple(e["targets"]),
+        )
+        for text, e in by_text.items()
+    )
 
 
 def build_plan(req: PlanRequest, kb: KnowledgeBase | None = None) -> Plan:
     """Build the plan; unknown condition or target ids raise ``NotFound``."""
     kb = kb or load_kb()
+    rules = load_rules()
     cond = get_condition(req.condition)
     excluded: list[Excluded] = []
     cands = _one_thorax_side(_candidates(cond, req, kb, excluded), kb, excluded)
-    sites = [site_for_target(kb.targets[c[0]], c[1]) for c in cands]
-    result = screen(req.intake, sites)
+    sites = [
+        planned_target(kb.targets[c[0]], c[1], rules.noncompressible_targets, rules.noncompressible_depth_mm)
+        for c in cands
+    ]
+    result = evaluate(req.intake, sites, on=req.today, kb=kb)
+    body = req.body.with_intake(req.intake)
+    notes = {t.target: t.note for t in cond.targets}
+    us_only = {u.target for u in rules.ultrasound_only}
     planned: list[PlannedTarget] = []
     precautions: list[str] = []
-    blocking: list[Reason] = []
     cites: list[str] = [r.citation for r in cond.evidence.reviews] + list(cond.dosing.citations)
     for (tid, side, source), site in zip(cands, sites, strict=True):
         tech, decision, prec, reasons = _choose(cond, tid, site, result)
         if tech is None:
             why = "; ".join(dict.fromkeys(r.text for r in reasons)) or "screening does not allow it"
             excluded.append(Excluded(target=tid, side=side, why=f"do not needle: {why}"))
-            blocking.extend(r for r in reasons if r not in blocking)
             continue
         if len(planned) >= req.max_targets:
             continue
-        needle = needle_guidance(kb.targets[tid], req.body, kb)
+        target = kb.targets[tid]
+        needle = needle_guidance(target, body, kb)
+        danger = _danger(target, kb)
         planned.append(
             PlannedTarget(
                 rank=len(planned) + 1,
                 target=tid,
-                name=kb.targets[tid].name,
+                name=target.name,
                 side=side,
+                site=site.key,
+                label=site.label,
                 source=source,
                 technique=tech,
                 decision=decision,
                 needle=needle,
                 precautions=prec,
                 reasons=reasons,
+                danger=danger,
+                condition_note=notes.get(tid),
+                ultrasound_only=tid in us_only,
             )
         )
         precautions.extend(p for p in prec if p not in precautions)
         cites.extend(needle.citations)
+        cites.extend(c for d in danger for c in d.citations)
         for r in reasons:
             cites.extend(r.citations)
     status: Literal["go", "caution", "do_not_needle"] = "do_not_needle"
@@ -218,8 +219,10 @@ def build_plan(req: PlanRequest, kb: KnowledgeBase | None = None) -> Plan:
         dosing=cond.dosing,
         electrical=cond.electrical if uses_edn else None,
         precautions=tuple(precautions),
-        blocking_reasons=tuple(blocking) if not planned else (),
+        precaution_details=_precaution_details(planned, rules),
+        blocking_reasons=result.blocking_reasons(),
         missing_answers=result.missing_answers,
+        warnings=result.warnings,
         evidence_grade=cond.evidence.grade,
         evidence_summary=cond.evidence.summary,
         red_flags=cond.red_flags,

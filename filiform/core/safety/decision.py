@@ -26,14 +26,29 @@ class Decision(StrEnum):
 
 
 class Reason(BaseModel):
-    """Why a rule fired: the rule id, a plain sentence and the citation ids behind it."""
+    """Why a rule fired: the rule id, a plain sentence, the citation ids and the site.
+
+    ``site`` is plain words for a clinician ("Rhomboid major, left"); ``site_key`` is the
+    machine id of the planned site. Text never carries raw ids. ``overridable`` is False
+    for rules no written reason can set aside (no consent, a prohibited site, the second
+    side of the thorax). Fields after ``evidence`` were added compatibly.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     rule_id: str
     text: str
     citations: tuple[str, ...] = ()
-    evidence: str | None = None  # added compatibly: how strong the source behind the rule is
+    evidence: str | None = None
+    site: str | None = None
+    site_key: str | None = None
+    overridable: bool = True
+    decision: Decision | None = None  # the rule's own decision (None in snapshots taken before it was kept)
+
+    @property
+    def shown(self) -> str:
+        """The sentence with its site, as a clinician reads it."""
+        return f"{self.site}: {self.text}" if self.site else self.text
 
 
 class TechniqueDecision(BaseModel):
@@ -48,15 +63,35 @@ class TechniqueDecision(BaseModel):
 
 
 class SiteDecision(BaseModel):
-    """Per-technique decisions for one planned site (``target@side:area`` or ``side:area``).
+    """Per-technique decisions for one planned site.
 
-    Added compatibly: older snapshots without sites still load.
+    ``site`` is the machine key (``rhomboid_major:left``, ``site:left:knee_joint``) and
+    ``label`` the plain words; the other fields were added compatibly.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     site: str
+    label: str = ""
+    target: str | None = None
+    side: str | None = None
     techniques: tuple[TechniqueDecision, ...]
+
+    @property
+    def decision(self) -> Decision:
+        return max((t.decision for t in self.techniques), key=lambda d: d.severity, default=Decision.GO)
+
+
+class CircuitDecision(BaseModel):
+    """The decision for one electrical circuit (a lead pair) and what its path crosses."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str
+    path: str
+    kinds: tuple[str, ...] = ()
+    decision: Decision
+    reasons: tuple[Reason, ...] = ()
 
 
 class ScreeningResult(BaseModel):
@@ -71,6 +106,22 @@ class ScreeningResult(BaseModel):
     techniques: tuple[TechniqueDecision, ...]
     missing_answers: tuple[str, ...] = ()
     sites: tuple[SiteDecision, ...] = ()
+    circuits: tuple[CircuitDecision, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def decision(self) -> Decision:
+        """The most restrictive decision over every technique (and so every site and circuit)."""
+        return max((t.decision for t in self.techniques), key=lambda d: d.severity, default=Decision.GO)
+
+    def blocking_reasons(self) -> tuple[Reason, ...]:
+        """Every reason whose rule says do not needle, once each, in the order found."""
+        out: list[Reason] = []
+        for td in self.techniques:
+            out.extend(r for r in td.reasons if r.decision == Decision.DO_NOT_NEEDLE and r not in out)
+        for cd in self.circuits:
+            out.extend(r for r in cd.reasons if r.decision == Decision.DO_NOT_NEEDLE and r not in out)
+        return tuple(out)
 
     def for_site(self, site: str, technique: Technique | str) -> TechniqueDecision:
         """The decision for one technique at one screened site."""

@@ -1,30 +1,42 @@
-"""The intake answers screening runs on, and the sites a screening is asked about.
+"""The intake answers screening runs on, and the body measures needle guidance uses.
 
 Every question defaults to ``"unknown"`` (or ``None`` for numbers) on purpose: a form that
 was never filled in must not look like a form full of "no". The rules file gives every
-question an explicit unknown path (caution, or do-not-needle where a wrong guess would be
-dangerous), and the engine lists each unanswered question in ``missing_answers``.
+question an explicit unknown path, and the engine lists each unanswered question in
+``missing_answers``. Answers that contradict each other (``pregnant: no`` with a
+trimester; ``local_infection_or_lesion: no`` with lesion sites) are refused with both
+answers named: the permissive reading would hide a risk.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from filiform.core.kb.models import BodyArea
+from filiform.core.concepts.site import SiteAnswer, parse_site, vocabulary
 from filiform.errors import ValidationFailed
+
+from .questions import CLEAR_ANSWERS, DATED_LISTS, FOLLOW_UPS, QUESTIONS, SITE_LISTS
+
+__all__ = [
+    "CLEAR_ANSWERS",
+    "DATED_LISTS",
+    "FOLLOW_UPS",
+    "QUESTIONS",
+    "SITE_LISTS",
+    "DatedSite",
+    "Intake",
+    "MuscleInjury",
+    "PatientBody",
+]
 
 YesNo = Literal["yes", "no", "unknown"]
 Anticoagulant = Literal["no", "vka", "doac", "heparin", "other", "unknown"]
-
-_AREAS = "|".join(a.value for a in BodyArea)
-SITE_PATTERN = rf"^((left|right):)?({_AREAS})$"
-SiteArea = Annotated[str, Field(pattern=SITE_PATTERN)]
-"""A body area, optionally with the patient's side: ``arm`` (either side) or ``left:arm``."""
+TargetId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=80)]
 
 
 def _plain(value: object) -> bool:
@@ -35,13 +47,33 @@ def _plain(value: object) -> bool:
     return True
 
 
+class DatedSite(BaseModel):
+    """Something done at a site on a date (a corticosteroid injection)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    site: SiteAnswer
+    on: date
+
+
+class MuscleInjury(BaseModel):
+    """An acute muscle injury: which muscle (knowledge-base target id), which side, when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    target: TargetId
+    side: Literal["left", "right"]
+    on: date
+
+
 class Intake(BaseModel):
-    """Answers to the screening questionnaire. Sites name body areas (see ``SiteArea``)."""
+    """Answers to the screening questionnaire. Sites are ``side:site`` (see ``concepts.site``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     capacity_to_consent: YesNo = "unknown"
     consents_to_needling: YesNo = "unknown"
+    guardian_consent: YesNo = "unknown"
     needle_phobia: YesNo = "unknown"
     acute_illness: YesNo = "unknown"
     red_flags: YesNo = "unknown"
@@ -52,12 +84,18 @@ class Intake(BaseModel):
     pregnant: YesNo = "unknown"
     pregnancy_trimester: Literal[1, 2, 3] | None = None
     lymphoedema: YesNo = "unknown"
-    lymphoedema_sites: tuple[SiteArea, ...] = ()
+    lymphoedema_sites: tuple[SiteAnswer, ...] = ()
     implanted_electrical_device: YesNo = "unknown"
     implants: YesNo = "unknown"
-    implant_sites: tuple[SiteArea, ...] = ()
+    implant_sites: tuple[SiteAnswer, ...] = ()
+    joint_replacement: YesNo = "unknown"
+    joint_replacement_sites: tuple[SiteAnswer, ...] = ()
     local_infection_or_lesion: YesNo = "unknown"
-    lesion_sites: tuple[SiteArea, ...] = ()
+    lesion_sites: tuple[SiteAnswer, ...] = ()
+    malignancy_at_site: YesNo = "unknown"
+    malignancy_sites: tuple[SiteAnswer, ...] = ()
+    thrombosis_at_site: YesNo = "unknown"
+    thrombosis_sites: tuple[SiteAnswer, ...] = ()
     immunosuppressed: YesNo = "unknown"
     heart_valve_disease: YesNo = "unknown"
     diabetes: YesNo = "unknown"
@@ -66,10 +104,43 @@ class Intake(BaseModel):
     epilepsy_controlled: YesNo = "unknown"
     vasovagal_history: YesNo = "unknown"
     metal_allergy: YesNo = "unknown"
+    keloid_tendency: YesNo = "unknown"
     recent_surgery: YesNo = "unknown"
-    surgery_sites: tuple[SiteArea, ...] = ()
+    surgery_sites: tuple[SiteAnswer, ...] = ()
+    spinal_surgery: YesNo = "unknown"
+    spinal_surgery_sites: tuple[SiteAnswer, ...] = ()
+    corticosteroid_injection: YesNo = "unknown"
+    corticosteroid_injections: tuple[DatedSite, ...] = ()
+    fluoroquinolone: YesNo = "unknown"
+    acute_muscle_injury: YesNo = "unknown"
+    muscle_injuries: tuple[MuscleInjury, ...] = ()
     lung_disease: YesNo = "unknown"
+    bmi: Annotated[float, Field(gt=10, lt=80)] | None = None
     age: Annotated[int, Field(ge=0, le=120)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Intake:
+        """Refuse answers that contradict each other, naming both (never pick the permissive one)."""
+        problems: list[str] = []
+        if self.pregnancy_trimester is not None and self.pregnant != "yes":
+            problems.append(
+                f"pregnancy_trimester={self.pregnancy_trimester} contradicts pregnant={self.pregnant}: "
+                "answer pregnant=yes or remove the trimester"
+            )
+        for name, parent in {**SITE_LISTS, **DATED_LISTS}.items():
+            listed = getattr(self, name)
+            if listed and getattr(self, parent) != "yes":
+                shown = ", ".join(_entry_text(x) for x in listed[:3])
+                problems.append(
+                    f"{name}=[{shown}] contradicts {parent}={getattr(self, parent)}: answer {parent}=yes "
+                    "or remove the sites"
+                )
+        spine = [s for s in self.spinal_surgery_sites if "spine" not in vocabulary().tags(parse_site(s).site)]
+        if spine:
+            problems.append(f"spinal_surgery_sites must name spine levels (e.g. spine_l4), not {', '.join(spine)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> Intake:
@@ -85,50 +156,29 @@ class Intake(BaseModel):
         return cls.model_validate_json(payload, strict=True)
 
 
-QUESTIONS: dict[str, str] = {
-    "capacity_to_consent": "Can the patient understand the risks and give informed consent?",
-    "consents_to_needling": "Has the patient agreed to dry needling after the risks were explained?",
-    "needle_phobia": "Does the patient have a fear of needles that stops treatment?",
-    "acute_illness": "Is there an acute or unstable illness, fever or medical emergency today?",
-    "red_flags": "Are there undiagnosed red-flag signs (weight loss, night pain, progressive neurological loss...)?",
-    "anticoagulant": "Does the patient take an anticoagulant (vka = warfarin-type, doac, heparin, other)?",
-    "inr": "Most recent INR (for warfarin-type drugs)",
-    "antiplatelet": "Does the patient take an antiplatelet drug (aspirin, clopidogrel...)?",
-    "bleeding_disorder": "Is there a bleeding disorder or low platelet count?",
-    "pregnant": "Is the patient pregnant or possibly pregnant?",
-    "pregnancy_trimester": "Trimester of pregnancy (1, 2 or 3)",
-    "lymphoedema": "Is there lymphoedema, or a limb at risk of it (e.g. after node removal)?",
-    "implanted_electrical_device": "Pacemaker, defibrillator, nerve stimulator or drug pump?",
-    "implants": "Other implants (breast, joint replacement, metal plates) near treatment areas?",
-    "local_infection_or_lesion": "Infection, wound, skin lesion or inflamed skin at a treatment area?",
-    "immunosuppressed": "Immunosuppression (chemotherapy, neutropenia, transplant drugs, untreated HIV)?",
-    "heart_valve_disease": "Heart valve disease, prosthetic valve or previous endocarditis?",
-    "diabetes": "Diabetes?",
-    "impaired_sensation": "Reduced sensation, or difficulty communicating what is felt?",
-    "epilepsy": "Epilepsy?",
-    "epilepsy_controlled": "If epilepsy: is it well controlled?",
-    "vasovagal_history": "Has the patient fainted with needles, blood tests or injections before?",
-    "metal_allergy": "Allergy to nickel, chromium or other metals?",
-    "recent_surgery": "Surgery in the last three months?",
-    "lung_disease": "Emphysema, COPD, previous pneumothorax or other lung disease?",
-    "age": "Patient's age in years",
-}
-"""Plain questions for forms and for the ``missing_answers`` list."""
+def _entry_text(entry: object) -> str:
+    if isinstance(entry, DatedSite):
+        return f"{entry.site}@{entry.on.isoformat()}"
+    if isinstance(entry, MuscleInjury):
+        return f"{entry.target}:{entry.side}@{entry.on.isoformat()}"
+    return str(entry)
 
-CLEAR_ANSWERS: dict[str, str] = {
-    name: "yes" if name in ("capacity_to_consent", "consents_to_needling", "epilepsy_controlled") else "no"
-    for name in QUESTIONS
-    if name not in ("inr", "pregnancy_trimester", "age")
-}
-"""The no-risk answer to each yes/no question (for a clinician who asked them all)."""
 
-SITE_LISTS = {
-    "lymphoedema_sites": "lymphoedema",
-    "implant_sites": "implants",
-    "lesion_sites": "local_infection_or_lesion",
-    "surgery_sites": "recent_surgery",
-}
-"""Which yes/no question each site list qualifies."""
+def parse_dated_site(text: str) -> dict[str, str]:
+    """``left:elbow_joint@2026-01-10`` (as typed on a form or the command line) to plain data."""
+    site, sep, on = text.strip().rpartition("@")
+    if not sep or not site:
+        raise ValidationFailed(f"'{text[:60]}': write site@YYYY-MM-DD, e.g. left:elbow_joint@2026-01-10")
+    return {"site": site.strip(), "on": on.strip()}
+
+
+def parse_muscle_injury(text: str) -> dict[str, str]:
+    """``gastrocnemius:left@2026-03-01`` to plain data."""
+    head, sep, on = text.strip().rpartition("@")
+    target, _, side = head.rpartition(":")
+    if not sep or not target or side not in ("left", "right"):
+        raise ValidationFailed(f"'{text[:60]}': write muscle:side@YYYY-MM-DD, e.g. gastrocnemius:left@2026-03-01")
+    return {"target": target.strip(), "side": side, "on": on.strip()}
 
 
 class PatientBody(BaseModel):
@@ -151,38 +201,11 @@ class PatientBody(BaseModel):
             return round(self.weight_kg / (self.height_cm / 100) ** 2, 1)
         return None
 
-
-class Site(BaseModel):
-    """One place a clinician means to needle: what the rules need to know about it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    area: BodyArea
-    side: Literal["left", "right"] | None = None
-    target: str | None = None
-    lung_adjacent: bool = False
-    compressible: bool = True
-
-    @property
-    def label(self) -> str:
-        where = f"{self.side}:{self.area.value}" if self.side else self.area.value
-        return f"{self.target}@{where}" if self.target else where
-
-    @field_validator("target")
-    @classmethod
-    def _target_id(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[a-z0-9][a-z0-9_]*", value):
-            raise ValueError("target ids are lower-case words joined by underscores")
-        return value
-
-
-def site_matches(site: Site, listed: str) -> bool:
-    """True when ``listed`` (``arm`` or ``left:arm``) covers ``site``.
-
-    A listed area without a side covers both sides; a site without a side (side not yet
-    decided) is covered by either side, so the restriction errs towards applying.
-    """
-    side, _, area = listed.rpartition(":")
-    if area != site.area.value:
-        return False
-    return not side or site.side is None or side == site.side
+    def with_intake(self, intake: Intake) -> PatientBody:
+        """This body with the screening's BMI and age filled in where the body lacks them."""
+        update: dict[str, object] = {}
+        if self.bmi_value is None and intake.bmi is not None:
+            update["bmi"] = intake.bmi
+        if self.age is None and intake.age is not None:
+            update["age"] = intake.age
+        return self.model_copy(update=update) if update else self

@@ -1,8 +1,9 @@
 """Screening rules as data: a condition on intake answers gives a decision per technique.
 
 Rules live in ``filiform/data/screening/rules.yaml`` so a clinician can read and review
-them without reading Python, and every rule carries its evidence level and citations (or,
-for expert opinion, a note naming the unconfirmed source).
+them without reading Python. Every rule carries its evidence level and a source: citations
+(checked against the knowledge base) or, for expert consensus, a ``source_note`` saying
+what the rule rests on. A rule without either is refused when the file loads.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from filiform.core.concepts import Technique
+from filiform.core.concepts.site import SiteAnswer, SiteTag
 from filiform.core.kb.models import Id, Strict, Text
 from filiform.core.kb.yaml_source import Issue
 from filiform.errors import KnowledgeBaseError
 
+from .circuits import PathKind
 from .decision import Decision
-from .intake import SITE_LISTS, SITE_PATTERN, Intake
+from .intake import Intake
+from .questions import DATED_LISTS, SITE_LISTS
 
 Evidence = Literal[
     "systematic_review",
@@ -31,6 +35,7 @@ Evidence = Literal[
     "expert_opinion",
 ]
 _QUESTIONS = set(Intake.model_fields)
+_LISTS = set(SITE_LISTS) | {"corticosteroid_injections"}
 
 
 class Clause(Strict):
@@ -39,6 +44,7 @@ class Clause(Strict):
     q: str
     eq: str | int | None = None
     any_of: tuple[str | int, ...] = ()
+    none_of: tuple[str | int, ...] = ()
     gt: float | None = None
     lt: float | None = None
     missing: bool = False
@@ -47,9 +53,16 @@ class Clause(Strict):
     def _one_test(self) -> Clause:
         if self.q not in _QUESTIONS:
             raise ValueError(f"unknown question '{self.q}'")
-        tests = [self.eq is not None, bool(self.any_of), self.gt is not None, self.lt is not None, self.missing]
+        tests = [
+            self.eq is not None,
+            bool(self.any_of),
+            bool(self.none_of),
+            self.gt is not None,
+            self.lt is not None,
+            self.missing,
+        ]
         if sum(tests) != 1:
-            raise ValueError("a clause needs exactly one of eq, any_of, gt, lt, missing")
+            raise ValueError("a clause needs exactly one of eq, any_of, none_of, gt, lt, missing")
         return self
 
     def holds(self, intake: Intake) -> bool:
@@ -60,6 +73,8 @@ class Clause(Strict):
             return bool(value == self.eq)
         if self.any_of:
             return value in self.any_of
+        if self.none_of:
+            return value not in self.none_of
         if not isinstance(value, int | float) or isinstance(value, bool):
             return False
         if self.gt is not None:
@@ -68,18 +83,42 @@ class Clause(Strict):
 
 
 class SiteFilter(Strict):
-    """Restricts a rule to some sites. All given keys must match."""
+    """Restricts a rule to some planned sites. All given keys must match."""
 
     lung_adjacent: bool | None = None
     compressible: bool | None = None
-    areas: tuple[Annotated[str, Field(pattern=SITE_PATTERN)], ...] = ()
+    deep_or_spinal: bool = False
+    tags: tuple[SiteTag, ...] = ()
+    sites: tuple[SiteAnswer, ...] = ()
+    targets: tuple[Id, ...] = ()
+    kinds: tuple[Literal["muscle", "tendon", "nerve", "periarticular", "scar"], ...] = ()
     sites_from: str | None = None
-    thorax_both_sides: bool = False
+    near_sites_from: str | None = None
+    within_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    injured_muscle_within_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    thorax_second_side: bool = False
 
     @model_validator(mode="after")
-    def _known_list(self) -> SiteFilter:
-        if self.sites_from is not None and self.sites_from not in SITE_LISTS:
-            raise ValueError(f"sites_from must be one of {sorted(SITE_LISTS)}")
+    def _known(self) -> SiteFilter:
+        for name in (self.sites_from, self.near_sites_from):
+            if name is not None and name not in _LISTS:
+                raise ValueError(f"sites_from and near_sites_from must be one of {sorted(_LISTS)}")
+        if self.within_days is not None and self.sites_from not in DATED_LISTS:
+            raise ValueError("within_days needs sites_from naming a dated list")
+        return self
+
+
+class CircuitFilter(Strict):
+    """Restricts a rule to electrical circuits whose path crosses one of ``paths`` (or any)."""
+
+    paths: tuple[PathKind, ...] = ()
+    near_sites_from: str | None = None
+    outside_taught_range: bool = False
+
+    @model_validator(mode="after")
+    def _known(self) -> CircuitFilter:
+        if self.near_sites_from is not None and self.near_sites_from not in SITE_LISTS:
+            raise ValueError(f"near_sites_from must be one of {sorted(SITE_LISTS)}")
         return self
 
 
@@ -87,13 +126,16 @@ class Rule(Strict):
     id: Id
     when: tuple[Clause, ...] = ()
     site: SiteFilter | None = None
+    circuit: CircuitFilter | None = None
     techniques: Annotated[tuple[str, ...], Field(min_length=1)]
     decision: Decision
     text: Text
     precautions: tuple[str, ...] = ()
     evidence: Evidence
-    source_note: str | None = None
+    source_note: Annotated[str, Field(min_length=12)] | None = None
     citations: tuple[Id, ...] = ()
+    overridable: bool = True
+    report_unplanned: bool = True
 
     @model_validator(mode="after")
     def _sound(self) -> Rule:
@@ -101,27 +143,46 @@ class Rule(Strict):
         bad = [t for t in self.techniques if t not in allowed]
         if bad:
             raise ValueError(f"unknown technique(s) {bad}; use ids from Technique or 'all'")
-        if not self.when and self.site is None:
-            raise ValueError("a rule without conditions must be limited to sites")
+        if not self.when and self.site is None and self.circuit is None:
+            raise ValueError("a rule without conditions must be limited to sites or circuits")
+        if self.site is not None and self.circuit is not None:
+            raise ValueError("a rule applies to sites or to circuits, not both")
         if not self.citations and not self.source_note:
-            raise ValueError("a rule needs citations, or a source_note saying why it has none")
+            raise ValueError("a rule needs a source: citations, or a source_note saying what it rests on")
         if self.decision == Decision.GO:
             raise ValueError("rules restrict; 'go' is what remains when none fires")
         return self
 
     def technique_set(self) -> frozenset[Technique]:
+        """The techniques the rule covers. ``electrical_dn`` stands for every technique that
+        passes a current through the needle (PENS, percutaneous electrolysis), so an
+        electrical contraindication can never miss a newer electrical technique."""
         if "all" in self.techniques:
             return frozenset(Technique)
-        return frozenset(Technique(t) for t in self.techniques)
+        chosen = {Technique(t) for t in self.techniques}
+        if Technique.ELECTRICAL in chosen:
+            chosen |= {t for t in Technique if t.is_electrical}
+        return frozenset(chosen)
 
     def fires(self, intake: Intake) -> bool:
         return all(c.holds(intake) for c in self.when)
+
+
+class UltrasoundOnly(Strict):
+    """A target that may be needled (with these techniques) only under ultrasound guidance."""
+
+    target: Id
+    techniques: Annotated[tuple[Technique, ...], Field(min_length=1)]
+    text: Text
+    evidence: Evidence
+    citations: Annotated[tuple[Id, ...], Field(min_length=1)]
 
 
 class RuleSet(Strict):
     version: int
     noncompressible_targets: tuple[Id, ...] = ()
     noncompressible_depth_mm: Annotated[float, Field(gt=0, le=120)]
+    ultrasound_only: tuple[UltrasoundOnly, ...] = ()
     rules: Annotated[tuple[Rule, ...], Field(min_length=1)]
 
     @model_validator(mode="after")
@@ -132,6 +193,9 @@ class RuleSet(Strict):
                 raise ValueError(f"duplicate rule id '{rule.id}'")
             seen.add(rule.id)
         return self
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)
 
 
 def load_rules_with_issues() -> tuple[RuleSet | None, list[Issue], Any]:

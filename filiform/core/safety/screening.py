@@ -1,43 +1,55 @@
-"""Screening engine: intake answers (and planned sites) to a decision per technique.
+"""The safety engine: one entry point for screening, planning and session recording.
 
-The decision for a technique is the most restrictive decision of every rule that fires,
-so adding a risk factor can only add rules and never relax a decision. Unanswered
-questions fire their own rules and are listed in ``missing_answers``; a question with no
-unknown-rule of its own still yields a caution here, so no gap in the data gives a go.
+``evaluate(intake, planned_sites, circuits)`` gives a decision per technique, per planned
+site (target and side) and per electrical circuit; the overall decision for a technique is
+the most restrictive of all of them, so adding a risk factor can only add rules and never
+relax a decision. Unanswered questions fire their own rules and are listed in
+``missing_answers``; a question with no unknown-rule of its own still yields a caution, so
+no gap in the data gives a go. Every reason names its rule, sources and the site in plain
+words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from filiform.core.concepts import Technique
-from filiform.core.kb.loader import KnowledgeBase
-from filiform.core.kb.models import Target
+from filiform.core.kb.loader import KnowledgeBase, load_kb
+from filiform.errors import ValidationFailed
 
-from .decision import Decision, Reason, ScreeningResult, SiteDecision, TechniqueDecision
-from .intake import QUESTIONS, SITE_LISTS, Intake, Site, site_matches
+from .circuits import CircuitPath, path_kinds
+from .decision import CircuitDecision, Decision, Reason, ScreeningResult, SiteDecision, TechniqueDecision
+from .intake import Intake
+from .matching import circuit_applies, second_thorax_side, site_applies, unmatched_answers
+from .questions import DATED_LISTS, FOLLOW_UPS, QUESTIONS, SITE_LISTS
 from .rules import Rule, RuleSet, load_rules
+from .sites import PlannedSite, planned_sites
 
-_RELEVANT_IF: dict[str, tuple[str, object]] = {
-    "inr": ("anticoagulant", "vka"),
-    "pregnancy_trimester": ("pregnant", "yes"),
-    "epilepsy_controlled": ("epilepsy", "yes"),
-}
+__all__ = ["evaluate", "missing_answers", "screen", "sites_for_targets"]
 
 
-def missing_answers(intake: Intake) -> list[str]:
-    """Questions still unanswered, skipping follow-ups whose parent answer makes them moot."""
+def missing_answers(intake: Intake, sites: Sequence[PlannedSite] = ()) -> list[str]:
+    """Questions still unanswered, skipping those the other answers make moot.
+
+    Body mass matters only next to the chest wall and guardian consent only under 18, so
+    they are listed when that applies (or when nothing is planned yet, for BMI never).
+    """
     out: list[str] = []
     for name in QUESTIONS:
         value = getattr(intake, name)
         if value is not None and value != "unknown":
             continue
-        parent = _RELEVANT_IF.get(name)
+        parent = FOLLOW_UPS.get(name)
         if parent is not None and getattr(intake, parent[0]) != parent[1]:
             continue
+        if name == "guardian_consent" and intake.age is not None and intake.age >= 18:
+            continue
+        if name == "bmi" and not any(s.lung_adjacent for s in sites):
+            continue
         out.append(name)
-    for list_name, parent_q in SITE_LISTS.items():
+    for list_name, parent_q in {**SITE_LISTS, **DATED_LISTS}.items():
         if getattr(intake, parent_q) == "yes" and not getattr(intake, list_name):
             out.append(list_name)
     return out
@@ -56,132 +68,206 @@ class _Acc:
             self.decision = decision
         if reason not in self.reasons:
             self.reasons.append(reason)
-        for p in precautions:
-            if p not in self.precautions:
-                self.precautions.append(p)
+        self.precautions.extend(p for p in precautions if p not in self.precautions)
 
     def merge(self, other: _Acc) -> None:
-        for reason in other.reasons:
-            if reason not in self.reasons:
-                self.reasons.append(reason)
-        for p in other.precautions:
-            if p not in self.precautions:
-                self.precautions.append(p)
+        self.reasons.extend(r for r in other.reasons if r not in self.reasons)
+        self.precautions.extend(p for p in other.precautions if p not in self.precautions)
         if other.decision.severity > self.decision.severity:
             self.decision = other.decision
 
     def freeze(self, technique: Technique) -> TechniqueDecision:
+        ordered = sorted(self.reasons, key=lambda r: -(r.decision.severity if r.decision else 1))
         return TechniqueDecision(
-            technique=technique,
-            decision=self.decision,
-            reasons=tuple(self.reasons),
-            precautions=tuple(self.precautions),
+            technique=technique, decision=self.decision, reasons=tuple(ordered), precautions=tuple(self.precautions)
         )
 
 
-def _reason(rule: Rule, prefix: str = "") -> Reason:
-    return Reason(rule_id=rule.id, text=prefix + rule.text, citations=rule.citations, evidence=rule.evidence)
+def _reason(rule: Rule, decision: Decision, site: PlannedSite | None = None, prefix: str = "") -> Reason:
+    return Reason(
+        rule_id=rule.id,
+        text=prefix + rule.text,
+        citations=rule.citations,
+        evidence=rule.evidence,
+        site=site.label if site else None,
+        site_key=site.key if site else None,
+        overridable=rule.overridable,
+        decision=decision,
+    )
 
 
-def _site_applies(rule: Rule, site: Site, intake: Intake, sites: Sequence[Site]) -> bool:
-    f = rule.site
-    if f is None:
-        return True
-    if f.lung_adjacent is not None and site.lung_adjacent != f.lung_adjacent:
-        return False
-    if f.compressible is not None and site.compressible != f.compressible:
-        return False
-    if f.areas and not any(site_matches(site, a) for a in f.areas):
-        return False
-    if f.thorax_both_sides:
-        sides = {s.side for s in sites if s.lung_adjacent}
-        if not (site.lung_adjacent and {"left", "right"} <= sides):
-            return False
-    if f.sites_from is not None:
-        listed: tuple[str, ...] = getattr(intake, f.sites_from)
-        # No sites given although the answer is yes: apply everywhere (err towards safety).
-        return not listed or any(site_matches(site, a) for a in listed)
-    return True
+@dataclass
+class _State:
+    intake: Intake
+    sites: Sequence[PlannedSite]
+    circuits: Sequence[CircuitPath]
+    on: date
+    overall: dict[Technique, _Acc] = field(default_factory=lambda: {t: _Acc() for t in Technique})
+    per_site: dict[str, dict[Technique, _Acc]] = field(default_factory=dict)
+    per_circuit: dict[str, _Acc] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.per_site = {s.key: {t: _Acc() for t in Technique} for s in self.sites}
+        self.per_circuit = {c.label: _Acc() for c in self.circuits}
 
 
-def _apply(
-    fired: Sequence[Rule],
-    intake: Intake,
-    sites: Sequence[Site],
-    overall: dict[Technique, _Acc],
-    per_site: dict[str, dict[Technique, _Acc]],
-) -> None:
-    for rule in fired:
-        scope = rule.technique_set()
-        if rule.site is None:
-            for t in scope:
-                overall[t].add(rule.decision, _reason(rule), rule.precautions)
-        elif not sites:
-            if rule.site.thorax_both_sides:
-                continue  # a session rule: meaningless until sites are planned
-            # Site not known yet: report the rule, capped at caution, so it is not lost.
+def _apply(rule: Rule, st: _State, second_side: set[str]) -> None:
+    scope = rule.technique_set()
+    if rule.site is None and rule.circuit is None:
+        for t in scope:
+            st.overall[t].add(rule.decision, _reason(rule, rule.decision), rule.precautions)
+        return
+    targets_known = st.sites if rule.site is not None else st.circuits
+    if not targets_known:
+        if rule.when and rule.report_unplanned:  # a patient factor whose place is not planned yet: capped
             capped = Decision.CAUTION if rule.decision.severity > 1 else rule.decision
             for t in scope:
-                overall[t].add(capped, _reason(rule, "Where it applies: "), rule.precautions)
-        else:
-            for site in sites:
-                if _site_applies(rule, site, intake, sites):
-                    for t in scope:
-                        per_site[site.label][t].add(rule.decision, _reason(rule, f"[{site.label}] "), rule.precautions)
+                st.overall[t].add(capped, _reason(rule, capped, prefix="Where it applies: "), rule.precautions)
+        return
+    if rule.site is not None:
+        for site in st.sites:
+            if site_applies(rule.site, site, st.intake, st.on, second_side):
+                for t in scope:
+                    st.per_site[site.key][t].add(rule.decision, _reason(rule, rule.decision, site), rule.precautions)
+        return
+    assert rule.circuit is not None
+    for c in st.circuits:
+        if circuit_applies(rule.circuit, c, st.intake):
+            reason = _reason(rule, rule.decision).model_copy(update={"site": c.plain, "site_key": f"circuit:{c.label}"})
+            st.per_circuit[c.label].add(rule.decision, reason, rule.precautions)
 
 
-def _fallback(intake: Intake, rules: RuleSet, missing: Sequence[str], overall: dict[Technique, _Acc]) -> None:
+def _ultrasound(rules: RuleSet, st: _State, ultrasound: bool | None) -> None:
+    """Targets that may be needled only under ultrasound guidance, per technique."""
+    for site in st.sites:
+        for entry in rules.ultrasound_only:
+            if entry.target != site.target or ultrasound:
+                continue
+            decision = Decision.DO_NOT_NEEDLE if ultrasound is False else Decision.CAUTION
+            reason = Reason(
+                rule_id=f"ultrasound_only_{entry.target}",
+                text=entry.text,
+                citations=entry.citations,
+                evidence=entry.evidence,
+                site=site.label,
+                site_key=site.key,
+                overridable=False,
+                decision=decision,
+            )
+            note = "Needle only under real-time ultrasound guidance, and record it with the session."
+            for t in entry.techniques:
+                st.per_site[site.key][t].add(decision, reason, (note,))
+
+
+def _fallback(rules: RuleSet, missing: Sequence[str], st: _State) -> None:
     """A question without its own unknown-rule still never yields a go."""
     covered = {c.q for r in rules.rules for c in r.when if c.missing}
     for name in missing:
-        if name not in covered and name not in SITE_LISTS:
-            fallback = Reason(
-                rule_id="unanswered", text=f"Unanswered: {QUESTIONS.get(name, name)}", evidence="expert_opinion"
+        if name not in covered and name not in SITE_LISTS and name not in DATED_LISTS:
+            reason = Reason(
+                rule_id="unanswered",
+                text=f"Unanswered: {QUESTIONS.get(name, name)}",
+                evidence="expert_opinion",
+                decision=Decision.CAUTION,
             )
             for t in Technique:
-                overall[t].add(Decision.CAUTION, fallback, ("Complete the screening question before needling.",))
+                st.overall[t].add(Decision.CAUTION, reason, ("Complete the screening question before needling.",))
 
 
-def screen(intake: Intake, sites: Sequence[Site] = (), rules: RuleSet | None = None) -> ScreeningResult:
-    """Decide, per technique (and per planned site), whether needling may go ahead."""
+def _check_references(intake: Intake, kb: KnowledgeBase | None, on: date) -> None:
+    if intake.muscle_injuries:
+        kb = kb or load_kb()
+        unknown = [i.target for i in intake.muscle_injuries if i.target not in kb.targets]
+        if unknown:
+            raise ValidationFailed(f"muscle_injuries names unknown target(s): {', '.join(unknown)}")
+    late = [i.on for i in intake.corticosteroid_injections if i.on > on] + [
+        i.on for i in intake.muscle_injuries if i.on > on
+    ]
+    if late:
+        raise ValidationFailed(f"dates after the day of screening ({on.isoformat()}): {late[0].isoformat()}")
+
+
+def evaluate(
+    intake: Intake,
+    planned: Sequence[PlannedSite] = (),
+    circuits: Sequence[CircuitPath] = (),
+    *,
+    on: date | None = None,
+    ultrasound: bool | None = None,
+    rules: RuleSet | None = None,
+    kb: KnowledgeBase | None = None,
+) -> ScreeningResult:
+    """Decide per technique, per planned site and per circuit whether needling may go ahead.
+
+    ``on`` is the day of screening or session (dated answers count from it; default today).
+    ``ultrasound``: True when real-time ultrasound guidance is used, False when it is not,
+    None when not yet decided (ultrasound-only targets are then a caution, not a go).
+    """
     rules = rules or load_rules()
-    overall = {t: _Acc() for t in Technique}
-    per_site = {s.label: {t: _Acc() for t in Technique} for s in sites}
-    _apply([r for r in rules.rules if r.fires(intake)], intake, sites, overall, per_site)
-    missing = missing_answers(intake)
-    _fallback(intake, rules, missing, overall)
+    on = on or date.today()
+    _check_references(intake, kb, on)
+    labels = [c.label for c in circuits]
+    if len(set(labels)) != len(labels):
+        raise ValidationFailed("each circuit needs its own label")
+    st = _State(intake=intake, sites=planned, circuits=circuits, on=on)
+    second = second_thorax_side(planned)
+    for rule in rules.rules:
+        if rule.fires(intake):
+            _apply(rule, st, second)
+    _ultrasound(rules, st, ultrasound)
+    missing = missing_answers(intake, planned)
+    _fallback(rules, missing, st)
+    return _freeze(st, missing, unmatched_answers(intake, planned, circuits))
+
+
+def _freeze(st: _State, missing: Sequence[str], warnings: Sequence[str]) -> ScreeningResult:
     site_results: list[SiteDecision] = []
-    for site in sites:
-        accs = per_site[site.label]
+    for site in st.sites:
+        accs = st.per_site[site.key]
         for t in Technique:
-            glob = overall[t]
-            accs[t].merge(_Acc(glob.decision, list(glob.reasons), list(glob.precautions)))
-        site_results.append(SiteDecision(site=site.label, techniques=tuple(accs[t].freeze(t) for t in Technique)))
-    for accs in per_site.values():
+            accs[t].merge(st.overall[t])
+        site_results.append(
+            SiteDecision(
+                site=site.key,
+                label=site.label,
+                target=site.target,
+                side=site.side,
+                techniques=tuple(accs[t].freeze(t) for t in Technique),
+            )
+        )
+    circuit_results: list[CircuitDecision] = []
+    for c in st.circuits:
+        acc = st.per_circuit[c.label]
+        acc.merge(st.overall[Technique.ELECTRICAL])
+        frozen = acc.freeze(Technique.ELECTRICAL)
+        circuit_results.append(
+            CircuitDecision(
+                label=c.label,
+                path=c.plain,
+                kinds=tuple(sorted(path_kinds(c))),
+                decision=frozen.decision,
+                reasons=frozen.reasons,
+            )
+        )
+    for accs in st.per_site.values():
         for t in Technique:
-            overall[t].merge(accs[t])
+            st.overall[t].merge(accs[t])
+    for acc in st.per_circuit.values():
+        st.overall[Technique.ELECTRICAL].merge(acc)
     return ScreeningResult(
-        techniques=tuple(overall[t].freeze(t) for t in Technique),
+        techniques=tuple(st.overall[t].freeze(t) for t in Technique),
         missing_answers=tuple(missing),
         sites=tuple(site_results),
+        circuits=tuple(circuit_results),
+        warnings=tuple(warnings),
     )
 
 
-def site_for_target(target: Target, side: str | None, rules: RuleSet | None = None) -> Site:
-    """Describe a knowledge-base target as a screening site (lung, compressibility)."""
-    rules = rules or load_rules()
-    deepest = max(a.depth_mm.max_mm for a in target.needling)
-    compressible = target.id not in rules.noncompressible_targets and deepest < rules.noncompressible_depth_mm
-    return Site(
-        area=target.body_area,
-        side=side if side in ("left", "right") else None,
-        target=target.id,
-        lung_adjacent=target.lung_adjacent,
-        compressible=compressible,
-    )
+def screen(intake: Intake, sites: Sequence[PlannedSite] = (), rules: RuleSet | None = None) -> ScreeningResult:
+    """The same engine, for callers that plan no circuits (kept for existing callers)."""
+    return evaluate(intake, sites, rules=rules)
 
 
-def sites_for_targets(kb: KnowledgeBase, targets: Iterable[tuple[str, str | None]]) -> list[Site]:
-    """Sites for ``(target_id, side)`` pairs; unknown ids raise ``NotFound``."""
-    rules = load_rules()
-    return [site_for_target(kb.target(tid), side, rules) for tid, side in targets]
+def sites_for_targets(kb: KnowledgeBase, targets: Iterable[tuple[str, str | None]]) -> list[PlannedSite]:
+    """Planned sites for ``(target_id, side)`` pairs; unknown ids raise ``NotFound``."""
+    return planned_sites(kb, targets)

@@ -7,13 +7,12 @@ the acting user with :func:`actor_for`, so the rules are written once:
   database keeps its SHA-256, so a stolen database copy holds no live session;
 * a session ends after ``idle`` without a request (default 15 minutes, HIPAA automatic
   log-off; ``FILIFORM_IDLE_MINUTES``) and after :data:`MAX_LIFETIME` in any case;
-* repeated failures lock a username and a client address for a while
-  (:class:`LoginThrottle`); failures are audited by ``users.authenticate``;
-* a user who confirmed a TOTP secret must give a current code; a code is never accepted
-  twice (replay);
-* TOTP secrets are stored sealed (AES-GCM, key outside the database: :mod:`.secrets`), so
-  a copy of the database cannot mint codes; rows written before sealing existed are still
-  read and are sealed the next time a code from them is accepted;
+* repeated failures slow a username and a client address down with exponential back-off
+  (:class:`LoginThrottle`, counted in the database so every process shares it); failures
+  are audited by ``users.authenticate``;
+* a user who confirmed a TOTP secret must give a current code (:mod:`.totp`);
+* live sessions are cached per process (:mod:`.session_cache`), exact about revocation
+  and idle time;
 * the session cookie carries the CSRF token it was opened with, signed with a key from
   :mod:`.secrets` over the session token's hash (:func:`bind_cookie`), so a CSRF token
   issued to one session is refused in another.
@@ -24,39 +23,32 @@ the caller commits the transaction and the audited failure is kept.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import logging
 import os
-import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import pyotp
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from filiform.errors import PermissionDenied, ValidationFailed
-from filiform.services.access import secrets as keys
+from filiform.errors import ValidationFailed
 from filiform.services.access.auth_cookies import session_token, token_hash
 from filiform.services.access.context import Actor, Role
-from filiform.services.access.login_throttle import DEFAULT_THROTTLE, LoginThrottle
-from filiform.services.access.users import authenticate
+from filiform.services.access.login import GENERIC_FAILURE, LoginResult, login
+from filiform.services.access.session_cache import Cached, SessionCache, current_epoch
+from filiform.services.access.totp import _totp_secret, confirm_totp, enable_totp, totp_enabled
+from filiform.services.access.users import bump_epoch
 from filiform.services.operations import audit
 from filiform.storage.engine import read_transaction, transaction
 from filiform.storage.models import User
-from filiform.storage.models_auth import AuthSession, UserTotp
+from filiform.storage.models_auth import AuthSession
+
+__all__ = ["GENERIC_FAILURE", "LoginResult", "_totp_secret", "confirm_totp", "enable_totp", "login", "totp_enabled"]
 
 COOKIE_NAME = "filiform_session"
 IDLE_ENV = "FILIFORM_IDLE_MINUTES"
 DEFAULT_IDLE = timedelta(minutes=15)
 MAX_LIFETIME = timedelta(hours=12)
 TOUCH_EVERY = timedelta(seconds=60)  # last-seen writes are coalesced to one a minute
-ISSUER = "Filiform"
-GENERIC_FAILURE = "unknown user or wrong password"
-
-TOTP_COLUMN_LENGTH = 64  # user_totp.secret is VARCHAR(64)
 
 log = logging.getLogger("filiform.auth")
 
@@ -75,141 +67,9 @@ def idle_timeout() -> timedelta:
     return timedelta(minutes=minutes)
 
 
-def _database_url(session: Session) -> str:
-    return session.get_bind().engine.url.render_as_string(hide_password=False)
-
-
 def _utc(moment: datetime) -> datetime:
     """SQLite returns naive datetimes; every stored time is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    """``token`` and ``actor`` on success; ``needs_totp`` when a code must be supplied;
-    ``error`` (a message safe to show) and ``retry_after`` (seconds) otherwise."""
-
-    token: str | None
-    actor: Actor | None
-    needs_totp: bool = False
-    error: str | None = None
-    retry_after: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.token is not None
-
-
-def _totp_key(session: Session) -> bytes:
-    return keys.subkey(keys.master_key(_database_url(session)), "totp-secret")
-
-
-def _totp_context(user_id: int) -> bytes:
-    """Authenticated data: a sealed secret copied to another user's row does not open."""
-    return f"user_totp:{user_id}".encode()
-
-
-def _seal_totp(session: Session, user_id: int, secret: str) -> str | None:
-    """The stored form of a base32 secret; None when it would not fit the column.
-
-    Why the raw bytes and not the base32 text: 20 bytes sealed fit VARCHAR(64) (see
-    :func:`filiform.services.access.secrets.seal`); the base32 text would not.
-    """
-    try:
-        raw = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
-    except (binascii.Error, ValueError):
-        return None
-    sealed = keys.seal(_totp_key(session), raw, context=_totp_context(user_id))
-    return sealed if len(sealed) <= TOTP_COLUMN_LENGTH else None
-
-
-def _totp_secret(session: Session, row: UserTotp) -> str:
-    """The base32 secret of a row, sealed (``v1:``) or legacy plain text."""
-    if not keys.is_sealed(row.secret):
-        return row.secret
-    raw = keys.unseal(_totp_key(session), row.secret, context=_totp_context(row.user_id))
-    return base64.b32encode(raw).decode("ascii").rstrip("=")
-
-
-def _check_totp(session: Session, row: UserTotp, code: str, at: datetime) -> bool:
-    """Accept a current, unused code; a legacy plain-text row is sealed on success.
-
-    Sealing waits for a good code so that a row whose plain text is not a usable secret
-    is never rewritten into something nobody can check any more.
-    """
-    secret = _totp_secret(session, row)
-    totp = pyotp.TOTP(secret)
-    code = code.strip().replace(" ", "")
-    current = totp.timecode(at)
-    for step in (current - 1, current, current + 1):
-        if step > row.last_step and hmac.compare_digest(totp.generate_otp(step), code):
-            row.last_step = step
-            if not keys.is_sealed(row.secret):
-                sealed = _seal_totp(session, row.user_id, secret)
-                if sealed is None:
-                    log.warning(
-                        "TOTP secret of user %s left unsealed: longer than the column allows; re-enrol to seal it",
-                        row.user_id,
-                    )
-                else:
-                    row.secret = sealed
-            return True
-    return False
-
-
-def login(
-    session: Session,
-    *,
-    username: str,
-    password: str,
-    totp: str | None,
-    client: str,
-    throttle: LoginThrottle | None = None,
-    now: datetime | None = None,
-) -> LoginResult:
-    """Check credentials (and TOTP when enrolled) and open a server-side session."""
-    throttle = throttle or DEFAULT_THROTTLE
-    at = now or datetime.now(UTC)
-    client = client[:80]
-    key = username.strip().lower()
-    wait = throttle.retry_after(key, client)
-    if wait > 0:
-        audit.record(session, actor=None, action="login_throttled", entity="user", detail={"client": client})
-        return LoginResult(None, None, error="too many failed logins; try again later", retry_after=wait)
-    try:
-        actor = authenticate(session, username=username, password=password, client=client)
-    except PermissionDenied:
-        throttle.failed(key, client)
-        return LoginResult(None, None, error=GENERIC_FAILURE)
-    enrolled = session.get(UserTotp, actor.user_id)
-    if enrolled is not None and enrolled.confirmed_at is not None:
-        if not totp:
-            return LoginResult(None, None, needs_totp=True, error="enter the code from your app")
-        if not _check_totp(session, enrolled, totp, at):
-            throttle.failed(key, client)
-            audit.record(
-                session,
-                actor=actor,
-                action="login_failed",
-                entity="user",
-                entity_id=actor.user_id,
-                detail={"client": client, "factor": "totp"},
-            )
-            return LoginResult(None, None, needs_totp=True, error="wrong or reused code")
-    throttle.succeeded(key)
-    token = secrets.token_urlsafe(32)
-    session.add(
-        AuthSession(
-            token_hash=token_hash(token),
-            user_id=actor.user_id,
-            clinic_id=actor.clinic_id,
-            client=client,
-            created_at=at,
-            last_seen_at=at,
-        )
-    )
-    session.flush()
-    return LoginResult(token, actor)
 
 
 def _active(session: Session, token: str) -> AuthSession | None:
@@ -228,6 +88,8 @@ def logout(session: Session, *, token: str) -> None:
     if row is None:
         return
     row.ended_at, row.ended_reason = datetime.now(UTC), "logout"
+    bump_epoch(session)
+    CACHE.drop(row.token_hash)
     user = session.get(User, row.user_id)
     actor = Actor(
         user_id=row.user_id,
@@ -276,6 +138,8 @@ def actor_for(
     reason = _end_reason(row, user, at, idle)
     if reason is not None:
         row.ended_at, row.ended_reason = at, reason
+        bump_epoch(session)
+        CACHE.drop(row.token_hash)
         audit.record(
             session,
             actor=None,
@@ -292,6 +156,52 @@ def actor_for(
     return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role), client=client[:80])
 
 
+CACHE = SessionCache()
+
+
+def _from_cache(hit: Cached, at: datetime, idle: timedelta, client: str) -> Actor | None:
+    """The actor when the cached entry alone proves the session live and not due a touch."""
+    seen = at - hit.last_seen_at
+    if seen > idle or at - hit.created_at > MAX_LIFETIME or seen >= min(TOUCH_EVERY, idle / 4):
+        return None
+    return Actor(user_id=hit.user_id, clinic_id=hit.clinic_id, role=Role(hit.role), client=client[:80])
+
+
+def _remember(cache: SessionCache, key: str, row: AuthSession, user: User, epoch: int) -> None:
+    cache.put(
+        key,
+        Cached(
+            user_id=user.id,
+            clinic_id=user.clinic_id,
+            role=user.role,
+            created_at=_utc(row.created_at),
+            last_seen_at=_utc(row.last_seen_at),
+            epoch=epoch,
+        ),
+    )
+
+
+def cached_actor(
+    factory: sessionmaker[Session],
+    *,
+    token: str,
+    client: str,
+    idle: timedelta | None = None,
+    now: datetime | None = None,
+    cache: SessionCache | None = None,
+) -> Actor | None:
+    """The actor when the cache alone (plus the epoch read) proves the session live; None
+    means "not known here", not "no session": call :func:`lookup` then."""
+    token = session_token(token)
+    if not token or len(token) > 200:
+        return None
+    hit = (cache if cache is not None else CACHE).get(token_hash(token))
+    bind = factory.kw.get("bind")
+    if hit is None or bind is None or hit.epoch != current_epoch(bind):
+        return None
+    return _from_cache(hit, now or datetime.now(UTC), idle or idle_timeout(), client)
+
+
 def lookup(
     factory: sessionmaker[Session],
     *,
@@ -299,65 +209,62 @@ def lookup(
     client: str,
     idle: timedelta | None = None,
     now: datetime | None = None,
+    cache: SessionCache | None = None,
 ) -> Actor | None:
-    """:func:`actor_for` for one request, without SQLite's write lock on the common path.
+    """:func:`actor_for` for one request: from the cache, else a plain read, else a write.
 
-    Why: every request looks its session up; on SQLite a write transaction per request
-    serialises all requests behind the one writer.  So the session is read in a plain
-    (DEFERRED) read, and a write transaction is opened only when the session must end or
-    its last-seen time is older than :data:`TOUCH_EVERY` (there :func:`actor_for` decides
-    again under the lock, so a concurrent log-off is respected).  The idle rule is the
-    same comparison in both paths; because last-seen is refreshed at most once per
-    ``TOUCH_EVERY``, a busy session can end up to that much before ``idle`` after its
-    last request, never after.
+    Why: every request looks its session up.  A cached session whose epoch is current
+    costs one tiny read (:mod:`.session_cache` says why that is exact).  Otherwise the
+    session is read in a plain (DEFERRED) read, and a write transaction is opened only
+    when the session must end or its last-seen time is older than :data:`TOUCH_EVERY`
+    (there :func:`actor_for` decides again under the lock, so a concurrent log-off is
+    respected).  Because last-seen is refreshed at most once per ``TOUCH_EVERY``, a busy
+    session can end up to that much before ``idle`` after its last request, never after.
     """
     token = session_token(token)
     if not token or len(token) > 200:
         return None
+    cache = cache if cache is not None else CACHE
     at = now or datetime.now(UTC)
     idle = idle or idle_timeout()
+    key = token_hash(token)
+    bind = factory.kw.get("bind")
+    epoch = current_epoch(bind) if bind is not None else -1
+    hit = cache.get(key)
+    if hit is not None and hit.epoch == epoch:
+        found = _from_cache(hit, at, idle, client)
+        if found is not None:
+            return found
     with read_transaction(factory) as session:
         row = _active(session, token)
         if row is None:
+            cache.drop(key)
             return None
         user = session.get(User, row.user_id)
         if _end_reason(row, user, at, idle) is None and not _touch_due(row, at, idle):
             assert user is not None
+            _remember(cache, key, row, user, epoch)
             return Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role), client=client[:80])
     with transaction(factory) as session:
-        return actor_for(session, token=token, client=client, idle=idle, now=at)
+        actor = actor_for(session, token=token, client=client, idle=idle, now=at)
+        row = _active(session, token) if actor is not None else None
+        user = session.get(User, actor.user_id) if actor is not None else None
+        if row is not None and user is not None:
+            _remember(cache, key, row, user, epoch)
+        else:
+            cache.drop(key)
+        return actor
 
 
-def enable_totp(session: Session, *, actor: Actor) -> str:
-    """Start (or restart) TOTP enrolment: a new secret, its provisioning URI to show as a
-    QR code.  Login asks for codes only after :func:`confirm_totp`."""
-    user = session.get(User, actor.user_id)
-    if user is None:
-        raise PermissionDenied("unknown user")
-    secret = pyotp.random_base32()  # 32 characters = 20 bytes, which seal into the column
-    stored = _seal_totp(session, actor.user_id, secret)
-    assert stored is not None
-    row = session.get(UserTotp, actor.user_id)
-    if row is None:
-        session.add(UserTotp(user_id=actor.user_id, secret=stored, confirmed_at=None, last_step=0))
-    else:
-        row.secret, row.confirmed_at, row.last_step = stored, None, 0
-    session.flush()
-    audit.record(session, actor=actor, action="totp_enrol", entity="user", entity_id=user.id)
-    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
-
-
-def confirm_totp(session: Session, *, actor: Actor, code: str, now: datetime | None = None) -> None:
-    """Activate the pending secret once the user shows a code generated from it."""
-    row = session.get(UserTotp, actor.user_id)
-    if row is None:
-        raise ValidationFailed("start TOTP enrolment first")
-    if not _check_totp(session, row, code, now or datetime.now(UTC)):
-        raise ValidationFailed("wrong or reused code")
-    row.confirmed_at = now or datetime.now(UTC)
-    audit.record(session, actor=actor, action="totp_confirm", entity="user", entity_id=actor.user_id)
-
-
-def totp_enabled(session: Session, *, user_id: int) -> bool:
-    row = session.get(UserTotp, user_id)
-    return row is not None and row.confirmed_at is not None
+def end_sessions(session: Session, *, user_id: int, reason: str, keep: str | None = None) -> int:
+    """End every open session of a user (but the one whose token hash is ``keep``)."""
+    stmt = sa.select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
+    ended = 0
+    for row in session.scalars(stmt):
+        if keep is not None and row.token_hash == keep:
+            continue
+        row.ended_at, row.ended_reason = datetime.now(UTC), reason[:20]
+        CACHE.drop(row.token_hash)
+        ended += 1
+    bump_epoch(session)
+    return ended

@@ -1,51 +1,29 @@
-"""Clinics and their users; passwords stored as argon2id hashes.
+"""Clinics and their users; passwords judged and hashed by :mod:`.passwords`.
 
-Login (sessions, MFA) is built by the web layer on :func:`authenticate`.
+Login (sessions, MFA) is built by :mod:`.auth_sessions` on :func:`authenticate`; password
+change, reset, reactivation and MFA changes are in :mod:`.accounts`.
 """
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
-
 import sqlalchemy as sa
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError
-from argon2.profiles import CHEAPEST
 from sqlalchemy.orm import Session
 
 from filiform.errors import Conflict, PermissionDenied, ValidationFailed
+from filiform.services.access import passwords
 from filiform.services.access.context import Actor, Perm, Role, require
+from filiform.services.access.passwords import ARGON2_PROFILE_ENV, hash_password, hasher
 from filiform.services.access.scope import owned
 from filiform.services.operations import audit
-from filiform.storage.models import Clinic, User
+from filiform.storage.models import AuthState, Clinic, User
 
-MIN_PASSWORD = 12
-ARGON2_PROFILE_ENV = "FILIFORM_ARGON2_PROFILE"
-
-
-@lru_cache(maxsize=4)
-def _hasher_for(profile: str) -> PasswordHasher:
-    if profile in ("", "default"):
-        # argon2id, RFC 9106 low-memory profile (t=3, 64 MiB, p=4): above OWASP's minimum
-        # of 19 MiB; a hash costs tens of milliseconds, which is what makes guessing slow.
-        return PasswordHasher(type=Type.ID)
-    if profile == "test":
-        # Test suites create hundreds of users: the cheapest argon2id parameters keep them
-        # fast.  Verification reads the parameters from each hash, so nothing else changes.
-        return PasswordHasher.from_parameters(CHEAPEST)
-    raise ValueError(f"{ARGON2_PROFILE_ENV} must be 'default' or 'test', not '{profile}'")
+__all__ = ["ARGON2_PROFILE_ENV", "hash_password", "hasher"]
+RESET_PENDING = "a password reset is pending for this account: choose a new password with the reset token"
 
 
-def hasher() -> PasswordHasher:
-    """The password hasher; ``FILIFORM_ARGON2_PROFILE=test`` is for test suites only."""
-    return _hasher_for(os.environ.get(ARGON2_PROFILE_ENV, ""))
-
-
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed(f"password must have at least {MIN_PASSWORD} characters")
-    return hasher().hash(password)
+def bump_epoch(session: Session) -> None:
+    """Tell every process that cached sessions may have been revoked (see session_cache)."""
+    session.execute(sa.update(AuthState).where(AuthState.id == 1).values(epoch=AuthState.epoch + 1))
 
 
 def create_clinic(
@@ -63,21 +41,22 @@ def create_clinic(
     clinic = Clinic(name=name.strip())
     session.add(clinic)
     session.flush()
-    admin = _new_user(session, clinic.id, admin_username, admin_name, Role.ADMIN, admin_password)
+    admin = _new_user(session, clinic, admin_username, admin_name, Role.ADMIN, admin_password)
     actor = Actor(user_id=admin.id, clinic_id=clinic.id, role=Role.ADMIN, client=client)
     audit.record(session, actor=actor, action="create", entity="clinic", entity_id=clinic.id, chain=audit.SYSTEM_CHAIN)
     audit.record(session, actor=actor, action="create", entity="user", entity_id=admin.id, detail={"role": "admin"})
     return clinic, admin
 
 
-def _new_user(session: Session, clinic_id: int, username: str, display_name: str, role: Role, password: str) -> User:
+def _new_user(session: Session, clinic: Clinic, username: str, display_name: str, role: Role, password: str) -> User:
     username = username.strip().lower()
     if not username:
         raise ValidationFailed("username is empty")
     if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username '{username}' is taken")
+    passwords.check(password, context=(username, display_name, clinic.name))
     user = User(
-        clinic_id=clinic_id,
+        clinic_id=clinic.id,
         username=username,
         display_name=display_name,
         role=Role(role).value,
@@ -102,28 +81,45 @@ def create_user(
         role = Role(role)
     except ValueError as exc:
         raise ValidationFailed(f"unknown role '{role}'") from exc
-    user = _new_user(session, actor.clinic_id, username, display_name, role, password)
+    clinic = session.get(Clinic, actor.clinic_id)
+    assert clinic is not None
+    user = _new_user(session, clinic, username, display_name, role, password)
     audit.record(session, actor=actor, action="create", entity="user", entity_id=user.id, detail={"role": role.value})
     return user
 
 
+def active_admins(session: Session, clinic_id: int) -> int:
+    return int(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .where(User.clinic_id == clinic_id, User.role == Role.ADMIN.value, User.active.is_(True))
+        )
+        or 0
+    )
+
+
 def deactivate_user(session: Session, *, actor: Actor, user_id: int) -> None:
+    """Deactivate a user (their sessions end at once); never the clinic's last active admin."""
     require(actor, Perm.MANAGE_USERS)
     user = owned(session, User, user_id, actor=actor)
+    if user.active and user.role == Role.ADMIN.value and active_admins(session, user.clinic_id) <= 1:
+        raise Conflict("this is the clinic's last active administrator: make another admin first")
     user.active = False
+    bump_epoch(session)
     audit.record(session, actor=actor, action="deactivate", entity="user", entity_id=user_id)
 
 
 def authenticate(session: Session, *, username: str, password: str, client: str) -> Actor:
-    """Check a password; every attempt, good or bad, is audited."""
+    """Check a password; every attempt, good or bad, is audited.
+
+    The password is checked (or a dummy hash, for an unknown user) before anything else
+    is decided, so an unknown, inactive or reset-pending account answers in the same time.
+    """
     user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
-    ok = False
-    if user is not None and user.active:
-        try:
-            ok = hasher().verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
-    if not ok or user is None:
+    ok = passwords.verify(user.password_hash if user is not None else None, password)
+    usable = user is not None and user.active and ok
+    if not usable or user is None:
         audit.record(
             session,
             actor=None,
@@ -134,6 +130,17 @@ def authenticate(session: Session, *, username: str, password: str, client: str)
             chain=user.clinic_id if user else audit.SYSTEM_CHAIN,
         )
         raise PermissionDenied("unknown user or wrong password")
+    if user.must_change_password:
+        audit.record(
+            session,
+            actor=None,
+            action="login_failed",
+            entity="user",
+            entity_id=user.id,
+            detail={"client": client, "reason": "reset_pending"},
+            chain=user.clinic_id,
+        )
+        raise PermissionDenied(RESET_PENDING)
     actor = Actor(user_id=user.id, clinic_id=user.clinic_id, role=Role(user.role), client=client)
     audit.record(session, actor=actor, action="login", entity="user", entity_id=user.id)
     return actor

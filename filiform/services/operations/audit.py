@@ -1,34 +1,51 @@
-"""The append-only, hash-chained audit trail.
+"""The append-only, keyed (HMAC) audit trail.
 
 Each clinic has its own chain (chain 0 is the system's), so appends in different clinics
-never contend.  A row's hash is SHA-256 over the previous hash and the row's canonical
-fields; ``audit_head`` keeps each chain's last (seq, hash) and is row-locked while
-appending, which serialises one chain on PostgreSQL.  The audit row is written in the
-same transaction as the change it records, so a record never exists without its entry.
+never contend.  ``audit_head`` keeps each chain's last (seq, hash) and is row-locked while
+appending, which serialises one chain on PostgreSQL.  The audit row is written in the same
+transaction as the change it records, so a record never exists without its entry.
 
-``verify`` recomputes every chain and reports any edited, deleted, reordered or
-truncated entry.  Detail holds ids and hashes, never PHI (GDPR erasure leaves the chain
-intact).
+Why keyed: a plain SHA-256 chain can be recomputed by anyone who can write to the
+database.  Since migration 0004 an entry's ``hash`` is HMAC-SHA256 under the audit key
+(:mod:`.audit_keys`, a file outside the database; ``key_id`` names the key) over its
+fields, the previous hash and ``rows``: for a write, the hash of each row version written
+(:mod:`.audit_rows`), so ``audit verify`` also catches direct edits and deletions of
+clinical rows.  Entries written before the migration stay plain SHA-256 up to each chain's
+``keyed_from``; the first keyed entry links to the last plain hash, which anchors them.
+
+Reads inside a web request do not write here directly: the request's unit of work runs
+as a read (:func:`filiform.storage.engine.transaction`) and its entries are handed to the
+group-commit writer (:mod:`.audit_writer`) and made durable before the response is sent.
+
+``verify`` (in :mod:`.audit_verify`) recomputes every chain.  Detail holds ids and hashes,
+never PHI (GDPR erasure leaves the chain intact).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+import weakref
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from filiform.errors import ValidationFailed
 from filiform.services.access.context import Actor, Perm, require
+from filiform.services.operations import audit_keys, audit_rows
+from filiform.storage.engine import DEFERRED_AUDIT
 from filiform.storage.models import AuditHead, AuditLog
+
+if TYPE_CHECKING:
+    from filiform.services.operations.audit_verify import VerifyReport
 
 GENESIS = "0" * 64
 SYSTEM_CHAIN = 0
+ENTRY_PURPOSE = "audit-entry"
 HASHED_FIELDS = (
     "chain",
     "seq",
@@ -44,6 +61,9 @@ HASHED_FIELDS = (
     "detail",
     "prev_hash",
 )
+KEYED_FIELDS = (*HASHED_FIELDS, "key_id", "rows")
+
+_URLS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
 def canonical(data: Any) -> str:
@@ -51,17 +71,68 @@ def canonical(data: Any) -> str:
 
 
 def entry_hash(fields: dict[str, Any]) -> str:
+    """The plain SHA-256 of an entry written before the chain was keyed."""
     payload = canonical({name: fields[name] for name in HASHED_FIELDS})
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def entry_mac(ring: audit_keys.KeyRing, fields: dict[str, Any]) -> str:
+    """The HMAC of a keyed entry (raises KeyError for a key the ring does not hold)."""
+    payload = canonical({name: fields[name] for name in KEYED_FIELDS})
+    return ring.sign(ENTRY_PURPOSE, payload.encode(), fields["key_id"])
+
+
+def database_url(session: Session) -> str:
+    engine = session.get_bind().engine
+    url = _URLS.get(engine)
+    if url is None:
+        url = _URLS[engine] = engine.url.render_as_string(hide_password=False)
+    return url
+
+
+def ring_for(session: Session) -> audit_keys.KeyRing:
+    return audit_keys.ring(database_url(session))
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An entry not yet placed in its chain (no seq or previous hash yet)."""
+
+    chain: int
+    at: str
+    user_id: int | None
+    clinic_id: int | None
+    role: str | None
+    client: str | None
+    action: str
+    entity: str
+    entity_id: int | None
+    patient_id: int | None
+    detail: str
+    rows: str | None
 
 
 def _lock_head(session: Session, chain: int) -> AuditHead:
     head = session.execute(sa.select(AuditHead).where(AuditHead.chain == chain).with_for_update()).scalar_one_or_none()
     if head is None:
-        head = AuditHead(chain=chain, seq=0, hash=GENESIS)
+        head = AuditHead(chain=chain, seq=0, hash=GENESIS, keyed_from=1)
         session.add(head)
         session.flush()
     return head
+
+
+def append(session: Session, entry: Pending, ring: audit_keys.KeyRing | None = None) -> AuditLog:
+    """Place ``entry`` at the end of its chain, signed with the current audit key."""
+    ring = ring or ring_for(session)
+    head = _lock_head(session, entry.chain)
+    fields: dict[str, Any] = {**asdict(entry), "seq": head.seq + 1, "prev_hash": head.hash, "key_id": ring.current}
+    digest = entry_mac(ring, fields)
+    row = AuditLog(**fields, hash=digest)
+    session.add(row)
+    head.seq = fields["seq"]
+    head.hash = digest
+    session.flush()
+    return row
 
 
 def record(
@@ -74,85 +145,63 @@ def record(
     patient_id: int | None = None,
     detail: dict[str, Any] | None = None,
     chain: int | None = None,
-) -> AuditLog:
-    """Append one entry (who, when, what, from where) to the actor's clinic chain."""
+) -> AuditLog | None:
+    """Append one entry (who, when, what, from where) to the actor's clinic chain.
+
+    In a read unit of work (a GET request) the entry is queued on the session and written
+    by the group-commit writer when the unit of work ends; None is returned then.
+    """
+    entry = pending(
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        patient_id=patient_id,
+        detail=detail,
+        chain=chain,
+        rows=audit_rows.for_entry(session, action, entity, entity_id, detail or {}),
+    )
+    deferred = session.info.get(DEFERRED_AUDIT)
+    if deferred is not None:
+        deferred.append(entry)
+        return None
+    return append(session, entry)
+
+
+def pending(
+    *,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    patient_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    chain: int | None = None,
+    rows: str | None = None,
+) -> Pending:
+    """An entry stamped now, to be appended later (see :mod:`.audit_writer`)."""
     chain_id = chain if chain is not None else (actor.clinic_id if actor else SYSTEM_CHAIN)
-    head = _lock_head(session, chain_id)
-    fields: dict[str, Any] = {
-        "chain": chain_id,
-        "seq": head.seq + 1,
-        "at": datetime.now(UTC).isoformat(timespec="microseconds"),
-        "user_id": actor.user_id if actor else None,
-        "clinic_id": actor.clinic_id if actor else None,
-        "role": actor.role.value if actor else None,
-        "client": actor.client if actor else None,
-        "action": action,
-        "entity": entity,
-        "entity_id": entity_id,
-        "patient_id": patient_id,
-        "detail": canonical(detail or {}),
-        "prev_hash": head.hash,
-    }
-    digest = entry_hash(fields)
-    row = AuditLog(**fields, hash=digest)
-    session.add(row)
-    head.seq = fields["seq"]
-    head.hash = digest
-    session.flush()
-    return row
+    return Pending(
+        chain=chain_id,
+        at=datetime.now(UTC).isoformat(timespec="microseconds"),
+        user_id=actor.user_id if actor else None,
+        clinic_id=actor.clinic_id if actor else None,
+        role=actor.role.value if actor else None,
+        client=actor.client if actor else None,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        patient_id=patient_id,
+        detail=canonical(detail or {}),
+        rows=rows,
+    )
 
 
-@dataclass(frozen=True)
-class VerifyReport:
-    chains: int
-    entries: int
-    problems: tuple[str, ...]
+def verify(session: Session, **options: Any) -> VerifyReport:
+    """Recompute every chain and the row hashes (see :mod:`.audit_verify`)."""
+    from filiform.services.operations.audit_verify import verify as run
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def _iter_chain(session: Session, chain: int) -> Iterator[AuditLog]:
-    stmt = sa.select(AuditLog).where(AuditLog.chain == chain).order_by(AuditLog.seq)
-    yield from session.execute(stmt.execution_options(yield_per=2000)).scalars()
-
-
-def _verify_chain(session: Session, head: AuditHead) -> tuple[int, list[str]]:
-    problems: list[str] = []
-    expected_prev, expected_seq, count = GENESIS, 1, 0
-    for row in _iter_chain(session, head.chain):
-        count += 1
-        where = f"chain {head.chain} seq {row.seq} (id {row.id})"
-        if row.seq != expected_seq:
-            problems.append(f"{where}: expected seq {expected_seq}: entries missing or reordered")
-        if row.prev_hash != expected_prev:
-            problems.append(f"{where}: previous-hash link broken (deleted or altered entry)")
-        fields = {name: getattr(row, name) for name in HASHED_FIELDS}
-        if entry_hash(fields) != row.hash:
-            problems.append(f"{where}: content does not match its hash (entry edited)")
-        expected_prev, expected_seq = row.hash, row.seq + 1
-    if head.seq != expected_seq - 1 or head.hash != expected_prev:
-        problems.append(
-            f"chain {head.chain}: head says seq {head.seq} but the log ends at "
-            f"{expected_seq - 1}: newest entries deleted or head altered"
-        )
-    return count, problems
-
-
-def verify(session: Session) -> VerifyReport:
-    """Recompute every chain; an empty ``problems`` means nothing was edited or deleted."""
-    heads = session.execute(sa.select(AuditHead).order_by(AuditHead.chain)).scalars().all()
-    problems: list[str] = []
-    entries = 0
-    known = {h.chain for h in heads}
-    orphan = session.execute(sa.select(AuditLog.chain).where(AuditLog.chain.not_in(known)).distinct()).scalars().all()
-    problems.extend(f"chain {c}: entries without a chain head" for c in orphan)
-    for head in heads:
-        count, found = _verify_chain(session, head)
-        entries += count
-        problems.extend(found)
-    return VerifyReport(chains=len(heads), entries=entries, problems=tuple(problems))
+    return run(session, **options)
 
 
 def report(

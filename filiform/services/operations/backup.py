@@ -5,17 +5,22 @@ going; copying the file mid-transaction can corrupt it).  PostgreSQL is exported
 own ``pg_dump -Fc`` (one MVCC snapshot) and restored with ``pg_restore``.
 
 The file is an envelope: a magic line, a JSON header line (kind, schema revision,
-SHA-256 of the payload, and for encrypted files the scrypt salt and nonce prefix), then
-the payload.  Encryption is AES-256-GCM in 1 MiB chunks; each chunk's nonce carries its
-index and its associated data binds the header and a last-chunk flag, so reordering,
-truncating or editing any byte fails authentication.  The key comes from a passphrase
-through scrypt (n=2^15, r=8, p=1).
+SHA-256 of the payload, a signed checkpoint of every audit chain head, and for encrypted
+files the scrypt salt and nonce prefix), then the payload.  The header carries
+``mac``: HMAC-SHA256 under the audit key (:mod:`.audit_keys`, outside the database) over
+the rest of the header, so an edited payload with a recomputed checksum no longer passes
+(a plain SHA-256 can be recomputed by anyone).  Encryption is AES-256-GCM in 1 MiB chunks;
+each chunk's nonce carries its index and its associated data binds the header and a
+last-chunk flag, so reordering, truncating or editing any byte fails authentication.  The
+key comes from a passphrase through scrypt (n=2^15, r=8, p=1).  Restore is in
+:mod:`.restore`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -32,23 +37,26 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlalchemy.engine import Engine
 
-from filiform.errors import Conflict, ValidationFailed
-from filiform.services.operations import audit
-from filiform.storage.engine import make_engine, sqlite_integrity_check, transaction
+from filiform.errors import ValidationFailed
+from filiform.services.operations import audit, audit_keys, checkpoint
+from filiform.storage.engine import make_engine, transaction
 from filiform.storage.engine import session_factory as _factory
 from filiform.storage.migrate import current_revision
 from filiform.storage.pgcluster import find_pg_bin
 from filiform.storage.settings import is_sqlite, parse, sqlite_path
 
+log = logging.getLogger("filiform.backup")
+
 MAGIC = b"FILIFORM-BACKUP 1\n"
 CHUNK = 1 << 20
+HEADER_PURPOSE = "backup-header"
 
 
 def _key(passphrase: str, salt: bytes) -> bytes:
     return Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode())
 
 
-def _pg_tool(name: str) -> str:
+def pg_tool(name: str) -> str:
     bin_dir = find_pg_bin()
     tool = (bin_dir / name) if bin_dir else None
     if tool is None or not tool.exists():
@@ -59,7 +67,7 @@ def _pg_tool(name: str) -> str:
     return str(tool)
 
 
-def _libpq_url(url: str) -> str:
+def libpq_url(url: str) -> str:
     return parse(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -83,7 +91,7 @@ def _snapshot(url: str, engine: Engine, dest: Path) -> str:
             src.close()
         return "sqlite"
     subprocess.run(
-        [_pg_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges", "-f", str(dest), _libpq_url(url)],
+        [pg_tool("pg_dump"), "-Fc", "--no-owner", "--no-privileges", "-f", str(dest), libpq_url(url)],
         check=True,
         capture_output=True,
         text=True,
@@ -150,6 +158,11 @@ def backup(url: str, out: Path, *, passphrase: str | None = None) -> dict[str, A
                 detail={"encrypted": passphrase is not None},
                 chain=audit.SYSTEM_CHAIN,
             )
+        ring = audit_keys.ring(url)
+        with transaction(_factory(engine)) as s:
+            # Taken before the snapshot: every head it names is in the payload too.
+            anchor = checkpoint.sign(ring, checkpoint.heads(s))
+            _refresh_checkpoint(s, url)
         with tempfile.TemporaryDirectory(prefix="filiform-bk-") as tmp:
             payload = Path(tmp) / "payload"
             kind = _snapshot(url, engine, payload)
@@ -159,12 +172,15 @@ def backup(url: str, out: Path, *, passphrase: str | None = None) -> dict[str, A
                 "created_at": datetime.now(UTC).isoformat(),
                 "sha256": _sha256(payload),
                 "encrypted": passphrase is not None,
+                "audit_checkpoint": anchor,
             }
             key = b""
             if passphrase is not None:
                 salt, prefix = os.urandom(16), os.urandom(8)
                 header.update(salt=salt.hex(), nonce_prefix=prefix.hex())
                 key = _key(passphrase, salt)
+            header["key_id"] = ring.current
+            header["mac"] = ring.sign(HEADER_PURPOSE, _signed_part(header))
             header_line = json.dumps(header, sort_keys=True).encode() + b"\n"
             part = out.with_name(out.name + ".part")
             with part.open("wb") as fh, payload.open("rb") as src:
@@ -181,18 +197,41 @@ def backup(url: str, out: Path, *, passphrase: str | None = None) -> dict[str, A
         engine.dispose()
 
 
+def _signed_part(header: dict[str, Any]) -> bytes:
+    return json.dumps({k: v for k, v in header.items() if k != "mac"}, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _refresh_checkpoint(session: Any, url: str) -> None:
+    """Every backup also anchors the live database (best effort: verify reports problems)."""
+    try:
+        checkpoint.write(session, url)
+    except checkpoint.CheckpointError as exc:
+        log.error("%s", exc.message)
+
+
+def header_signature_ok(header: dict[str, Any], ring: audit_keys.KeyRing) -> bool:
+    mac, key_id = header.get("mac"), header.get("key_id")
+    if not isinstance(mac, str) or not isinstance(key_id, str):
+        return False
+    return ring.check(HEADER_PURPOSE, _signed_part(header), key_id, mac)
+
+
 def read_header(path: Path) -> tuple[dict[str, Any], bytes]:
     with path.open("rb") as fh:
         if fh.readline() != MAGIC:
             raise ValidationFailed(f"{path} is not a Filiform backup")
         line = fh.readline()
     try:
-        return json.loads(line), line
+        header = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ValidationFailed(f"{path}: damaged backup header") from exc
+    if not isinstance(header, dict) or not {"kind", "sha256", "encrypted"} <= set(header):
+        raise ValidationFailed(f"{path}: damaged backup header")
+    return header, line
 
 
-def _extract(path: Path, dest: Path, passphrase: str | None) -> dict[str, Any]:
+def extract(path: Path, dest: Path, passphrase: str | None) -> dict[str, Any]:
+    """Write the payload of ``path`` to ``dest`` and check it against the header."""
     header, line = read_header(path)
     if header["encrypted"] and not passphrase:
         raise ValidationFailed("this backup is encrypted: a passphrase is required")
@@ -208,58 +247,3 @@ def _extract(path: Path, dest: Path, passphrase: str | None) -> dict[str, Any]:
     if _sha256(dest) != header["sha256"]:
         raise ValidationFailed("backup payload does not match its checksum (damaged file)")
     return header
-
-
-def restore(path: Path, url: str, *, passphrase: str | None = None) -> audit.VerifyReport:
-    """Restore ``path`` into the (stopped-application) database at ``url``; verify the audit."""
-    if not path.exists():
-        raise ValidationFailed(f"{path} does not exist")
-    with tempfile.TemporaryDirectory(prefix="filiform-rs-") as tmp:
-        payload = Path(tmp) / "payload"
-        header = _extract(path, payload, passphrase)
-        target_kind = "sqlite" if is_sqlite(url) else "pg_dump"
-        if header["kind"] != target_kind:
-            raise Conflict(f"a {header['kind']} backup cannot be restored into this database")
-        if target_kind == "sqlite":
-            target = sqlite_path(url)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            src, dst = sqlite3.connect(payload), sqlite3.connect(target)
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-                src.close()
-        else:
-            subprocess.run(
-                [
-                    _pg_tool("pg_restore"),
-                    "--clean",
-                    "--if-exists",
-                    "--no-owner",
-                    "--single-transaction",
-                    "--exit-on-error",
-                    "-d",
-                    _libpq_url(url),
-                    str(payload),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-    engine = make_engine(url)
-    try:
-        if target_kind == "sqlite" and sqlite_integrity_check(engine) != "ok":
-            raise ValidationFailed("restored database fails PRAGMA integrity_check")
-        with transaction(_factory(engine)) as s:
-            report = audit.verify(s)
-            audit.record(
-                s,
-                actor=None,
-                action="restore",
-                entity="database",
-                detail={"from": header["created_at"], "sha256": header["sha256"]},
-                chain=audit.SYSTEM_CHAIN,
-            )
-        return report
-    finally:
-        engine.dispose()

@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from filiform.core.atlas.build import load_atlas
+from filiform.core.matching.models import DrawnRegion
 from filiform.core.safety.decision import ScreeningResult
 from filiform.errors import ValidationFailed
 from filiform.services.access.context import Actor, Perm, require
@@ -113,10 +115,12 @@ def open_episode(
 
 
 def check_regions(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep region/intensity pairs whose region is a body-atlas id (``right-temple``).
+    """Keep painted regions whose id is a body-atlas id (``right-temple-middle``).
 
-    An id outside the atlas would be stored but never drawn on the chart and refused by
-    the matcher, so it is rejected here, on write, with the offending ids named.
+    Each item is validated as a :class:`DrawnRegion` (intensity 0-10, symptom kind, depth,
+    brush coverage) and stored with only the keys that differ from the defaults. An id
+    outside the atlas would be stored but never drawn on the chart and refused by the
+    matcher, so it is rejected here, on write, with the offending ids named.
     """
     atlas_ids = load_atlas().regions
     problems = []
@@ -126,11 +130,16 @@ def check_regions(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not isinstance(region, str) or not region:
             problems.append(f"region id missing in {item!r}")
         elif region not in atlas_ids:
-            problems.append(f"'{region}' is not a body-atlas region id (like 'right-temple')")
+            problems.append(f"'{region}' is not a body-atlas region id (like 'right-temple-middle')")
         elif not isinstance(intensity, int | float) or not 0 <= intensity <= 10:
             problems.append(f"{region}: intensity must be 0-10")
         else:
-            clean.append({"region": region, "intensity": intensity})
+            try:
+                drawn = DrawnRegion.model_validate({**item, "intensity": int(intensity)})
+            except ValidationError as exc:
+                problems.append(f"{region}: " + "; ".join(e["msg"] for e in exc.errors()))
+                continue
+            clean.append(drawn.model_dump(exclude_defaults=True) | {"region": region, "intensity": intensity})
     if problems or not clean:
         raise ValidationFailed("invalid pain drawing", details=problems or ["no regions"])
     return clean

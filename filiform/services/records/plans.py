@@ -95,7 +95,7 @@ def pain_drawing(drawing: dict[str, Any] | None, findings: list[Finding]) -> Pai
     if drawing is None and not findings:
         return None
     regions = tuple(
-        DrawnRegion(region=r["region"], intensity=int(r["intensity"]))
+        DrawnRegion.model_validate({**r, "intensity": int(r["intensity"])})
         for r in (drawing or {}).get("regions", [])
         if int(r["intensity"]) > 0
     )

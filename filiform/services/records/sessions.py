@@ -98,7 +98,7 @@ def blocked_techniques(snapshot: dict[str, Any], techniques: set[str]) -> list[s
     for technique in sorted(techniques):
         try:
             if not result.allows(technique):
-                reasons = "; ".join(r.text for r in result.for_technique(technique).reasons)
+                reasons = "; ".join(r.shown for r in result.for_technique(technique).reasons)
                 blocked.append(f"{technique}: do not needle ({reasons or 'no reason given'})")
         except KeyError:
             blocked.append(f"{technique}: not assessed by the screening")

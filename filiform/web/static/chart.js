@@ -1,61 +1,167 @@
-/* Body chart: paint atlas regions with an intensity, fetch ranked trigger points, hatch a
-   pattern on hover/focus. Vanilla JS, no inline handlers (the CSP forbids inline scripts). */
+/* Body chart, part 3: the drawing. Paint and erase with the brush or the keyboard, with a
+   symptom kind (pain-drawing symbol), depth and intensity; undo; the painted list; live
+   ranking from /chart/match; hatching of a ranked row's pattern. No inline handlers (the
+   CSP forbids inline scripts). */
 (function () {
   "use strict";
   var chart = document.getElementById("chart");
-  if (!chart) { return; }
-  var svg = chart.querySelector("svg");
+  if (!chart || !window.FiliformRaster || !window.FiliformView) { return; }
   var palette = JSON.parse(chart.dataset.palette || "[]");
-  var painted = new Map();
-  var brush = document.getElementById("intensity");
-  var brushOut = document.getElementById("intensity-out");
-  var swatch = document.getElementById("swatch");
-  var list = document.getElementById("painted");
-  var matches = document.getElementById("matches");
-  var hidden = document.getElementById("regions-json");
+  var painted = new Map();  // region id -> {intensity, kind, depth, coverage, full}
+  var history = [];
+  var $ = function (id) { return document.getElementById(id); };
+  var list = $("painted"), matches = $("matches"), hidden = $("regions-json"), status = $("chart-status");
+  var brush = $("intensity"), undoButton = $("undo");
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
-  var dragging = false;
-  var timer = null;
-  var pinned = null;
-  var overlay = document.createElementNS("http://www.w3.org/2000/svg", "g");
-  overlay.setAttribute("id", "pattern-overlay");
-  overlay.setAttribute("pointer-events", "none");
-  svg.appendChild(overlay);
+  var sheets = {}, timer = null, names = {};
 
-  function regionEl(id) { return svg.querySelector('path.region[id="' + CSS.escape(id) + '"]'); }
+  function radio(name) { var el = document.querySelector('input[name="' + name + '"]:checked'); return el ? el.value : ""; }
   function level() { return parseInt(brush.value, 10); }
-  function showBrush() {
-    brushOut.textContent = brush.value;
-    swatch.style.background = palette[level()] || "#fff";
+  function nameOf(id) { return names[id] || id; }
+
+  Array.prototype.forEach.call(chart.querySelectorAll(".sheet"), function (el) {
+    var svg = el.querySelector("svg");
+    var sheet = {el: el, svg: svg, prefix: svg.dataset.prefix, raster: null, view: null, overlay: null};
+    sheet.overlay = document.createElementNS("http://www.w3.org/2000/svg", "g");
+    sheet.overlay.setAttribute("pointer-events", "none");
+    sheet.overlay.setAttribute("class", "pattern-overlay");
+    sheet.marks = document.createElementNS("http://www.w3.org/2000/svg", "g");
+    sheet.marks.setAttribute("pointer-events", "none");
+    svg.appendChild(sheet.marks);
+    svg.appendChild(sheet.overlay);
+    svg.querySelectorAll("path.region").forEach(function (c) { names[c.dataset.region] = c.dataset.name; });
+    sheets[el.dataset.sheet] = sheet;
+  });
+
+  function ready(sheet) {
+    if (!sheet.raster) {
+      sheet.raster = window.FiliformRaster.build(sheet.svg);
+      sheet.view = window.FiliformView.attach(sheet.svg, handlers(sheet));
+    }
+    return sheet;
+  }
+  function current() {
+    var el = chart.querySelector(".sheet:not([hidden])");
+    return ready(sheets[el.dataset.sheet]);
   }
 
-  function setRegion(id, intensity) {
-    var el = regionEl(id);
-    if (!el) { return; }
-    if (intensity > 0) { painted.set(id, intensity); } else { painted.delete(id); }
-    el.setAttribute("fill", palette[intensity] || palette[0]);
-    el.classList.toggle("painted", intensity > 0);
+  function snapshot() {
+    var rasters = {};
+    Object.keys(sheets).forEach(function (k) { if (sheets[k].raster) { rasters[k] = sheets[k].raster.snapshot(); } });
+    history.push({painted: new Map(Array.from(painted, function (e) { return [e[0], Object.assign({}, e[1])]; })), rasters: rasters});
+    if (history.length > 100) { history.shift(); }
+    undoButton.disabled = false;
+  }
+  function undo() {
+    var last = history.pop();
+    if (!last) { return; }
+    painted = last.painted;
+    Object.keys(last.rasters).forEach(function (k) { sheets[k].raster.restore(last.rasters[k]); });
+    undoButton.disabled = history.length === 0;
+    redrawAll(); changed("Undone");
   }
 
+  function coverageOf(id) {
+    var best = 0;
+    Object.keys(sheets).forEach(function (k) { if (sheets[k].raster) { best = Math.max(best, sheets[k].raster.coverage(id)); } });
+    return best;
+  }
+
+  function redraw(id) {
+    var p = painted.get(id);
+    Object.keys(sheets).forEach(function (k) {
+      var sheet = sheets[k];
+      sheet.svg.querySelectorAll('path.region[data-region="' + CSS.escape(id) + '"]').forEach(function (cell) {
+        cell.setAttribute("fill", p ? palette[p.intensity] : "#f6efe7");
+        cell.setAttribute("fill-opacity", p ? (0.35 + 0.65 * p.coverage).toFixed(2) : "1");
+        cell.classList.toggle("painted", !!p);
+        cell.setAttribute("aria-pressed", p ? "true" : "false");
+        cell.setAttribute("aria-label", cell.dataset.name + (p ? ": " + describe(p) : ""));
+      });
+      sheet.marks.querySelectorAll('[data-region="' + CSS.escape(id) + '"]').forEach(function (m) { m.remove(); });
+      if (!p) { return; }
+      sheet.svg.querySelectorAll('path.region[data-region="' + CSS.escape(id) + '"]').forEach(function (cell) {
+        var mark = document.createElementNS("http://www.w3.org/2000/svg", "path");
+        mark.setAttribute("d", cell.getAttribute("d"));
+        mark.setAttribute("fill", "url(#" + sheet.prefix + "sym-" + p.kind + ")");
+        mark.setAttribute("class", "mark" + (p.depth === "deep" ? " deep" : ""));
+        mark.dataset.region = id;
+        sheet.marks.appendChild(mark);
+      });
+    });
+  }
+  function redrawAll() {
+    Object.keys(names).forEach(function (id) { redraw(id); });
+  }
+  function describe(p) {
+    var kind = p.kind.replace(/_/g, " ");
+    return p.intensity + "/10, " + kind + (p.depth ? ", " + p.depth : "") +
+      (p.coverage < 0.99 ? ", " + Math.round(100 * p.coverage) + "% covered" : "");
+  }
+
+  function setRegion(id, p) {
+    if (p) { painted.set(id, p); } else { painted.delete(id); }
+    redraw(id);
+  }
+  function paintWhole(id) {
+    setRegion(id, {intensity: level(), kind: radio("kind") || "ache", depth: radio("depth") || null, coverage: 1, full: true});
+  }
+  function eraseWhole(id) {
+    Object.keys(sheets).forEach(function (k) { if (sheets[k].raster) { sheets[k].raster.clearRegion(id); } });
+    setRegion(id, null);
+  }
+
+  function handlers(sheet) {
+    var erasing = false;
+    return {
+      tool: function () { return radio("tool"); },
+      stroke: function (phase, x, y) {
+        if (phase === "start") { snapshot(); erasing = radio("tool") === "erase"; }
+        if (phase === "cancel") { undo(); return; }
+        if (phase === "end") { changed(); return; }
+        var r = parseFloat(radio("size") || "22") * (sheet.svg.viewBox.baseVal.width / sheet.svg.getBoundingClientRect().width);
+        sheet.raster.stamp(x, y, Math.max(r / 2, 0.6), erasing).forEach(function (id) {
+          var cov = coverageOf(id), old = painted.get(id);
+          if (erasing) {
+            if (old && old.full) { old.full = false; }
+            if (cov <= 0) { setRegion(id, null); } else if (old) { old.coverage = cov; redraw(id); }
+          } else {
+            setRegion(id, {intensity: level(), kind: radio("kind") || "ache", depth: radio("depth") || null,
+                           coverage: old && old.full ? 1 : Math.max(cov, 0.02), full: !!(old && old.full)});
+          }
+        });
+      },
+      activate: function (cell) { snapshot(); paintWhole(cell.dataset.region); changed("Painted " + cell.dataset.name); },
+      erase: function (cell) { snapshot(); eraseWhole(cell.dataset.region); changed("Erased " + cell.dataset.name); },
+    };
+  }
+
+  function items() {
+    return Array.from(painted.keys()).sort().map(function (id) {
+      var p = painted.get(id), item = {region: id, intensity: p.intensity};
+      if (p.kind !== "ache") { item.kind = p.kind; }
+      if (p.depth) { item.depth = p.depth; }
+      if (p.coverage < 0.995) { item.coverage = Math.max(0.01, Math.round(p.coverage * 100) / 100); }
+      return item;
+    });
+  }
   function renderList() {
     list.textContent = "";
-    var ids = Array.from(painted.keys()).sort();
-    ids.forEach(function (id) {
+    items().forEach(function (item) {
       var li = document.createElement("li");
-      var el = regionEl(id);
-      li.textContent = (el ? el.dataset.name : id) + ": " + painted.get(id) + "/10 ";
+      li.textContent = nameOf(item.region) + ": " + describe(painted.get(item.region)) + " ";
       var b = document.createElement("button");
       b.type = "button"; b.className = "link"; b.textContent = "remove";
-      b.setAttribute("aria-label", "Remove " + (el ? el.dataset.name : id));
-      b.addEventListener("click", function () { setRegion(id, 0); changed(); });
+      b.setAttribute("aria-label", "Remove " + nameOf(item.region));
+      b.addEventListener("click", function () { snapshot(); eraseWhole(item.region); changed(); });
       li.appendChild(b);
       list.appendChild(li);
     });
-    hidden.value = JSON.stringify(ids.map(function (id) { return {region: id, intensity: painted.get(id)}; }));
+    hidden.value = JSON.stringify(items());
   }
-
-  function changed() {
+  function changed(message) {
     renderList();
+    if (message) { status.textContent = message; }
     clearTimeout(timer);
     timer = setTimeout(fetchMatches, 180);
   }
@@ -66,7 +172,7 @@
     fetch("/chart/match", {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
-      body: hidden.value === "" ? '{"regions": []}' : '{"regions": ' + hidden.value + "}"
+      body: JSON.stringify({regions: items()})
     }).then(function (r) { return r.text(); }).then(function (html) {
       matches.innerHTML = html;
       ticked.forEach(function (v) {
@@ -79,22 +185,24 @@
   }
 
   function hatch(ids, pattern) {
-    ids.forEach(function (id) {
-      var el = regionEl(id);
-      if (!el) { return; }
-      var p = document.createElementNS("http://www.w3.org/2000/svg", "path");
-      p.setAttribute("d", el.getAttribute("d"));
-      p.setAttribute("fill", "url(#" + pattern + ")");
-      p.setAttribute("stroke", "#1f4e9c");
-      p.setAttribute("stroke-width", pattern === "hatch-essential" ? "1.2" : "0.6");
-      p.setAttribute("class", "hl hl-" + pattern);
-      p.dataset.region = id;
-      overlay.appendChild(p);
+    Object.keys(sheets).forEach(function (k) {
+      var sheet = sheets[k];
+      ids.forEach(function (id) {
+        sheet.svg.querySelectorAll('path.region[data-region="' + CSS.escape(id) + '"]').forEach(function (cell) {
+          var p = document.createElementNS("http://www.w3.org/2000/svg", "path");
+          p.setAttribute("d", cell.getAttribute("d"));
+          p.setAttribute("fill", "url(#" + sheet.prefix + pattern + ")");
+          p.setAttribute("stroke", "#1f4e9c");
+          p.setAttribute("stroke-width", pattern === "hatch-essential" ? "1.2" : "0.6");
+          p.setAttribute("class", "hl hl-" + pattern);
+          p.dataset.region = id;
+          sheet.overlay.appendChild(p);
+        });
+      });
     });
   }
-
   function highlight(row) {
-    overlay.textContent = "";
+    Object.keys(sheets).forEach(function (k) { sheets[k].overlay.textContent = ""; });
     matches.querySelectorAll(".match.active").forEach(function (r) { r.classList.remove("active"); });
     if (!row) { return; }
     row.classList.add("active");
@@ -102,95 +210,7 @@
     hatch((row.dataset.essential || "").split(" ").filter(Boolean), "hatch-essential");
   }
 
-  function paintFromEvent(ev) {
-    var t = ev.target;
-    if (t && t.classList && t.classList.contains("region")) {
-      if ((painted.get(t.id) || 0) !== level()) { setRegion(t.id, level()); renderList(); }
-    }
-  }
-
-  svg.addEventListener("pointerdown", function (ev) {
-    if (ev.button !== 0) { return; }
-    dragging = true;
-    ev.preventDefault();
-    paintFromEvent(ev);
-  });
-  svg.addEventListener("pointerover", function (ev) { if (dragging) { paintFromEvent(ev); } });
-  svg.addEventListener("pointermove", function (ev) {
-    if (!dragging || ev.pointerType === "mouse") { return; }
-    var el = document.elementFromPoint(ev.clientX, ev.clientY);
-    if (el) { paintFromEvent({target: el}); }
-  });
-  document.addEventListener("pointerup", function () { if (dragging) { dragging = false; changed(); } });
-  svg.style.touchAction = "none";
-
-  brush.addEventListener("input", showBrush);
-  document.addEventListener("keydown", function (ev) {
-    var tag = (ev.target.tagName || "").toLowerCase();
-    if (tag === "input" || tag === "select" || tag === "textarea") { return; }
-    if (/^[0-9]$/.test(ev.key)) {
-      brush.value = ev.key === "9" ? "10" : ev.key;
-      showBrush();
-    }
-  });
-  document.getElementById("clear-chart").addEventListener("click", function () {
-    Array.from(painted.keys()).forEach(function (id) { setRegion(id, 0); });
-    highlight(null); pinned = null; changed();
-  });
-
-  document.getElementById("add-region").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var input = document.getElementById("region-name");
-    var want = input.value.trim().toLowerCase();
-    var opt = Array.from(document.querySelectorAll("#region-list option")).find(function (o) {
-      return o.value.toLowerCase() === want || o.dataset.id === want;
-    });
-    if (!opt) { input.setCustomValidity("Pick a region from the list"); input.reportValidity(); return; }
-    input.setCustomValidity("");
-    setRegion(opt.dataset.id, level() || 5);
-    input.value = "";
-    changed();
-  });
-
-  matches.addEventListener("mouseover", function (ev) {
-    var row = ev.target.closest && ev.target.closest(".match");
-    if (row) { highlight(row); }
-  });
-  matches.addEventListener("mouseleave", function () { highlight(pinned); });
-  matches.addEventListener("focusin", function (ev) {
-    var row = ev.target.closest && ev.target.closest(".match");
-    if (row) { highlight(row); }
-  });
-  matches.addEventListener("click", function (ev) {
-    var row = ev.target.closest && ev.target.closest(".match");
-    if (!row || ev.target.tagName === "INPUT") { return; }
-    pinned = pinned === row ? null : row;
-    highlight(pinned);
-  });
-  matches.addEventListener("keydown", function (ev) {
-    var row = ev.target.classList && ev.target.classList.contains("match") ? ev.target : null;
-    if (!row) { return; }
-    if (ev.key === " " || ev.key === "Enter") {
-      ev.preventDefault();
-      var box = row.querySelector('input[name="target"]');
-      box.checked = !box.checked;
-    } else if (ev.key === "ArrowDown" && row.nextElementSibling) {
-      ev.preventDefault(); row.nextElementSibling.focus();
-    } else if (ev.key === "ArrowUp" && row.previousElementSibling) {
-      ev.preventDefault(); row.previousElementSibling.focus();
-    }
-  });
-  document.getElementById("save-drawing").addEventListener("submit", function (ev) {
-    renderList();
-    if (painted.size === 0) {
-      ev.preventDefault();
-      matches.insertAdjacentHTML("afterbegin", '<p class="alert error" role="alert">Paint at least one region first.</p>');
-    }
-  });
-
-  showBrush();
-  try {
-    JSON.parse(chart.dataset.initial || "[]").forEach(function (r) { setRegion(r.region, r.intensity); });
-  } catch (e) { /* a bad initial drawing leaves the chart empty */ }
-  if (painted.size) { changed(); }
+  window.FiliformChart = {sheets: sheets, current: current, painted: painted, items: items, ready: ready,
+                          paintWhole: paintWhole, snapshot: snapshot, changed: changed, highlight: highlight,
+                          undo: undo, names: names, redraw: redraw};
 }());

@@ -54,7 +54,7 @@ def test_a_number_written_as_text_is_not_coerced(data_copy):
 
 def test_unknown_region_and_citation_are_located(data_copy):
     f = data_copy / "targets/muscles/temporalis.yaml"
-    text = f.read_text(encoding="utf-8").replace("essential: [eyebrow,", "essential: [eyebrw,", 1)
+    text = f.read_text(encoding="utf-8").replace("essential: [eyebrow-medial,", "essential: [eyebrw,", 1)
     f.write_text(text, encoding="utf-8")
     line = _edit(f, "citations: [donnelly2019]\nneedling", "citations: [nobody2020]\nneedling")
     found = issues_for(data_copy)
@@ -67,7 +67,11 @@ def test_duplicate_ids_and_a_lung_target_without_lung_rule(data_copy):
     (data_copy / "targets/muscles/copy").mkdir()
     shutil.copy(src, data_copy / "targets/muscles/copy/temporalis.yaml")
     # the copy sorts first, so it is the record kept; make it lie over the thorax
-    _edit(data_copy / "targets/muscles/copy/temporalis.yaml", "regions: [temple]", "regions: [temple, interscapular]")
+    _edit(
+        data_copy / "targets/muscles/copy/temporalis.yaml",
+        "regions: [temple-anterior, temple-middle, temple-posterior]",
+        "regions: [temple-middle, interscapular-upper]",
+    )
     found = issues_for(data_copy)
     assert any("duplicate id 'temporalis'" in i for i in found), found
     assert any("lies over the thorax" in i and "no lung/pleura danger rule" in i for i in found), found

@@ -1,16 +1,16 @@
-"""The published case file runs in the suite; recall must stay at the documented level."""
+"""The case files run in the suite; recall must not fall below the documented level."""
 
 import pytest
 
 from filiform.core.atlas.build import load_atlas
 from filiform.core.matching import default_engine
-from filiform.core.matching.evaluation import evaluate, load_cases
+from filiform.core.matching.evaluation import evaluate, load_cases, wilson
 from filiform.errors import KnowledgeBaseError
 
 
-def test_the_case_file_has_forty_cited_cases_on_real_regions():
-    cases = load_cases().cases
-    assert len(cases) >= 40
+def test_the_legacy_file_keeps_its_58_cited_cases_on_real_regions():
+    cases = load_cases(which="legacy").cases
+    assert len(cases) == 58
     atlas, kb = load_atlas(), default_engine().kb
     for case in cases:
         assert set(case.regions) <= set(atlas.regions), case.id
@@ -18,20 +18,44 @@ def test_the_case_file_has_forty_cited_cases_on_real_regions():
     assert len({c.id for c in cases}) == len(cases)
 
 
-def test_top3_recall_meets_the_documented_target():
-    report = evaluate(default_engine(), load_cases())
+def test_the_legacy_set_does_not_fall():
+    """Atlas 1 gave top-1 48/58 and top-3 58/58 on this set with 120 muscles; with the 150
+    muscles of the merged base (new near-identical patterns: pronator quadratus, dorsal
+    interossei of the hand, flexor pollicis brevis...) top-1 is 45/58 and top-3 stays 58/58
+    (docs/matching.md). This guards today's level."""
+    report = evaluate(default_engine(), load_cases(which="legacy"))
     assert report.recall(1) <= report.recall(3) <= report.recall(5)
-    assert report.recall(3) >= 0.9, [(o.case.id, o.rank, o.top) for o in report.misses(3)]
+    assert report.hits(1) >= 45, [(o.case.id, o.rank, o.top) for o in report.misses(1)]
+    assert report.hits(3) == 58, [(o.case.id, o.rank, o.top) for o in report.misses(3)]
+
+
+@pytest.mark.parametrize(
+    "hits, n, low, high",
+    [(0, 10, 0.0, 0.2775), (10, 10, 0.7225, 1.0), (50, 100, 0.4038, 0.5962), (1, 1, 0.2065, 1.0)],
+)
+def test_wilson_intervals_match_the_closed_form(hits, n, low, high):
+    lo, hi = wilson(hits, n)
+    assert lo == pytest.approx(low, abs=1e-4)
+    assert hi == pytest.approx(high, abs=1e-4)
 
 
 def test_a_case_expecting_an_unknown_muscle_is_a_data_error_not_a_miss():
-    text = "cases:\n  - {id: x, regions: [right-temple], expected: [no_such_muscle], source: donnelly2019}\n"
+    text = "cases:\n  - {id: x, regions: [right-temple-middle], expected: [no_such_muscle], source: donnelly2019}\n"
     with pytest.raises(KnowledgeBaseError, match="no_such_muscle"):
         evaluate(default_engine(), load_cases(text))
 
 
+def test_a_case_citing_an_unlisted_source_is_a_data_error():
+    text = "cases:\n  - {id: x, regions: [right-temple-middle], expected: [temporalis], source: nobody2099}\n"
+    with pytest.raises(KnowledgeBaseError, match="nobody2099"):
+        evaluate(default_engine(), load_cases(text))
+
+
 def test_a_miss_is_reported_with_its_rank():
-    text = "cases:\n  - {id: x, regions: [right-temple, right-upper-teeth], expected: [soleus], source: donnelly2019}\n"
+    text = (
+        "cases:\n  - {id: x, regions: [right-temple-middle, right-upper-teeth-front], expected: [soleus], "
+        "source: donnelly2019}\n"
+    )
     report = evaluate(default_engine(), load_cases(text))
     assert report.recall(5) == 0.0
     assert report.misses(3)[0].case.id == "x"

@@ -14,7 +14,7 @@ from filiform.errors import NotFound, ValidationFailed
 def test_findings_for_one_muscle_and_side_given_twice_are_refused() -> None:
     drawing = drawing_from_data(
         {
-            "regions": [{"region": "right-temple", "intensity": 7}],
+            "regions": [{"region": "right-temple-middle", "intensity": 7}],
             "findings": [
                 {"muscle": "temporalis", "side": "right", "taut_band": True},
                 {"muscle": "temporalis", "side": "right"},
@@ -26,14 +26,17 @@ def test_findings_for_one_muscle_and_side_given_twice_are_refused() -> None:
         match(drawing)
 
 
-@pytest.mark.parametrize("text", ["right-temple=", "right-temple=\u00b2", "right-temple=\u0667", "right-temple=7.0"])
+@pytest.mark.parametrize(
+    "text",
+    ["right-temple-middle=", "right-temple-middle=\u00b2", "right-temple-middle=\u0667", "right-temple-middle=7.0"],
+)
 def test_an_intensity_must_be_ascii_digits(text: str) -> None:
     with pytest.raises(ValidationFailed, match="whole number"):
         drawing_from_names([text], load_atlas())
 
 
 def test_a_spaced_intensity_is_still_read() -> None:
-    assert drawing_from_names(["right-temple= 7"], load_atlas()).regions[0].intensity == 7
+    assert drawing_from_names(["right-temple-middle= 7"], load_atlas()).regions[0].intensity == 7
 
 
 def test_condition_priors_favour_typical_muscles_and_refuse_unknown_ids() -> None:

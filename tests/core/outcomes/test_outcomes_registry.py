@@ -35,6 +35,15 @@ REQUIRED = {
     "hit_6",
     "posas_patient",
     "posas_observer",
+    "spadi",
+    "ffi",
+    "pain_free_grip",
+    "ppt",
+    "tsk_11",
+    "pcs",
+    "start_back",
+    "dn4",
+    "mouth_opening",
 }
 
 
@@ -44,7 +53,7 @@ def test_every_required_instrument_is_scorable() -> None:
 
 def test_unscorable_instruments_are_recorded_with_a_reason() -> None:
     every = {i.id: i for i in list_instruments(include_unscorable=True)}
-    assert set(every) - REQUIRED == {"promis_pi", "womac"}
+    assert set(every) - REQUIRED == {"promis_pi", "womac", "fhsq"}
     assert "licensed lookup table" in (every["promis_pi"].unscorable_reason or "")
     assert every["womac"].licence.commercial_use == "licence_fee"
 
@@ -66,7 +75,19 @@ def test_metadata_is_complete(instrument) -> None:  # type: ignore[no-untyped-de
         get_citation(threshold.citation)
     if instrument.scorable and instrument.kind == "score" and not instrument.mcid:
         # only instruments with no established MCID may omit it, and they must say so
-        assert instrument.id in {"jfls_8", "posas_patient", "posas_observer"}
+        assert instrument.id in {
+            "jfls_8",
+            "posas_patient",
+            "posas_observer",
+            "spadi",
+            "ffi",
+            "pain_free_grip",
+            "ppt",
+            "pcs",
+            "start_back",
+            "dn4",
+            "mouth_opening",
+        }
         assert "MCID" in instrument.notes
 
 

@@ -76,7 +76,7 @@ def test_one_side_of_thorax_per_session() -> None:
 
 
 def test_pain_drawing_ranks_targets() -> None:
-    drawing = PainDrawing(regions=(DrawnRegion(region="right-temple", intensity=7),))
+    drawing = PainDrawing(regions=(DrawnRegion(region="right-temple-middle", intensity=7),))
     plan = build_plan(
         PlanRequest(condition="headache_tension_cervicogenic", drawing=drawing, intake=intake(), today=DAY)
     )

@@ -1,0 +1,112 @@
+"""The plan's input and output shapes (kept apart from the builder so faces can import them).
+
+The plan carries everything the clinician must know at the needle: each target's danger
+rules with their sources, the condition's note for the target, whether the target may be
+needled only under ultrasound, the needle and depth cap, and every precaution once, with
+its evidence and the targets it applies to.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from filiform.core.concepts import Technique
+from filiform.core.matching import PainDrawing
+from filiform.core.safety.decision import Decision, Reason, ScreeningResult
+from filiform.core.safety.intake import Intake, PatientBody
+from filiform.core.safety.needle import NeedleGuidance
+
+from .models import Dosing, ElectricalParams, Grade
+
+SideText = Literal["left", "right"]
+
+
+class PlanRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    condition: str
+    side: SideText | None = None
+    drawing: PainDrawing | None = None
+    intake: Intake = Field(default_factory=Intake)
+    body: PatientBody = Field(default_factory=PatientBody)
+    today: date
+    max_targets: int = Field(default=5, ge=1, le=15)
+
+
+class DangerNote(BaseModel):
+    """A structure near the target and the target-specific rule that keeps it safe."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    structure: str
+    name: str
+    rule: str
+    min_distance_mm: float | None = None
+    citations: tuple[str, ...] = ()
+
+
+class PlannedTarget(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rank: int
+    target: str
+    name: str
+    side: SideText | None
+    site: str = ""
+    label: str = ""
+    source: str
+    technique: Technique
+    decision: Decision
+    needle: NeedleGuidance
+    precautions: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+    danger: tuple[DangerNote, ...] = ()
+    condition_note: str | None = None
+    ultrasound_only: bool = False
+
+
+class Excluded(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    target: str
+    side: SideText | None
+    why: str
+
+
+class PlanPrecaution(BaseModel):
+    """A precaution once, with the rules and evidence behind it and the targets it concerns."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    rules: tuple[str, ...]
+    evidence: tuple[str, ...] = ()
+    citations: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    condition: str
+    condition_name: str
+    status: Literal["go", "caution", "do_not_needle"]
+    targets: tuple[PlannedTarget, ...]
+    excluded: tuple[Excluded, ...] = ()
+    dosing: Dosing
+    electrical: ElectricalParams | None = None
+    precautions: tuple[str, ...] = ()
+    precaution_details: tuple[PlanPrecaution, ...] = ()
+    blocking_reasons: tuple[Reason, ...] = ()
+    missing_answers: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    evidence_grade: Grade
+    evidence_summary: str
+    red_flags: tuple[str, ...]
+    outcome_measures: tuple[str, ...]
+    reevaluate_on: date
+    screening: ScreeningResult
+    citations: tuple[str, ...]

@@ -1,0 +1,143 @@
+"""Group commit for audit entries of reads: one writer thread per database.
+
+Why: every read of patient data is audited.  Written in the request's own transaction,
+each read took SQLite's single writer lock and paid a durable commit, so reads queued
+behind each other and behind clinical writes, and throughput fell as clients rose.  Now a
+read request's unit of work runs as a plain read (:func:`filiform.storage.engine.
+transaction`) and hands its entries here; one thread appends everything that is waiting
+in one transaction (one fsync for many reads) and wakes the callers.
+
+Durability guarantee: :meth:`AuditWriter.write` returns only after the transaction holding
+the entries has committed (``synchronous=FULL`` on SQLite), and the response is sent only
+after it returns, so a read whose data reached the client is audited on disk; a crash
+can lose only entries of requests that had not yet been answered.  If the write fails,
+the request fails (no data without its audit entry).
+
+The thread exits after a short idle time and is restarted by the next entry, so test
+suites that open hundreds of databases do not keep hundreds of threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import deque
+from concurrent.futures import Future
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from filiform.services.operations import audit
+from filiform.storage.engine import session_factory, transaction
+
+IDLE_EXIT_S = 2.0
+MAX_BATCH = 500
+
+Batch = tuple[list[audit.Pending], "Future[None]"]
+
+
+class AuditWriter:
+    """Appends queued entries in as few durable transactions as the load allows."""
+
+    def __init__(self, engine: Engine) -> None:
+        # A weak reference: the registry below is keyed by the engine, and a strong one
+        # here would keep every engine a test suite ever opened alive.
+        self._engine = weakref.ref(engine)
+        self._queue: deque[Batch] = deque()
+        self._cv = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self.commits = 0  # for tests and benchmarks: transactions written so far
+
+    def submit(self, entries: list[audit.Pending]) -> Future[None]:
+        done: Future[None] = Future()
+        if not entries:
+            done.set_result(None)
+            return done
+        with self._cv:
+            self._queue.append((list(entries), done))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="filiform-audit-writer", daemon=True)
+                self._thread.start()
+            self._cv.notify()
+        return done
+
+    def write(self, entries: list[audit.Pending]) -> None:
+        """Submit and wait until the entries are durable (re-raises a failed write)."""
+        self.submit(entries).result()
+
+    def _take(self) -> list[Batch] | None:
+        with self._cv:
+            if not self._queue:
+                self._cv.wait(IDLE_EXIT_S)
+            if not self._queue:
+                self._thread = None
+                return None
+            taken: list[Batch] = []
+            size = 0
+            while self._queue and size < MAX_BATCH:
+                item = self._queue.popleft()
+                taken.append(item)
+                size += len(item[0])
+            return taken
+
+    def _append(self, batches: list[Batch]) -> None:
+        engine = self._engine()
+        if engine is None:
+            raise RuntimeError("the database engine was closed before its audit entries were written")
+        with transaction(session_factory(engine)) as session:
+            ring = audit.ring_for(session)
+            for entries, _ in batches:
+                for entry in entries:
+                    audit.append(session, entry, ring)
+        self.commits += 1
+
+    def _run(self) -> None:
+        while True:
+            batches = self._take()
+            if batches is None:
+                return
+            try:
+                self._append(batches)
+            except Exception:
+                # One bad entry must not fail the others: retry each request alone.
+                for one in batches:
+                    try:
+                        self._append([one])
+                    except Exception as exc:
+                        one[1].set_exception(exc)
+                    else:
+                        one[1].set_result(None)
+            else:
+                for _, done in batches:
+                    done.set_result(None)
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, AuditWriter] = weakref.WeakKeyDictionary()
+_GUARD = threading.Lock()
+
+
+def writer_for(factory: sessionmaker[Session]) -> AuditWriter:
+    """The one writer of this factory's engine (created on first use)."""
+    bind = factory.kw.get("bind")
+    assert isinstance(bind, Engine), "the session factory must be bound to an engine"
+    with _GUARD:
+        found = _WRITERS.get(bind)
+        if found is None:
+            found = _WRITERS[bind] = AuditWriter(bind)
+        return found
+
+
+class GroupCommitSink:
+    """:class:`filiform.storage.engine.ReadAuditSink` for web requests."""
+
+    def write_now(self, session: Session, entries: list[Any]) -> None:
+        ring = audit.ring_for(session)
+        for entry in entries:
+            audit.append(session, entry, ring)
+
+    def write_later(self, factory: sessionmaker[Session], entries: list[Any]) -> None:
+        writer_for(factory).write(entries)
+
+
+SINK = GroupCommitSink()

@@ -1,0 +1,157 @@
+"""Issue 20 item 3: read-audit entries go through one group-commit writer, are durable
+before the response, keep the keyed chain intact, and session look-ups are cached while
+revocation and idle time stay exact."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from api_world import PASSWORD, World, build_world, login
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from filiform.app.factory import create_app
+from filiform.services.access import auth_sessions, users
+from filiform.services.access.context import Actor, Role
+from filiform.services.access.session_cache import SessionCache
+from filiform.services.operations import audit
+from filiform.services.operations.audit_writer import writer_for
+from filiform.storage.engine import _writer_lock, transaction
+from filiform.storage.models import AuditLog
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return build_world(f"sqlite:///{tmp_path / 'filiform.db'}")
+
+
+@pytest.fixture
+def app(world: World) -> Iterator[FastAPI]:
+    application = create_app(world.url)
+    yield application
+    application.state.engine.dispose()
+
+
+def _count(app: FastAPI, **where: object) -> int:
+    with app.state.engine.connect() as conn:
+        stmt = sa.select(sa.func.count()).select_from(AuditLog)
+        for name, value in where.items():
+            stmt = stmt.where(getattr(AuditLog, name) == value)
+        return int(conn.scalar(stmt) or 0)
+
+
+def test_a_read_is_audited_before_its_response(world: World, app: FastAPI) -> None:
+    client = login(TestClient(app), "clinician_a")
+    pid = world.patient["a"]
+    before = _count(app, patient_id=pid, action="read")
+    assert client.get(f"/patients/{pid}").status_code == 200
+    assert _count(app, patient_id=pid, action="read") >= before + 2  # patient and timeline
+    assert _count(app, patient_id=pid, action="access") >= 1
+    with app.state.sessions() as s:
+        assert audit.verify(s).ok
+
+
+def test_no_data_leaves_without_its_audit_entry(world: World, app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = login(TestClient(app), "clinician_a")
+    original = audit.append
+
+    def refuse_reads(session: object, entry: audit.Pending, ring: object = None) -> object:
+        if entry.action == "read":
+            raise RuntimeError("disk full")
+        return original(session, entry, ring)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit, "append", refuse_reads)
+    r = TestClient(app, raise_server_exceptions=False, cookies=client.cookies).get(
+        f"/api/patients/{world.patient['a']}"
+    )
+    assert r.status_code == 500 and "Lovelace" not in r.text
+
+
+def test_waiting_reads_share_one_durable_commit(app: FastAPI) -> None:
+    writer = writer_for(app.state.sessions)
+    lock = _writer_lock(app.state.sessions)
+    assert lock is not None
+    actor = Actor(user_id=1, clinic_id=1, role=Role.ADMIN)
+    with lock:  # a long clinical write holds the writer: reads queue up meanwhile
+        before = writer.commits
+        futures = [writer.submit([audit.pending(actor=actor, action="read", entity="patient")]) for _ in range(40)]
+        threading.Event().wait(0.2)
+    for f in futures:
+        f.result(timeout=10)
+    assert writer.commits - before <= 2  # 40 reads, one or two fsyncs
+    with app.state.sessions() as s:
+        assert audit.verify(s).ok
+
+
+def test_concurrent_reads_keep_the_chain_whole(world: World, app: FastAPI) -> None:
+    clients = [login(TestClient(app), "clinician_a") for _ in range(4)]
+    errors: list[int] = []
+
+    def read(client: TestClient) -> None:
+        for _ in range(10):
+            r = client.get(f"/api/patients/{world.patient['a']}/timeline")
+            if r.status_code != 200:
+                errors.append(r.status_code)
+
+    threads = [threading.Thread(target=read, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _count(app, patient_id=world.patient["a"], action="read", entity="timeline") >= 40
+    with app.state.sessions() as s:
+        assert audit.verify(s).ok
+
+
+def _statements(app: FastAPI) -> list[str]:
+    seen: list[str] = []
+    event.listen(app.state.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+def test_a_cached_session_costs_one_small_read(world: World, app: FastAPI) -> None:
+    client = login(TestClient(app), "clinician_a")
+    token = client.cookies.get(auth_sessions.COOKIE_NAME) or ""
+    cache = SessionCache()
+    assert auth_sessions.lookup(app.state.sessions, token=token, client="t", cache=cache) is not None
+    seen = _statements(app)
+    assert auth_sessions.lookup(app.state.sessions, token=token, client="t", cache=cache) is not None
+    assert len(seen) == 0 or all("auth_state" in s for s in seen)  # raw epoch read bypasses events
+
+
+def test_revocation_elsewhere_is_seen_at_once_by_a_cached_session(world: World, app: FastAPI) -> None:
+    client = login(TestClient(app), "clinician_a")
+    token = client.cookies.get(auth_sessions.COOKIE_NAME) or ""
+    cache = SessionCache()  # this process's cache; the revocation below happens "elsewhere"
+    factory = app.state.sessions
+    assert auth_sessions.lookup(factory, token=token, client="t", cache=cache) is not None
+    admin = Actor(user_id=world.users["admin_a"], clinic_id=1, role=Role.ADMIN)
+    with transaction(factory) as s:
+        users.deactivate_user(s, actor=admin, user_id=world.users["clinician_a"])
+    assert auth_sessions.lookup(factory, token=token, client="t", cache=cache) is None
+    other = login(TestClient(app), "assistant_a")
+    token2 = other.cookies.get(auth_sessions.COOKIE_NAME) or ""
+    assert auth_sessions.lookup(factory, token=token2, client="t", cache=cache) is not None
+    with transaction(factory) as s:
+        auth_sessions.logout(s, token=token2)
+    assert auth_sessions.lookup(factory, token=token2, client="t", cache=cache) is None
+
+
+def test_idle_time_is_exact_with_a_cached_session(world: World, app: FastAPI) -> None:
+    client = login(TestClient(app), "front_desk_a")
+    token = client.cookies.get(auth_sessions.COOKIE_NAME) or ""
+    cache = SessionCache()
+    idle = timedelta(minutes=10)
+    now = datetime.now(UTC)
+    factory = app.state.sessions
+    assert auth_sessions.lookup(factory, token=token, client="t", idle=idle, now=now, cache=cache) is not None
+    late = now + idle + timedelta(seconds=1)
+    assert auth_sessions.lookup(factory, token=token, client="t", idle=idle, now=late, cache=cache) is None
+    assert PASSWORD
