@@ -14,8 +14,12 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "core" / "hrv"))
 
 from hrv_synth import vasovagal_session
 
+from filiform.core.atlas.build import load_atlas
 from filiform.core.hrv import analyse_session
 from filiform.reports.pdf import clear_pdf_cache, session_note_pdf, svg_image
+
+
+FRONT_VIEW = next(iter(load_atlas().views.values())).title
 
 
 def bundle(with_hrv: bool = True) -> dict[str, Any]:
@@ -46,7 +50,7 @@ def bundle(with_hrv: bool = True) -> dict[str, Any]:
         "events": [
             {"occurred_on": date(2026, 1, 7), "event_type": "bruising", "severity": "minor", "action_taken": "none"}
         ],
-        "drawing": {"drawn_on": date(2026, 1, 6), "regions": [{"region": "right-temple", "intensity": 7}]},
+        "drawing": {"drawn_on": date(2026, 1, 6), "regions": [{"region": "right-upper-trapezius", "intensity": 7}]},
         "hrv": analyse_session(vasovagal_session(2), "baseline=0-300,needling=300-900,rest=900-1200", n_boot=50)
         if with_hrv
         else None,
@@ -70,7 +74,7 @@ def test_session_note_has_every_part_and_the_pictures_are_vector_images() -> Non
         "bruising",
         "Body chart",
         "Pain drawing of 2026-01-06",  # drawn inside the chart picture
-        "Posterior (patient's back to you)",
+        FRONT_VIEW,  # the first view's title, drawn inside the chart
         "Heart-rate variability",
         "baseline (",
         "RR tachogram - artefacts corrected",  # inside the tachogram picture, as text
