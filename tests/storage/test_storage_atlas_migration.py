@@ -21,7 +21,6 @@ import yaml
 from sqlalchemy.engine import Engine
 
 from filiform.core.atlas.build import load_atlas
-from filiform.services.operations.demo import generate
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import current_revision, head_revision, upgrade
 
@@ -129,12 +128,22 @@ def test_hand_made_drawings_map_region_by_region_and_amendment_history_stays_as_
     url = f"sqlite:///{tmp_path / 'h.db'}" if db == "sqlite" else str(request.getfixturevalue("pg_url"))
     engine = make_engine(url)
     upgrade(engine, "0003")
-    generate(engine, patients=1, seed=3)  # a clinic, users and one patient to hang the drawings on
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM amendment"))
-        conn.execute(sa.text("DELETE FROM pain_drawing"))
-        clinic, patient, user = conn.execute(sa.text("SELECT clinic_id, id, 1 FROM patient")).first()  # type: ignore[misc]
-        user = conn.execute(sa.text("SELECT id FROM app_user ORDER BY id")).scalar()
+    with engine.begin() as conn:  # rows written as the 0003 schema had them, not through today's models
+        conn.execute(sa.text("INSERT INTO clinic (id, name, created_at) VALUES (1, 'Old clinic', CURRENT_TIMESTAMP)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO app_user (id, clinic_id, username, display_name, role, password_hash, active, created_at)"
+                " VALUES (1, 1, 'old-clinician', 'Old Clinician', 'clinician', 'x', TRUE, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO patient (id, clinic_id, mrn, given_name, family_name, birth_date, sex, version,"
+                " created_by, created_at) VALUES (1, 1, 'MRN-1', 'Ada', 'Old', '1970-01-01', 'female', 1, 1,"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+        clinic, patient, user = 1, 1, 1
         drawing = sa.table(
             "pain_drawing", *(sa.column(c) for c in ("id", "clinic_id", "patient_id", "drawn_on", "version")),
             sa.column("regions", sa.JSON), sa.column("created_by"), sa.column("created_at"),

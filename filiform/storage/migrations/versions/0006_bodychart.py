@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql
 from filiform.core.atlas.v1 import convert_drawing, is_v1_id, v1_map
 
 revision = 'bodychart'
-down_revision = 'safety_sites'
+down_revision = 'security'
 branch_labels = None
 depends_on = None
 
