@@ -39,7 +39,7 @@ engines = {"neurokit2": "neurokit2" in sys.modules, "pdf fonts": pdf._fonts.cach
 with TestClient(app) as client:
     login(client, "clinician_a")
     statuses = [
-        client.post("/api/match", json={"regions": [{"region": "right-temple", "intensity": 6}]}).status_code,
+        client.post("/api/match", json={"regions": [{"region": "right-upper-trapezius", "intensity": 6}]}).status_code,
         client.get("/api/conditions").status_code,
         client.get("/api/kb/targets/infraspinatus").status_code,
         client.get("/api/conditions/lateral_elbow_tendinopathy").status_code,
