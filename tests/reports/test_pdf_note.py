@@ -18,7 +18,6 @@ from filiform.core.atlas.build import load_atlas
 from filiform.core.hrv import analyse_session
 from filiform.reports.pdf import clear_pdf_cache, session_note_pdf, svg_image
 
-
 FRONT_VIEW = next(iter(load_atlas().views.values())).title
 
 
