@@ -7,8 +7,9 @@ their thousands of elements passes through the HTML parser and the page's style 
 WeasyPrint hands them to its SVG renderer anyway (about 0.4 s for the chart alone). And HTML
 attributes count only with ``presentational_hints=True``. Fonts are loaded once per process
 (one shared ``FontConfiguration``, used by one render at a time; a new one per document cost
-about 50 ms). A document whose HTML has not changed is served from memory
-(:func:`clear_pdf_cache`).
+about 50 ms); the chart's vertices that no printer could show are dropped first
+(``svg_simplify``: about half of them). A document whose HTML has not changed is served from
+memory (:func:`clear_pdf_cache`).
 
 Handouts arrive as Markdown from planning; the small subset they use (headings, paragraphs,
 lists, bold, italics) is converted here rather than adding a Markdown dependency.
@@ -35,6 +36,7 @@ from filiform.core.atlas.build import load_atlas
 from filiform.core.atlas.svg import render_svg, sheets_with
 from filiform.core.hrv.session import SessionAnalysis
 from filiform.reports.hrv_plot import tachogram_svg
+from filiform.reports.svg_simplify import simplify_svg_paths
 
 TEMPLATES = Path(__file__).with_name("templates")
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
@@ -235,7 +237,7 @@ def session_note_pdf(bundle: dict[str, Any]) -> bytes:
     chart = chart_markup(drawing["regions"] if drawing else None, title=title)
     context = {
         **bundle,
-        "chart": svg_image(str(chart), title),
+        "chart": svg_image(simplify_svg_paths(str(chart)), title),
         "tachogram": svg_image(tachogram_svg(analysis), "RR tachogram") if analysis is not None else None,
         "hrv_rows": hrv_rows(analysis) if analysis is not None else [],
     }
