@@ -30,6 +30,9 @@ def _summary(report: EvalReport) -> dict[str, Any]:
             "hits": report.hits(k),
             "shared_rank_hits": report.shared_hits(k),
         }
+    out["by_kind"] = {
+        kind: {f"top{k}": [sub.hits(k), len(sub.outcomes)] for k in (1, 3)} for kind, sub in report.by_kind().items()
+    }
     out["misses_top3"] = [
         {"case": o.case.id, "expected": list(o.case.expected), "rank": o.rank, "top5": list(o.top)}
         for o in report.misses(3)
@@ -57,6 +60,9 @@ def referral(as_json: bool = typer.Option(False, "--json")) -> None:
                 f"  top-{k} {t['recall']:.2f}  95% CI {t['ci95'][0]:.2f}-{t['ci95'][1]:.2f}  "
                 f"({t['hits']}/{s['cases']}){shared}"
             )
+        for kind, counts in s["by_kind"].items():
+            (h1, n), (h3, _) = counts["top1"], counts["top3"]
+            console.print(f"    {kind}: top-1 {h1}/{n}, top-3 {h3}/{n}")
         if s["misses_top3"]:
             table = Table(title=f"Misses at top 3 ({name})")
             for col in ("case", "expected", "rank", "ranked first"):

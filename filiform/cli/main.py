@@ -33,6 +33,7 @@ FAMILIES = (
     "admin",
     "serve",
     "fhir",
+    "portal",
 )
 
 

@@ -54,13 +54,22 @@ class Span:
 
 @dataclass(frozen=True)
 class HLine:
-    """A horizontal reference line; ``dash`` is ``"--"`` or ``":"``; drawn under the data."""
+    """A horizontal reference line; ``dash`` is ``"--"`` or ``":"``; drawn under the data.
+
+    ``after_data``: added to the plot after the points (the baseline), which puts it after
+    them in the legend.
+    """
 
     y: float
     colour: str
     dash: str
     width: float
     label: str | None
+    after_data: bool = False
+
+
+HOME_LABEL = "answered at home"
+"""Legend entry for scores the patient gave at home (their points are ringed)."""
 
 
 @dataclass(frozen=True)
@@ -76,14 +85,19 @@ class PlotModel:
     values: list[float]
     colours: list[str]
     labels: list[str]
+    home: list[bool]
     spans: list[Span]
     lines: list[HLine]
     caption: str
 
     @property
-    def legend(self) -> list[Span | HLine]:
-        """Labelled bands, then labelled lines: the order they are added to the plot."""
-        return [s for s in self.spans if s.label] + [line for line in self.lines if line.label]
+    def legend(self) -> list[Span | HLine | str]:
+        """Labelled items in the order they are added to the plot: bands, lines drawn before
+        the data, the home-answer mark (``HOME_LABEL``) when any point has it, later lines."""
+        before = [line for line in self.lines if line.label and not line.after_data]
+        after = [line for line in self.lines if line.label and line.after_data]
+        home: list[str] = [HOME_LABEL] if any(self.home) else []
+        return [*(s for s in self.spans if s.label), *before, *home, *after]
 
 
 def plot_model(
@@ -103,7 +117,7 @@ def plot_model(
         rule = f"responder threshold ({inst.transition.responder_if} {inst.transition.value})"
         lines.append(HLine(inst.transition.value, BETTER, "--", 1.2, rule))
     if inst.kind == "score":
-        lines.append(HLine(baseline, NEUTRAL, ":", 1.0, "baseline"))
+        lines.append(HLine(baseline, NEUTRAL, ":", 1.0, "baseline", after_data=True))
     values = [p.value for p in ordered]
     better_word = "higher is better ↑" if inst.higher_is_better else "lower is better ↓"
     unit = "" if inst.unit in ("points", "category") else f" ({inst.unit})"
@@ -116,7 +130,8 @@ def plot_model(
         dates=[p.when for p in ordered],
         values=values,
         colours=[_colour(inst, scale, baseline, v, mcid, i == 0) for i, v in enumerate(values)],
-        labels=[shown(v) for v in values],
+        labels=[shown(p.value) + (" (home)" if p.source == "home" else "") for p in ordered],
+        home=[p.source == "home" for p in ordered],
         spans=spans,
         lines=lines,
         caption=_caption(inst, trend.summary, threshold),
@@ -153,7 +168,7 @@ def render_outcome_plot(
         raise ValidationFailed(f"plot format must be png or svg, not {fmt!r}")
     key: tuple[object, ...] | None = None
     if isinstance(instrument, str):
-        key = (instrument, scale, fmt, title, mcid, tuple((p.when, p.value) for p in scores))
+        key = (instrument, scale, fmt, title, mcid, tuple((p.when, p.value, p.source) for p in scores))
         with _LOCK:
             hit = _CACHE.get(key)
             if hit is not None:

@@ -12,7 +12,7 @@ import matplotlib.dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from filiform.reports.outcome_plot import LINE, NEUTRAL, PlotModel
+from filiform.reports.outcome_plot import HOME_LABEL, LINE, NEUTRAL, PlotModel
 
 
 def draw_png(model: PlotModel) -> bytes:
@@ -22,13 +22,20 @@ def draw_png(model: PlotModel) -> bytes:
     ax = fig.add_subplot(1, 1, 1)
     for span in model.spans:
         ax.axhspan(span.low, span.high, color=span.colour, alpha=span.opacity, label=span.label, zorder=span.zorder)
-    for line in model.lines:
+    for line in (line for line in model.lines if not line.after_data):
         ax.axhline(line.y, color=line.colour, linestyle=line.dash, linewidth=line.width, label=line.label, zorder=2)
     dates = [float(mdates.date2num(d)) for d in model.dates]  # type: ignore[no-untyped-call]
     ax.plot(dates, model.values, color=LINE, linewidth=1.6, zorder=3)
     ax.scatter(dates, model.values, c=model.colours, s=46, zorder=4, edgecolors="white", linewidths=0.8)
+    home = [(x, y) for x, y, at_home in zip(dates, model.values, model.home, strict=True) if at_home]
+    if home:  # answered by the patient at home: ringed, and said so in the legend
+        home_x, home_y = [x for x, _ in home], [y for _, y in home]
+        ax.scatter(home_x, home_y, s=150, facecolors="none", edgecolors=LINE, linewidths=1.2, zorder=5)
+        ax.plot([], [], "o", mfc="none", mec=LINE, label=HOME_LABEL)
     for x, y, text in zip(dates, model.values, model.labels, strict=True):
         ax.annotate(text, (x, y), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8, color=LINE)
+    for line in (line for line in model.lines if line.after_data):
+        ax.axhline(line.y, color=line.colour, linestyle=line.dash, linewidth=line.width, label=line.label)
     margin = (model.high - model.low) * 0.04
     ax.set_ylim(model.low - margin, model.high + margin)
     ax.set_ylabel(model.ylabel)

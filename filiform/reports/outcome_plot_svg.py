@@ -46,6 +46,9 @@ def draw_svg(model: PlotModel) -> bytes:
         svg.text(x, y - 8, label, size=8, anchor="middle", colour=LINE)
     for (x, y), colour in zip(points, model.colours, strict=True):
         svg.add("circle", cx=x, cy=y, r=3.39, fill=colour, stroke="#ffffff", stroke_width=0.8)
+    for (x, y), at_home in zip(points, model.home, strict=True):
+        if at_home:  # answered by the patient at home: ringed (matplotlib's s=150 marker)
+            svg.add("circle", cx=x, cy=y, r=6.12, fill="none", stroke=LINE, stroke_width=1.2)
     _axes(svg, model, xs, ys, y_ticks)
     _legend(svg, model, ys, points)
     return svg.render().encode("utf-8")
@@ -132,19 +135,24 @@ def _legend(svg: Svg, model: PlotModel, ys: Scale, points: list[tuple[float, flo
     entries = model.legend
     if not entries:
         return
-    width = (
-        0.8 * LEGEND_FONT + HANDLE + 0.8 * LEGEND_FONT + max(text_width(e.label or "", LEGEND_FONT) for e in entries)
-    )
+    labels = [_label(entry) for entry in entries]
+    width = 0.8 * LEGEND_FONT + HANDLE + 0.8 * LEGEND_FONT + max(text_width(label, LEGEND_FONT) for label in labels)
     height = len(entries) * LEGEND_ROW + 0.8 * LEGEND_FONT
     box = _best_box(width, height, model, ys, points)
     x, y = box[0] + 0.4 * LEGEND_FONT, box[1] + 0.4 * LEGEND_FONT
-    for i, entry in enumerate(entries):
+    for i, (entry, label) in enumerate(zip(entries, labels, strict=True)):
         cy = y + (i + 0.5) * LEGEND_ROW
         draw_sample(svg, x, cy, _sample(entry), length=HANDLE)
-        svg.text(x + HANDLE + 0.8 * LEGEND_FONT, cy, entry.label or "", size=LEGEND_FONT, valign="center")
+        svg.text(x + HANDLE + 0.8 * LEGEND_FONT, cy, label, size=LEGEND_FONT, valign="center")
 
 
-def _sample(entry: Span | HLine) -> dict[str, object]:
+def _label(entry: Span | HLine | str) -> str:
+    return entry if isinstance(entry, str) else entry.label or ""
+
+
+def _sample(entry: Span | HLine | str) -> dict[str, object]:
+    if isinstance(entry, str):  # the home-answer mark: an open ring, as matplotlib's "o" marker
+        return {"kind": "ring", "colour": LINE}
     if isinstance(entry, Span):
         return {"kind": "patch", "colour": entry.colour, "opacity": entry.opacity}
     return {"kind": "line", "colour": entry.colour, "width": entry.width, "dash": _dash(entry)}

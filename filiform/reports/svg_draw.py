@@ -183,8 +183,8 @@ def tick_label(value: float) -> str:
 def draw_sample(svg: Svg, x: float, cy: float, style: dict[str, object], *, length: float = 16.0) -> None:
     """A legend sample ``length`` points wide, centred on ``cy``.
 
-    ``style`` is ``{"kind": "patch" | "line" | "dot", "colour": ...}`` with ``opacity`` for a
-    patch, ``width`` and ``dash`` for a line and ``width`` (diameter) for a dot.
+    ``style`` is ``{"kind": "patch" | "line" | "dot" | "ring", "colour": ...}`` with ``opacity``
+    for a patch, ``width`` and ``dash`` for a line and ``width`` (diameter) for a dot.
     """
     colour = str(style.get("colour", "#000000"))
     kind = style.get("kind")
@@ -199,6 +199,8 @@ def draw_sample(svg: Svg, x: float, cy: float, style: dict[str, object], *, leng
         )
     elif kind == "dot":
         svg.dots([(x + length / 2, cy)], float(str(style.get("width", 2.5))), colour)
+    elif kind == "ring":
+        svg.add("circle", cx=x + length / 2, cy=cy, r=3.0, fill="none", stroke=colour, stroke_width=1.0)
     else:
         svg.line(
             x,

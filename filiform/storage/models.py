@@ -17,6 +17,7 @@ from filiform.storage.models_clinical import (
     TreatmentSession,
 )
 from filiform.storage.models_people import Clinic, Patient, User
+from filiform.storage.models_portal_all import *  # noqa: F403  (appointments, clinic settings, portal, outbox)
 from filiform.storage.models_security import AuthState, AuthThrottle, BackgroundJob, PasswordReset
 
 __all__ = [

@@ -168,3 +168,10 @@ class OutcomeResponse(_PatientRecord, Base):
     answers: Mapped[dict[str, Any]]
     total: Mapped[float | None]
     completed_on: Mapped[date]
+    # Who answered where: "clinic" (entered by staff) or "home" (the patient's own link); migration 0007_portal.
+    source: Mapped[str] = mapped_column(
+        sa.String(10),
+        sa.CheckConstraint("source IN ('clinic', 'home')", name="source"),
+        default="clinic",
+        server_default="clinic",
+    )

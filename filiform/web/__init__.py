@@ -13,11 +13,13 @@ from fastapi import APIRouter
 
 from . import account_pages, auth_pages, chart, handout, measures, patients, plan, screening, sessions
 from .common import render_error
+from .portal_routes import router as portal_router
 
 STATIC_DIR = Path(__file__).with_name("static")
 
 router = APIRouter()
 for _module in (auth_pages, account_pages, patients, screening, chart, plan, sessions, measures, handout):
     router.include_router(_module.router)
+router.include_router(portal_router)  # appointments, clinic settings, outbox, patient portal
 
 __all__ = ["STATIC_DIR", "render_error", "router"]

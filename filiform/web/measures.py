@@ -137,7 +137,7 @@ def measure_plot(request: Request, patient_id: int, instrument: str) -> Any:
     def body(s: Session, actor: Actor) -> Any:
         tl = reads.timeline(s, actor=actor, patient_id=patient_id)
         points = [
-            DatedScore(when=o["completed_on"], value=o["total"])
+            DatedScore(when=o["completed_on"], value=o["total"], source=o["source"])
             for o in tl["outcomes"]
             if o["instrument_id"] == instrument and o["total"] is not None
         ]

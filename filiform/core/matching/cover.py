@@ -8,6 +8,7 @@ weak one that happens to cover the same regions. It runs on the short list only.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar
@@ -34,20 +35,32 @@ def _weight(value: Any) -> float:
 
 
 def greedy_cover(candidates: Sequence[C], painted: Mapping[str, Any]) -> list[C]:
-    """Pick candidates until every explainable painted region is explained."""
+    """Pick candidates until every explainable painted region is explained.
+
+    Lazy greedy: a candidate's value (newly explained intensity per unit cost) can only fall
+    as regions get explained, so values are kept in a heap and only the one on top is
+    refreshed; a refreshed value on top is the true best. Same choices as recomputing every
+    value each round (ties go to the earlier candidate), in far fewer sums.
+    """
     weight = {r: _weight(v) for r, v in painted.items()}
-    pool = [(cand, frozenset(r for r in cand.explained if r in weight), _cost(cand.score)) for cand in candidates]
+    painted_ids = weight.keys()
+    pool = [(cand, painted_ids & set(cand.explained), _cost(cand.score)) for cand in candidates]
     remaining = set().union(*(regions for _, regions, _ in pool)) if pool else set()
+    version = 0
+    heap = [
+        (-sum(weight[r] for r in regions) / cost, i, version) for i, (_, regions, cost) in enumerate(pool) if regions
+    ]
+    heapq.heapify(heap)
     chosen: list[C] = []
-    while remaining:
-        best_i, best_value = -1, 0.0
-        for i, (_, regions, cost) in enumerate(pool):
-            gain = sum(weight[r] for r in regions & remaining)
-            if gain and gain / cost > best_value + 1e-12:
-                best_i, best_value = i, gain / cost
-        if best_i < 0:
-            break
-        cand, regions, _ = pool.pop(best_i)
-        chosen.append(cand)
-        remaining -= regions
+    while remaining and heap:
+        _, i, seen = heapq.heappop(heap)
+        cand, regions, cost = pool[i]
+        if seen == version:
+            chosen.append(cand)
+            remaining -= regions
+            version += 1
+            continue
+        gain = sum(weight[r] for r in regions & remaining)
+        if gain:
+            heapq.heappush(heap, (-gain / cost, i, version))
     return chosen

@@ -3,10 +3,11 @@
 The score of a hypothesis (see index.py) is a log-likelihood ratio (natural log) of the
 drawing under "this target refers the pain" against a background model in which any region
 is painted at a low base rate. Each zone region is a Bernoulli observation: painted with
-probability 0.8 in an essential zone, 0.4 in a spillover zone, 0.5 over the target itself,
-0.02 in the background. A painted zone region adds ``log(p / 0.02)`` times its evidence
-weight; an unpainted one adds ``log((1 - p) / 0.98)`` (negative), so a large pattern that is
-mostly unpainted is penalised. A region the brush covered only in part counts in proportion.
+probability 0.5 in an essential zone, 0.2 in a spillover zone, 0.3 over the target itself,
+0.01 in the background (index.P_ZONE, index.P_BACKGROUND). A painted zone region adds
+``log(p / 0.01)`` times its evidence weight; an unpainted one adds ``log((1 - p) / 0.99)``
+(negative), so a large pattern that is mostly unpainted is penalised. A region the brush
+covered only in part counts in proportion.
 
 The evidence weight of a painted region is ``0.5 + 0.05 x intensity`` times a factor for its
 symptom kind and one for its depth, which differ between superficial muscles, deep muscles
@@ -22,6 +23,7 @@ from __future__ import annotations
 import gc
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -33,7 +35,7 @@ from filiform.core.kb.loader import KnowledgeBase, load_kb
 from filiform.errors import ValidationFailed
 
 from .cover import greedy_cover
-from .explain import Painted, explain_group, explain_tp, findings_by_key, notes
+from .explain import Painted, Query, explain_group, explain_tp, findings_by_key, notes
 from .index import CLASSES, MatchIndex
 from .models import MatchResult, PainDrawing, RankedTriggerPoint
 
@@ -112,14 +114,30 @@ class MatchEngine:
         self.index = MatchIndex(kb, atlas)
 
     def scores(self, painted: Mapping[str, Painted]) -> np.ndarray:
-        """The score of every hypothesis (untouched ones keep their base score)."""
+        """The score of every hypothesis (untouched ones keep their base score).
+
+        The painted regions' slices of the flat index are gathered once and added with one
+        ``bincount``: a fixed number of vector operations whatever the number of regions.
+        """
         index = self.index
-        scores = index.base.copy()
+        spans = index.spans
+        slices, weights, coverage, lengths = [], [], [], []
         for rid, region in painted.items():
-            col = index.columns.get(rid)
-            if col is not None:
-                weights = evidence_weights(region)
-                scores[col.rows] += region.coverage * (col.gain * weights[col.cls] - col.cost)
+            span = spans.get(rid)
+            if span is not None:
+                slices.append(index.flat[:, span[0] : span[1]])
+                weights.append(evidence_weights(region))
+                coverage.append(region.coverage)
+                lengths.append(span[1] - span[0])
+        scores = index.base.copy()
+        if not slices:
+            return scores
+        gathered = np.concatenate(slices, axis=1) if len(slices) > 1 else slices[0]
+        which = np.repeat(np.arange(len(slices)), lengths)
+        cls = gathered[3].astype(np.intp)
+        weight = np.asarray(weights)[which, cls]
+        values = np.asarray(coverage)[which] * (gathered[1] * weight - gathered[2])
+        scores += np.bincount(gathered[0].astype(np.intp), weights=values, minlength=len(scores))
         return scores
 
     def match(
@@ -144,22 +162,36 @@ class MatchEngine:
         top = _top(best, index.order_key[best_rows], need)
         top_rows, top_scores = best_rows[top], best[top]
         shown = _cut(top_scores, limit)
-        explain_n = max(shown, min(COVER_POOL, len(top)))
+        pool = min(COVER_POOL, len(top))
+        explain_n = max(shown, pool)
         descending = np.sort(-best)
         ranks = 1 + np.searchsorted(descending, -top_scores[:explain_n], side="left")
         hyps = index.hyps
-        total = sum(p.intensity * p.coverage for p in painted.values()) or 1.0
+        q = Query.of(painted)
+        rows_n, scores_n, ranks_n = (
+            top_rows[:explain_n].tolist(),
+            top_scores[:explain_n].tolist(),
+            ranks.tolist(),
+        )
+        hits = [q.hits(hyps[r]) for r in rows_n]
         muscles = [
-            explain_group(hyps[r], s, k, painted, total, findings, log_prior)
-            for r, s, k in zip(
-                top_rows[:explain_n].tolist(), top_scores[:explain_n].tolist(), ranks.tolist(), strict=True
-            )
+            explain_group(hyps[rows_n[i]], scores_n[i], ranks_n[i], q, findings, log_prior, hits[i])
+            for i in range(shown)
+        ]
+        # the set cover needs only each candidate's score and explained regions; a full
+        # explanation is built for a chosen candidate that is not already shown
+        chosen = greedy_cover([_Candidate(scores_n[i], hits[i], i) for i in range(pool)], painted)
+        cover = [
+            muscles[c.index]
+            if c.index < shown
+            else explain_group(hyps[rows_n[c.index]], c.score, ranks_n[c.index], q, findings, log_prior, c.explained)
+            for c in chosen
         ]
         covered = {rid for rid in painted if rid in index.columns}
         return MatchResult(
-            single_tps=lambda: self._single_tps(scores, painted, limit),
-            muscles=muscles[:shown],
-            cover=greedy_cover(muscles[:COVER_POOL], painted),
+            single_tps=lambda: self._single_tps(scores, q, limit),
+            muscles=muscles,
+            cover=cover,
             unexplained_by_any=tuple(sorted(set(painted) - covered)),
             notes=notes(drawing),
             nothing_explains=len(best) == 0,
@@ -176,9 +208,7 @@ class MatchEngine:
                 boost[g] = log_prior.get(target, 0.0) + sum(FINDING_WEIGHTS[f] for f in applied)
         return boost
 
-    def _single_tps(
-        self, scores: np.ndarray, painted: Mapping[str, Painted], limit: int | None
-    ) -> list[RankedTriggerPoint]:
+    def _single_tps(self, scores: np.ndarray, q: Query, limit: int | None) -> list[RankedTriggerPoint]:
         """Trigger points on their own (hypotheses of a single trigger point) above chance."""
         rounded = np.round(scores, TIE)
         rows = np.flatnonzero(self.index.single & (rounded > 0))
@@ -187,9 +217,17 @@ class MatchEngine:
         top_rows, top_scores = rows[top], rounded[top]
         shown = _cut(top_scores, limit)
         hyps = self.index.hyps
-        total = sum(p.intensity * p.coverage for p in painted.values()) or 1.0
         pairs = zip(top_rows[:shown].tolist(), top_scores[:shown].tolist(), strict=True)
-        return [explain_tp(hyps[r], s, painted, total) for r, s in pairs]
+        return [explain_tp(hyps[r], s, q) for r, s in pairs]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A short-list target as the set cover sees it: its score and the regions it explains."""
+
+    score: float
+    explained: tuple[str, ...]
+    index: int  # its position in the ranking
 
 
 def _log_priors(priors: Mapping[str, float] | None) -> dict[str, float]:

@@ -14,7 +14,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,6 +33,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
+SourceKind = Literal["experimental", "clinical", "case_report", "textbook"]
+
+
 class Source(_Strict):
     authors: str
     year: int
@@ -40,7 +43,16 @@ class Source(_Strict):
     journal: str
     doi: str | None = None
     pmid: str | None = None
+    isbn: str | None = None
     url: str | None = None
+    kind: SourceKind | None = None
+
+
+class Excluded(_Strict):
+    """A source that was read but not written as a case, and why (RULE.md, amendment 1)."""
+
+    source: str
+    reason: str
 
 
 class Case(_Strict):
@@ -55,6 +67,11 @@ class Case(_Strict):
 class CaseFile(_Strict):
     cases: tuple[Case, ...]
     sources: dict[str, Source] = Field(default_factory=dict)
+    excluded: tuple[Excluded, ...] = ()
+
+    def kind_of(self, case: Case) -> str | None:
+        source = self.sources.get(case.source)
+        return source.kind if source else None
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,7 @@ class CaseOutcome:
     rank: int | None  # shared rank of the best expected target, None if not ranked
     top: tuple[str, ...]
     shared: bool = False  # the expected target tied with another at that rank
+    kind: str | None = None  # the kind of the case's source (published set only)
 
 
 def wilson(hits: int, n: int) -> tuple[float, float]:
@@ -93,6 +111,14 @@ class EvalReport:
 
     def misses(self, k: int) -> list[CaseOutcome]:
         return [o for o in self.outcomes if o.rank is None or o.rank > k]
+
+    def by_kind(self) -> dict[str, EvalReport]:
+        """The outcomes split by the kind of their source (cases without one are left out)."""
+        kinds: dict[str, EvalReport] = {}
+        for o in self.outcomes:
+            if o.kind:
+                kinds.setdefault(o.kind, EvalReport()).outcomes.append(o)
+        return kinds
 
 
 def load_cases(text: str | None = None, which: str = "published") -> CaseFile:
@@ -133,6 +159,7 @@ def evaluate(engine: MatchEngine, cases: CaseFile) -> EvalReport:
                 rank=_side_rank(ranked, hit) if hit else None,
                 top=tuple(m.muscle_id for m in ranked[:5]),
                 shared=shared,
+                kind=cases.kind_of(case),
             )
         )
     return report

@@ -160,6 +160,7 @@ class MatchIndex:
         self.order_key[keys] = np.arange(len(self.hyps))  # deterministic tie-break: target id, side, trigger points
         self.single = np.array([len(h.tps) == 1 for h in self.hyps], dtype=bool)
         self.columns = self._columns()
+        self.flat, self.spans = self._flat()
 
     def _add(
         self,
@@ -174,6 +175,20 @@ class MatchIndex:
     ) -> None:
         total = sum(P_ZONE[k] for k in zones.values())
         self.hyps.append(Hypothesis(target_id, name, kind, side, tps, labels, cls, zones, total))
+
+    def _flat(self) -> tuple[npt.NDArray[np.float64], dict[str, tuple[int, int]]]:
+        """All columns end to end in one array (rows 0-3: hypothesis row, gain, cost, class),
+        with each region's slice: a query then gathers its regions with one concatenation and
+        adds them with one ``bincount`` instead of a few vector operations per region."""
+        spans: dict[str, tuple[int, int]] = {}
+        parts = []
+        start = 0
+        for rid, col in self.columns.items():
+            parts.append(np.stack([col.rows.astype(np.float64), col.gain, col.cost, col.cls.astype(np.float64)]))
+            spans[rid] = (start, start + len(col.rows))
+            start += len(col.rows)
+        flat = np.concatenate(parts, axis=1) if parts else np.zeros((4, 0))
+        return np.ascontiguousarray(flat), spans
 
     def _columns(self) -> dict[str, RegionColumn]:
         by_region: dict[str, list[tuple[int, str, int]]] = defaultdict(list)

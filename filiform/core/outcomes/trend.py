@@ -34,6 +34,7 @@ class DatedScore(BaseModel):
     when: date
     value: float
     label: str | None = None
+    source: Literal["clinic", "home"] = "clinic"  # home: answered by the patient through their link
 
 
 class TrendSummary(BaseModel):

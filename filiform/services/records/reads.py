@@ -98,7 +98,7 @@ def timeline(session: Session, *, actor: Actor, patient_id: int) -> dict[str, An
             _cols(d, ("id", "drawn_on", "regions")) for d in rows(PainDrawingRecord, PainDrawingRecord.drawn_on)
         ],
         "outcomes": [
-            _cols(o, ("id", "instrument_id", "total", "completed_on"))
+            _cols(o, ("id", "instrument_id", "total", "completed_on", "source"))
             for o in rows(OutcomeResponse, OutcomeResponse.completed_on)
         ],
         "adverse_events": [

@@ -59,3 +59,44 @@ def test_a_miss_is_reported_with_its_rank():
     report = evaluate(default_engine(), load_cases(text))
     assert report.recall(5) == 0.0
     assert report.misses(3)[0].case.id == "x"
+
+
+def test_the_published_file_draws_only_real_regions_and_cites_a_source_of_known_kind():
+    cases = load_cases(which="published")
+    atlas, kb = load_atlas(), default_engine().kb
+    assert len(cases.cases) >= 44
+    assert len({c.id for c in cases.cases}) == len(cases.cases)
+    for case in cases.cases:
+        assert set(case.regions) <= set(atlas.regions), case.id
+        assert set(case.expected) <= set(kb.targets), case.id
+        source = cases.sources[case.source]
+        assert source.kind in {"experimental", "clinical", "case_report", "textbook"}, case.id
+        assert source.doi or source.pmid or source.isbn or source.url, case.source
+    assert cases.excluded, "sources read but not written as cases are listed with a reason"
+    assert all(e.reason for e in cases.excluded)
+
+
+def test_the_published_set_is_reported_per_kind_of_source():
+    text = (
+        "sources:\n"
+        "  a: {authors: A, year: 2000, title: t, journal: j, doi: 10.1/x, kind: experimental}\n"
+        "  b: {authors: B, year: 2001, title: t, journal: j, isbn: '068308366X', kind: textbook}\n"
+        "cases:\n"
+        "  - {id: hit, regions: [right-temple-middle, right-upper-teeth-front, right-eyebrow-lateral],"
+        " expected: [temporalis], source: a}\n"
+        "  - {id: miss, regions: [right-temple-middle], expected: [soleus], source: b}\n"
+    )
+    report = evaluate(default_engine(), load_cases(text))
+    kinds = report.by_kind()
+    assert set(kinds) == {"experimental", "textbook"}
+    assert (kinds["experimental"].hits(3), len(kinds["experimental"].outcomes)) == (1, 1)
+    assert (kinds["textbook"].hits(5), len(kinds["textbook"].outcomes)) == (0, 1)
+
+
+def test_a_source_of_unknown_kind_is_rejected():
+    text = (
+        "sources:\n  a: {authors: A, year: 2000, title: t, journal: j, kind: rumour}\n"
+        "cases:\n  - {id: x, regions: [right-temple-middle], expected: [temporalis], source: a}\n"
+    )
+    with pytest.raises(ValueError, match="kind"):
+        load_cases(text)

@@ -1,0 +1,52 @@
+"""Questionnaires completed at home: the same scoring code, stored with ``source = 'home'``.
+
+The total comes from :func:`filiform.core.outcomes.score` (exactly as for a clinic entry);
+the row's ``created_by`` is the staff member behind the link (who asked for it), and the
+audit trail says the patient answered it.  Trend plots mark these points as home.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from filiform.core.concepts.clock import local_date
+from filiform.core.outcomes import score
+from filiform.errors import Conflict, PermissionDenied
+from filiform.services.portal.links import MEASURE_PREFIX, audit_patient, mark_done
+from filiform.services.records.clinic_settings import zone_of
+from filiform.storage.models import OutcomeResponse, PortalLink
+
+
+def instruments_of(link: PortalLink) -> list[str]:
+    return [f[len(MEASURE_PREFIX) :] for f in link.forms if f.startswith(MEASURE_PREFIX)]
+
+
+def submit_measure(
+    session: Session, *, link: PortalLink, instrument_id: str, answers: dict[str, Any], now: datetime
+) -> OutcomeResponse:
+    """Score and store one questionnaire the link was sent for (once)."""
+    form = f"{MEASURE_PREFIX}{instrument_id}"
+    if form not in link.forms:
+        raise PermissionDenied("this link was not sent for that questionnaire")
+    if form in link.done:
+        raise Conflict("this questionnaire has already been answered")
+    result = score(instrument_id, answers)
+    row = OutcomeResponse(
+        clinic_id=link.clinic_id,
+        patient_id=link.patient_id,
+        episode_id=None,
+        instrument_id=instrument_id,
+        answers=dict(answers),
+        total=result.total,
+        completed_on=local_date(now, zone_of(session, link.clinic_id)),
+        created_by=link.created_by,
+        source="home",
+    )
+    session.add(row)
+    session.flush()
+    mark_done(session, link, form, now)
+    audit_patient(session, link, "submit", "outcome_response", row.id, {"instrument": instrument_id})
+    return row
