@@ -104,3 +104,19 @@ def test_many_scores_get_round_date_ticks_and_the_caption_wraps_inside_the_figur
     assert len(caption) >= 2
     for line in caption:
         assert float(line.get("x", "0")) + text_width(line.text or "", 7.5) <= 576
+
+
+def test_scores_answered_at_home_are_ringed_and_named_in_the_svg() -> None:
+    start = date(2026, 1, 5)
+    points = [
+        DatedScore(when=start + timedelta(weeks=i), value=v, source="home" if i == 1 else "clinic")
+        for i, v in enumerate([44, 40, 30])
+    ]
+    root = _svg_tree(render_outcome_plot("ndi", points, fmt="svg"))
+    texts = _texts(root)
+    assert "40 (home)" in texts and "answered at home" in texts and "44" in texts
+    rings = [c for c in root.iter(f"{SVG_NS}circle") if c.get("fill") == "none" and c.get("r") != "3"]
+    assert len(rings) == 1  # one ringed point (the other open circle is the legend's sample)
+    assert render_outcome_plot("ndi", points, fmt="svg") != render_outcome_plot(
+        "ndi", [p.model_copy(update={"source": "clinic"}) for p in points], fmt="svg"
+    )  # the cache tells a home answer from a clinic one
