@@ -17,14 +17,19 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from filiform.core.concepts.clock import show
 from filiform.errors import FiliformError
 from filiform.services.access.context import Actor, Perm
+from filiform.services.records.needling_status import needling_status
 from filiform.storage.engine import make_engine, session_factory, transaction
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+# A stored instant on the clinic's clock: {{ moment|clinic_time(zone, "%d %b %Y, %H:%M") }}
+templates.env.filters["clinic_time"] = lambda moment, zone, fmt="%Y-%m-%d %H:%M": show(moment, zone, fmt)
 T = TypeVar("T")
 
 
@@ -88,8 +93,20 @@ def csrf_token(request: Request) -> str:
     return str(getattr(request.state, "csrf_token", "") or "")
 
 
+def _needling(request: Request, actor: Actor | None, ctx: dict[str, Any]) -> Any:
+    """The patient header's needling decision, for pages that show a patient and did not read it."""
+    patient, db = ctx.get("patient"), getattr(request.state, "db_session", None)
+    if "needling" in ctx or patient is None or db is None or actor is None or not actor.can(Perm.READ_CLINICAL):
+        return ctx.get("needling")
+    try:
+        return needling_status(db, actor=actor, patient_id=patient.id)
+    except (FiliformError, SQLAlchemyError):
+        return None
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Any:
-    """A page with the layout's common values (actor, permissions, CSRF token)."""
+    """A page with the layout's common values (actor, permissions, CSRF token, and for a
+    patient's page the header's needling decision)."""
     actor = actor_or_none(request)
     ctx: dict[str, Any] = {
         "actor": actor,
@@ -98,6 +115,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "errors": [],
         **(context or {}),
     }
+    ctx["needling"] = _needling(request, actor, ctx)
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
@@ -129,7 +147,11 @@ def run_page(request: Request, body: Callable[[Session, Actor], Any]) -> Any:
         return login_redirect(request)
     try:
         with unit_of_work(request) as session:
-            return body(session, actor)
+            request.state.db_session = session  # for the patient header's status (render)
+            try:
+                return body(session, actor)
+            finally:
+                request.state.db_session = None
     except FiliformError as exc:
         return error_page(request, exc)
 

@@ -189,11 +189,9 @@ def stored_analysis(session: Session, session_id: int) -> SessionAnalysis | None
     return SessionAnalysis.model_validate_json(text) if text else None
 
 
-def analyse_stored(
-    session: Session, *, actor: Actor, attachment_id: int, seconds: float = ANALYSIS_SECONDS
-) -> Prepared:
-    """Analyse a recording stored before analyses were (reads only; store the result with
-    :func:`store_analysis` in a separate short transaction)."""
+def read_for_analysis(session: Session, *, actor: Actor, attachment_id: int) -> tuple[str, bytes, str]:
+    """A recording stored before analyses were, with its phases, ready for :func:`prepare`
+    (run it outside the transaction; keep the result with :func:`store_analysis`)."""
     meta, data = attachments.read(session, actor=actor, attachment_id=attachment_id)
     if meta.kind != "rr":
         raise ValidationFailed(f"file {attachment_id} is not a heart-rate recording")
@@ -203,7 +201,7 @@ def analyse_stored(
         )
     )
     phases = bytes(spec_row.data).decode("utf-8") if spec_row is not None else ""
-    return prepare(meta.filename, data, phases, seconds=seconds)
+    return meta.filename, data, phases
 
 
 def store_analysis(session: Session, *, actor: Actor, attachment_id: int, prepared: Prepared) -> AttachmentAnalysis:

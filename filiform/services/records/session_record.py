@@ -24,6 +24,7 @@ from filiform.services.access.scope import patient_of_clinic
 from filiform.services.operations import audit
 from filiform.services.records import proposals, recordings
 from filiform.services.records.clinic_settings import letterhead
+from filiform.services.records.plans import anticoagulated, intake_from
 from filiform.services.records.reads import session_view
 from filiform.services.records.session_views import (
     ChangeLine,
@@ -109,12 +110,14 @@ def _screening(s: Session, row: TreatmentSession) -> ScreeningSummary | None:
             per[technique] = result.for_technique(technique).decision.value
         except (KeyError, ValueError):
             per[technique] = Decision.DO_NOT_NEEDLE.value  # not assessed: the stricter reading
+    intake, _ = intake_from(found.answers)
     return ScreeningSummary(
         id=found.id,
         screened_at=found.screened_at,
         level=result.decision.value,
         per_technique=per,
         blocking=tuple(r.shown for r in result.blocking_reasons()),
+        anticoagulated=anticoagulated(intake),
     )
 
 
@@ -141,7 +144,7 @@ def _names(s: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(s.execute(sa.select(User.id, User.display_name).where(User.id.in_(wanted))).tuples().all())
+    return {uid: name for uid, name in s.execute(sa.select(User.id, User.display_name).where(User.id.in_(wanted)))}
 
 
 def session_record(s: Session, *, actor: Actor, patient_id: int, session_id: int) -> SessionRecord:
@@ -221,3 +224,8 @@ def session_analysis(s: Session, *, actor: Actor, patient_id: int, session_id: i
     require(actor, Perm.READ_CLINICAL)
     patient_of_clinic(s, patient_id, actor=actor)
     return recordings.stored_analysis(s, session_id)
+
+
+def clinician_name(s: Session, actor: Actor) -> str:
+    """The signed-in user's name as documents print it (handouts, notes)."""
+    return _names(s, {actor.user_id}).get(actor.user_id, "")

@@ -90,6 +90,7 @@ class ScreeningSummary(View):
     level: str  # go / caution / do_not_needle
     per_technique: dict[str, str]  # technique id -> decision, for the techniques used
     blocking: tuple[str, ...]
+    anticoagulated: bool = False  # the answers then: the handout adds the blood-thinner advice
 
 
 class RecordingItem(View):

@@ -125,7 +125,7 @@ def _check_time(documented: NeedlingSession, zone: str, now: datetime) -> None:
         )
 
 
-def _repeat(session: Session, actor: Actor, patient_id: int, form_key: str | None) -> TreatmentSession | None:
+def saved_form(session: Session, actor: Actor, patient_id: int, form_key: str | None) -> TreatmentSession | None:
     """The session this form already saved (a second click on save), if any."""
     if form_key is None:
         return None
@@ -182,7 +182,7 @@ def record_session(
     patient = patient_of_clinic(session, patient_id, actor=actor)
     if not isinstance(documented, NeedlingSession):
         documented = NeedlingSession.parse(documented)
-    repeated = _repeat(session, actor, patient_id, documented.form_key)
+    repeated = saved_form(session, actor, patient_id, documented.form_key)
     if repeated is not None:
         return repeated
     problems = new_session_problems(documented)
