@@ -54,7 +54,6 @@ FIELD_WORDS = {
     "pain_post": "Pain after",
     "patient_response": "Response",
     "notes": "Notes",
-    "voided_at": "Void",
     "attachment": "File",
 }
 
@@ -129,6 +128,12 @@ def _kind(changes: dict[str, Any]) -> str:
     return "amended"
 
 
+def _line(name: str, change: dict[str, Any]) -> ChangeLine:
+    if name == "voided_at":  # the time is the amendment's own; the change is the status
+        return ChangeLine(field="Status", old="signed", new="void")
+    return ChangeLine(field=FIELD_WORDS.get(name, name), old=change.get("old"), new=change.get("new"))
+
+
 def _history(s: Session, row: TreatmentSession) -> tuple[list[Amendment], list[Any]]:
     found = list(
         s.execute(
@@ -194,10 +199,7 @@ def session_record(s: Session, *, actor: Actor, patient_id: int, session_id: int
                 by=names.get(a.amended_by, "?"),
                 cosigned_by=names.get(a.cosigned_by) if a.cosigned_by is not None else None,
                 reason=a.reason,
-                changes=tuple(
-                    ChangeLine(field=FIELD_WORDS.get(k, k), old=v.get("old"), new=v.get("new"))
-                    for k, v in a.changes.items()
-                ),
+                changes=tuple(_line(k, v) for k, v in a.changes.items()),
             )
             for a in amended
         ),

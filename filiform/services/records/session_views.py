@@ -69,7 +69,7 @@ class PlanTargetView(View):
     min_mm: float
     max_mm: float
     cap_mm: float | None
-    basis: str = ""
+    basis: str | None = None
     ultrasound_only: bool = False
 
 
