@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -59,16 +60,21 @@ def test_clinical_workflow(world: World, client_for: Clients) -> None:
         },
     )
     assert r.status_code == 201
+    session = {
+        "started_at": datetime.now(UTC).isoformat(),
+        "insertions": [INSERTION],
+        "pain_pre": 6,
+        "pain_post": 3,
+        "episode_id": episode,
+    }
+    r = c.post(f"/api/patients/{pid}/sessions", json=session)
+    assert r.status_code == 409 and r.json()["code"] == "safety_block", r.text  # the incomplete screening
+    keys = [re.match(r"\[([^\]]+)\]", d).group(1) for d in r.json()["details"]]  # type: ignore[union-attr]
+    assert keys
+    why = "screening incomplete; discussed the risks with the patient"
     r = c.post(
         f"/api/patients/{pid}/sessions",
-        json={
-            "started_at": datetime.now(UTC).isoformat(),
-            "insertions": [INSERTION],
-            "pain_pre": 6,
-            "pain_post": 3,
-            "episode_id": episode,
-            "override_justification": "screening incomplete; discussed risks with the patient",
-        },
+        json=session | {"override_reasons": [{"problem": k, "reason": why} for k in keys]},
     )
     assert r.status_code == 201, r.text
     session_id = r.json()["data"]["id"]
