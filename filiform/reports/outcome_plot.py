@@ -3,22 +3,23 @@
 The band is drawn around the baseline (the first score): inside it the change is smaller
 than the MCID; the region beyond it on the *better* side (up for the LEFS, down for the
 NDI) is tinted green and the region beyond it on the worse side red. Points are coloured
-the same way. Matplotlib's Agg canvas is attached to each figure directly, so pyplot and the
-global backend are never touched (safe in a web worker).
+the same way.
+
+What to draw is decided once, here (:class:`PlotModel`); two painters draw it: SVG is written
+directly (``outcome_plot_svg``: a few milliseconds, no matplotlib, used by the web page) and
+PNG by matplotlib's Agg canvas (``outcome_plot_png``, for files from the command line). A
+plot depends only on its inputs, so the last few are kept by content (:func:`clear_plot_cache`).
 """
 
 from __future__ import annotations
 
-import io
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal
-
-import matplotlib as mpl
-import matplotlib.dates as mdates
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from filiform.core.outcomes import (
     DatedScore,
@@ -36,6 +37,117 @@ BETTER = "#2e7d32"
 WORSE = "#c62828"
 NEUTRAL = "#546e7a"
 LINE = "#263238"
+BAND = "#cfd8dc"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A horizontal band from ``low`` to ``high`` (score units)."""
+
+    low: float
+    high: float
+    colour: str
+    opacity: float
+    label: str
+    zorder: int
+
+
+@dataclass(frozen=True)
+class HLine:
+    """A horizontal reference line; ``dash`` is ``"--"`` or ``":"``; drawn under the data.
+
+    ``after_data``: added to the plot after the points (the baseline), which puts it after
+    them in the legend.
+    """
+
+    y: float
+    colour: str
+    dash: str
+    width: float
+    label: str | None
+    after_data: bool = False
+
+
+HOME_LABEL = "answered at home"
+"""Legend entry for scores the patient gave at home (their points are ringed)."""
+
+
+@dataclass(frozen=True)
+class PlotModel:
+    """Everything both painters draw. Bands are listed band first, then the tints (the legend
+    order); tints have ``zorder`` 0 and are drawn under the band (1)."""
+
+    title: str
+    ylabel: str
+    low: float
+    high: float
+    dates: list[date]
+    values: list[float]
+    colours: list[str]
+    labels: list[str]
+    home: list[bool]
+    spans: list[Span]
+    lines: list[HLine]
+    caption: str
+
+    @property
+    def legend(self) -> list[Span | HLine | str]:
+        """Labelled items in the order they are added to the plot: bands, lines drawn before
+        the data, the home-answer mark (``HOME_LABEL``) when any point has it, later lines."""
+        before = [line for line in self.lines if line.label and not line.after_data]
+        after = [line for line in self.lines if line.label and line.after_data]
+        home: list[str] = [HOME_LABEL] if any(self.home) else []
+        return [*(s for s in self.spans if s.label), *before, *home, *after]
+
+
+def plot_model(
+    inst: Instrument, scores: Sequence[DatedScore], *, scale: str, title: str | None, mcid: float | None
+) -> PlotModel:
+    """Check the scores and decide bands, lines, colours and words."""
+    trend = summarise_trend(inst, scores, scale=scale, mcid=mcid)
+    ordered = sorted(scores, key=lambda p: p.when)
+    low, high = inst.scale_range(scale)
+    baseline = ordered[0].value
+    threshold = _threshold(inst, scale, mcid)
+    spans: list[Span] = []
+    lines: list[HLine] = []
+    if threshold is not None and inst.kind == "score":
+        spans, lines = _band(baseline, threshold, 1 if inst.higher_is_better else -1, low, high)
+    elif inst.kind == "transition" and inst.transition is not None:
+        rule = f"responder threshold ({inst.transition.responder_if} {inst.transition.value})"
+        lines.append(HLine(inst.transition.value, BETTER, "--", 1.2, rule))
+    if inst.kind == "score":
+        lines.append(HLine(baseline, NEUTRAL, ":", 1.0, "baseline", after_data=True))
+    values = [p.value for p in ordered]
+    better_word = "higher is better ↑" if inst.higher_is_better else "lower is better ↓"
+    unit = "" if inst.unit in ("points", "category") else f" ({inst.unit})"
+    scale_name = "" if scale == "total" else f" – {_scale_name(inst, scale)}"
+    return PlotModel(
+        title=title or f"{inst.name}{scale_name}",
+        ylabel=f"{inst.short_name}{scale_name}{unit}\n{better_word}",
+        low=low,
+        high=high,
+        dates=[p.when for p in ordered],
+        values=values,
+        colours=[_colour(inst, scale, baseline, v, mcid, i == 0) for i, v in enumerate(values)],
+        labels=[shown(p.value) + (" (home)" if p.source == "home" else "") for p in ordered],
+        home=[p.source == "home" for p in ordered],
+        spans=spans,
+        lines=lines,
+        caption=_caption(inst, trend.summary, threshold),
+    )
+
+
+_CACHE: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+_LOCK = threading.Lock()
+CACHE_SIZE = 256
+"""Plots kept in memory (an SVG is about 10 kB)."""
+
+
+def clear_plot_cache() -> None:
+    """Forget every kept plot (benchmarks and tests start cold with it)."""
+    with _LOCK:
+        _CACHE.clear()
 
 
 def render_outcome_plot(
@@ -47,86 +159,37 @@ def render_outcome_plot(
     title: str | None = None,
     mcid: float | None = None,
 ) -> bytes:
-    """PNG or SVG bytes of ``scores`` over time for one instrument and scale."""
-    inst = instrument if isinstance(instrument, Instrument) else get_instrument(instrument)
+    """PNG or SVG bytes of ``scores`` over time for one instrument and scale.
+
+    Plots of a registered instrument (given by id) are kept by their content: the same
+    scores give the same bytes without drawing again.
+    """
     if fmt not in ("png", "svg"):
         raise ValidationFailed(f"plot format must be png or svg, not {fmt!r}")
-    trend = summarise_trend(inst, scores, scale=scale, mcid=mcid)
-    ordered = sorted(scores, key=lambda p: p.when)
-    low, high = inst.scale_range(scale)
-    baseline = ordered[0].value
-    sign = 1 if inst.higher_is_better else -1
+    key: tuple[object, ...] | None = None
+    if isinstance(instrument, str):
+        key = (instrument, scale, fmt, title, mcid, tuple((p.when, p.value, p.source) for p in scores))
+        with _LOCK:
+            hit = _CACHE.get(key)
+            if hit is not None:
+                _CACHE.move_to_end(key)
+                return hit
+    inst = instrument if isinstance(instrument, Instrument) else get_instrument(instrument)
+    model = plot_model(inst, scores, scale=scale, title=title, mcid=mcid)
+    if fmt == "svg":
+        from filiform.reports.outcome_plot_svg import draw_svg
 
-    fig = Figure(figsize=(8, 4.8), dpi=110)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    threshold = _threshold(inst, scale, mcid)
-    if threshold is not None and inst.kind == "score":
-        _draw_band(ax, baseline, threshold, sign, low, high)
-    elif inst.kind == "transition" and inst.transition is not None:
-        ax.axhline(
-            inst.transition.value,
-            color=BETTER,
-            linestyle="--",
-            linewidth=1.2,
-            label=f"responder threshold ({inst.transition.responder_if} {inst.transition.value})",
-        )
+        data = draw_svg(model)
+    else:
+        from filiform.reports.outcome_plot_png import draw_png
 
-    dates = [float(mdates.date2num(p.when)) for p in ordered]  # type: ignore[no-untyped-call]
-    values = [p.value for p in ordered]
-    ax.plot(dates, values, color=LINE, linewidth=1.6, zorder=3)
-    colours = [_colour(inst, scale, baseline, v, mcid, i == 0) for i, v in enumerate(values)]
-    ax.scatter(dates, values, c=colours, s=46, zorder=4, edgecolors="white", linewidths=0.8)
-    home = [(d, v) for d, v, p in zip(dates, values, ordered, strict=True) if p.source == "home"]
-    if home:  # answered by the patient at home: ringed, and said so in the legend
-        home_x, home_y = [d for d, _v in home], [v for _d, v in home]
-        ax.scatter(home_x, home_y, s=150, facecolors="none", edgecolors=LINE, linewidths=1.2, zorder=5)
-        ax.plot([], [], "o", mfc="none", mec=LINE, label="answered at home")
-    for point in ordered:
-        x = float(mdates.date2num(point.when))  # type: ignore[no-untyped-call]
-        ax.annotate(
-            shown(point.value) + (" (home)" if point.source == "home" else ""),
-            (x, point.value),
-            textcoords="offset points",
-            xytext=(0, 8),
-            ha="center",
-            fontsize=8,
-            color=LINE,
-        )
-    if inst.kind == "score":
-        ax.axhline(baseline, color=NEUTRAL, linestyle=":", linewidth=1, label="baseline")
-
-    margin = (high - low) * 0.04
-    ax.set_ylim(low - margin, high + margin)
-    better_word = "higher is better ↑" if inst.higher_is_better else "lower is better ↓"
-    unit = "" if inst.unit in ("points", "category") else f" ({inst.unit})"
-    scale_name = "" if scale == "total" else f" – {_scale_name(inst, scale)}"
-    ax.set_ylabel(f"{inst.short_name}{scale_name}{unit}\n{better_word}")
-    ax.xaxis_date()
-    if len(dates) <= 10:
-        ax.set_xticks(dates)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))  # type: ignore[no-untyped-call]
-    fig.autofmt_xdate()
-    ax.grid(True, axis="y", color="#eceff1")
-    ax.set_title(title or f"{inst.name}{scale_name}", fontsize=11)
-    ax.text(
-        0.0,
-        -0.32 if len(dates) > 1 else -0.2,
-        _caption(inst, trend.summary, threshold),
-        transform=ax.transAxes,
-        fontsize=7.5,
-        color=NEUTRAL,
-        va="top",
-        wrap=True,
-    )
-    ax.legend(loc="best", fontsize=8, frameon=False)
-    fig.subplots_adjust(bottom=0.3, left=0.12, right=0.97, top=0.92)
-
-    buffer = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    with mpl.rc_context({"svg.hashsalt": "filiform-outcomes"}):  # stable SVG ids
-        fig.savefig(buffer, format=fmt, metadata=metadata)
-    return buffer.getvalue()
+        data = draw_png(model)
+    if key is not None:
+        with _LOCK:
+            _CACHE[key] = data
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    return data
 
 
 def save_outcome_plot(
@@ -156,18 +219,11 @@ def _threshold(inst: Instrument, scale: str, mcid: float | None) -> float | None
     return primary.value if primary else None
 
 
-def _draw_band(ax: Axes, baseline: float, mcid: float, sign: int, low: float, high: float) -> None:
+def _band(baseline: float, mcid: float, sign: int, low: float, high: float) -> tuple[list[Span], list[HLine]]:
     better_edge = baseline + sign * mcid
     worse_edge = baseline - sign * mcid
     band_low, band_high = sorted((better_edge, worse_edge))
-    ax.axhspan(
-        max(low, band_low),
-        min(high, band_high),
-        color="#cfd8dc",
-        alpha=0.55,
-        label=f"within ±{mcid:g} (MCID) of baseline",
-        zorder=1,
-    )
+    spans = [Span(max(low, band_low), min(high, band_high), BAND, 0.55, f"within ±{mcid:g} (MCID) of baseline", 1)]
     if sign > 0:
         good = (min(better_edge, high), high)
         bad = (low, max(worse_edge, low))
@@ -175,11 +231,11 @@ def _draw_band(ax: Axes, baseline: float, mcid: float, sign: int, low: float, hi
         good = (low, max(better_edge, low))
         bad = (min(worse_edge, high), high)
     if good[1] > good[0]:
-        ax.axhspan(*good, color=BETTER, alpha=0.08, zorder=0, label="improved by at least the MCID")
+        spans.append(Span(*good, BETTER, 0.08, "improved by at least the MCID", 0))
     if bad[1] > bad[0]:
-        ax.axhspan(*bad, color=WORSE, alpha=0.06, zorder=0, label="worse by at least the MCID")
-    if low <= better_edge <= high:
-        ax.axhline(better_edge, color=BETTER, linestyle="--", linewidth=1.1, zorder=2)
+        spans.append(Span(*bad, WORSE, 0.06, "worse by at least the MCID", 0))
+    lines = [HLine(better_edge, BETTER, "--", 1.1, None)] if low <= better_edge <= high else []
+    return spans, lines
 
 
 def _colour(inst: Instrument, scale: str, baseline: float, value: float, mcid: float | None, is_baseline: bool) -> str:

@@ -1,0 +1,106 @@
+"""Wall time of CLI commands against ``python -c pass``, measured in the same run.
+
+    .venv/bin/python bench/cli_startup.py                  # 5 runs of each command
+    .venv/bin/python bench/cli_startup.py --runs 9 --json out.json --importtime
+
+Each command runs in a fresh process (as a user types it), output discarded; the figure is
+the median wall time and its ratio to the bare interpreter's start-up. ``--importtime``
+also lists the slowest top-level imports of ``filiform --help`` (``python -X importtime``),
+which is where start-up time goes before any command runs. This bench measures; it changes
+nothing. Targets (issue 20): ``--help`` at most 10x ``python -c pass``; ``match`` and
+``kb show`` under 0.5 s; ``kb stats`` under 0.5 s with a warm knowledge-base cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+FILIFORM = str(BIN / "filiform")
+COMMANDS: dict[str, list[str]] = {
+    "python -c pass": [sys.executable, "-c", "pass"],
+    "filiform --help": [FILIFORM, "--help"],
+    "filiform kb stats": [FILIFORM, "kb", "stats"],
+    "filiform match -r ...": [FILIFORM, "match", "-r", "right temple,right-upper-teeth,right eyebrow"],
+    "filiform kb show infraspinatus": [FILIFORM, "kb", "show", "infraspinatus"],
+}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wall(cmd: list[str], runs: int) -> tuple[float, float, int]:
+    """Median wall and CPU seconds over ``runs`` fresh processes (after one unmeasured run), and
+    the exit code. CPU time (user + system of the child) is what a busy machine disturbs least."""
+    code = subprocess.run(cmd, capture_output=True, check=False).returncode
+    samples, cpu = [], []
+    for _ in range(runs):
+        t0, c0 = time.perf_counter(), _children_cpu()
+        subprocess.run(cmd, capture_output=True, check=False)
+        samples.append(time.perf_counter() - t0)
+        cpu.append(_children_cpu() - c0)
+    return statistics.median(samples), statistics.median(cpu), code
+
+
+def slowest_imports(limit: int = 12) -> list[tuple[str, float]]:
+    """Packages imported by ``filiform --help``, by the import time of all their modules (s).
+
+    Each module's own ("self") time is added to its top-level package, so scipy pulled in
+    through filiform counts as scipy.
+    """
+    code = (
+        "import sys; sys.argv = ['filiform', '--help']\n"
+        "from filiform.cli.main import main\n"
+        "try:\n main()\nexcept SystemExit:\n pass"
+    )
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=False)
+    totals: dict[str, float] = {}
+    for line in out.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
+        if m:
+            name = m.group(2).split(".")[0]
+            totals[name] = totals.get(name, 0.0) + int(m.group(1)) / 1e6
+    return sorted(totals.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--importtime", action="store_true")
+    args = parser.parse_args()
+    results = {name: wall(cmd, args.runs) for name, cmd in COMMANDS.items()}
+    base, base_cpu, _ = results["python -c pass"]
+    print(f"{'command':34s} {'wall s':>8s} {'cpu s':>8s} {'x python -c pass (wall; cpu)':>30s}  exit")
+    for name, (seconds, cpu, code) in results.items():
+        print(f"{name:34s} {seconds:8.3f} {cpu:8.3f} {seconds / base:14.1f}; {cpu / base_cpu:13.1f}  {code}")
+    report: dict[str, object] = {
+        "runs": args.runs,
+        "median_wall_s": {k: v[0] for k, v in results.items()},
+        "median_cpu_s": {k: v[1] for k, v in results.items()},
+        "ratio_wall": {k: v[0] / base for k, v in results.items()},
+        "ratio_cpu": {k: v[1] / base_cpu for k, v in results.items()},
+    }
+    if args.importtime:
+        every = slowest_imports(limit=10_000)
+        total, imports = sum(seconds for _, seconds in every), every[:12]
+        print(f"\nimport time of `filiform --help` by package (total {total:.2f} s):")
+        for name, seconds in imports:
+            print(f"  {name:30s} {seconds:6.3f}  {seconds / total:4.0%}")
+        report["imports_s"] = dict(imports)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
