@@ -29,7 +29,12 @@ COMMANDS: dict[str, list[str]] = {
     "python -c pass": [sys.executable, "-c", "pass"],
     "filiform --help": [FILIFORM, "--help"],
     "filiform kb stats": [FILIFORM, "kb", "stats"],
-    "filiform match -r ...": [FILIFORM, "match", "-r", "right temple,right-upper-teeth,right eyebrow"],
+    "filiform match -r ...": [
+        FILIFORM,
+        "match",
+        "-r",
+        "right temple (middle),right-upper-teeth-front,right eyebrow (lateral)",
+    ],
     "filiform kb show infraspinatus": [FILIFORM, "kb", "show", "infraspinatus"],
 }
 
