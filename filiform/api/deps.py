@@ -1,26 +1,46 @@
-"""What every endpoint shares: the actor, one transaction, strict input models, ids.
+"""What every endpoint shares: the actor, one unit of work, the response envelope, ids.
 
-Request models subclass :class:`StrictIn` (``strict=True, extra="forbid"``): ``"7"`` is
-not 7 and an unknown key is an error, so a typo never silently drops a field.  Dates and
-times are the one exception: JSON has no date type, so they are ISO strings parsed here.
+Endpoints take their dependencies the FastAPI way::
+
+    def read(patient_id: PathId, who: CurrentActor, s: UnitOfWork) -> Envelope[PatientView]:
+
+``CurrentActor`` is the logged-in actor (401 otherwise); ``UnitOfWork`` is one database
+transaction, committed when the endpoint returns and before the response is sent (rolled
+back if it raises). Request bodies are the core concepts themselves (strict: ``"7"`` is
+not 7, an unknown key is an error), so the API validates exactly as every other face.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from fastapi import Path, Request
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from fastapi import Depends, Path, Request
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
+from filiform.core.concepts.values import MAX_ID, IsoDate, IsoDateTime, RecordId
 from filiform.errors import FiliformError
 from filiform.services.access.context import Actor
 from filiform.storage.engine import transaction
 
-MAX_ID = 2_147_483_647
+__all__ = [
+    "CurrentActor",
+    "Envelope",
+    "IsoDate",
+    "IsoDateTime",
+    "NotAuthenticated",
+    "PathId",
+    "RecordId",
+    "UnitOfWork",
+    "actor",
+    "ok",
+    "tx",
+]
+
+T = TypeVar("T")
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class NotAuthenticated(FiliformError):
@@ -31,33 +51,16 @@ class NotAuthenticated(FiliformError):
 
 
 class StrictIn(BaseModel):
+    """Request bodies that are not a core concept (login, user administration)."""
+
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
-def _iso_date(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value) if len(value) == 10 else value
-        except ValueError:
-            raise ValueError("expected a date as YYYY-MM-DD") from None
-    return value
+class Envelope(BaseModel, Generic[T]):
+    """Every JSON answer: ``{"ok": true, "data": ...}`` (errors: ``{"ok": false, ...}``)."""
 
-
-def _iso_datetime(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError("expected an ISO 8601 date-time") from None
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Text = Annotated[str, Field(max_length=4000)]
-ShortText = Annotated[str, Field(max_length=200)]
+    ok: Literal[True] = True
+    data: T
 
 
 def actor(request: Request) -> Actor:
@@ -68,9 +71,19 @@ def actor(request: Request) -> Actor:
     return found
 
 
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """One durable transaction for the endpoint."""
+    with transaction(request.app.state.sessions) as session:
+        yield session
+
+
+CurrentActor = Annotated[Actor, Depends(actor)]
+UnitOfWork = Annotated[Session, Depends(unit_of_work, scope="function")]
+
+
 @contextmanager
 def tx(request: Request) -> Iterator[Session]:
-    """One unit of work, committed before the response is built."""
+    """One unit of work as a context manager (for endpoints that open it themselves)."""
     with transaction(request.app.state.sessions) as session:
         yield session
 

@@ -9,80 +9,34 @@ written under ``<data dir>/fhir-export/<request id>/`` next to a ``.clinic`` mar
 status and files are visible only to users of the clinic that started the export (others
 get the same 404 as for an unknown id).  One export runs per clinic at a time; a second
 kick-off gets 429 with ``Retry-After``.  Both endpoints are audited disclosures by the
-logged-in actor; the rules (who may export) live in filiform.fhir.exporter.
+logged-in actor; the rules (who may export) live with the export reads
+(``filiform.services.records.streams``) and the job bookkeeping in
+``filiform.services.operations.export_jobs``: this module only speaks HTTP.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import os
-import shutil
-import threading
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
+from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
-from filiform.api.deps import PathId, actor, tx
-from filiform.errors import ExportFailed, FiliformError, InvalidParameter, NotFound
+from filiform.api.deps import CurrentActor, PathId, UnitOfWork
+from filiform.errors import InvalidParameter
 from filiform.fhir import exporter
 from filiform.services.access.context import Actor
+from filiform.services.operations import export_jobs
 
 router = APIRouter(tags=["fhir"])
-log = logging.getLogger("filiform.api.fhir")
 FHIR_JSON = "application/fhir+json"
 # The IG's default format and the two abbreviations servers must also accept.
 OUTPUT_FORMATS = frozenset({"application/fhir+ndjson", "application/ndjson", "ndjson"})
 KICKOFF_PARAMS = frozenset({"_type", "_outputFormat"})
 RETRY_AFTER_S = 10
-
-
-class ExportCancelled(Exception):
-    """Raised inside the export stream when the client DELETEs a running export."""
-
-
-@dataclass
-class Job:
-    """One running (or just finished) export, kept in memory for progress and cancel."""
-
-    request_id: str
-    clinic_id: int
-    folder: Path
-    total: int = 0
-    done: int = 0
-    error: str | None = None
-    finished: threading.Event = field(default_factory=threading.Event)
-    cancel: threading.Event = field(default_factory=threading.Event)
-
-    def tick(self, n: int) -> None:
-        if self.cancel.is_set():
-            raise ExportCancelled(self.request_id)
-        self.done += n
-
-    def progress(self) -> str:
-        if not self.total:
-            return "starting"
-        return f"{min(99, 100 * self.done // self.total)}%"
-
-
-_jobs: dict[str, Job] = {}
-_clinic_locks: dict[int, threading.Lock] = {}
-_registry = threading.Lock()
-
-
-def clinic_lock(clinic_id: int) -> threading.Lock:
-    """The lock held while a clinic's export runs (one at a time per clinic).
-
-    A plain ``Lock`` (not ``RLock``) on purpose: the request thread takes it and the
-    export thread releases it.
-    """
-    with _registry:
-        return _clinic_locks.setdefault(clinic_id, threading.Lock())
 
 
 def _data_dir(request: Request) -> Path:
@@ -94,11 +48,10 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("/fhir/Patient/{patient_id}/$everything")
-def everything(patient_id: PathId, request: Request) -> JSONResponse:
-    who = actor(request)
-    with tx(request) as s:
-        bundle = exporter.patient_bundle(s, actor=who, patient_id=patient_id, base_url=_base(request), kind="searchset")
+@router.get("/fhir/Patient/{patient_id}/$everything", response_class=JSONResponse, response_model=None)
+def everything(patient_id: PathId, request: Request, who: CurrentActor, s: UnitOfWork) -> JSONResponse:
+    """The patient's whole record as a FHIR R4 searchset Bundle (an audited disclosure)."""
+    bundle = exporter.patient_bundle(s, actor=who, patient_id=patient_id, base_url=_base(request), kind="searchset")
     return JSONResponse(bundle, media_type=FHIR_JSON)
 
 
@@ -130,132 +83,63 @@ def _check_kickoff(request: Request) -> list[str] | None:
     return _kickoff_types(request)
 
 
-def _run(
-    job: Job, engine: Any, who: Actor, base_url: str, kickoff_url: str, types: list[str] | None, lock: threading.Lock
-) -> None:
-    """The export thread: write the files, then free the clinic's slot whatever happened."""
-    try:
-        exporter.bulk_export(
-            engine,
-            actor=who,
-            out_dir=job.folder,
-            base_url=base_url,
-            request=kickoff_url,
-            types=types,
-            progress=job.tick,
-            on_total=lambda n: setattr(job, "total", n),
-        )
-    except ExportCancelled:
-        pass
-    except Exception as exc:  # the client learns it failed from the status URL
-        log.exception("bulk export %s failed", job.request_id)
-        job.error = exc.message if isinstance(exc, FiliformError) else "export failed"
-    finally:
-        if job.cancel.is_set():
-            shutil.rmtree(job.folder, ignore_errors=True)
-        job.finished.set()
-        lock.release()
-
-
-@router.post("/fhir/$export", status_code=202)
-def bulk_export(request: Request) -> Response:
+@router.post("/fhir/$export", status_code=202, response_class=Response, response_model=None)
+def bulk_export(request: Request, who: CurrentActor) -> Response:
     """Kick off a clinic export; answers 202 with the status URL in ``Content-Location``."""
-    who = actor(request)
     exporter.require_export(who)
     types = _check_kickoff(request)
-    lock = clinic_lock(who.clinic_id)
-    if not lock.acquire(blocking=False):
-        raise HTTPException(
-            429, "an export of this clinic is already running", headers={"Retry-After": str(RETRY_AFTER_S)}
-        )
+    run = _Export(request.app.state.sessions.kw["bind"], who, _base(request), str(request.url), types)
     try:
-        request_id = uuid.uuid4().hex
-        folder = _data_dir(request) / "fhir-export" / request_id
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / ".clinic").write_text(str(who.clinic_id), encoding="utf-8")
-        job = Job(request_id, who.clinic_id, folder)
-        with _registry:
-            _jobs[request_id] = job
-        engine = request.app.state.sessions.kw["bind"]
-        thread = threading.Thread(
-            target=_run,
-            name=f"fhir-export-{request_id[:8]}",
-            daemon=True,
-            args=(job, engine, who, _base(request), str(request.url), types, lock),
-        )
-        thread.start()
-    except BaseException:
-        lock.release()
-        raise
+        request_id = export_jobs.start(_data_dir(request), who.clinic_id, run)
+    except export_jobs.ExportRunning as exc:
+        raise HTTPException(429, exc.message, headers={"Retry-After": str(RETRY_AFTER_S)}) from None
     status_url = f"{_base(request)}{request.url.path}/{request_id}"
     return Response(status_code=202, headers={"Content-Location": status_url})
 
 
-def _folder(request: Request, who: Actor, request_id: str) -> Path:
-    """The export's folder if it belongs to the actor's clinic; 404 otherwise (no probing)."""
-    ok = len(request_id) == 32 and all(c in "0123456789abcdef" for c in request_id)
-    folder = _data_dir(request) / "fhir-export" / request_id
-    marker = folder / ".clinic"
-    if not ok or not marker.is_file() or marker.read_text(encoding="utf-8") != str(who.clinic_id):
-        raise NotFound("no such export")
-    return folder
+@dataclass(frozen=True)
+class _Export:
+    """What the export thread runs: the FHIR exporter, as the actor who kicked it off."""
+
+    engine: Engine
+    who: Actor
+    base_url: str
+    kickoff_url: str
+    types: list[str] | None
+
+    def __call__(self, out_dir: Path, progress: export_jobs.Progress, on_total: export_jobs.Progress) -> object:
+        return exporter.bulk_export(
+            self.engine,
+            actor=self.who,
+            out_dir=out_dir,
+            base_url=self.base_url,
+            request=self.kickoff_url,
+            types=self.types,
+            progress=progress,
+            on_total=on_total,
+        )
 
 
-@router.get("/fhir/$export/{request_id}")
-def export_status(request_id: str, request: Request) -> Response:
+@router.get("/fhir/$export/{request_id}", response_class=Response, response_model=None)
+def export_status(request_id: str, request: Request, who: CurrentActor) -> Response:
     """202 with ``X-Progress`` while running, 200 with the manifest when complete."""
-    who = actor(request)
-    folder = _folder(request, who, request_id)
-    job = _jobs.get(request_id)
-    if job is not None and job.cancel.is_set():
-        raise NotFound("no such export")
-    if job is not None and not job.finished.is_set():
-        return Response(status_code=202, headers={"X-Progress": job.progress(), "Retry-After": "1"})
-    if job is not None and job.error is not None:
-        raise ExportFailed(f"export failed: {job.error}")
-    manifest_file = folder / "manifest.json"
-    if not manifest_file.is_file():  # no job and no manifest: interrupted by a restart
-        raise NotFound("export was interrupted; start a new one")
-    with _registry:  # done: the files on disk are the record from now on
-        _jobs.pop(request_id, None)
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    found = export_jobs.status(_data_dir(request), who.clinic_id, request_id)
+    if found.running or found.manifest is None:
+        return Response(status_code=202, headers={"X-Progress": found.progress, "Retry-After": "1"})
     here = f"{_base(request)}{request.url.path}"
-    manifest["output"] = [{**o, "url": f"{here}/{o['url']}"} for o in manifest["output"]]
+    manifest = {**found.manifest, "output": [{**o, "url": f"{here}/{o['url']}"} for o in found.manifest["output"]]}
     return JSONResponse(manifest, headers={"Expires": "0"})
 
 
-@router.delete("/fhir/$export/{request_id}", status_code=202)
-def export_delete(request_id: str, request: Request) -> Response:
+@router.delete("/fhir/$export/{request_id}", status_code=202, response_class=Response, response_model=None)
+def export_delete(request_id: str, request: Request, who: CurrentActor) -> Response:
     """Cancel a running export or delete a finished one's files (202, as the IG asks)."""
-    who = actor(request)
-    folder = _folder(request, who, request_id)
-    with _registry:
-        job = _jobs.pop(request_id, None)
-    if job is not None and not job.finished.is_set():
-        job.cancel.set()  # the export thread stops at its next row and removes the folder
-    (folder / ".clinic").unlink(missing_ok=True)  # invisible at once, even mid-cancel
-    if job is None or job.finished.is_set():
-        shutil.rmtree(folder, ignore_errors=True)
+    export_jobs.remove(_data_dir(request), who.clinic_id, request_id)
     return Response(status_code=202)
 
 
-@router.get("/fhir/$export/{request_id}/{name}")
-def export_file(request_id: str, name: str, request: Request) -> FileResponse:
+@router.get("/fhir/$export/{request_id}/{name}", response_class=FileResponse, response_model=None)
+def export_file(request_id: str, name: str, request: Request, who: CurrentActor) -> FileResponse:
     """One NDJSON file of an earlier export, to users of the clinic that ran it."""
-    who = actor(request)
-    folder = _data_dir(request) / "fhir-export" / request_id
-    ok = (
-        len(request_id) == 32
-        and all(c in "0123456789abcdef" for c in request_id)
-        and name.endswith(".ndjson")
-        and name[:-7].isalpha()
-    )
-    marker = folder / ".clinic"
-    if (
-        not ok
-        or not marker.is_file()
-        or marker.read_text(encoding="utf-8") != str(who.clinic_id)
-        or not (folder / name).is_file()
-    ):
-        raise NotFound("no such export file")
-    return FileResponse(folder / name, media_type="application/fhir+ndjson")
+    path = export_jobs.output_file(_data_dir(request), who.clinic_id, request_id, name)
+    return FileResponse(path, media_type="application/fhir+ndjson")

@@ -1,7 +1,7 @@
 """Build the one web application: REST API under /api, HTML pages, static files.
 
-``create_app`` opens (and migrates) the database, includes the API and, when present, the
-web face, installs :class:`~filiform.app.security.SecurityMiddleware` and maps every
+``create_app`` opens (and migrates) the database, includes the API and the web face
+(pages, static files, its error pages), installs :class:`~filiform.app.security.SecurityMiddleware` and maps every
 error to a response: JSON ``{"ok": false, "error", "code", "details"}`` under ``/api``,
 a plain page elsewhere (or the web face's ``render_error(request, status, code, message)``
 when it provides one).  Nothing unexpected leaks: an unhandled exception is a generic 500.
@@ -9,10 +9,8 @@ when it provides one).  Nothing unexpected leaks: an unhandled exception is a ge
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,7 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from filiform import __version__
+from filiform import __version__, web
 from filiform.api import router as api_router
 from filiform.app.guard import OuterGuard, check_settings
 from filiform.app.security import HEADERS, SecurityMiddleware
@@ -35,13 +33,6 @@ from filiform.storage.migrate import upgrade
 from filiform.storage.settings import database_url as resolve_url
 
 log = logging.getLogger("filiform.app")
-
-
-def _web() -> Any | None:
-    try:
-        return importlib.import_module("filiform.web")
-    except ModuleNotFoundError:
-        return None
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -124,18 +115,9 @@ def create_app(
     app.state.lease = lease
     app.include_router(api_router, prefix="/api")
 
-    web = _web()
-    if web is not None:
-        router = getattr(web, "router", None)
-        if router is not None:
-            app.include_router(router)
-        static = getattr(web, "STATIC_DIR", None)
-        if static is not None and Path(static).is_dir():
-            app.mount("/static", StaticFiles(directory=str(static)), name="static")
-        app.state.render_error = getattr(web, "render_error", None)
-        installer = getattr(web, "install", None)
-        if callable(installer):
-            installer(app)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=str(web.STATIC_DIR)), name="static")
+    app.state.render_error = web.render_error
 
     install_error_handlers(app)
     app.add_middleware(SecurityMiddleware, sessions=app.state.sessions, idle=app.state.idle)

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from filiform.cli.database import DB_OPTION, describe_error
 from filiform.cli.output import console, fail, print_json
-from filiform.cli.records import DB_OPTION, describe_error
 from filiform.errors import FiliformError
 from filiform.services.access import accounts
 from filiform.services.access.context import Actor, Role

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 from rich.table import Table
 
 from filiform.cli.output import console, fail, print_json
+from filiform.core.kb.yaml_source import YamlSyntaxError, parse
 from filiform.core.outcomes import (
     DatedScore,
     Instrument,
@@ -212,13 +212,7 @@ def show_command(
 
 def _cite(citation_id: str) -> str:
     citation = get_citation(citation_id)
-    if citation.doi:
-        ref = f"doi:{citation.doi}"
-    elif citation.pmid:
-        ref = f"PMID {citation.pmid}"
-    else:
-        ref = citation.url or ""
-    return f"{citation.short}, {ref}"
+    return f"{citation.short}, {citation.identifier}"
 
 
 @measure_app.command("plot")
@@ -253,8 +247,10 @@ def _read_scores(source: Path) -> tuple[str, str, str | None, list[DatedScore]]:
     except OSError as exc:
         raise ValidationFailed(f"cannot read {source}: {exc.strerror}") from None
     try:
-        data = json.loads(text) if source.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError, ValueError) as exc:  # ValueError: impossible YAML date
+        data = json.loads(text) if source.suffix.lower() == ".json" else parse(text, str(source)).data
+    except YamlSyntaxError as exc:  # located: file and line
+        raise ValidationFailed(f"not valid YAML: {exc.issue}") from None
+    except (json.JSONDecodeError, ValueError) as exc:  # ValueError: impossible YAML date
         raise ValidationFailed(f"{source}: not valid JSON/YAML: {exc}") from None
     series = parse_score_series(data, str(source))
     return series.instrument_id, series.scale, series.title, series.points

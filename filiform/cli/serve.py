@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 import typer
 
 from filiform.services.operations import demo as demo_service
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
-from filiform.storage.models import Clinic, User
 from filiform.storage.settings import database_url
 
 
@@ -27,19 +25,8 @@ def _demo_login(url: str, patients: int) -> str | None:
     try:
         startup_check(engine)
         upgrade(engine)
-        with engine.connect() as conn:
-            empty = conn.scalar(sa.select(sa.func.count()).select_from(Clinic)) == 0
-        if empty:
-            typer.echo(f"creating the demo clinic ({patients} synthetic patients)...")
-            demo_service.generate(engine, patients=patients)
-        with engine.connect() as conn:
-            name: str | None = conn.scalar(
-                sa.select(User.username)
-                .where(User.username.like("demo-clinician-1-%"), User.active.is_(True))
-                .order_by(User.id)
-                .limit(1)
-            )
-        return name
+        typer.echo(f"checking for a clinic (a new demo clinic gets {patients} synthetic patients)...")
+        return demo_service.ensure_demo(engine, patients=patients)
     finally:
         engine.dispose()
 

@@ -16,26 +16,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import IO, Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from filiform.fhir import source
+from filiform.core.kb.loader import load_kb
 from filiform.fhir.codes import tables
 from filiform.services.access.context import Actor
 from filiform.services.operations import audit
+from filiform.services.records import streams
 from filiform.storage.engine import session_factory, transaction
 
 
 @lru_cache(maxsize=1)
 def targets() -> dict[str, tuple[str, str]]:
-    """Knowledge-base target id -> (name, kind); empty if the KB cannot be loaded."""
-    try:
-        from filiform.core.kb.loader import load_kb
-
-        kb = load_kb()
-    except Exception:  # a broken KB is reported by `filiform kb check`, not by an export
-        return {}
-    return {t.id: (t.name, t.kind) for t in kb.targets.values()}
+    """Knowledge-base target id -> (name, kind)."""
+    return {t.id: (t.name, t.kind) for t in load_kb().targets.values()}
 
 
 def target_name(target_id: str) -> str:
@@ -150,22 +144,14 @@ def write_csv(lines: Iterator[dict[str, Any]], out: IO[str]) -> int:
 
 def lines(conn: Connection, clinic_id: int) -> Iterator[dict[str, Any]]:
     """One CSV line per session of the clinic, in session order."""
-    episodes = source.T["episode"]
-    codes = {
-        row.id: list(row.icd10_codes or [])
-        for row in conn.execute(
-            sa.select(episodes.c.id, episodes.c.icd10_codes).where(episodes.c.clinic_id == clinic_id)
-        )
-    }
-    for session, insertions in source.sessions(conn, clinic_id):
+    codes = streams.episode_codes(conn, clinic_id)
+    for session, insertions, _circuits in streams.sessions(conn, clinic_id):
         yield session_line(session, insertions, codes.get(session["episode_id"], []))
 
 
 def billing_csv(engine: Engine, *, actor: Actor, out: IO[str]) -> int:
     """Write the clinic's billing summary (audited: it discloses who was treated when)."""
-    from filiform.fhir.exporter import require_export
-
-    require_export(actor)
+    streams.require_export(actor)
     with transaction(session_factory(engine)) as s:
         audit.record(s, actor=actor, action="export", entity="billing_csv")
     with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn, conn.begin():

@@ -7,10 +7,11 @@ confirmed in the research note are shipped, and never CPT descriptor text.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from filiform.core.kb.yaml_source import load_data
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -48,7 +49,7 @@ _DATA = Path(__file__).parent / "data" / "codes.json"
 @lru_cache(maxsize=1)
 def tables() -> dict[str, Any]:
     """The parsed code tables (cached; the file is small)."""
-    data: dict[str, Any] = json.loads(_DATA.read_text(encoding="utf-8"))
+    data: dict[str, Any] = load_data(_DATA, "fhir/data/codes.json")  # JSON is YAML: one located loader
     return data
 
 

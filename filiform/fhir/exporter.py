@@ -17,8 +17,8 @@ from typing import IO, Any
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from filiform.errors import PermissionDenied, ValidationFailed
-from filiform.fhir import billing, source
+from filiform.errors import ValidationFailed
+from filiform.fhir import billing
 from filiform.fhir.map_clinical import (
     questionnaires,
     to_care_plan,
@@ -30,9 +30,10 @@ from filiform.fhir.map_clinical import (
 )
 from filiform.fhir.map_people import to_organization, to_patient, to_practitioner, to_practitioner_role
 from filiform.fhir.map_session import session_resources, to_adverse_event, to_provenance
-from filiform.services.access.context import Actor, Perm, Role
+from filiform.services.access.context import Actor
 from filiform.services.access.scope import patient_of_clinic
 from filiform.services.operations import audit
+from filiform.services.records import bulk, streams
 from filiform.storage.engine import session_factory, transaction
 
 DEFAULT_BASE = "http://localhost:8000"
@@ -61,10 +62,7 @@ RESOURCE_TYPES = frozenset(
 )
 
 
-def require_export(actor: Actor) -> None:
-    """Clinical readers may export; so may the clinic admin (data portability, audited)."""
-    if not (actor.can(Perm.READ_CLINICAL) or actor.role == Role.ADMIN):
-        raise PermissionDenied(f"role '{actor.role.value}' may not export records")
+require_export = streams.require_export  # the rule lives with the reads it guards
 
 
 def resources(
@@ -77,12 +75,11 @@ def resources(
 ) -> Iterator[dict[str, Any]]:
     """Every resource of a clinic (or of one patient), referenced resources first."""
     tick = progress or (lambda n: None)
-    for org in conn.execute(source.T["clinic"].select().where(source.T["clinic"].c.id == clinic_id)):
-        yield to_organization(org._mapping)
-    users = source.T["app_user"]
-    for user in conn.execute(users.select().where(users.c.clinic_id == clinic_id).order_by(users.c.id)):
-        yield to_practitioner(user._mapping)
-        yield to_practitioner_role(user._mapping)
+    for org in streams.clinic(conn, clinic_id):
+        yield to_organization(org)
+    for user in streams.users(conn, clinic_id):
+        yield to_practitioner(user)
+        yield to_practitioner_role(user)
     yield from questionnaires()
     simple: tuple[tuple[str, Callable[[Any], Any]], ...] = (
         ("patient", to_patient),
@@ -90,61 +87,35 @@ def resources(
         ("screening", to_screening),
     )
     for table, mapper in simple:
-        for row in source.rows(conn, table, clinic_id, patient_id):
+        for row in streams.rows(conn, table, clinic_id, patient_id):
             yield mapper(row)
             tick(1)
-    for row in source.rows(conn, "episode", clinic_id, patient_id):
+    for row in streams.rows(conn, "episode", clinic_id, patient_id):
         yield to_condition(row)
         yield to_care_plan(row)
         tick(1)
-    for row in source.rows(conn, "pain_drawing", clinic_id, patient_id):
+    for row in streams.rows(conn, "pain_drawing", clinic_id, patient_id):
         yield to_drawing(row)
         tick(1)
-    for row in source.rows(conn, "outcome_response", clinic_id, patient_id):
+    for row in streams.rows(conn, "outcome_response", clinic_id, patient_id):
         yield from to_outcome(row)
         tick(1)
-    for session, insertions in source.sessions(conn, clinic_id, patient_id):
+    for session, insertions, circuits in streams.sessions(conn, clinic_id, patient_id):
         cpt = billing.cpt_code(billing.count_muscles(insertions).muscles)
-        yield from session_resources(session, insertions, cpt, billing.target_name, base_url)
-        tick(1 + len(insertions))
-    for row in source.rows(conn, "adverse_event", clinic_id, patient_id):
+        yield from session_resources(session, insertions, circuits, cpt, billing.target_name, base_url)
+        tick(1 + len(insertions) + len(circuits))
+    for row in streams.rows(conn, "adverse_event", clinic_id, patient_id):
         yield to_adverse_event(row)
         tick(1)
-    for row in source.rows(conn, "amendment", clinic_id, patient_id):
+    for row in streams.rows(conn, "amendment", clinic_id, patient_id):
         yield to_provenance(row)
         tick(1)
 
 
 def source_rows(conn: Connection, clinic_id: int) -> int:
     """How many source rows ``resources`` will tick through (the progress bar's total)."""
-    return sum(
-        source.count(conn, t, clinic_id)
-        for t in (
-            "patient",
-            "consent",
-            "screening",
-            "episode",
-            "pain_drawing",
-            "outcome_response",
-            "treatment_session",
-            "adverse_event",
-            "amendment",
-        )
-    ) + _insertions(conn, clinic_id)
-
-
-def _insertions(conn: Connection, clinic_id: int) -> int:
-    import sqlalchemy as sa
-
-    s, i = source.T["treatment_session"], source.T["insertion"]
-    return int(
-        conn.scalar(
-            sa.select(sa.func.count())
-            .select_from(i.join(s, i.c.session_id == s.c.id))
-            .where(s.c.clinic_id == clinic_id)
-        )
-        or 0
-    )
+    counted = (*bulk.RECORD_TABLES, "insertion", "electrical_circuit")
+    return sum(streams.count(conn, table, clinic_id) for table in counted)
 
 
 def patient_bundle(

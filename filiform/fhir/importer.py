@@ -12,17 +12,16 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from filiform.errors import Conflict, ValidationFailed
 from filiform.fhir.codes import CS_SIDE, CS_TARGET
 from filiform.fhir.common import EXT_NOTE, ext, parse_dt, read_recorded, ref_id, sub
+from filiform.fhir.map_circuit import from_circuit
 from filiform.fhir.map_clinical import (
     from_consent,
     from_drawing,
@@ -34,22 +33,8 @@ from filiform.fhir.map_people import from_organization, from_patient, from_pract
 from filiform.fhir.map_session import EXT_AE, EXT_AMENDMENT, EXT_INSERTION, EXT_LATERALITY, EXT_SESSION
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
-from filiform.storage.models import Base, Clinic
-
-ORDER = (
-    "clinic",
-    "app_user",
-    "patient",
-    "consent",
-    "screening",
-    "episode",
-    "pain_drawing",
-    "outcome_response",
-    "treatment_session",
-    "insertion",
-    "adverse_event",
-    "amendment",
-)
+from filiform.services.records import bulk
+from filiform.storage.models import Clinic
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
@@ -132,7 +117,7 @@ def _session(proc: dict[str, Any], res: dict[str, dict[str, dict[str, Any]]], cl
         "clinician_id": ref_id(proc["performer"][0]["actor"]),
         "consent_id": ref_id(sub(basis, "consent")),
         "screening_id": ref_id(sub(basis, "screening")),
-        "started_at": parse_dt(proc["performedDateTime"]),
+        "started_at": proc["performedDateTime"],
         "pain_pre": pain["pre"]["valueInteger"] if pain["pre"] else None,
         "pain_post": pain["post"]["valueInteger"] if pain["post"] else None,
         "patient_response": notes.get("Patient"),
@@ -145,7 +130,6 @@ def _insertion(proc: dict[str, Any]) -> dict[str, Any]:
     detail = ext(proc, EXT_INSERTION)
     site = proc["bodySite"][0]
     side = ext(site, EXT_LATERALITY)["valueCodeableConcept"]["coding"]  # type: ignore[index]
-    electrical = sub(detail, "electrical")
     return {
         "id": ref_id({"reference": proc["id"]}),
         "session_id": ref_id(proc["partOf"][0]),
@@ -158,7 +142,6 @@ def _insertion(proc: dict[str, Any]) -> dict[str, Any]:
         "depth_mm": sub(detail, "depth")["value"],
         "twitch_responses": sub(detail, "twitchResponses"),
         "retention_s": sub(detail, "retention")["value"],
-        "electrical": json.loads(electrical) if electrical is not None else None,
     }
 
 
@@ -174,7 +157,7 @@ def _adverse_event(ae: dict[str, Any], clinic: int) -> dict[str, Any]:
         "created_by": by,
         "created_at": at,
         "session_id": ref_id(ae.get("encounter")),
-        "occurred_on": date.fromisoformat(ae["date"][:10]),
+        "occurred_on": ae["date"],
         "event_type": ae["event"]["coding"][0]["code"],
         "severity": sub(detail, "severity"),
         "significant": sub(detail, "significant"),
@@ -222,6 +205,17 @@ def _mapped(res: dict[str, Any], fn: Callable[..., dict[str, Any]], *args: Any) 
         ) from exc
 
 
+def _procedures(res: dict[str, dict[str, dict[str, Any]]], clinic: int, out: dict[str, list[dict[str, Any]]]) -> None:
+    """Session Procedures (``s…``), needle Procedures (``i…``) and circuit Procedures (``c…``)."""
+    for rid, proc in res["Procedure"].items():
+        if rid.startswith("s"):
+            out["treatment_session"].append(_mapped(proc, _session, res, clinic))
+        elif rid.startswith("c"):
+            out["electrical_circuit"].append(_mapped(proc, from_circuit))
+        else:
+            out["insertion"].append(_mapped(proc, _insertion))
+
+
 def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
     """The database rows a Filiform Bundle describes, per table."""
     res = _index(bundle)
@@ -232,7 +226,7 @@ def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
         clinic = int(orgs[0]["id"])
     except ValueError as exc:
         raise ValidationFailed(f"Organization/{orgs[0]['id']}: the id is not a number") from exc
-    out: dict[str, list[dict[str, Any]]] = {t: [] for t in ORDER}
+    out: dict[str, list[dict[str, Any]]] = {t: [] for t in bulk.TABLE_ORDER}
     out["clinic"].append(_mapped(orgs[0], from_organization))
     for p in res["Practitioner"].values():
         role = res["PractitionerRole"].get(p["id"])
@@ -254,11 +248,7 @@ def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
     out["pain_drawing"] = [
         _mapped(o, from_drawing, clinic) for rid, o in res["Observation"].items() if rid.startswith("d")
     ]
-    for rid, proc in res["Procedure"].items():
-        if rid.startswith("s"):
-            out["treatment_session"].append(_mapped(proc, _session, res, clinic))
-        else:
-            out["insertion"].append(_mapped(proc, _insertion))
+    _procedures(res, clinic, out)
     out["adverse_event"] = [_mapped(a, _adverse_event, clinic) for a in res["AdverseEvent"].values()]
     out["amendment"] = [_mapped(p, _amendment, clinic) for p in res["Provenance"].values()]
     for rows in out.values():
@@ -267,27 +257,16 @@ def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def import_bundle(session: Session, bundle: Any) -> dict[str, int]:
-    """Write a Bundle into an empty database; returns rows written per table."""
+    """Write a Bundle into an empty database; returns rows written per table.
+
+    Every record goes through the same concept types as a record created on any face
+    (:mod:`filiform.services.records.bulk`), so an import cannot store what the web form,
+    the API or an amendment would refuse.
+    """
     if session.scalar(sa.select(sa.func.count()).select_from(Clinic)):
         raise Conflict("import needs an empty database (ids are kept as exported)")
     rows = bundle_rows(bundle)
-    tables = Base.metadata.tables
-    for table in ORDER:
-        if rows[table]:
-            try:
-                session.execute(sa.insert(tables[table]), rows[table])
-            except IntegrityError as exc:
-                # The caller's transaction rolls back: a Bundle is written whole or not at all.
-                detail = str(exc.orig).splitlines()[0] if exc.orig else ""
-                raise ValidationFailed(f"the Bundle's {table} rows do not fit the rest of it ({detail})") from exc
-    if session.get_bind().dialect.name == "postgresql":
-        for table in ORDER:
-            session.execute(
-                sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
-                )
-            )
+    counts = bulk.insert_rows(session, rows)
     users = rows["app_user"]
     admin = next((u for u in users if u["role"] == "admin"), users[0] if users else None)
     actor = (
@@ -295,7 +274,6 @@ def import_bundle(session: Session, bundle: Any) -> dict[str, int]:
         if admin
         else None
     )
-    counts = {t: len(r) for t, r in rows.items()}
     audit.record(
         session,
         actor=actor,

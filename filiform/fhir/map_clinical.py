@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -107,8 +106,8 @@ def from_consent(res: dict[str, Any], clinic_id: int) -> dict[str, Any]:
         "clinic_id": clinic_id,
         "patient_id": ref_id(res["patient"]),
         "form_version": res["policyRule"]["coding"][0]["code"],
-        "consented_on": date.fromisoformat(period["start"]),
-        "withdrawn_on": date.fromisoformat(period["end"]) if "end" in period else None,
+        "consented_on": period["start"],
+        "withdrawn_on": period.get("end"),
         "obtained_by": ref_id(ext(res, EXT_OBTAINED_BY)["valueReference"]),  # type: ignore[index]
         "notes": note["valueString"] if note else None,
     }
@@ -196,8 +195,8 @@ def from_episode(cond: dict[str, Any], plan: dict[str, Any], clinic_id: int) -> 
         "condition": cond["code"]["text"],
         "icd10_codes": codes,
         "plan": plan.get("description"),
-        "opened_on": date.fromisoformat(period["start"]),
-        "closed_on": date.fromisoformat(period["end"]) if "end" in period else None,
+        "opened_on": period["start"],
+        "closed_on": period.get("end"),
     }
 
 
@@ -270,7 +269,7 @@ def from_drawing(res: dict[str, Any], clinic_id: int) -> dict[str, Any]:
         "clinic_id": clinic_id,
         "patient_id": ref_id(res["subject"]),
         "episode_id": ref_id(res["basedOn"][0]) if "basedOn" in res else None,
-        "drawn_on": date.fromisoformat(res["effectiveDateTime"]),
+        "drawn_on": res["effectiveDateTime"],  # validated (and parsed) by DrawingDetails on import
         "regions": regions,
     }
 
@@ -329,7 +328,7 @@ def from_outcome(qr: dict[str, Any], total: dict[str, Any] | None, clinic_id: in
         "episode_id": ref_id(qr["basedOn"][0]) if "basedOn" in qr else None,
         "instrument_id": qr["questionnaire"].removeprefix(Q_INSTRUMENT),
         "answers": from_items(qr),
-        "completed_on": date.fromisoformat(qr["authored"]),
+        "completed_on": qr["authored"],
         "total": float(total["valueQuantity"]["value"]) if total else None,
     }
 

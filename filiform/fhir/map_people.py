@@ -8,7 +8,6 @@ returns the row again, so that an import reproduces the database without loss.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from filiform.fhir.codes import CS_ROLE, NS_USERNAME, mrn_system
@@ -106,7 +105,7 @@ def from_patient(res: dict[str, Any]) -> dict[str, Any]:
         "mrn": res["identifier"][0]["value"],
         "given_name": name["given"][0],
         "family_name": name["family"],
-        "birth_date": date.fromisoformat(res["birthDate"]),
+        "birth_date": res["birthDate"],  # validated (and parsed) by Demographics on import
         "sex": res["gender"],
         "phone": telecom.get("phone"),
         "email": telecom.get("email"),

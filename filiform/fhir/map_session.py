@@ -34,6 +34,7 @@ from filiform.fhir.codes import (
     coding_table,
 )
 from filiform.fhir.common import EXT_NOTE, EXT_RECORDED, coding, concept, dt, meta, recorded, ref
+from filiform.fhir.map_circuit import to_circuit
 
 Row = Mapping[Any, Any]
 EXT_SESSION = SD + "session-basis"
@@ -162,8 +163,6 @@ def _note(ins: Row, name: str) -> str:
     )
     if ins["retention_s"]:
         text += f"; retained {ins['retention_s']} s"
-    if ins["electrical"]:
-        text += "; electrical stimulation " + json.dumps(ins["electrical"], sort_keys=True)
     return text
 
 
@@ -176,8 +175,6 @@ def to_insertion(ins: Row, session: Row, name: str) -> dict[str, Any]:
         {"url": "twitchResponses", "valueInteger": ins["twitch_responses"]},
         {"url": "retention", "valueDuration": {"value": ins["retention_s"], "unit": "s", "system": UCUM, "code": "s"}},
     ]
-    if ins["electrical"] is not None:
-        detail.append({"url": "electrical", "valueString": json.dumps(ins["electrical"], sort_keys=True)})
     technique = ins["technique"]
     return {
         "resourceType": "Procedure",
@@ -196,11 +193,17 @@ def to_insertion(ins: Row, session: Row, name: str) -> dict[str, Any]:
 
 
 def session_resources(
-    row: Row, insertions: Sequence[Row], cpt: str | None, names: Callable[[str], str], base_url: str
+    row: Row,
+    insertions: Sequence[Row],
+    circuits: Sequence[Row],
+    cpt: str | None,
+    names: Callable[[str], str],
+    base_url: str,
 ) -> list[dict[str, Any]]:
     """Everything one session produces, in reference order."""
     out = [to_encounter(row), to_session(row, cpt), *to_pain(row)]
     out += [to_insertion(i, row, names(i["target_id"])) for i in insertions]
+    out += [to_circuit(c, row) for c in circuits]
     out.append(
         {
             "resourceType": "DocumentReference",

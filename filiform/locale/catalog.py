@@ -13,12 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract
 from babel.messages.pofile import read_po, write_po
 from jinja2.ext import babel_extract
 
+from filiform.core.kb.yaml_source import load_data
 from filiform.locale import LANGUAGES, LOCALE_DIR
 
 PACKAGE = LOCALE_DIR.parent
@@ -42,7 +42,7 @@ def extract_messages() -> Catalog:
         with path.open("rb") as handle:
             for line, message, _comments, _context in extract(method, handle, keywords=KEYWORDS, options=options):
                 catalog.add(message, locations=[(str(path.relative_to(PACKAGE)), line)])
-    techniques = yaml.safe_load((PACKAGE / "data" / "techniques.yaml").read_text(encoding="utf-8"))
+    techniques = load_data(PACKAGE / "data" / "techniques.yaml", "techniques.yaml")
     for spec in techniques:
         for key in ("name", "patient_explanation"):
             catalog.add(spec[key], locations=[("data/techniques.yaml", 0)])

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from filiform.core.concepts.circuit import DURATION_S, FREQUENCY_HZ, INTENSITY_MA, PULSE_WIDTH_US
 from filiform.storage.base import Base, utcnow
 from filiform.storage.vocab import (
     AE_ACTIONS,
@@ -72,9 +73,12 @@ class Episode(_PatientRecord, Base):
 
 
 class PainDrawingRecord(_PatientRecord, Base):
-    """``regions``: list of {"region": atlas id, "intensity": 0-10} plus, when not the
-    default, "kind" (symptom kind), "depth" (surface/deep) and "coverage" (0-1); see
-    ``filiform.core.matching.models.DrawnRegion``. Atlas-2 ids since revision ``bodychart``."""
+    """``regions``: list of {"region": atlas id, "intensity": 1-10} plus, when not the
+    default, "kind" (symptom kind), "depth" (surface/deep) and "coverage" (0-1).
+
+    Written and read through :class:`filiform.core.concepts.DrawnRegion` (``stored_regions``
+    / ``read_regions``). Atlas-2 ids since revision ``bodychart``.
+    """
 
     __tablename__ = "pain_drawing"
     __table_args__ = (sa.Index("ix_pain_drawing_patient_id_drawn_on", "patient_id", "drawn_on"),)
@@ -106,11 +110,16 @@ class TreatmentSession(_PatientRecord, Base):
     notes: Mapped[str | None] = mapped_column(sa.Text)
     override_justification: Mapped[str | None] = mapped_column(sa.Text)
 
-    insertions: Mapped[list[Insertion]] = relationship(back_populates="session", order_by="Insertion.seq", lazy="raise")
+    insertions: Mapped[list[InsertionRecord]] = relationship(
+        back_populates="session", order_by="InsertionRecord.seq", lazy="raise"
+    )
+    circuits: Mapped[list[ElectricalCircuitRecord]] = relationship(
+        back_populates="session", order_by="ElectricalCircuitRecord.seq", lazy="raise"
+    )
 
 
-class Insertion(Base):
-    """One needle: where, how, how deep, what happened; ``electrical`` only for EDN."""
+class InsertionRecord(Base):
+    """One needle (:class:`filiform.core.concepts.Insertion`): where, how, how deep, what happened."""
 
     __tablename__ = "insertion"
     __table_args__ = (
@@ -130,9 +139,51 @@ class Insertion(Base):
     depth_mm: Mapped[float]
     twitch_responses: Mapped[int] = mapped_column(default=0)
     retention_s: Mapped[int] = mapped_column(default=0)
-    electrical: Mapped[dict[str, Any] | None]
 
     session: Mapped[TreatmentSession] = relationship(back_populates="insertions")
+
+
+def _setting_check(name: str, low: float, high: float, *, open_low: bool = False) -> sa.CheckConstraint:
+    lower = f"{name} > {low}" if open_low else f"{name} >= {low}"
+    return sa.CheckConstraint(f"{name} IS NULL OR ({lower} AND {name} <= {high})", name=name)
+
+
+class ElectricalCircuitRecord(Base):
+    """One lead pair of a session (:class:`filiform.core.concepts.ElectricalCircuit`).
+
+    ``lead_a_id``/``lead_b_id`` are the two needles the current joined. Circuits migrated
+    from the per-needle settings stored before revision ``0004_concepts`` never recorded
+    the partner needle: ``lead_b_id`` is then NULL, settings that were not finite or in range
+    are NULL, and ``migrated_from`` keeps the original text. New circuits have everything.
+    """
+
+    __tablename__ = "electrical_circuit"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "seq"),
+        sa.CheckConstraint("lead_b_id IS NOT NULL OR migrated_from IS NOT NULL", name="pair"),
+        sa.CheckConstraint(
+            "migrated_from IS NOT NULL OR (frequency_hz IS NOT NULL AND pulse_width_us IS NOT NULL "
+            "AND intensity_ma IS NOT NULL AND duration_s IS NOT NULL)",
+            name="settings",
+        ),
+        _setting_check("frequency_hz", *FREQUENCY_HZ),
+        _setting_check("pulse_width_us", *PULSE_WIDTH_US),
+        _setting_check("intensity_ma", *INTENSITY_MA, open_low=True),
+        _setting_check("duration_s", *DURATION_S),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"))
+    seq: Mapped[int]
+    lead_a_id: Mapped[int] = mapped_column(sa.ForeignKey("insertion.id"))
+    lead_b_id: Mapped[int | None] = mapped_column(sa.ForeignKey("insertion.id"))
+    frequency_hz: Mapped[float | None]
+    pulse_width_us: Mapped[float | None]
+    intensity_ma: Mapped[float | None]
+    duration_s: Mapped[float | None]
+    migrated_from: Mapped[str | None] = mapped_column(sa.Text)
+
+    session: Mapped[TreatmentSession] = relationship(back_populates="circuits")
 
 
 class AdverseEvent(_PatientRecord, Base):

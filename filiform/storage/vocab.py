@@ -1,42 +1,22 @@
-"""Closed vocabularies stored as strings (checked in services and by CHECK constraints).
+"""Closed vocabularies stored as strings, spelt once in ``filiform.core.concepts``.
 
-The adverse-event taxonomy follows the research note (docs/records.md): severity after
-Carnes 2010 / Carlesso 2011 (minor = short-lived, reversible, treatment unchanged;
-moderate; major = medium-long term, moderate-severe, needs further care), White 2001's
-"significant" flag, onset, action taken and causality as in CONSORT-harms reporting.
+The tuples here are the concepts' values, in the form CHECK constraints need (services
+validate through the concept types; the constraints are the last line of defence).
 """
 
 from __future__ import annotations
 
+from filiform.core.concepts.adverse_event import ActionTaken, Causality, EventType, Onset, Severity
+from filiform.core.concepts.side import Laterality
+
 ROLES = ("clinician", "assistant", "front_desk", "admin")
-SIDES = ("left", "right", "midline", "bilateral")
-SEVERITIES = ("minor", "moderate", "major")
+SIDES = tuple(s.value for s in Laterality)
+SEVERITIES = tuple(s.value for s in Severity)
 ATTACHMENT_KINDS = ("rr", "ecg", "pdf", "other")
-AE_ONSETS = ("during", "within_24h", "later")
-AE_ACTIONS = ("none", "self_care", "clinician", "emergency_department", "hospital")
-AE_CAUSALITY = ("certain", "probable", "possible", "unlikely")
-AE_TYPES = (
-    "bruising",
-    "bleeding",
-    "pain_during",
-    "pain_after",
-    "symptom_aggravation",
-    "drowsiness",
-    "fatigue",
-    "headache",
-    "nausea",
-    "syncope",
-    "altered_emotions",
-    "numbness",
-    "infection",
-    "forgotten_needle",
-    "nerve_injury",
-    "pneumothorax",
-    "seizure",
-    "other",
-)
-# Events that are major whatever the reporter picks: they always need further care.
-ALWAYS_MAJOR = frozenset({"pneumothorax", "nerve_injury", "infection", "seizure"})
+AE_ONSETS = tuple(o.value for o in Onset)
+AE_ACTIONS = tuple(a.value for a in ActionTaken)
+AE_CAUSALITY = tuple(c.value for c in Causality)
+AE_TYPES = tuple(t.value for t in EventType)
 
 
 def sql_in(column: str, values: tuple[str, ...]) -> str:

@@ -23,14 +23,17 @@ from filiform.core.atlas.build import load_atlas
 from filiform.core.atlas.layout import SHEETS
 from filiform.core.atlas.svg import render_sheet
 from filiform.core.concepts import Side
+from filiform.core.concepts.drawing import DrawingDetails, DrawnRegion, PainDrawing, stored_regions, validate_regions
+from filiform.core.concepts.values import filled
 from filiform.core.kb.loader import load_kb
-from filiform.core.matching import DrawnRegion, PainDrawing, match
+from filiform.core.matching import match
 from filiform.core.matching.index import neural_data
 from filiform.core.matching.models import RankedMuscle
-from filiform.errors import FiliformError, ValidationFailed
+from filiform.errors import FiliformError
 from filiform.reports.pdf import INTENSITY_COLOURS
 from filiform.services.access.context import Actor
-from filiform.services.records import clinical, patients, reads
+from filiform.services.records import drawings, patients, reads
+from filiform.services.records.views import EpisodeView
 
 from .common import actor_or_none, attempt, render, run_page
 
@@ -76,24 +79,12 @@ def _pattern(m: RankedMuscle) -> tuple[list[str], list[str]]:
 
 
 def parse_regions(raw: Any) -> list[dict[str, Any]]:
-    """Painted regions from JSON; each checked as a DrawnRegion; zero-intensity ones dropped."""
-    if not isinstance(raw, list):
-        raise ValidationFailed("regions must be a list")
-    atlas = load_atlas()
-    out: list[dict[str, Any]] = []
-    for item in raw:
-        if not isinstance(item, dict):
-            raise ValidationFailed("each region needs region and intensity")
-        if item.get("region") not in atlas.regions:
-            raise ValidationFailed(f"unknown region '{item.get('region')}'")
-        try:
-            drawn = DrawnRegion.model_validate_json(json.dumps(item))
-        except ValidationError as exc:
-            details = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-            raise ValidationFailed(f"{item.get('region')}: not a valid painted region", details=details) from None
-        if drawn.intensity > 0:
-            out.append(drawn.model_dump(exclude_defaults=True) | {"region": drawn.region, "intensity": drawn.intensity})
-    return out
+    """Painted regions from JSON, by the one region validator; zero-intensity ones dropped.
+
+    An empty drawing is allowed here (the live preview says "paint something"); saving
+    refuses it.
+    """
+    return stored_regions(validate_regions(raw, load_atlas().regions, allow_empty=True))
 
 
 def match_rows(regions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -161,7 +152,7 @@ async def chart_match(request: Request) -> Any:
 def _page(
     request: Request,
     patient: Any,
-    tl: dict[str, Any],
+    episodes: tuple[EpisodeView, ...],
     initial: list[Any],
     errors: list[str] | None = None,
     status_code: int = 200,
@@ -177,7 +168,7 @@ def _page(
             "regions": region_names(),
             "initial": json.dumps(initial),
             "palette": PALETTE,
-            "episodes": tl["episodes"],
+            "episodes": episodes,
             "today": date.today().isoformat(),
             "errors": errors or [],
         },
@@ -189,11 +180,9 @@ def _page(
 def chart_page(request: Request, patient_id: int, drawing: int | None = None) -> Any:
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        tl = reads.timeline(s, actor=actor, patient_id=patient_id)
-        initial: list[Any] = []
-        if drawing is not None:
-            initial = next((d["regions"] for d in tl["drawings"] if d["id"] == drawing), [])
-        return _page(request, patient, tl, initial)
+        inputs = reads.chart_inputs(s, actor=actor, patient_id=patient_id, drawing_id=drawing)
+        initial = stored_regions(inputs.drawing.regions) if inputs.drawing else []
+        return _page(request, patient, inputs.episodes, initial)
 
     return run_page(request, body)
 
@@ -211,28 +200,22 @@ async def chart_save(request: Request, patient_id: int) -> Any:
             regions = parse_regions(json.loads(raw_regions))
         except (ValueError, FiliformError) as exc:
             errors.append(getattr(exc, "message", "the drawing could not be read"))
-        episode = str(form.get("episode_id", "")).strip()
-        try:
-            drawn_on = date.fromisoformat(str(form.get("drawn_on", "")))
-        except ValueError:
-            errors.append("Drawing date: enter a date as YYYY-MM-DD")
+        fields = filled({"drawn_on": str(form.get("drawn_on", "")), "episode_id": str(form.get("episode_id", ""))})
         saved = None
         if not errors:
             saved = attempt(
                 s,
                 errors,
-                lambda: clinical.record_drawing(
+                lambda: drawings.record_drawing(
                     s,
                     actor=actor,
                     patient_id=patient_id,
-                    drawn_on=drawn_on,
-                    regions=regions,
-                    episode_id=int(episode) if episode.isdigit() else None,
+                    details=DrawingDetails.parse({**fields, "regions": regions}, lax=True),
                 ),
             )
         if saved is None:
-            tl = reads.timeline(s, actor=actor, patient_id=patient_id)
-            return _page(request, patient, tl, regions, errors=errors, status_code=422)
+            episodes = reads.episodes(s, actor=actor, patient_id=patient_id)
+            return _page(request, patient, episodes, regions, errors=errors, status_code=422)
         query = "&".join([f"drawing={saved.id}", *(f"target={t}" for t in targets)])
         return RedirectResponse(f"/patients/{patient_id}/plan?{query}", status_code=303)
 

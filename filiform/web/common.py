@@ -112,15 +112,12 @@ def error_page(request: Request, exc: FiliformError) -> Any:
 
 
 def form_int(value: Any, default: int | None = None) -> int | None:
+    """A whole number from a form field for navigation (ids, counts), else ``default``.
+
+    Record values are not read this way: they go to their concept with ``lax=True``.
+    """
     try:
         return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
-
-
-def form_float(value: Any, default: float | None = None) -> float | None:
-    try:
-        return float(str(value).strip().replace(",", "."))
     except (TypeError, ValueError):
         return default
 

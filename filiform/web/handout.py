@@ -20,7 +20,7 @@ from filiform.errors import ValidationFailed
 from filiform.reports import pdf
 from filiform.services.access.context import Actor
 from filiform.services.records import patients
-from filiform.services.records.plans import anticoagulated, parse_findings, plan_for_patient
+from filiform.services.records.plans import anticoagulated, plan_from_query
 
 from .common import run_page
 
@@ -35,14 +35,8 @@ def handout(request: Request, patient_id: int, condition: str = "", side: str = 
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
         if not condition:
             raise ValidationFailed("choose a condition on the plan page first")
-        built = plan_for_patient(
-            s,
-            actor,
-            patient,
-            condition=condition,
-            side=side or None,
-            drawing_id=drawing,
-            findings=parse_findings(raw_findings),
+        built = plan_from_query(
+            s, actor, patient, condition=condition, side=side, drawing_id=drawing, ticks=raw_findings
         )
         plan = built.plan
         markdown = render_handout(

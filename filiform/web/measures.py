@@ -9,12 +9,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from filiform.core.outcomes import DatedScore, Instrument, get_instrument, list_instruments, score
+from filiform.core.concepts import OutcomeDetails
+from filiform.core.concepts.values import filled
+from filiform.core.outcomes import DatedScore, Instrument, get_instrument, list_instruments
 from filiform.core.outcomes.models import ScaleKind
 from filiform.errors import FiliformError
 from filiform.reports.outcome_plot import render_outcome_plot
 from filiform.services.access.context import Actor
-from filiform.services.records import clinical, patients, reads
+from filiform.services.records import outcomes, patients, reads
+from filiform.services.records.views import OutcomeView
 
 from .common import attempt, render, run_page
 
@@ -47,12 +50,12 @@ def item_inputs(inst: Instrument) -> list[dict[str, Any]]:
     return out
 
 
-def trends(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def trends(outcomes: tuple[OutcomeView, ...]) -> list[dict[str, Any]]:
     """Instruments with at least one scored total, for the trend plots."""
     seen: dict[str, int] = {}
     for o in outcomes:
-        if o["total"] is not None:
-            seen[o["instrument_id"]] = seen.get(o["instrument_id"], 0) + 1
+        if o.total is not None:
+            seen[o.instrument_id] = seen.get(o.instrument_id, 0) + 1
     out = []
     for iid, count in sorted(seen.items()):
         try:
@@ -64,7 +67,7 @@ def trends(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _page(request: Request, s: Session, actor: Actor, patient_id: int, instrument: str, **extra: Any) -> Any:
     patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-    tl = reads.timeline(s, actor=actor, patient_id=patient_id)
+    found = reads.measures(s, actor=actor, patient_id=patient_id)
     inst = get_instrument(instrument) if instrument else None
     return render(
         request,
@@ -75,9 +78,9 @@ def _page(request: Request, s: Session, actor: Actor, patient_id: int, instrumen
             "instruments": list_instruments(),
             "inst": inst,
             "items": item_inputs(inst) if inst else [],
-            "outcomes": tl["outcomes"],
-            "trends": trends(tl["outcomes"]),
-            "episodes": tl["episodes"],
+            "outcomes": found.outcomes,
+            "trends": trends(found.outcomes),
+            "episodes": found.episodes,
             "today": date.today().isoformat(),
             "answers": {},
             **extra,
@@ -97,37 +100,20 @@ async def measures_submit(request: Request, patient_id: int) -> Any:
     iid = form.get("instrument", "")
 
     def body(s: Session, actor: Actor) -> Any:
-        inst = get_instrument(iid)
-        answers = {
-            item.id: form[f"item-{item.id}"].strip() for item in inst.items if form.get(f"item-{item.id}", "").strip()
-        }
+        items = [key.removeprefix("item-") for key in form if key.startswith("item-")]
+        answers = {item: form[f"item-{item}"].strip() for item in items if form[f"item-{item}"].strip()}
+        entered = {"instrument_id": iid, "answers": answers, **filled({"completed_on": form.get("completed_on", "")})}
         errors: list[str] = []
-        result = None
-        try:
-            result = score(iid, answers)
-            on = date.fromisoformat(form.get("completed_on", ""))
-        except FiliformError as exc:
-            errors.extend([exc.message, *exc.details])
-        except ValueError:
-            errors.append("Completed on: enter a date as YYYY-MM-DD")
-        if not errors and result is not None:
-            total = result.total
-            saved = attempt(
-                s,
-                errors,
-                lambda: clinical.record_outcome(
-                    s,
-                    actor=actor,
-                    patient_id=patient_id,
-                    instrument_id=iid,
-                    answers=answers,
-                    completed_on=on,
-                    total=total,
-                ),
-            )
-            if saved is None:
-                result = None
-        return _page(request, s, actor, patient_id, iid, result=result, answers=answers, errors=errors)
+        saved = attempt(
+            s,
+            errors,
+            lambda: outcomes.record_outcome(
+                s, actor=actor, patient_id=patient_id, details=OutcomeDetails.parse(entered, lax=True)
+            ),
+        )
+        result = saved[1] if saved is not None else None
+        shown = iid if iid in {i.id for i in list_instruments()} else ""
+        return _page(request, s, actor, patient_id, shown, result=result, answers=answers, errors=errors)
 
     return run_page(request, body)
 
@@ -135,11 +121,11 @@ async def measures_submit(request: Request, patient_id: int) -> Any:
 @router.get("/patients/{patient_id}/measures/{instrument}/plot.svg", include_in_schema=False)
 def measure_plot(request: Request, patient_id: int, instrument: str) -> Any:
     def body(s: Session, actor: Actor) -> Any:
-        tl = reads.timeline(s, actor=actor, patient_id=patient_id)
+        found = reads.measures(s, actor=actor, patient_id=patient_id)
         points = [
-            DatedScore(when=o["completed_on"], value=o["total"], source=o["source"])
-            for o in tl["outcomes"]
-            if o["instrument_id"] == instrument and o["total"] is not None
+            DatedScore(when=o.completed_on, value=o.total, source=o.source)
+            for o in found.outcomes
+            if o.instrument_id == instrument and o.total is not None
         ]
         if not points:
             return Response("no scores", status_code=404, media_type="text/plain")

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from filiform.core.concepts import ConsentDetails, Demographics
+from filiform.core.concepts.values import filled
 from filiform.services.access.context import Actor, Perm
 from filiform.services.records import clinical, patients, reads
 
@@ -16,6 +18,7 @@ from .common import attempt, render, run_page
 
 router = APIRouter()
 CONSENT_FORM_VERSION = "dn-consent-2026.1"
+CONSENT_FIELDS = ("form_version", "consented_on", "notes")
 
 
 @router.get("/", include_in_schema=False)
@@ -32,14 +35,6 @@ def patient_list(request: Request, q: str = "") -> Any:
     return run_page(request, body)
 
 
-def _parse_date(raw: str, label: str, errors: list[str]) -> date | None:
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        errors.append(f"{label}: enter a date as YYYY-MM-DD")
-        return None
-
-
 @router.get("/patients/new", include_in_schema=False)
 def new_patient_form(request: Request) -> Any:
     return run_page(request, lambda s, a: render(request, "patient_new.html", {"title": "New patient", "form": {}}))
@@ -51,24 +46,12 @@ async def new_patient(request: Request) -> Any:
 
     def body(s: Session, actor: Actor) -> Any:
         errors: list[str] = []
-        born = _parse_date(form.get("birth_date", ""), "Birth date", errors)
-        patient = None
-        if born is not None:
-            patient = attempt(
-                s,
-                errors,
-                lambda: patients.register_patient(
-                    s,
-                    actor=actor,
-                    mrn=form.get("mrn", ""),
-                    given_name=form.get("given_name", ""),
-                    family_name=form.get("family_name", ""),
-                    birth_date=born,
-                    sex=form.get("sex", "unknown"),
-                    phone=form.get("phone") or None,
-                    email=form.get("email") or None,
-                ),
-            )
+        fields = filled({k: form.get(k, "") for k in Demographics.model_fields})
+        patient = attempt(
+            s,
+            errors,
+            lambda: patients.register_patient(s, actor=actor, details=Demographics.parse(fields, lax=True)),
+        )
         if patient is None:
             return render(
                 request, "patient_new.html", {"title": "New patient", "form": form, "errors": errors}, status_code=422
@@ -125,18 +108,13 @@ async def consent_submit(request: Request, patient_id: int) -> Any:
         errors: list[str] = []
         if form.get("explained") != "yes":
             errors.append("Confirm that risks, benefits and alternatives were explained")
-        on = _parse_date(form.get("consented_on", ""), "Consent date", errors)
-        if on is not None and not errors:
+        fields = {"form_version": CONSENT_FORM_VERSION, **filled({k: form.get(k, "") for k in CONSENT_FIELDS})}
+        if not errors:
             attempt(
                 s,
                 errors,
                 lambda: clinical.record_consent(
-                    s,
-                    actor=actor,
-                    patient_id=patient_id,
-                    form_version=form.get("form_version", CONSENT_FORM_VERSION),
-                    consented_on=on,
-                    notes=form.get("notes") or None,
+                    s, actor=actor, patient_id=patient_id, details=ConsentDetails.parse(fields, lax=True)
                 ),
             )
         if errors:

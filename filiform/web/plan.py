@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
+from filiform.core.concepts import Side
 from filiform.core.kb.loader import load_kb
 from filiform.core.kb.models import Muscle
 from filiform.core.planning.loader import load_conditions, load_techniques
@@ -45,7 +46,7 @@ def parse_ticked(raw: list[str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for item in raw:
         tid, _, side = item.partition(":")
-        if tid not in kb.targets or side not in ("left", "right"):
+        if tid not in kb.targets or side not in {s.value for s in Side}:
             raise ValidationFailed(f"not a target and side: '{item[:80]}'")
         if (tid, side) not in out:
             out.append((tid, side))
@@ -85,16 +86,7 @@ def _cite(ids: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
         c = kb.citations.get(cid)
         if c is None:
             continue
-        first = c.authors.split(",")[0].strip()
-        ref = f"doi:{c.doi}" if c.doi else f"PMID {c.pmid}" if c.pmid else f"ISBN {c.isbn}" if c.isbn else ""
-        out.append(
-            {
-                "id": cid,
-                "short": f"{first} {c.year}",
-                "full": f"{c.authors} ({c.year}). {c.title}. {c.journal}.",
-                "ref": ref,
-            }
-        )
+        out.append({"id": cid, "short": c.short, "full": c.reference, "ref": c.identifier})
     return out
 
 

@@ -20,7 +20,7 @@ from filiform.locale import LANGUAGES
 from filiform.reports.qr import qr_svg
 from filiform.services.access.context import Actor, Perm
 from filiform.services.portal import econsent, intake, links, reports, schedule
-from filiform.services.records import patients, reads
+from filiform.services.records import patients
 from filiform.services.records.clinic_settings import zone_of
 from filiform.services.records.plans import anticoagulated, latest_intake, plan_for_patient
 
@@ -79,7 +79,7 @@ def _detail(s: Session, actor: Actor, patient: Any, form: dict[str, list[str]]) 
     if condition:
         detail["condition"] = condition
     if "aftercare" in form.get("form", []) and actor.can(Perm.READ_CLINICAL):
-        found, _screened = latest_intake(s, reads.timeline(s, actor=actor, patient_id=patient.id))
+        found, _screened = latest_intake(s, actor, patient.id)
         detail["anticoagulated"] = anticoagulated(found)
     return detail
 

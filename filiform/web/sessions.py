@@ -15,32 +15,32 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from filiform.core.concepts import Technique
+from filiform.core.concepts import Laterality, Technique
+from filiform.core.concepts.adverse_event import ActionTaken, Causality, EventType, Onset, Severity
 from filiform.core.kb.loader import load_kb
 from filiform.core.planning.plan import Plan
-from filiform.errors import FiliformError, NotFound, SafetyBlock, ValidationFailed
+from filiform.errors import FiliformError, SafetyBlock
 from filiform.reports import pdf
 from filiform.services.access.context import Actor
-from filiform.services.access.scope import owned
 from filiform.services.records import patients, reads, sessions
-from filiform.services.records.plans import parse_findings, plan_for_patient
-from filiform.storage import vocab
-from filiform.storage.models import User
+from filiform.services.records.plans import plan_from_query
+from filiform.services.records.views import EpisodeView
 
 from . import hrv_store
 from .common import render, run_page
 from .labels import TECHNIQUE_NAMES
-from .session_form import adverse_events_from_form, insertions_from_form
+from .session_form import CIRCUIT_FIELDS, adverse_events_from_form, rows, session_from_form
 
 router = APIRouter()
 VOCAB = {
-    "sides": vocab.SIDES,
-    "ae_types": vocab.AE_TYPES,
-    "severities": vocab.SEVERITIES,
-    "onsets": vocab.AE_ONSETS,
-    "actions": vocab.AE_ACTIONS,
-    "causality": vocab.AE_CAUSALITY,
+    "sides": tuple(s.value for s in Laterality),
+    "ae_types": tuple(t.value for t in EventType),
+    "severities": tuple(s.value for s in Severity),
+    "onsets": tuple(o.value for o in Onset),
+    "actions": tuple(a.value for a in ActionTaken),
+    "causality": tuple(c.value for c in Causality),
     "techniques": TECHNIQUE_NAMES,
+    "circuit_fields": CIRCUIT_FIELDS,
 }
 
 
@@ -49,13 +49,13 @@ def prefill(plan: Plan | None) -> list[dict[str, Any]]:
 
     A target whose side the plan left to confirm gets no side, so the clinician must pick one.
     """
-    rows = []
+    out = []
     for t in plan.targets if plan is not None else ():
         n = t.needle
         hint = f"{n.insertion_mm[0]:g}-{n.insertion_mm[1]:g} mm"
         if n.max_safe_depth_mm is not None:
             hint += f", max {n.max_safe_depth_mm:g}"
-        rows.append(
+        out.append(
             {
                 "target": t.target,
                 "side": t.side or "",
@@ -66,25 +66,22 @@ def prefill(plan: Plan | None) -> list[dict[str, Any]]:
                 "depth_hint": hint,
             }
         )
-    return rows or [{"side": "right", "technique": Technique.TRIGGER_POINT.value}]
+    return out or [{"side": "right", "technique": Technique.TRIGGER_POINT.value}]
 
 
-def _rows_from_form(form: dict[str, str]) -> list[dict[str, str]]:
-    from .session_form import row_indexes
-
-    return [
-        {k.split("-", 2)[2]: v for k, v in form.items() if k.startswith(f"ins-{i}-")} for i in row_indexes(form, "ins")
-    ] or [{}]
-
-
-def _form_context(request: Request, patient: Any, tl: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def _form_context(
+    patient: Any, episodes: tuple[EpisodeView, ...], form: dict[str, str], **extra: Any
+) -> dict[str, Any]:
     return {
         "title": "Record session",
         "patient": patient,
-        "episodes": tl["episodes"],
+        "episodes": episodes,
         "vocab": VOCAB,
         "kb_targets": sorted((t.id, t.name) for t in load_kb().targets.values()),
         "now": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
+        "form": form,
+        "circuits": rows(form, "circ") or [{}],
+        "blocked": [],
         **extra,
     }
 
@@ -100,21 +97,11 @@ def session_form(
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
         plan = None
         if condition:
-            plan = plan_for_patient(
-                s,
-                actor,
-                patient,
-                condition=condition,
-                side=side or None,
-                drawing_id=drawing,
-                findings=parse_findings(raw_findings),
+            plan = plan_from_query(
+                s, actor, patient, condition=condition, side=side, drawing_id=drawing, ticks=raw_findings
             ).plan
-        tl = reads.timeline(s, actor=actor, patient_id=patient_id)
-        return render(
-            request,
-            "session_new.html",
-            _form_context(request, patient, tl, rows=prefill(plan), form={}, blocked=[], plan=plan),
-        )
+        episodes = reads.episodes(s, actor=actor, patient_id=patient_id)
+        return render(request, "session_new.html", _form_context(patient, episodes, {}, rows=prefill(plan), plan=plan))
 
     return run_page(request, body)
 
@@ -137,28 +124,13 @@ async def session_submit(request: Request, patient_id: int) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
         errors: list[str] = []
         blocked: list[str] = []
-        insertions, problems = insertions_from_form(form)
-        errors.extend(problems)
-        try:
-            started = datetime.fromisoformat(form.get("started_at", "")).replace(tzinfo=UTC)
-        except ValueError:
-            errors.append("Start time: enter a date and time")
-        if upload is not None:
-            try:
-                hrv_store.check_upload(upload[0], upload[1], form.get("phases", ""))
-            except FiliformError as exc:
-                errors.append(str(exc))
-        row = None
-        if not errors:
-            row = _record(s, actor, patient_id, form, insertions, started, errors, blocked, upload)
+        row = _record(s, actor, patient_id, form, errors, blocked, upload)
         if row is None:
-            tl = reads.timeline(s, actor=actor, patient_id=patient_id)
+            episodes = reads.episodes(s, actor=actor, patient_id=patient_id)
             return render(
                 request,
                 "session_new.html",
-                _form_context(
-                    request, patient, tl, rows=_rows_from_form(form), form=form, blocked=blocked, errors=errors
-                ),
+                _form_context(patient, episodes, form, rows=rows(form, "ins") or [{}], blocked=blocked, errors=errors),
                 status_code=409 if blocked else 422,
             )
         return RedirectResponse(f"/patients/{patient_id}/sessions/{row.id}", status_code=303)
@@ -171,44 +143,21 @@ def _record(
     actor: Actor,
     patient_id: int,
     form: dict[str, str],
-    insertions: list[Any],
-    started: datetime,
     errors: list[str],
     blocked: list[str],
     upload: tuple[str, bytes] | None,
 ) -> Any:
     """Session, adverse events and RR attachment in one savepoint: all stored or none."""
 
-    def pain(key: str) -> int | None:
-        raw = form.get(key, "").strip()
-        if not raw:
-            return None
-        if not raw.isdigit():
-            raise ValidationFailed(f"{key.replace('_', ' ')} must be a whole number 0-10")
-        return int(raw)
-
     def write() -> Any:
-        episode = form.get("episode_id", "")
-        row = sessions.record_session(
-            s,
-            actor=actor,
-            patient_id=patient_id,
-            started_at=started,
-            insertions=insertions,
-            pain_pre=pain("pain_pre"),
-            pain_post=pain("pain_post"),
-            patient_response=form.get("patient_response") or None,
-            notes=form.get("notes") or None,
-            episode_id=int(episode) if episode.isdigit() else None,
-            override_justification=form.get("override_justification") or None,
-        )
-        for event in adverse_events_from_form(form):
-            sessions.report_adverse_event(
-                s, actor=actor, patient_id=patient_id, session_id=row.id, occurred_on=started.date(), **event
-            )
-        if upload is not None:
-            suffix = hrv_store.check_upload(upload[0], upload[1], form.get("phases", ""))
-            hrv_store.save(s, actor, row.id, upload[0], suffix, upload[1], form.get("phases", ""))
+        documented = session_from_form(form)
+        phases = form.get("phases", "")
+        suffix = hrv_store.check_upload(upload[0], upload[1], phases) if upload is not None else None
+        row = sessions.record_session(s, actor=actor, patient_id=patient_id, documented=documented)
+        for event in adverse_events_from_form(form, row.id, documented.started_at.date()):
+            sessions.report_adverse_event(s, actor=actor, patient_id=patient_id, details=event)
+        if upload is not None and suffix is not None:
+            hrv_store.save(s, actor, row.id, upload[0], suffix, upload[1], phases)
         return row
 
     try:
@@ -226,25 +175,22 @@ def _record(
 def session_bundle(s: Session, actor: Actor, patient_id: int, session_id: int, hrv_base: Any) -> dict[str, Any]:
     """One session with its patient, clinician, adverse events, drawing and HRV analysis."""
     patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-    tl = reads.timeline(s, actor=actor, patient_id=patient_id)
-    found = next((x for x in tl["sessions"] if x["id"] == session_id), None)
-    if found is None:
-        raise NotFound(f"session {session_id} not found for this patient")
-    clinician = owned(s, User, found["clinician_id"], actor=actor)
-    day = found["started_at"].date()
-    drawing = next((d for d in tl["drawings"] if d["drawn_on"] <= day), None)
-    events = [a for a in tl["adverse_events"] if a["session_id"] == session_id]
+    page = reads.session_page(s, actor=actor, patient_id=patient_id, session_id=session_id)
     try:
         analysis = hrv_store.analysis(s, actor, session_id, hrv_store.hrv_dir(hrv_base))
         hrv_error = None
     except FiliformError as exc:
         analysis, hrv_error = None, str(exc)
+    drawing = page.drawing
     return {
         "patient": patient,
-        "session": found,
-        "clinician": clinician.display_name,
-        "events": events,
-        "drawing": drawing,
+        "session": page.session,
+        "clinician": page.clinician,
+        "events": page.events,
+        # the PDF note reads the drawing as stored (region/intensity mappings)
+        "drawing": {"drawn_on": drawing.drawn_on, "regions": [r.model_dump() for r in drawing.regions]}
+        if drawing
+        else None,
         "hrv": analysis,
         "hrv_error": hrv_error,
         "technique_names": TECHNIQUE_NAMES,

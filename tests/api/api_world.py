@@ -79,14 +79,18 @@ def build_world(url: str) -> World:
             p = patients.register_patient(
                 s,
                 actor=doc,
-                mrn=f"MRN-{letter}",
-                given_name="Ada",
-                family_name=f"Lovelace{letter}",
-                birth_date=date(1980, 1, 2),
-                sex="female",
+                details={
+                    "mrn": f"MRN-{letter}",
+                    "given_name": "Ada",
+                    "family_name": f"Lovelace{letter}",
+                    "birth_date": date(1980, 1, 2),
+                    "sex": "female",
+                },
             )
             world.patient[letter] = p.id
-            clinical.record_consent(s, actor=doc, patient_id=p.id, form_version="v1", consented_on=date(2024, 1, 1))
+            clinical.record_consent(
+                s, actor=doc, patient_id=p.id, details={"form_version": "v1", "consented_on": date(2024, 1, 1)}
+            )
             intake = Intake.model_validate(ALL_CLEAR)
             clinical.record_screening(
                 s, actor=doc, patient_id=p.id, answers=intake.model_dump(mode="json"), result=screen(intake)

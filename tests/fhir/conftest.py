@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import demo
-from filiform.services.records import amendments, clinical, sessions
+from filiform.services.records import amendments, clinical, drawings, outcomes, sessions
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import upgrade
 
@@ -40,78 +40,90 @@ def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
             s,
             actor=doc,
             patient_id=pid,
-            condition="Lateral elbow pain",
-            icd10_codes=["M77.11", "M79.1"],
-            opened_on=today,
-            plan=None,
+            details={"condition": "Lateral elbow pain", "icd10_codes": ["M77.11", "M79.1"], "opened_on": today},
         )
-        clinical.record_outcome(
+        outcomes.record_outcome(
             s,
             actor=doc,
             patient_id=pid,
-            instrument_id="ndi",
-            answers={f"s{i}": i % 4 for i in range(1, 11)},
-            completed_on=today,
-            episode_id=ep.id,
+            details={
+                "instrument_id": "ndi",
+                "answers": {f"s{i}": i % 4 for i in range(1, 11)},
+                "completed_on": today,
+                "episode_id": ep.id,
+            },
         )
-        clinical.record_drawing(
+        drawings.record_drawing(
             s,
             actor=doc,
             patient_id=pid,
-            drawn_on=today,
-            regions=[{"region": "right-temple-middle", "intensity": 6}],
-            episode_id=ep.id,
+            details={
+                "drawn_on": today,
+                "regions": [{"region": "right-temple-middle", "intensity": 6}],
+                "episode_id": ep.id,
+            },
         )
-        ins = [
-            sessions.InsertionIn(
-                "upper_trapezius", "bilateral", "trigger_point_dn", 30, 0.25, 12.5, twitch_responses=2
-            ),
-            sessions.InsertionIn(
-                "infraspinatus",
-                "right",
-                "electrical_dn",
-                40,
-                0.3,
-                20,
-                retention_s=600,
-                electrical={"frequency_hz": 2.0, "intensity_ma": 1.5, "pulse_width_us": 250.0, "duration_s": 600.0},
-            ),
-        ]
-        row = sessions.record_session(
+        needle = {"needle_length_mm": 40, "needle_gauge_mm": 0.3, "depth_mm": 20, "retention_s": 600}
+        documented = {
+            "started_at": now - timedelta(hours=1),
+            "pain_pre": 6,
+            "notes": "Tolerated well",
+            "episode_id": ep.id,
+            "insertions": [
+                {
+                    **needle,
+                    "target_id": "upper_trapezius",
+                    "side": "bilateral",
+                    "technique": "trigger_point_dn",
+                    "needle_length_mm": 30,
+                    "needle_gauge_mm": 0.25,
+                    "depth_mm": 12.5,
+                    "twitch_responses": 2,
+                    "retention_s": 0,
+                },
+                {**needle, "target_id": "infraspinatus", "side": "right", "technique": "electrical_dn"},
+                {**needle, "target_id": "infraspinatus", "side": "right", "technique": "electrical_dn", "depth_mm": 25},
+            ],
+            "circuits": [
+                {
+                    "lead_a": 2,
+                    "lead_b": 3,
+                    "frequency_hz": 2.0,
+                    "intensity_ma": 1.5,
+                    "pulse_width_us": 250.0,
+                    "duration_s": 600.0,
+                }
+            ],
+        }
+        row = sessions.record_session(s, actor=doc, patient_id=pid, documented=documented)
+        sessions.report_adverse_event(
             s,
             actor=doc,
             patient_id=pid,
-            insertions=ins,
-            started_at=now - timedelta(hours=1),
-            pain_pre=6,
-            pain_post=None,
-            notes="Tolerated well",
-            episode_id=ep.id,
+            details={
+                "occurred_on": today,
+                "event_type": "syncope",
+                "severity": "moderate",
+                "onset": "during",
+                "action_taken": "clinician",
+                "causality": "possible",
+                "significant": True,
+                "description": "Fainted briefly, recovered",
+            },
         )
         sessions.report_adverse_event(
             s,
             actor=doc,
             patient_id=pid,
-            occurred_on=today,
-            event_type="syncope",
-            severity="moderate",
-            onset="during",
-            action_taken="clinician",
-            causality="possible",
-            significant=True,
-            description="Fainted briefly, recovered",
-        )
-        sessions.report_adverse_event(
-            s,
-            actor=doc,
-            patient_id=pid,
-            occurred_on=today,
-            event_type="bruising",
-            severity="minor",
-            onset="within_24h",
-            action_taken="none",
-            causality="probable",
-            session_id=row.id,
+            details={
+                "occurred_on": today,
+                "event_type": "bruising",
+                "severity": "minor",
+                "onset": "within_24h",
+                "action_taken": "none",
+                "causality": "probable",
+                "session_id": row.id,
+            },
         )
         consent = s.scalar(sa.text("SELECT id FROM consent WHERE patient_id = :p"), {"p": pid})
         amendments.amend(

@@ -23,11 +23,11 @@ from fhir_world import Clinic
 from httpx import Response
 from sqlalchemy.engine import Connection
 
-from filiform.api import fhir as fhir_api
 from filiform.app.factory import create_app
 from filiform.fhir import exporter
 from filiform.services.access import users
 from filiform.services.access.context import Role
+from filiform.services.operations import export_jobs
 from filiform.storage.engine import make_engine, session_factory, transaction
 
 PASSWORD = "correct horse battery staple"
@@ -91,7 +91,7 @@ def _path(url: str) -> str:
 
 def _idle(site: Site) -> None:
     """Wait until no export of the clinic runs (its thread has released the slot)."""
-    lock = fhir_api.clinic_lock(site.clinic_id)
+    lock = export_jobs.clinic_lock(site.clinic_id)
     assert lock.acquire(timeout=60), "export thread never finished"
     lock.release()
 
@@ -169,8 +169,8 @@ def test_bad_parameters_are_400(site: Site, doc: TestClient, query: str) -> None
     body = got.json()
     assert body["ok"] is False and body["code"] == "invalid_parameter" and body["error"]
     assert "Content-Location" not in got.headers
-    assert fhir_api.clinic_lock(site.clinic_id).acquire(blocking=False)  # no export started
-    fhir_api.clinic_lock(site.clinic_id).release()
+    assert export_jobs.clinic_lock(site.clinic_id).acquire(blocking=False)  # no export started
+    export_jobs.clinic_lock(site.clinic_id).release()
 
 
 def test_other_clinic_sees_nothing(site: Site, doc: TestClient, other: TestClient) -> None:
@@ -186,7 +186,7 @@ def test_other_clinic_sees_nothing(site: Site, doc: TestClient, other: TestClien
 
 
 def test_second_kickoff_while_running_is_429(site: Site, doc: TestClient) -> None:
-    lock = fhir_api.clinic_lock(site.clinic_id)
+    lock = export_jobs.clinic_lock(site.clinic_id)
     assert lock.acquire(timeout=60)  # stands in for a running export of this clinic
     try:
         got = doc.post(EXPORT)

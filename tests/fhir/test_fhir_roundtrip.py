@@ -15,6 +15,7 @@ from filiform.errors import Conflict
 from filiform.fhir import exporter, importer
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
+from filiform.services.records import bulk
 from filiform.storage.engine import session_factory, transaction
 from filiform.storage.models import Base
 
@@ -32,7 +33,7 @@ def _norm(value: Any) -> Any:
 def _dump(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     out = {}
     with engine.connect() as c:
-        for table in importer.ORDER:
+        for table in bulk.TABLE_ORDER:
             t = Base.metadata.tables[table]
             out[table] = [
                 {k: _norm(v) for k, v in r._mapping.items() if k not in SKIP.get(table, ())}
@@ -52,7 +53,7 @@ def test_bundle_round_trips_without_loss(demo_clinic: Clinic, db_engine: Engine)
         counts = importer.import_bundle(s, bundle)
     assert counts["patient"] == 12 and counts["insertion"] > 0 and counts["amendment"] == 2
     before, after = _dump(demo_clinic.engine), _dump(db_engine)
-    for table in importer.ORDER:
+    for table in bulk.TABLE_ORDER:
         assert after[table] == before[table], table
     again = _bundle(db_engine, demo_clinic.admin)
     assert [e["resource"] for e in again["entry"]] == [e["resource"] for e in bundle["entry"]]

@@ -13,8 +13,7 @@ from filiform.core.concepts import Technique
 from filiform.core.safety.decision import Decision, Reason, ScreeningResult, TechniqueDecision
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
-from filiform.services.records import clinical, patients
-from filiform.services.records.sessions import InsertionIn
+from filiform.services.records import clinical, patients, sessions
 from filiform.storage.engine import transaction
 
 PASSWORD = "correct horse battery"
@@ -35,21 +34,28 @@ def screening_result(blocked: set[str] = frozenset()) -> ScreeningResult:  # typ
     )
 
 
-def needle(technique: str = "trigger_point_dn", **kw: Any) -> InsertionIn:
-    base: dict[str, Any] = dict(
-        target_id="upper_trapezius",
-        side="right",
-        technique=technique,
-        needle_length_mm=30,
-        needle_gauge_mm=0.25,
-        depth_mm=15,
-        twitch_responses=2,
-        retention_s=60,
-    )
-    if technique == "electrical_dn":
-        base["electrical"] = {"frequency_hz": 2, "pulse_width_us": 250, "intensity_ma": 3, "duration_s": 600}
-    base.update(kw)
-    return InsertionIn(**base)
+def needle(technique: str = "trigger_point_dn", **kw: Any) -> dict[str, Any]:
+    """One needle as every face sends it (validated by ``filiform.core.concepts.Insertion``)."""
+    return {
+        "target_id": "upper_trapezius",
+        "side": "right",
+        "technique": technique,
+        "needle_length_mm": 30,
+        "needle_gauge_mm": 0.25,
+        "depth_mm": 15,
+        "twitch_responses": 2,
+        "retention_s": 60,
+        **kw,
+    }
+
+
+def edn_pair(**settings: Any) -> dict[str, Any]:
+    """Two electrical needles on one lead pair (needles 1 and 2): fields for ``record_session``."""
+    circuit = {"lead_a": 1, "lead_b": 2, "frequency_hz": 2, "pulse_width_us": 250, "intensity_ma": 3, "duration_s": 600}
+    return {
+        "insertions": [needle("electrical_dn"), needle("electrical_dn", target_id="levator_scapulae")],
+        "circuits": [{**circuit, **settings}],
+    }
 
 
 @dataclass
@@ -66,6 +72,13 @@ class World:
     def run(self, fn: Callable[..., Any], **kw: Any) -> Any:
         with transaction(self.factory) as s:
             return fn(s, **kw)
+
+    def session(self, actor: Actor, patient_id: int | None = None, **fields: Any) -> Any:
+        """Record a session (now, one needle unless given) through ``record_session``."""
+        documented = {"started_at": self.now, "insertions": [needle()], **fields}
+        return self.run(
+            sessions.record_session, actor=actor, patient_id=patient_id or self.patient_id, documented=documented
+        )
 
     @property
     def now(self) -> datetime:
@@ -86,10 +99,21 @@ def _clinic(s: Session, name: str, tag: str) -> dict[str, Actor]:
 
 def _consented_patient(s: Session, clin: Actor, mrn: str) -> int:
     p = patients.register_patient(
-        s, actor=clin, mrn=mrn, given_name="Ada", family_name="Testperson", birth_date=date(1980, 1, 1), sex="female"
+        s,
+        actor=clin,
+        details={
+            "mrn": mrn,
+            "given_name": "Ada",
+            "family_name": "Testperson",
+            "birth_date": date(1980, 1, 1),
+            "sex": "female",
+        },
     )
     clinical.record_consent(
-        s, actor=clin, patient_id=p.id, form_version="dn-2026-1", consented_on=date.today() - timedelta(days=1)
+        s,
+        actor=clin,
+        patient_id=p.id,
+        details={"form_version": "dn-2026-1", "consented_on": date.today() - timedelta(days=1)},
     )
     clinical.record_screening(
         s,

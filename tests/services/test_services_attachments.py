@@ -6,11 +6,11 @@ import hashlib
 
 import pytest
 import sqlalchemy as sa
-from services_world import World, needle
+from services_world import World
 from sqlalchemy.exc import DBAPIError
 
 from filiform.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from filiform.services.records import attachments, sessions
+from filiform.services.records import attachments
 from filiform.storage.models import Attachment, AuditLog
 from filiform.storage.models_attachments import MAX_ATTACHMENT_BYTES
 
@@ -19,8 +19,7 @@ RR = b"800\n812\n790\n805\n"
 
 def _session(w: World, *, other: bool = False) -> int:
     actor, pid = (w.other_clinician, w.other_patient_id) if other else (w.clinician, w.patient_id)
-    row = w.run(sessions.record_session, actor=actor, patient_id=pid, started_at=w.now, insertions=[needle()])
-    return int(row.id)
+    return int(w.session(actor, patient_id=pid).id)
 
 
 def test_add_list_read_round_trip_with_hash_and_audit(world: World) -> None:

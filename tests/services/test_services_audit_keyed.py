@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from services_world import World, needle
+from services_world import World, edn_pair, needle
 from sqlalchemy.engine import Engine
 
 from filiform.services.operations import audit, audit_keys, checkpoint
@@ -43,25 +43,19 @@ def _plain(fields: dict[str, object]) -> str:
 
 
 def _clinical_rows(world: World) -> dict[str, int]:
-    row = world.run(
-        sessions.record_session,
-        actor=world.clinician,
-        patient_id=world.patient_id,
-        started_at=world.now,
-        insertions=[needle(), needle(side="left")],
-        pain_pre=6,
-        notes="tolerated well",
-    )
+    row = world.session(world.clinician, insertions=[needle(), needle(side="left")], pain_pre=6, notes="tolerated well")
     ev = world.run(
         sessions.report_adverse_event,
         actor=world.clinician,
         patient_id=world.patient_id,
-        occurred_on=date.today(),
-        event_type="bruising",
-        severity="minor",
-        onset="within_24h",
-        action_taken="self_care",
-        causality="certain",
+        details={
+            "occurred_on": date.today(),
+            "event_type": "bruising",
+            "severity": "minor",
+            "onset": "within_24h",
+            "action_taken": "self_care",
+            "causality": "certain",
+        },
     )
     am = world.run(
         amendments.amend,
@@ -196,3 +190,17 @@ def test_the_audit_key_lives_outside_the_database_with_mode_0600(world: World) -
         stored = " ".join(str(v) for v in s.execute(sa.text("SELECT * FROM audit_log")).all())
     key_b64 = path.read_text().split()[1]
     assert key_b64 not in stored
+
+
+def test_a_direct_edit_of_a_lead_pair_is_detected(world: World, db_engine: Engine) -> None:
+    """The current a session delivered is part of its record: its circuit rows are row-hashed."""
+    justified = "device checked off by the cardiologist in writing"
+    row = world.session(world.clinician, **edn_pair(), override_justification=justified)
+    assert _verify(world).ok
+    _drop_triggers(db_engine)
+    with db_engine.begin() as conn:
+        changed = conn.exec_driver_sql(f"UPDATE electrical_circuit SET intensity_ma = 40 WHERE session_id = {row.id}")
+        assert changed.rowcount == 1
+    report = _verify(world)
+    assert not report.ok
+    assert any(p.startswith("treatment_session ") for p in report.problems), report.problems

@@ -41,7 +41,7 @@ def test_backup_restore_round_trip(
         names = set(s.scalars(sa.select(Patient.family_name)))
         after = reads.timeline(s, actor=world.clinician, patient_id=world.patient_id)
     assert "Testperson" in names
-    assert after["consents"] == before["consents"]
+    assert after.consents == before.consents
 
 
 def test_wrong_passphrase_tampering_and_wrong_kind_are_refused(

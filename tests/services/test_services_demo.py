@@ -11,12 +11,14 @@ import sqlalchemy as sa
 from services_world import World
 from sqlalchemy.engine import Engine
 
-from filiform.core.matching import DrawnRegion, PainDrawing, match
+from filiform.core.concepts import INSERTION_FIELDS, Insertion, PainDrawing
+from filiform.core.concepts.drawing import read_regions
+from filiform.core.matching import match
 from filiform.core.outcomes import score
 from filiform.errors import ValidationFailed
 from filiform.services.operations import demo
-from filiform.services.records import clinical
-from filiform.services.records.sessions import InsertionIn, _insertion_problems
+from filiform.services.records import drawings as drawing_service
+from filiform.services.records.drawings import checked_regions
 from filiform.storage import models as m
 
 
@@ -29,19 +31,14 @@ def test_demo_drawings_validate_and_the_matcher_finds_the_needled_muscle(db_engi
             )
         ).all()
         needled: dict[int, set[tuple[str, str]]] = defaultdict(set)
-        for pid, target, side, *rest in conn.execute(
-            sa.select(
-                m.TreatmentSession.patient_id,
-                m.Insertion.target_id,
-                m.Insertion.side,
-                m.Insertion.technique,
-                m.Insertion.needle_length_mm,
-                m.Insertion.needle_gauge_mm,
-                m.Insertion.depth_mm,
-            ).join(m.Insertion, m.Insertion.session_id == m.TreatmentSession.id)
+        columns = [getattr(m.InsertionRecord, name) for name in INSERTION_FIELDS]
+        for pid, *needle in conn.execute(
+            sa.select(m.TreatmentSession.patient_id, *columns).join(
+                m.InsertionRecord, m.InsertionRecord.session_id == m.TreatmentSession.id
+            )
         ):
-            needled[pid].add((target, side))
-            assert not _insertion_problems(1, InsertionIn(target, side, *rest))
+            stored = Insertion.parse(dict(zip(INSERTION_FIELDS, needle, strict=True)))  # raises if invalid
+            needled[pid].add((stored.target_id, stored.side.value))
         outcomes = conn.execute(
             sa.select(
                 m.OutcomeResponse.patient_id,
@@ -54,9 +51,9 @@ def test_demo_drawings_validate_and_the_matcher_finds_the_needled_muscle(db_engi
     assert 60 < len(drawings) <= 120  # patients who started in the last 5 weeks have one
     top5 = 0
     for pid, regions in drawings:
-        assert clinical.check_regions(regions) == regions
+        assert checked_regions(regions) == read_regions(regions)
         assert len(needled[pid]) == 1, "one muscle on one side per demo patient"
-        ranked = match(PainDrawing(regions=tuple(DrawnRegion(**r) for r in regions)))
+        ranked = match(PainDrawing(regions=read_regions(regions)))
         top5 += next(iter(needled[pid])) in {(r.muscle_id, r.side.value) for r in ranked.muscles[:5]}
     assert top5 >= 0.8 * len(drawings)
 
@@ -75,18 +72,19 @@ def test_demo_drawings_validate_and_the_matcher_finds_the_needled_muscle(db_engi
 def test_drawings_outside_the_atlas_are_refused(world: World) -> None:
     with pytest.raises(ValidationFailed) as exc:
         world.run(
-            clinical.record_drawing,
+            drawing_service.record_drawing,
             actor=world.clinician,
             patient_id=world.patient_id,
-            drawn_on=world.now.date(),
-            regions=[{"region": "left-neck", "intensity": 5}, {"region": "right-temple-middle", "intensity": 4}],
+            details={
+                "drawn_on": world.now.date(),
+                "regions": [{"region": "left-neck", "intensity": 5}, {"region": "right-temple-middle", "intensity": 4}],
+            },
         )
-    assert exc.value.details == ["'left-neck' is not a body-atlas region id (like 'right-temple-middle')"]
+    assert exc.value.details == ["unknown region 'left-neck': not a body-atlas region id (like 'right-temple-middle')"]
     row = world.run(
-        clinical.record_drawing,
+        drawing_service.record_drawing,
         actor=world.clinician,
         patient_id=world.patient_id,
-        drawn_on=world.now.date(),
-        regions=[{"region": "right-temple-middle", "intensity": 4}],
+        details={"drawn_on": world.now.date(), "regions": [{"region": "right-temple-middle", "intensity": 4}]},
     )
     assert row.regions == [{"region": "right-temple-middle", "intensity": 4}]

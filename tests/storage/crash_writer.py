@@ -11,6 +11,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 
+from filiform.core.concepts import Insertion, Laterality, NeedlingSession, Technique
 from filiform.services.access.context import Actor, Role
 from filiform.services.records import sessions
 from filiform.storage.engine import make_engine, session_factory, transaction
@@ -22,10 +23,10 @@ def main() -> None:
     factory = session_factory(engine)
     actor = Actor(user_id=int(user), clinic_id=int(clinic), role=Role.CLINICIAN, client="crash")
     lock = threading.Lock()
-    insertion = sessions.InsertionIn(
+    insertion = Insertion(
         target_id="upper_trapezius",
-        side="left",
-        technique="trigger_point_dn",
+        side=Laterality.LEFT,
+        technique=Technique.TRIGGER_POINT,
         needle_length_mm=30,
         needle_gauge_mm=0.25,
         depth_mm=12,
@@ -34,14 +35,10 @@ def main() -> None:
     def loop() -> None:
         while True:
             with transaction(factory) as s:
-                row = sessions.record_session(
-                    s,
-                    actor=actor,
-                    patient_id=int(patient),
-                    started_at=datetime.now(UTC),
-                    insertions=[insertion, insertion],
-                    pain_pre=5,
+                documented = NeedlingSession(
+                    started_at=datetime.now(UTC), insertions=(insertion, insertion), pain_pre=5
                 )
+                row = sessions.record_session(s, actor=actor, patient_id=int(patient), documented=documented)
             with lock:
                 sys.stdout.write(f"ack {row.id}\n")
                 sys.stdout.flush()

@@ -31,7 +31,7 @@ from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
 from filiform.services.records import clinical, patients
 from filiform.storage.engine import session_factory, sqlite_integrity_check, transaction
-from filiform.storage.models import AuditLog, Insertion, TreatmentSession
+from filiform.storage.models import AuditLog, InsertionRecord, TreatmentSession
 
 WRITER = Path(__file__).with_name("crash_writer.py")
 RUNS = int(os.environ.get("FILIFORM_CRASH_RUNS", "3"))  # keep the default suite fast
@@ -48,10 +48,21 @@ def _setup(engine: Engine) -> tuple[int, int, int]:
         )
         c = Actor(user_id=doc.id, clinic_id=clinic.id, role=Role.CLINICIAN)
         p = patients.register_patient(
-            s, actor=c, mrn="C-1", given_name="Crash", family_name="Dummy", birth_date=date(1970, 1, 1), sex="male"
+            s,
+            actor=c,
+            details={
+                "mrn": "C-1",
+                "given_name": "Crash",
+                "family_name": "Dummy",
+                "birth_date": date(1970, 1, 1),
+                "sex": "male",
+            },
         )
         clinical.record_consent(
-            s, actor=c, patient_id=p.id, form_version="v1", consented_on=date.today() - timedelta(days=1)
+            s,
+            actor=c,
+            patient_id=p.id,
+            details={"form_version": "v1", "consented_on": date.today() - timedelta(days=1)},
         )
         result = ScreeningResult(
             techniques=tuple(TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique)
@@ -106,7 +117,9 @@ def test_sigkill_during_concurrent_writes_loses_no_acknowledged_write(db_engine:
         missing = acked - present
         assert not missing, f"{len(missing)} acknowledged sessions lost"
         with_two = set(
-            s.scalars(sa.select(Insertion.session_id).group_by(Insertion.session_id).having(sa.func.count() == 2))
+            s.scalars(
+                sa.select(InsertionRecord.session_id).group_by(InsertionRecord.session_id).having(sa.func.count() == 2)
+            )
         )
         assert present <= with_two, "a session was committed without its insertions"
         audited = set(

@@ -319,29 +319,31 @@ def test_session_is_blocked_without_consent_and_recorded_with_it(client_for: Cli
     assert pdf.content.startswith(b"%PDF")
 
 
-def test_electrical_needs_parameters_and_blocked_technique_needs_override(client_for: Client) -> None:
+def test_electrical_needs_a_lead_pair_and_blocked_technique_needs_override(client_for: Client) -> None:
     c = client_for("clinician")
     pid = _new_patient(c, "WEB-006")
     _consent_and_screen(c, pid, implanted_electrical_device="yes")
     tok = form_token(c.get(f"/patients/{pid}/sessions/new").text)
+    needle = {"side": "left", "technique": "electrical_dn", "length": "40", "gauge": "0.3", "depth": "20"}
     data = {
         "csrf_token": tok,
         "started_at": _soon(),
-        "ins-0-target": "infraspinatus",
-        "ins-0-side": "left",
-        "ins-0-technique": "electrical_dn",
-        "ins-0-length": "40",
-        "ins-0-gauge": "0.3",
-        "ins-0-depth": "20",
+        **{f"ins-0-{k}": v for k, v in {**needle, "target": "infraspinatus"}.items()},
+        **{f"ins-1-{k}": v for k, v in {**needle, "target": "teres_minor"}.items()},
     }
     r = c.post(f"/patients/{pid}/sessions/new", data=data)
-    assert r.status_code == 422 and "frequency hz is required" in r.text
-    data |= {
-        "ins-0-frequency_hz": "2",
-        "ins-0-pulse_width_us": "250",
-        "ins-0-intensity_ma": "3",
-        "ins-0-duration_s": "600",
-    }
+    assert r.status_code == 422 and "needle 1 is electrical_dn but on no circuit" in r.text
+    circuit = {"lead_a": "1", "lead_b": "2", "frequency_hz": "2", "pulse_width_us": "250", "intensity_ma": "3"}
+    r = c.post(f"/patients/{pid}/sessions/new", data=data | {f"circ-0-{k}": v for k, v in circuit.items()})
+    assert r.status_code == 422 and "Circuit 1 duration s: Field required" in r.text
+    assert 'value="250"' in r.text  # the circuit row is shown again as typed
+    for bad in ("inf", "nan", "0"):
+        r = c.post(
+            f"/patients/{pid}/sessions/new",
+            data=data | {f"circ-0-{k}": v for k, v in circuit.items()} | {"circ-0-duration_s": bad},
+        )
+        assert r.status_code == 422 and "Circuit 1 duration s" in r.text, bad
+    data |= {f"circ-0-{k}": v for k, v in circuit.items()} | {"circ-0-duration_s": "600"}
     r = c.post(f"/patients/{pid}/sessions/new", data=data)
     if r.status_code == 409:  # the screening forbids EDN with a pacemaker: override box shown
         assert "override_justification" in r.text
@@ -351,6 +353,8 @@ def test_electrical_needs_parameters_and_blocked_technique_needs_override(client
             follow_redirects=False,
         )
     assert r.status_code == 303, r.text[:3000]
+    view = c.get(r.headers["location"]).text
+    assert "Electrical circuits" in view and "1 – 2" in view and "600 s" in view
 
 
 def test_measure_entry_scores_and_plots(client_for: Client) -> None:
@@ -405,3 +409,32 @@ def test_logout_ends_the_session(app: FastAPI, world: World) -> None:
         r = c.post("/logout", data={"csrf_token": tok}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/login"
         assert c.get("/patients", follow_redirects=False).status_code == 303
+
+
+def _audit_rows(app: FastAPI) -> list[tuple[str, str, int | None]]:
+    import sqlalchemy as sa
+
+    from filiform.storage.models import AuditLog
+
+    with app.state.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(AuditLog.action, AuditLog.entity, AuditLog.entity_id))]
+
+
+def test_each_page_reads_what_it_shows_once(client_for: Client, app: FastAPI) -> None:
+    """One audited read per part of the record a page shows; none read twice, none read whole."""
+    c = client_for("clinician")
+    pid = 1
+    drawing = re.search(r"/chart\?drawing=(\d+)", c.get(f"/patients/{pid}").text)
+    assert drawing is not None
+    pages = {
+        f"/patients/{pid}/sessions/new?condition=myofascial_neck_shoulder": {"patient", "planning_inputs", "episodes"},
+        f"/patients/{pid}/chart?drawing={drawing.group(1)}": {"patient", "pain_drawing"},
+        f"/patients/{pid}/measures": {"patient", "outcome_responses"},
+        f"/patients/{pid}": {"patient", "timeline"},
+    }
+    for path, expected in pages.items():
+        before = len(_audit_rows(app))
+        assert c.get(path).status_code == 200, path
+        written = _audit_rows(app)[before:]
+        reads = sorted(entity for action, entity, _ in written if action == "read")
+        assert reads == sorted(expected), (path, written)  # each part exactly once

@@ -16,11 +16,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from shapely.geometry import LineString, Polygon, box
 from shapely.ops import split, unary_union
 
 from filiform.core.concepts import Side
+from filiform.core.kb.yaml_source import load_data
 from filiform.errors import KnowledgeBaseError
 
 from .adjacency import touching
@@ -270,10 +270,10 @@ def _check_names(labels: dict[str, str], midline: frozenset[str], thorax: Any, b
 def load_spec() -> dict[str, Any]:
     """Merge ``filiform/data/atlas/*.yaml`` (views in file order, then lists and labels)."""
     folder = resources.files("filiform.data").joinpath("atlas")
-    index = yaml.safe_load(folder.joinpath("index.yaml").read_text("utf-8"))
+    index = load_data(folder.joinpath("index.yaml"), "atlas/index.yaml")
     spec: dict[str, Any] = {"version": index["version"], "views": {}, "labels": {}, "midline": [], "thorax": []}
     for name in index["files"]:
-        part = yaml.load(folder.joinpath(name).read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        part = load_data(folder.joinpath(name), f"atlas/{name}")  # the one located loader (C parser)
         for key in ("views", "labels"):
             dup = set(spec[key]) & set(part.get(key) or {})
             if dup:

@@ -13,8 +13,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from filiform.core.kb.yaml_source import load_data
 from filiform.errors import ValidationFailed
 
 MIDLINE_REF = "midline:"
@@ -24,8 +23,7 @@ CONTRA = "contralateral:"
 @lru_cache(maxsize=1)
 def v1_map() -> dict[str, tuple[str, ...]]:
     """Atlas-1 base -> atlas-2 parts (``midline:<base>`` for a midline part)."""
-    text = resources.files("filiform.data").joinpath("atlas/v1_regions.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = load_data(resources.files("filiform.data").joinpath("atlas/v1_regions.yaml"), "atlas/v1_regions.yaml")
     return {str(k): tuple(str(v) for v in vs) for k, vs in data["regions"].items()}
 
 

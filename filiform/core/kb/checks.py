@@ -10,7 +10,7 @@ from __future__ import annotations
 from filiform.core.atlas.build import load_atlas
 from filiform.core.atlas.model import Atlas
 
-from .loader import KnowledgeBase
+from .knowledge import KnowledgeBase
 from .models import Muscle
 from .yaml_source import Issue
 

@@ -42,29 +42,6 @@ class TargetKind(StrEnum):
     LIGAMENT = "ligament"
 
 
-class Citation(Strict):
-    """A published source. Books carry an ISBN, articles a DOI or PMID."""
-
-    id: Id
-    authors: Text
-    year: Annotated[int, Field(ge=1900, le=2100)]
-    title: Text
-    journal: Text
-    volume: str | None = None
-    pages: str | None = None
-    doi: Annotated[str, Field(pattern=r"^10\.\d{4,9}/\S+$")] | None = None
-    pmid: Annotated[str, Field(pattern=r"^\d{5,9}$")] | None = None
-    isbn: Annotated[str, Field(pattern=r"^[0-9Xx-]{10,17}$")] | None = None
-    url: str | None = None
-    note: str | None = None
-
-    @model_validator(mode="after")
-    def _has_identifier(self) -> Citation:
-        if not (self.doi or self.pmid or self.isbn):
-            raise ValueError("a citation needs a doi, pmid or isbn")
-        return self
-
-
 class DangerStructure(Strict):
     """A structure a needle must not reach, with the general rule that keeps it safe."""
 

@@ -1,8 +1,21 @@
-"""YAML parsing that remembers where every value came from.
+"""The one YAML loader for clinical data: parsed once, every value located to file and line.
 
-The checker must report *file and line* for schema and cross-reference errors. PyYAML's
-composed node tree keeps start marks, so we parse once into data and once into nodes and
-walk the nodes to locate any path a validator complains about.
+Knowledge base, screening rules, conditions, techniques, instruments, the atlas and the
+code tables are all read here, so a data author gets the same kind of message from every
+file (``conditions/x.yaml:12: dosing.sessions: Field required``).
+
+The text is composed once into PyYAML's node tree (with libyaml's C parser when it is
+installed, else the pure-Python one); the data is constructed from that same tree, and
+the tree answers "which line is this path on?". A mapping that repeats a key is refused:
+YAML would silently keep the last value, which for clinical data means a silently lost one.
+
+>>> doc = parse("id: a\\nname: b\\n", "x.yaml")
+>>> doc.data, doc.line_of(("name",))
+({'id': 'a', 'name': 'b'}, 2)
+>>> parse("id: a\\nid: b\\n", "x.yaml")
+Traceback (most recent call last):
+...
+filiform.core.kb.yaml_source.YamlSyntaxError: x.yaml:2: duplicate key 'id' (first at line 1)
 """
 
 from __future__ import annotations
@@ -10,15 +23,26 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from filiform.errors import KnowledgeBaseError
+
+try:  # libyaml is an optional C extension of PyYAML: faster, same results
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem found in the knowledge base, located to a file and 1-based line."""
+    """One problem found in a data file, located to a file and 1-based line."""
 
     file: str
     line: int
@@ -56,12 +80,18 @@ class SourceDoc:
             yield from _walk(self.node, ())
 
 
+class YamlSyntaxError(Exception):
+    """A file that is not valid YAML, or repeats a key; carries the located :class:`Issue`."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(str(issue))
+        self.issue = issue
+
+
 def _child(node: yaml.Node, key: str | int) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
-            if k.value == key:
-                return v  # type: ignore[no-any-return]
-            if k.value == str(key):
+            if k.value == key or k.value == str(key):
                 return v  # type: ignore[no-any-return]
     if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
         return node.value[key]  # type: ignore[no-any-return]
@@ -79,6 +109,55 @@ def _walk(node: yaml.Node, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[
             yield from _walk(v, (*path, i))
 
 
+def _repeated_key(node: yaml.Node | None) -> tuple[str, int, int] | None:
+    """The first key a mapping repeats, as (key, line, first line); None if there is none."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for k, v in current.value:
+                if isinstance(k, yaml.ScalarNode) and k.tag != MERGE_TAG:
+                    line = k.start_mark.line + 1
+                    if k.value in seen:
+                        return str(k.value), line, seen[k.value]
+                    seen[k.value] = line
+                stack.append(v)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return None
+
+
+def parse(text: str, file: str) -> SourceDoc:
+    """Parse YAML text once; a syntax error or a repeated key is a located :class:`YamlSyntaxError`."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        repeated = _repeated_key(node)
+        if repeated is not None:
+            key, line, first = repeated
+            raise YamlSyntaxError(Issue(file, line, f"duplicate key '{key}' (first at line {first})"))
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise YamlSyntaxError(Issue(file, line, f"YAML syntax: {exc.problem or exc.context}")) from exc
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(Issue(file, 1, f"YAML: {exc}")) from exc
+    finally:
+        loader.dispose()
+    return SourceDoc(file=file, data=data, node=node)
+
+
+def read(path: Traversable | Path, file: str) -> SourceDoc:
+    """Read and parse a data file; unreadable text is a located :class:`YamlSyntaxError` too."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise YamlSyntaxError(Issue(file, 1, "file is not UTF-8 text")) from None
+    return parse(text, file)
+
+
 def validate_located(
     model: type[BaseModel] | TypeAdapter[Any],
     data: Any,
@@ -86,19 +165,25 @@ def validate_located(
     path: tuple[str | int, ...],
     issues: list[Issue],
     skip: frozenset[str] = frozenset(),
+    mode: Literal["json", "python"] = "json",
 ) -> Any:
     """Validate ``data`` strictly and report each error at its file and line.
 
-    Strict JSON mode: lists may become tuples and text may name an enum member, but nothing
-    else is coerced (no "7" for 7, no "yes" for true). ``skip`` drops discriminator tags
-    (e.g. ``muscle``) from error locations so they point at real keys.
+    Strict JSON mode (the default): lists may become tuples and text may name an enum
+    member, but nothing else is coerced (no "7" for 7, no "yes" for true). ``python`` mode
+    is for models whose data keeps YAML's own types (integer mapping keys). ``skip`` drops
+    discriminator tags (e.g. ``muscle``) from error locations so they point at real keys.
     """
     try:
-        payload = json.dumps(data)
-    except (TypeError, ValueError):
-        issues.append(Issue(doc.file, doc.line_of(path), "values must be plain text, numbers, lists or mappings"))
-        return None
-    try:
+        if mode == "python":
+            if isinstance(model, TypeAdapter):
+                return model.validate_python(data)
+            return model.model_validate(data)
+        try:
+            payload = json.dumps(data)
+        except (TypeError, ValueError):
+            issues.append(Issue(doc.file, doc.line_of(path), "values must be plain text, numbers, lists or mappings"))
+            return None
         if isinstance(model, TypeAdapter):
             return model.validate_json(payload, strict=True)
         return model.model_validate_json(payload, strict=True)
@@ -109,44 +194,35 @@ def validate_located(
             shown = ".".join(str(p) for p in full)
             issues.append(Issue(doc.file, doc.line_of(full), f"{shown or 'record'}: {err['msg']}"))
         return None
+    except ValueError as exc:  # a model's own check raised outside pydantic's wrapping
+        issues.append(Issue(doc.file, doc.line_of(path), str(exc)))
+        return None
 
 
-def parse(text: str, file: str) -> SourceDoc:
-    """Parse YAML text; a syntax error becomes a located :class:`YamlSyntaxError`."""
+def load_document(
+    source: Traversable | Path | str, file: str, model: Any, mode: Literal["json", "python"] = "json"
+) -> tuple[Any, list[Issue], SourceDoc | None]:
+    """Read (a path) or parse (text) one file and validate it as ``model``.
+
+    Returns (record or None, located issues, the parsed document or None).
+    """
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise YamlSyntaxError(Issue(file, line, f"YAML syntax: {exc.problem}")) from exc
-    if node is not None:
-        duplicate = _first_duplicate_key(node)
-        if duplicate is not None:
-            raise YamlSyntaxError(Issue(file, duplicate[1], duplicate[0]))
-    return SourceDoc(file=file, data=data, node=node)
+        doc = parse(source, file) if isinstance(source, str) else read(source, file)
+    except YamlSyntaxError as exc:
+        return None, [exc.issue], None
+    issues: list[Issue] = []
+    return validate_located(model, doc.data, doc, (), issues, mode=mode), issues, doc
 
 
-def _first_duplicate_key(root: yaml.Node) -> tuple[str, int] | None:
-    """The first key written twice in one mapping (PyYAML silently keeps the last one)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key, value in node.value:
-                line = key.start_mark.line + 1
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in seen:
-                        return f"duplicate key '{key.value}' (first at line {seen[key.value]})", line
-                    seen[key.value] = line
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return None
+def raise_issues(what: str, issues: Sequence[Issue]) -> None:
+    """Refuse to go on with invalid shipped data: every located issue in the error's details."""
+    if issues:
+        raise KnowledgeBaseError(f"{what}: {len(issues)} problem(s)", details=[str(i) for i in issues[:20]])
 
 
-class YamlSyntaxError(Exception):
-    def __init__(self, issue: Issue) -> None:
-        super().__init__(str(issue))
-        self.issue = issue
+def load_data(source: Traversable | Path, file: str) -> Any:
+    """The parsed data of a shipped file whose model checks itself; bad YAML is a located error."""
+    try:
+        return read(source, file).data
+    except YamlSyntaxError as exc:
+        raise KnowledgeBaseError(f"{file} is not valid YAML", details=[str(exc.issue)]) from None

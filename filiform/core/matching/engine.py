@@ -30,7 +30,7 @@ import numpy as np
 
 from filiform.core.atlas.build import load_atlas
 from filiform.core.atlas.model import Atlas
-from filiform.core.concepts import Side
+from filiform.core.concepts import Side, validate_regions
 from filiform.core.kb.loader import KnowledgeBase, load_kb
 from filiform.errors import ValidationFailed
 
@@ -238,19 +238,11 @@ def _log_priors(priors: Mapping[str, float] | None) -> dict[str, float]:
 
 
 def _validated(drawing: PainDrawing, atlas: Atlas) -> dict[str, Painted]:
-    painted: dict[str, Painted] = {}
-    seen: set[str] = set()
-    for region in drawing.regions:
-        if region.region not in atlas.regions:
-            raise ValidationFailed(f"unknown region '{region.region}'")
-        if region.region in seen:
-            raise ValidationFailed(f"region '{region.region}' is drawn twice")
-        seen.add(region.region)
-        if region.intensity > 0:
-            painted[region.region] = Painted(region.intensity, region.kind, region.depth, region.coverage)
-    if not painted:
-        raise ValidationFailed("the pain drawing is empty: paint at least one region with intensity above 0")
-    return painted
+    """Painted regions by the one region validator (:func:`filiform.core.concepts.validate_regions`)."""
+    return {
+        r.region: Painted(r.intensity, r.kind, r.depth, r.coverage)
+        for r in validate_regions(drawing.regions, atlas.regions)
+    }
 
 
 @lru_cache(maxsize=1)
@@ -265,5 +257,11 @@ def default_engine() -> MatchEngine:
 
 
 def match(drawing: PainDrawing, *, priors: Mapping[str, float] | None = None, limit: int | None = 20) -> MatchResult:
-    """Rank targets of the shipped knowledge base against ``drawing``."""
+    """Rank targets of the shipped knowledge base against ``drawing``.
+
+    >>> from filiform.core.concepts import DrawnRegion, PainDrawing
+    >>> ranked = match(PainDrawing(regions=(DrawnRegion(region="right-temple-middle", intensity=7),)), limit=3)
+    >>> ranked.muscles[0].side.value
+    'right'
+    """
     return default_engine().match(drawing, priors=priors, limit=limit)

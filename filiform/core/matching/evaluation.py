@@ -10,20 +10,20 @@ partly circular set, kept apart).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from filiform.core.concepts import Side
+from filiform.core.concepts.drawing import DrawnRegion, PainDrawing, SymptomKind
+from filiform.core.kb.yaml_source import load_document, raise_issues
 from filiform.errors import KnowledgeBaseError
 
 from .engine import MatchEngine
-from .models import DrawnRegion, PainDrawing, RankedMuscle, SymptomKind
+from .models import RankedMuscle
 
 CASE_SETS = {"published": "eval/published_cases.yaml", "legacy": "eval/legacy_cases.yaml"}
 Z95 = 1.959963984540054
@@ -122,9 +122,12 @@ class EvalReport:
 
 
 def load_cases(text: str | None = None, which: str = "published") -> CaseFile:
-    if text is None:
-        text = resources.files("filiform.data").joinpath(CASE_SETS[which]).read_text("utf-8")
-    return CaseFile.model_validate_json(json.dumps(yaml.safe_load(text)), strict=True)
+    """A case file (or ``text`` in its format), validated with file and line for each problem."""
+    source = text if text is not None else resources.files("filiform.data").joinpath(CASE_SETS[which])
+    cases, issues, _ = load_document(source, CASE_SETS[which], CaseFile)
+    raise_issues("the evaluation case file is invalid", issues)
+    assert isinstance(cases, CaseFile)
+    return cases
 
 
 def _side_of(case: Case) -> Side:

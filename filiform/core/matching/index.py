@@ -21,12 +21,12 @@ from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 
 from filiform.core.atlas.model import Atlas
 from filiform.core.concepts import Side
 from filiform.core.kb.loader import KnowledgeBase
 from filiform.core.kb.models import Muscle
+from filiform.core.kb.yaml_source import load_data
 from filiform.errors import KnowledgeBaseError
 
 # Probability that a region of each zone is painted when the target is the source, and that
@@ -80,8 +80,7 @@ class RegionColumn:
 
 @lru_cache(maxsize=1)
 def neural_data() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
-    text = resources.files("filiform.data").joinpath("matching/neural.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = load_data(resources.files("filiform.data").joinpath("matching/neural.yaml"), "matching/neural.yaml")
     territories = {str(k): tuple(str(b) for b in v) for k, v in data["territories"].items()}
     return territories, frozenset(str(m) for m in data["perineural"])
 

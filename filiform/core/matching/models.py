@@ -12,62 +12,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from filiform.core.concepts import Side
+from filiform.core.concepts.drawing import DEPTHS, SYMPTOM_KINDS, Depth, DrawnRegion, PainDrawing, SymptomKind
+from filiform.core.concepts.finding import Finding
 
-# The symptom kinds of the classic pain drawing, each with its drawing symbol (Ransford,
-# Cairns and Mooney 1976): ache ^^^, stabbing ///, burning xxx, numbness ===, pins and needles ooo.
-SymptomKind = Literal["ache", "stabbing", "burning", "numbness", "pins_and_needles"]
-SYMPTOM_KINDS: tuple[SymptomKind, ...] = ("ache", "stabbing", "burning", "numbness", "pins_and_needles")
-Depth = Literal["surface", "deep"]
-DEPTHS: tuple[Depth, ...] = ("surface", "deep")
-
-
-class DrawnRegion(BaseModel):
-    """One painted atlas region (patient's own side, e.g. ``right-temple-middle``).
-
-    ``depth`` is None when the patient did not say; ``coverage`` is the share of the
-    region the brush covered (1 when a whole region was picked by name or key).
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    region: Annotated[str, Field(min_length=3, max_length=80)]
-    intensity: Annotated[int, Field(ge=0, le=10)]
-    kind: SymptomKind = "ache"
-    depth: Depth | None = None
-    coverage: Annotated[float, Field(gt=0, le=1)] = 1.0
-
-
-class Finding(BaseModel):
-    """Exam findings for one muscle on one side; each true finding raises that muscle."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    muscle: Annotated[str, Field(min_length=2, max_length=80)]
-    side: Side
-    taut_band: bool = False
-    spot_tenderness: bool = False
-    recognised_pain: bool = False
-    twitch_response: bool = False
-    weakness: bool = False
-    restricted_range: bool = False
-
-    @field_validator("side", mode="before")
-    @classmethod
-    def _side_from_text(cls, value: object) -> object:
-        return Side(value) if isinstance(value, str) and value in ("left", "right") else value
-
-
-class PainDrawing(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    regions: tuple[DrawnRegion, ...]
-    findings: tuple[Finding, ...] = ()
-    condition: str | None = None
+# The drawing types are shared concepts (one home: filiform/core/concepts/drawing.py),
+# re-exported here because the matcher is where most callers meet them.
+__all__ = [
+    "DEPTHS",
+    "SYMPTOM_KINDS",
+    "Depth",
+    "DrawnRegion",
+    "Finding",
+    "MatchResult",
+    "PainDrawing",
+    "RankedMuscle",
+    "RankedTriggerPoint",
+    "SymptomKind",
+]
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,20 @@
-"""Build a :class:`PainDrawing` from what people type or upload (names, JSON, YAML)."""
+"""Build a :class:`PainDrawing` from what people type or upload (names, JSON, YAML).
+
+Names may be fuzzy (``"right temple"``); once resolved to atlas ids, the regions go
+through the one region validator (:func:`filiform.core.concepts.validate_regions`), the
+same as a drawing painted on the web chart or posted to the API.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
 from filiform.core.atlas.lookup import resolve_region_name
 from filiform.core.atlas.model import Atlas
+from filiform.core.concepts import PainDrawing, validate_regions
+from filiform.core.kb.yaml_source import YamlSyntaxError, parse
 from filiform.errors import ValidationFailed
-
-from .models import PainDrawing
 
 _WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*")  # ASCII digits only; 'name=' alone is an error
 
@@ -44,26 +46,13 @@ def drawing_from_data(data: Any, atlas: Atlas) -> PainDrawing:
             if isinstance(item, dict) and isinstance(item.get("region"), str):
                 item = {**item, "region": resolve_region_name(item["region"], atlas)}
             fixed.append(item)
-        data = {**data, "regions": fixed}
-    try:
-        return PainDrawing.model_validate_json(_json(data), strict=True)
-    except ValidationError as exc:
-        details = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise ValidationFailed("invalid pain drawing", details=details) from None
+        regions = validate_regions(fixed, atlas.regions)
+    return PainDrawing.parse({**data, "regions": regions})
 
 
-def drawing_from_text(text: str, atlas: Atlas) -> PainDrawing:
+def drawing_from_text(text: str, atlas: Atlas, file: str = "drawing") -> PainDrawing:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = parse(text, file).data
+    except YamlSyntaxError as exc:
         raise ValidationFailed(f"cannot parse the drawing as JSON or YAML: {exc}") from None
     return drawing_from_data(data, atlas)
-
-
-def _json(data: Any) -> str:
-    import json
-
-    try:
-        return json.dumps(data)
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed(f"drawing holds values that are not plain JSON: {exc}") from None

@@ -13,37 +13,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from filiform.core.concepts.citation import Citation
+
+__all__ = ["Citation"]  # the shared citation model, re-exported for the outcomes API
+
 _STRICT = ConfigDict(frozen=True, extra="forbid")
-
-
-class Citation(BaseModel):
-    """A published source. At least one of ``doi``, ``pmid`` or ``url`` identifies it."""
-
-    model_config = _STRICT
-
-    id: str
-    authors: str
-    year: int | None = None  # None for undated web pages and notes
-    title: str
-    journal: str
-    doi: str | None = None
-    pmid: str | None = None
-    url: str | None = None
-    label: str | None = None  # short in-text form when the authors were not recorded
-
-    @model_validator(mode="after")
-    def _identified(self) -> Citation:
-        if not (self.doi or self.pmid or self.url):
-            raise ValueError(f"citation {self.id!r} needs a doi, a pmid or a url")
-        return self
-
-    @property
-    def short(self) -> str:
-        """In-text form: 'Farrar 2001', or the label when no author list was recorded."""
-        if self.label:
-            return self.label
-        first = self.authors.split(",")[0].split(" ")[0]
-        return f"{first} {self.year}" if self.year else first
 
 
 class ScaleKind(StrEnum):

@@ -5,8 +5,9 @@ This is the entry point the records, API and FHIR layers call::
     from filiform.core.outcomes import score
     result = score("ndi", [1, 2, 0, 3, 1, 2, 1, 0, 2, 1])
 
-The YAML is read once (package data through :mod:`importlib.resources`) into frozen
-models and cross-checked: every citation id used must exist in ``citations.yaml``.
+The YAML is read once by the located loader (:mod:`filiform.core.kb.yaml_source`) into
+frozen models and cross-checked: every citation id used must be in the one citation
+registry (:mod:`filiform.core.kb.citations`), where ``instruments/citations.yaml`` is read.
 """
 
 from __future__ import annotations
@@ -16,44 +17,28 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
+from filiform.core.kb.citations import defined_in, load_citations
+from filiform.core.kb.yaml_source import Issue, load_document, raise_issues
 from filiform.core.outcomes.answers import normalise
-from filiform.core.outcomes.models import Citation, Instrument, ScoreResult
-from filiform.core.outcomes.scoring import SCORERS, check_method_fits
-from filiform.errors import KnowledgeBaseError, NotFound, ValidationFailed
+from filiform.core.outcomes.models import Citation, Instrument, ScoreResult, ScoringMethod
+from filiform.core.outcomes.scoring import SCORERS as ARITHMETIC
+from filiform.core.outcomes.scoring import check_method_fits
+from filiform.core.outcomes.stratify import score_start_back
+from filiform.errors import NotFound, ValidationFailed
 
 CITATIONS_FILE = "citations.yaml"
+# Every scoring method: arithmetic ones from ``scoring``, risk groups from ``stratify``
+# (which builds on ``scoring``; neither imports the other back).
+SCORERS = {**ARITHMETIC, ScoringMethod.START_BACK: score_start_back}
 
 
 def _data_dir() -> Any:
     return resources.files("filiform").joinpath("data", "instruments")
 
 
-def _load_yaml(name: str) -> Any:
-    text = _data_dir().joinpath(name).read_text(encoding="utf-8")
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise KnowledgeBaseError(f"instruments/{name}: not valid YAML: {exc}") from exc
-
-
-@lru_cache(maxsize=1)
 def _citations() -> dict[str, Citation]:
-    raw = _load_yaml(CITATIONS_FILE)
-    if not isinstance(raw, list):
-        raise KnowledgeBaseError(f"instruments/{CITATIONS_FILE}: expected a list of records")
-    out: dict[str, Citation] = {}
-    for record in raw:
-        try:
-            citation = Citation.model_validate(record)
-        except ValidationError as exc:
-            raise KnowledgeBaseError(f"instruments/{CITATIONS_FILE}: {exc}") from exc
-        if citation.id in out:
-            raise KnowledgeBaseError(f"instruments/{CITATIONS_FILE}: duplicate id {citation.id}")
-        out[citation.id] = citation
-    return out
+    """The one citation registry (instrument sources are in it with every other source)."""
+    return load_citations()
 
 
 def _citation_ids(instrument: Instrument) -> set[str]:
@@ -68,27 +53,39 @@ def _citation_ids(instrument: Instrument) -> set[str]:
     return ids
 
 
+def _instrument(name: str, citations: Mapping[str, Citation], issues: list[Issue]) -> Instrument | None:
+    """One instrument file, every problem located to its line (model, scoring fit, id, sources)."""
+    file = f"instruments/{name}"
+    instrument, found, doc = load_document(_data_dir().joinpath(name), file, Instrument, mode="python")
+    issues += found
+    if not isinstance(instrument, Instrument) or doc is None:
+        return None
+    try:
+        if instrument.scorable:
+            check_method_fits(instrument)
+    except ValueError as exc:
+        issues.append(Issue(file, doc.line_of(("scoring",)), str(exc)))
+    if f"{instrument.id}.yaml" != name:
+        issues.append(Issue(file, doc.line_of(("id",)), f"id {instrument.id!r} != file name"))
+    unknown = sorted(_citation_ids(instrument) - citations.keys())
+    if unknown:
+        issues.append(Issue(file, 1, f"unknown citation id(s) {', '.join(unknown)}"))
+    return instrument
+
+
 @lru_cache(maxsize=1)
 def _instruments() -> dict[str, Instrument]:
     citations = _citations()
+    issues: list[Issue] = []
     out: dict[str, Instrument] = {}
     names = sorted(
         entry.name for entry in _data_dir().iterdir() if entry.name.endswith(".yaml") and entry.name != CITATIONS_FILE
     )
     for name in names:
-        raw = _load_yaml(name)
-        try:
-            instrument = Instrument.model_validate(raw)
-            if instrument.scorable:
-                check_method_fits(instrument)
-        except (ValidationError, ValueError) as exc:
-            raise KnowledgeBaseError(f"instruments/{name}: {exc}") from exc
-        if f"{instrument.id}.yaml" != name:
-            raise KnowledgeBaseError(f"instruments/{name}: id {instrument.id!r} != file name")
-        unknown = sorted(_citation_ids(instrument) - citations.keys())
-        if unknown:
-            raise KnowledgeBaseError(f"instruments/{name}: unknown citation id(s) {', '.join(unknown)}")
-        out[instrument.id] = instrument
+        instrument = _instrument(name, citations, issues)
+        if instrument is not None:
+            out[instrument.id] = instrument
+    raise_issues("the instrument files are invalid", issues)
     return out
 
 
@@ -115,7 +112,9 @@ def get_citation(citation_id: str) -> Citation:
 
 
 def list_citations() -> tuple[Citation, ...]:
-    return tuple(_citations().values())
+    """The sources written for the instruments (``instruments/citations.yaml``); every id
+    they cite resolves in the one registry (:func:`get_citation`)."""
+    return tuple(defined_in(f"instruments/{CITATIONS_FILE}"))
 
 
 def score(instrument_id: str, answers: Any) -> ScoreResult:
@@ -123,6 +122,14 @@ def score(instrument_id: str, answers: Any) -> ScoreResult:
 
     Raises NotFound for an unknown instrument and ValidationFailed for answers that are
     out of range, of the wrong type, or too incomplete for the instrument's missing rule.
+
+    >>> score("nprs", [6]).total
+    6.0
+    >>> score("nprs", [11])
+    Traceback (most recent call last):
+    ...
+    filiform.errors.ValidationFailed: NPRS: 1 answer(s) not accepted
+      - item pain (Pain intensity): 11 is out of range; allowed: whole numbers 0–10
     """
     instrument = get_instrument(instrument_id)
     if not instrument.scorable:

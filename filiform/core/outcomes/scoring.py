@@ -21,8 +21,6 @@ from filiform.core.outcomes.models import (
 )
 from filiform.errors import ValidationFailed
 
-from .stratify import score_start_back
-
 DECIMALS = 4
 
 
@@ -307,8 +305,7 @@ SCORERS: dict[ScoringMethod, Callable[[Instrument, dict[str, Value]], ScoreResul
     ScoringMethod.DASH: score_dash,
     ScoringMethod.PRTEE: score_prtee,
     ScoringMethod.KOOS: score_koos,
-    ScoringMethod.START_BACK: score_start_back,
-}
+}  # risk-stratification methods (STarT Back) are added by the registry from ``stratify``
 
 
 def check_method_fits(instrument: Instrument) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .answers import Value
 from .models import Instrument, ScoreResult, SubscaleScore
+from .scoring import _enforce_missing_rule, _numeric, _result, _scored_items
 
 LOW_TOTAL_MAX = 3  # total 0-3 is low risk
 HIGH_PSYCHOSOCIAL_MIN = 4  # psychosocial 4-5 is high risk
@@ -24,8 +25,6 @@ def start_back_group(total: int, psychosocial: int) -> str:
 
 def score_start_back(instrument: Instrument, values: dict[str, Value]) -> ScoreResult:
     """Every item must be answered; the risk group is meaningless on a partial form."""
-    from .scoring import _enforce_missing_rule, _numeric, _result, _scored_items
-
     items = _scored_items(instrument)
     numbers = {item.id: _numeric(values[item.id]) for item in items}
     unanswered = [iid for iid, n in numbers.items() if n is None]

@@ -14,8 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from filiform.core.kb.yaml_source import load_data
 from filiform.core.outcomes.models import Instrument
 from filiform.core.outcomes.registry import get_instrument, list_instruments
 from filiform.errors import KnowledgeBaseError
@@ -58,7 +57,7 @@ def _translations(lang: str) -> dict[str, Any]:
     path = resources.files("filiform.data").joinpath(f"instruments/translations/{lang}.yaml")
     if not path.is_file():
         return {}
-    return _check(lang, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return _check(lang, load_data(path, f"instruments/translations/{lang}.yaml") or {})
 
 
 def wording(instrument_id: str, lang: str) -> Wording | None:

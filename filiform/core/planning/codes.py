@@ -15,10 +15,9 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from filiform.core.kb.models import Strict, Text
-from filiform.core.kb.yaml_source import Issue
+from filiform.core.kb.yaml_source import Issue, load_document
 from filiform.errors import KnowledgeBaseError
 
-from .loader import validate_doc
 from .models import Condition, IcdCode
 
 CODES_FILE = "codes/icd10cm_fy2026.yaml"
@@ -62,8 +61,7 @@ class IcdTabular(Strict):
 
 
 def load_icd10cm_with_issues() -> tuple[IcdTabular | None, list[Issue]]:
-    text = resources.files("filiform.data").joinpath(CODES_FILE).read_text(encoding="utf-8")
-    record, issues, _doc = validate_doc(text, CODES_FILE, IcdTabular)
+    record, issues, _doc = load_document(resources.files("filiform.data").joinpath(CODES_FILE), CODES_FILE, IcdTabular)
     return record, issues
 
 

@@ -15,9 +15,8 @@ from importlib import resources
 from string import Template
 from typing import Any
 
-import yaml
-
 from filiform.core.concepts import Technique
+from filiform.core.kb.yaml_source import load_data
 
 from .loader import get_condition, load_techniques
 from .models import Condition, Range
@@ -54,8 +53,9 @@ class ClinicDetails:
 @lru_cache(maxsize=1)
 def handout_content() -> dict[str, Any]:
     """Plain titles and the shared answers, from ``handouts/content.yaml``."""
-    text = resources.files("filiform.data").joinpath("handouts/content.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = load_data(
+        resources.files("filiform.data").joinpath("handouts/content.yaml"), "handouts/content.yaml"
+    )
     return data
 
 

@@ -1,7 +1,8 @@
 """Load conditions and techniques from package data, with file:line for every problem.
 
-Uses the knowledge base's located YAML parser so a data author gets the same kind of
-message (``conditions/x.yaml:12: dosing.sessions: field required``) for every file.
+Uses the one located YAML loader (:mod:`filiform.core.kb.yaml_source`) so a data author gets
+the same kind of message (``conditions/x.yaml:12: dosing.sessions: field required``) for
+every file.
 """
 
 from __future__ import annotations
@@ -12,28 +13,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from filiform.core.kb.yaml_source import Issue, SourceDoc, YamlSyntaxError, parse, validate_located
+from filiform.core.kb.yaml_source import Issue, SourceDoc, load_document
 from filiform.errors import KnowledgeBaseError, NotFound
 
 from .models import Condition, TechniqueSpec
 
 M = TypeVar("M", bound=BaseModel)
 _TECHNIQUES = TypeAdapter(tuple[TechniqueSpec, ...])
-
-
-def _validate(model: Any, data: Any, doc: SourceDoc, issues: list[Issue]) -> Any:
-    """Strict JSON-mode validation with located errors, shared with the KB loader."""
-    return validate_located(model, data, doc, (), issues)
-
-
-def validate_doc(text: str, file: str, model: Any) -> tuple[Any, list[Issue], SourceDoc | None]:
-    """Parse ``text`` and validate it as ``model``; returns (record or None, issues, doc)."""
-    issues: list[Issue] = []
-    try:
-        doc = parse(text, file)
-    except YamlSyntaxError as exc:
-        return None, [exc.issue], None
-    return _validate(model, doc.data, doc, issues), issues, doc
 
 
 def _data() -> Any:
@@ -48,7 +34,7 @@ def load_conditions_with_issues() -> tuple[dict[str, Condition], list[Issue], li
     files = sorted((p for p in folder.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
     for path in files:
         rel = f"conditions/{path.name}"
-        record, found, doc = validate_doc(path.read_text(encoding="utf-8"), rel, Condition)
+        record, found, doc = load_document(path, rel, Condition)
         issues += found
         if doc is not None:
             docs.append(doc)
@@ -62,8 +48,7 @@ def load_conditions_with_issues() -> tuple[dict[str, Condition], list[Issue], li
 
 
 def load_techniques_with_issues() -> tuple[dict[str, TechniqueSpec], list[Issue], SourceDoc | None]:
-    text = _data().joinpath("techniques.yaml").read_text(encoding="utf-8")
-    records, issues, doc = validate_doc(text, "techniques.yaml", _TECHNIQUES)
+    records, issues, doc = load_document(_data().joinpath("techniques.yaml"), "techniques.yaml", _TECHNIQUES)
     specs = {r.id.value: r for r in records or ()}
     if records is not None and len(specs) != len(records):
         issues.append(Issue("techniques.yaml", 1, "a technique is listed twice"))

@@ -8,7 +8,7 @@ record says so in a field the handouts and the CLI print, so it cannot be overso
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
@@ -157,6 +157,3 @@ class Condition(Strict):
         if any(t.is_electrical for t in self.techniques) and self.electrical is None:
             raise ValueError("a condition using an electrical technique must give its electrical parameters")
         return self
-
-
-SideLiteral = Literal["left", "right"]

@@ -154,7 +154,15 @@ def _precaution_details(planned: Sequence[PlannedTarget], rules: RuleSet) -> tup
 
 
 def build_plan(req: PlanRequest, kb: KnowledgeBase | None = None) -> Plan:
-    """Build the plan; unknown condition or target ids raise ``NotFound``."""
+    """Build the plan; unknown condition or target ids raise ``NotFound``.
+
+    Nothing answered on the intake is never a silent go:
+
+    >>> from datetime import date
+    >>> plan = build_plan(PlanRequest(condition="lateral_elbow_tendinopathy", side="right", today=date(2026, 1, 5)))
+    >>> plan.status, plan.reevaluate_on
+    ('do_not_needle', datetime.date(2026, 2, 2))
+    """
     kb = kb or load_kb()
     rules = load_rules()
     cond = get_condition(req.condition)

@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from filiform.core.concepts import Technique
 from filiform.core.concepts.site import SiteAnswer, SiteTag
 from filiform.core.kb.models import Id, Strict, Text
-from filiform.core.kb.yaml_source import Issue
+from filiform.core.kb.yaml_source import Issue, load_document
 from filiform.errors import KnowledgeBaseError
 
 from .circuits import PathKind
@@ -200,10 +200,8 @@ class RuleSet(Strict):
 
 def load_rules_with_issues() -> tuple[RuleSet | None, list[Issue], Any]:
     """Parse and validate the shipped rules; returns (rules, issues, source doc)."""
-    from filiform.core.planning.loader import validate_doc
-
-    text = resources.files("filiform.data").joinpath("screening/rules.yaml").read_text(encoding="utf-8")
-    return validate_doc(text, "screening/rules.yaml", RuleSet)
+    path = resources.files("filiform.data").joinpath("screening/rules.yaml")
+    return load_document(path, "screening/rules.yaml", RuleSet)
 
 
 @lru_cache(maxsize=1)

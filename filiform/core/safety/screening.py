@@ -264,7 +264,13 @@ def _freeze(st: _State, missing: Sequence[str], warnings: Sequence[str]) -> Scre
 
 
 def screen(intake: Intake, sites: Sequence[PlannedSite] = (), rules: RuleSet | None = None) -> ScreeningResult:
-    """The same engine, for callers that plan no circuits (kept for existing callers)."""
+    """The same engine, for callers that plan no circuits (kept for existing callers).
+
+    An unanswered intake is never a go:
+
+    >>> screen(Intake()).for_technique("trigger_point_dn").decision.value
+    'do_not_needle'
+    """
     return evaluate(intake, sites, rules=rules)
 
 

@@ -29,8 +29,9 @@ from filiform.storage.models import (
     Amendment,
     Attachment,
     Consent,
+    ElectricalCircuitRecord,
     Episode,
-    Insertion,
+    InsertionRecord,
     OutcomeResponse,
     PainDrawingRecord,
     Patient,
@@ -54,7 +55,14 @@ TABLES: dict[str, sa.Table] = {
     )
 }
 # rows written together with their parent: table -> (child table, foreign key column)
-CHILDREN: dict[str, tuple[sa.Table, str]] = {"treatment_session": (cast(sa.Table, Insertion.__table__), "session_id")}
+CHILDREN: dict[str, tuple[tuple[sa.Table, str], ...]] = {
+    # A session is written with its needles and its lead pairs; an edit to any of them
+    # changes the session's row hash.
+    "treatment_session": (
+        (cast(sa.Table, InsertionRecord.__table__), "session_id"),
+        (cast(sa.Table, ElectricalCircuitRecord.__table__), "session_id"),
+    )
+}
 WRITE_ACTIONS = frozenset({"create", "amend"})
 BATCH = 500
 
@@ -81,14 +89,14 @@ def _digest(mapping: dict[str, Any]) -> dict[str, Any]:
 def _fetch(conn: Connection | Session, table: sa.Table, ids: list[int]) -> dict[int, dict[str, Any]]:
     rows = conn.execute(sa.select(table).where(table.c.id.in_(ids))).mappings()
     found = {int(r["id"]): _digest(dict(r)) for r in rows}
-    child = CHILDREN.get(table.name)
-    if child is not None and found:
-        ctable, fk = child
+    children = CHILDREN.get(table.name, ())
+    if children and found:
         for item in found.values():
             item["__children__"] = []
-        stmt = sa.select(ctable).where(ctable.c[fk].in_(list(found))).order_by(ctable.c.id)
-        for r in conn.execute(stmt).mappings():
-            found[int(r[fk])]["__children__"].append(_digest(dict(r)))
+        for ctable, fk in children:
+            stmt = sa.select(ctable).where(ctable.c[fk].in_(list(found))).order_by(ctable.c.id)
+            for r in conn.execute(stmt).mappings():
+                found[int(r[fk])]["__children__"].append({"__table__": ctable.name, **_digest(dict(r))})
     return found
 
 

@@ -26,6 +26,7 @@ from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
 from filiform.services.operations.demo_profiles import Measure, Profile, measure, profiles
+from filiform.services.records import bulk
 from filiform.storage import models as m
 from filiform.storage.engine import session_factory, transaction
 
@@ -125,7 +126,9 @@ def _drawing(rng: random.Random, profile: Profile, side: Side, pain: int) -> lis
     """The trigger point's essential zones on ``side``, sometimes one spillover zone."""
     regions = [{"region": rid, "intensity": max(1, pain - rng.randint(0, 2))} for rid in profile.essential[side]]
     if profile.spillover[side] and rng.random() < 0.4:
-        regions.append({"region": rng.choice(profile.spillover[side]), "intensity": rng.randint(2, 4)})
+        extra = rng.choice(profile.spillover[side])
+        if extra not in profile.essential[side]:
+            regions.append({"region": extra, "intensity": rng.randint(2, 4)})
     return regions
 
 
@@ -268,7 +271,6 @@ def _patient_rows(
                     "depth_mm": round(min(length, rng.uniform(low, high)), 1),
                     "twitch_responses": rng.randint(0, 5) if technique == "trigger_point_dn" else 0,
                     "retention_s": 0 if technique == "trigger_point_dn" else rng.choice((300, 600)),
-                    "electrical": None,
                 }
             )
         if rng.random() < 0.15:
@@ -288,31 +290,6 @@ def _patient_rows(
                     "description": None,
                 }
             )
-
-
-TABLE_ORDER = (
-    "patient",
-    "consent",
-    "screening",
-    "episode",
-    "pain_drawing",
-    "outcome_response",
-    "treatment_session",
-    "insertion",
-    "adverse_event",
-)
-
-
-def _fix_sequences(s: Session) -> None:
-    """Explicit ids bypass PostgreSQL sequences; move each sequence past the max id."""
-    if s.get_bind().dialect.name != "postgresql":
-        return
-    for table in TABLE_ORDER:
-        s.execute(
-            sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"
-            )
-        )
 
 
 def generate(
@@ -337,14 +314,11 @@ def generate(
         count = min(BATCH, patients - done)
         with transaction(factory) as s:
             ids = _Ids(s)
-            rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLE_ORDER}
+            rows: dict[str, list[dict[str, Any]]] = {t: [] for t in (*bulk.RECORD_TABLES, "insertion")}
             for n in range(done, done + count):
                 _patient_rows(rows, ids, rng, stats.clinic_id, clinicians, n + 1, choices, nprs, today)
-            for table in TABLE_ORDER:
-                if rows[table]:
-                    s.execute(sa.insert(m.Base.metadata.tables[table]), rows[table])
-                    stats.rows[table] = stats.rows.get(table, 0) + len(rows[table])
-            _fix_sequences(s)
+            for table, written in bulk.insert_rows(s, rows).items():
+                stats.rows[table] = stats.rows.get(table, 0) + written
             audit.record(
                 s,
                 actor=actor,
@@ -357,3 +331,22 @@ def generate(
             progress(count)
     stats.patients = patients
     return stats
+
+
+def ensure_demo(engine: Engine, *, patients: int = 200) -> str | None:
+    """Create the demo clinic if the database holds no clinic; the demo clinician's username.
+
+    None when the database already holds clinics but no demo clinician.
+    """
+    with engine.connect() as conn:
+        empty = conn.scalar(sa.select(sa.func.count()).select_from(m.Clinic)) == 0
+    if empty:
+        generate(engine, patients=patients)
+    with engine.connect() as conn:
+        name: str | None = conn.scalar(
+            sa.select(m.User.username)
+            .where(m.User.username.like("demo-clinician-1-%"), m.User.active.is_(True))
+            .order_by(m.User.id)
+            .limit(1)
+        )
+    return name

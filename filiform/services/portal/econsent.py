@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from filiform.core.concepts.care import ConsentDetails
 from filiform.core.concepts.clock import local_date
+from filiform.core.concepts.values import column_values
 from filiform.core.portal.consent_text import ConsentDocument
 from filiform.core.portal.signature import check_strokes
 from filiform.errors import Conflict, PermissionDenied, ValidationFailed
@@ -59,14 +61,19 @@ def sign(
     if problems or not pdf:
         raise ValidationFailed("consent not signed", details=problems or ["pdf"])
     on = local_date(now, zone_of(session, link.clinic_id))
+    given = ConsentDetails.parse(  # the same consent type as one recorded in the clinic
+        {
+            "form_version": document.version,
+            "consented_on": on,
+            "notes": f"Signed electronically by the patient through link {link.id}; text sha256 {document.sha256[:16]}",
+        }
+    )
     consent = Consent(
         clinic_id=link.clinic_id,
         patient_id=link.patient_id,
-        form_version=document.version,
-        consented_on=on,
         obtained_by=link.created_by,
-        notes=f"Signed electronically by the patient through link {link.id}; text sha256 {document.sha256[:16]}",
         created_by=link.created_by,
+        **column_values(given),
     )
     session.add(consent)
     session.flush()

@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from filiform.core.concepts import OutcomeDetails
 from filiform.core.concepts.clock import local_date
-from filiform.core.outcomes import score
 from filiform.errors import Conflict, PermissionDenied
 from filiform.services.portal.links import MEASURE_PREFIX, audit_patient, mark_done
 from filiform.services.records.clinic_settings import zone_of
+from filiform.services.records.outcomes import scored
 from filiform.storage.models import OutcomeResponse, PortalLink
 
 
@@ -33,15 +34,22 @@ def submit_measure(
         raise PermissionDenied("this link was not sent for that questionnaire")
     if form in link.done:
         raise Conflict("this questionnaire has already been answered")
-    result = score(instrument_id, answers)
+    entered = OutcomeDetails.parse(
+        {
+            "instrument_id": instrument_id,
+            "answers": answers,
+            "completed_on": local_date(now, zone_of(session, link.clinic_id)),
+        }
+    )
+    stored, result = scored(entered)  # the same concept and scorer as an outcome entered in the clinic
     row = OutcomeResponse(
         clinic_id=link.clinic_id,
         patient_id=link.patient_id,
         episode_id=None,
-        instrument_id=instrument_id,
-        answers=dict(answers),
+        instrument_id=entered.instrument_id,
+        answers=stored,
         total=result.total,
-        completed_on=local_date(now, zone_of(session, link.clinic_id)),
+        completed_on=entered.completed_on,
         created_by=link.created_by,
         source="home",
     )

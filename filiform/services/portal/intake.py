@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from filiform.core.concepts.clock import local_date, utc
+from filiform.core.concepts.drawing import stored_regions
 from filiform.core.safety.decision import ScreeningResult
 from filiform.core.safety.intake import Intake
 from filiform.errors import Conflict, PermissionDenied, ValidationFailed
@@ -25,8 +26,9 @@ from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import owned, patient_of_clinic
 from filiform.services.operations import audit
 from filiform.services.portal.links import audit_patient, mark_done
-from filiform.services.records import clinical
+from filiform.services.records import clinical, drawings
 from filiform.services.records.clinic_settings import zone_of
+from filiform.services.records.drawings import checked_regions
 from filiform.storage.models import IntakeProposal, PainDrawingRecord, PortalLink, Screening
 
 NOTE_LIMIT = 500
@@ -97,7 +99,7 @@ def submit_drawing(session: Session, *, link: PortalLink, regions: list[dict[str
     """The patient's pain drawing, checked by the same validator as the clinician's, on the proposal."""
     if "drawing" not in link.forms:
         raise PermissionDenied("this link was not sent for the pain drawing")
-    clean = clinical.check_regions(regions)
+    clean = stored_regions(checked_regions(regions))
     row = _open_proposal(session, link, now)
     row.drawing, row.drawn_at = clean, now
     session.flush()
@@ -161,12 +163,14 @@ def confirm(
     drawing = None
     if save_drawing and row.drawing:
         drawn = row.drawn_at or row.submitted_at
-        drawing = clinical.record_drawing(
+        drawing = drawings.record_drawing(
             session,
             actor=actor,
             patient_id=row.patient_id,
-            drawn_on=local_date(utc(drawn), zone_of(session, actor.clinic_id)),
-            regions=list(row.drawing),
+            details={
+                "drawn_on": local_date(utc(drawn), zone_of(session, actor.clinic_id)),
+                "regions": list(row.drawing),
+            },
         )
     changed = differences(row.answers, confirmed)
     row.status, row.reviewed_by, row.reviewed_at = "confirmed", actor.user_id, moment

@@ -3,22 +3,38 @@
 The row holds the current values; every amendment row stores ``{field: {old, new}}`` and
 the version it applied to, so the original is always recoverable (:func:`original`) and a
 stale edit (someone amended in between) is a Conflict, not a silent overwrite.
+
+A change is validated exactly as creation validates: the record's current values with the
+changes applied go through the record's concept type (``Demographics``, ``SessionDetails``,
+``AdverseEventDetails``...), strictly, so an amendment can store nothing a new record could
+not (no "banana" for a sex, no 5.5 for a pain score, no 100,000-character e-mail).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from filiform.core.concepts import AdverseEventDetails, Demographics, OutcomeDetails, SessionDetails
+from filiform.core.concepts.adverse_event import AMENDABLE as EVENT_FIELDS
+from filiform.core.concepts.care import CONSENT_AMENDABLE, EPISODE_AMENDABLE, ConsentDetails, EpisodeDetails
+from filiform.core.concepts.drawing import stored_regions
+from filiform.core.concepts.outcome import AMENDABLE as OUTCOME_FIELDS
+from filiform.core.concepts.patient import AMENDABLE as PATIENT_FIELDS
+from filiform.core.concepts.session import AMENDABLE as SESSION_FIELDS
+from filiform.core.concepts.values import Strict
 from filiform.errors import Conflict, ValidationFailed
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import owned
 from filiform.services.operations import audit
-from filiform.services.records.clinical import check_regions
-from filiform.storage import vocab
+from filiform.services.records.drawings import checked_regions
+from filiform.services.records.outcomes import scored
 from filiform.storage.models import (
     AdverseEvent,
     Amendment,
@@ -30,53 +46,67 @@ from filiform.storage.models import (
     TreatmentSession,
 )
 
-# entity -> (model, permission, amendable fields); screenings are frozen snapshots.
-AMENDABLE: dict[str, tuple[Any, Perm, frozenset[str]]] = {
-    "patient": (
-        Patient,
-        Perm.WRITE_DEMOGRAPHICS,
-        frozenset({"given_name", "family_name", "birth_date", "sex", "phone", "email"}),
-    ),
-    "consent": (Consent, Perm.AMEND_CLINICAL, frozenset({"withdrawn_on", "notes"})),
-    "episode": (Episode, Perm.AMEND_CLINICAL, frozenset({"condition", "icd10_codes", "plan", "closed_on"})),
-    "pain_drawing": (PainDrawingRecord, Perm.AMEND_CLINICAL, frozenset({"regions"})),
-    "treatment_session": (
-        TreatmentSession,
-        Perm.AMEND_CLINICAL,
-        frozenset({"pain_pre", "pain_post", "patient_response", "notes"}),
-    ),
-    "adverse_event": (
-        AdverseEvent,
-        Perm.AMEND_CLINICAL,
-        frozenset({"severity", "significant", "duration", "action_taken", "causality", "description"}),
-    ),
-    "outcome_response": (OutcomeResponse, Perm.AMEND_CLINICAL, frozenset({"answers", "total"})),
-}
-DATE_FIELDS = frozenset({"birth_date", "withdrawn_on", "closed_on"})
 MIN_REASON = 5
+Check = Callable[[Any, dict[str, Any]], dict[str, Any]]
+
+
+def _valid(concept: type[Strict], row: Any, changes: dict[str, Any]) -> Any:
+    """The row's current values with the changes applied, validated as creating it would be."""
+    current = {name: getattr(row, name) for name in concept.model_fields if hasattr(row, name)}
+    return concept.parse({**current, **changes})
+
+
+def _through(concept: type[Strict]) -> Check:
+    def check(row: Any, changes: dict[str, Any]) -> dict[str, Any]:
+        valid = _valid(concept, row, changes)
+        return {name: _stored(getattr(valid, name)) for name in changes}
+
+    return check
+
+
+def _event(row: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    valid = _valid(AdverseEventDetails, row, changes)
+    return {**{name: _stored(getattr(valid, name)) for name in changes}, "significant": valid.is_significant}
+
+
+def _drawing(row: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    return {"regions": stored_regions(checked_regions(changes["regions"]))}
+
+
+def _outcome(row: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    entered = OutcomeDetails.parse(
+        {"instrument_id": row.instrument_id, "answers": changes["answers"], "completed_on": row.completed_on}
+    )
+    answers, result = scored(entered)
+    return {"answers": answers, "total": result.total}
+
+
+@dataclass(frozen=True)
+class Amendable:
+    model: Any  # the storage row
+    perm: Perm
+    fields: frozenset[str]
+    check: Check
+
+
+# Screenings are frozen snapshots: never amended.
+AMENDABLE: dict[str, Amendable] = {
+    "patient": Amendable(Patient, Perm.WRITE_DEMOGRAPHICS, PATIENT_FIELDS, _through(Demographics)),
+    "consent": Amendable(Consent, Perm.AMEND_CLINICAL, CONSENT_AMENDABLE, _through(ConsentDetails)),
+    "episode": Amendable(Episode, Perm.AMEND_CLINICAL, EPISODE_AMENDABLE, _through(EpisodeDetails)),
+    "pain_drawing": Amendable(PainDrawingRecord, Perm.AMEND_CLINICAL, frozenset({"regions"}), _drawing),
+    "treatment_session": Amendable(TreatmentSession, Perm.AMEND_CLINICAL, SESSION_FIELDS, _through(SessionDetails)),
+    "adverse_event": Amendable(AdverseEvent, Perm.AMEND_CLINICAL, EVENT_FIELDS, _event),
+    "outcome_response": Amendable(OutcomeResponse, Perm.AMEND_CLINICAL, OUTCOME_FIELDS, _outcome),
+}
+
+
+def _stored(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
 
 
 def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def _coerce(entity: str, name: str, value: Any) -> Any:
-    if name in DATE_FIELDS and isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError as exc:
-            raise ValidationFailed(f"{name}: not an ISO date: {value!r}") from exc
-    if name == "regions":
-        return check_regions(value)
-    if name in ("pain_pre", "pain_post") and value is not None and not 0 <= value <= 10:
-        raise ValidationFailed(f"{name} must be 0-10")
-    if entity == "adverse_event" and name in ("severity", "action_taken", "causality"):
-        allowed = {"severity": vocab.SEVERITIES, "action_taken": vocab.AE_ACTIONS, "causality": vocab.AE_CAUSALITY}[
-            name
-        ]
-        if value not in allowed:
-            raise ValidationFailed(f"{name} must be one of {', '.join(allowed)}")
-    return value
+    return value.isoformat() if isinstance(value, date | datetime) else value
 
 
 def amend(
@@ -85,17 +115,17 @@ def amend(
     actor: Actor,
     entity: str,
     entity_id: int,
-    changes: dict[str, Any],
+    changes: Mapping[str, Any],
     reason: str,
     expected_version: int,
 ) -> Amendment:
     """Apply ``changes`` to a record, keeping the old values in an amendment row."""
     if entity not in AMENDABLE:
         raise ValidationFailed(f"'{entity}' records cannot be amended")
-    model, perm, fields = AMENDABLE[entity]
-    require(actor, perm)
-    row = owned(session, model, entity_id, actor=actor)
-    unknown = sorted(set(changes) - fields)
+    kind = AMENDABLE[entity]
+    require(actor, kind.perm)
+    row = owned(session, kind.model, entity_id, actor=actor)
+    unknown = sorted(set(changes) - kind.fields)
     if unknown or not changes:
         raise ValidationFailed(f"cannot amend these fields of {entity}", details=unknown or ["no changes given"])
     if len(reason.strip()) < MIN_REASON:
@@ -104,15 +134,8 @@ def amend(
         raise Conflict(
             f"{entity} {entity_id} is at version {row.version}, not {expected_version}: reload and amend again"
         )
-    if (
-        entity == "adverse_event"
-        and row.event_type in vocab.ALWAYS_MAJOR
-        and changes.get("severity", "major") != "major"
-    ):
-        raise ValidationFailed(f"{row.event_type} is always a major adverse event")
     diff: dict[str, Any] = {}
-    for name, value in changes.items():
-        new = _coerce(entity, name, value)
+    for name, new in kind.check(row, dict(changes)).items():
         old = getattr(row, name)
         if old != new:
             diff[name] = {"old": _jsonable(old), "new": _jsonable(new)}
@@ -149,9 +172,9 @@ def history(session: Session, *, actor: Actor, entity: str, entity_id: int) -> l
     """Amendments of one record, oldest first (audited read)."""
     if entity not in AMENDABLE:
         raise ValidationFailed(f"'{entity}' records have no amendments")
-    model, perm, _ = AMENDABLE[entity]
-    require(actor, Perm.READ_CLINICAL if perm != Perm.WRITE_DEMOGRAPHICS else Perm.READ_DEMOGRAPHICS)
-    row = owned(session, model, entity_id, actor=actor)
+    kind = AMENDABLE[entity]
+    require(actor, Perm.READ_CLINICAL if kind.perm != Perm.WRITE_DEMOGRAPHICS else Perm.READ_DEMOGRAPHICS)
+    row = owned(session, kind.model, entity_id, actor=actor)
     rows = list(
         session.execute(
             sa.select(Amendment)

@@ -27,6 +27,7 @@ from filiform.errors import Conflict, ValidationFailed
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import owned
 from filiform.services.operations import audit
+from filiform.services.records.writes import add_record
 from filiform.storage.models import Attachment, TreatmentSession
 from filiform.storage.models_attachments import MAX_ATTACHMENT_BYTES
 from filiform.storage.vocab import ATTACHMENT_KINDS
@@ -124,18 +125,8 @@ def add(
         data=bytes(data),
         uploaded_by=actor.user_id,
     )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="create",
-        entity="attachment",
-        entity_id=row.id,
-        patient_id=row.patient_id,
-        detail={"session_id": treatment.id, "kind": kind, "size": row.size_bytes, "sha256": row.sha256},
-    )
-    return row
+    detail = {"session_id": treatment.id, "kind": kind, "size": row.size_bytes, "sha256": row.sha256}
+    return add_record(session, actor, row, "attachment", detail)
 
 
 def list_for_session(session: Session, *, actor: Actor, session_id: int) -> list[AttachmentMeta]:

@@ -2,70 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from filiform.errors import Conflict, ValidationFailed
+from filiform.core.concepts import Demographics
+from filiform.core.concepts.values import column_values
+from filiform.errors import Conflict
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import patient_of_clinic
 from filiform.services.operations import audit
+from filiform.services.records.views import PatientView
 from filiform.storage.models import Patient
 
-SEXES = ("female", "male", "other", "unknown")
-DEMOGRAPHIC_FIELDS = ("mrn", "given_name", "family_name", "birth_date", "sex", "phone", "email")
+
+def demographics(patient: Patient) -> PatientView:
+    return PatientView.model_validate(patient)
 
 
-def demographics(patient: Patient) -> dict[str, Any]:
-    return {
-        "id": patient.id,
-        "version": patient.version,
-        **{name: getattr(patient, name) for name in DEMOGRAPHIC_FIELDS},
-    }
-
-
-def register_patient(
-    session: Session,
-    *,
-    actor: Actor,
-    mrn: str,
-    given_name: str,
-    family_name: str,
-    birth_date: date,
-    sex: str,
-    phone: str | None = None,
-    email: str | None = None,
-) -> Patient:
+def register_patient(session: Session, *, actor: Actor, details: Demographics | Mapping[str, Any]) -> Patient:
+    """Register a patient of the actor's clinic; the MRN is unique within the clinic."""
     require(actor, Perm.WRITE_DEMOGRAPHICS)
-    problems = []
-    if not mrn.strip():
-        problems.append("mrn is empty")
-    if not given_name.strip() or not family_name.strip():
-        problems.append("given and family name are required")
-    if sex not in SEXES:
-        problems.append(f"sex must be one of {', '.join(SEXES)}")
-    if birth_date > date.today():
-        problems.append("birth date is in the future")
-    if problems:
-        raise ValidationFailed("invalid patient", details=problems)
-    taken = session.scalar(
-        sa.select(Patient.id).where(Patient.clinic_id == actor.clinic_id, Patient.mrn == mrn.strip())
-    )
+    person = details if isinstance(details, Demographics) else Demographics.parse(details)
+    taken = session.scalar(sa.select(Patient.id).where(Patient.clinic_id == actor.clinic_id, Patient.mrn == person.mrn))
     if taken is not None:
-        raise Conflict(f"MRN '{mrn}' is already used in this clinic")
-    patient = Patient(
-        clinic_id=actor.clinic_id,
-        mrn=mrn.strip(),
-        given_name=given_name.strip(),
-        family_name=family_name.strip(),
-        birth_date=birth_date,
-        sex=sex,
-        phone=phone,
-        email=email,
-        created_by=actor.user_id,
-    )
+        raise Conflict(f"MRN '{person.mrn}' is already used in this clinic")
+    patient = Patient(clinic_id=actor.clinic_id, created_by=actor.user_id, **column_values(person))
     session.add(patient)
     session.flush()
     audit.record(session, actor=actor, action="create", entity="patient", entity_id=patient.id, patient_id=patient.id)

@@ -9,6 +9,7 @@ or latest pain drawing, exam findings ticked on the plan page, and age and sex.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,8 +17,9 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from filiform.core.concepts import Finding, FindingKind, PainDrawing, Side
+from filiform.core.concepts.finding import parse_finding_ticks
 from filiform.core.kb.loader import load_kb
-from filiform.core.matching import DrawnRegion, Finding, PainDrawing
 from filiform.core.planning.loader import get_condition
 from filiform.core.planning.models import Condition
 from filiform.core.planning.plan import Plan, PlanRequest, build_plan
@@ -25,14 +27,10 @@ from filiform.core.safety.intake import Intake, PatientBody
 from filiform.errors import ValidationFailed
 from filiform.services.access.context import Actor
 from filiform.services.records import reads
-from filiform.storage.models import Screening
+from filiform.services.records.views import DrawingView
 
-FINDING_KINDS = {
-    "taut_band": "taut band",
-    "spot_tenderness": "spot tenderness",
-    "recognised_pain": "recognised pain",
-    "twitch_response": "twitch response",
-}
+# The exam findings a plan page offers: every kind the matcher weighs, in one list.
+FINDING_KINDS: dict[str, str] = {kind.value: kind.label for kind in FindingKind}
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class PatientPlan:
     condition: Condition
     intake: Intake
     screened: bool  # False: no screening that fits today's questionnaire (all answers unknown)
-    drawing: dict[str, Any] | None
+    drawing: DrawingView | None
 
 
 def age_on(born: date, today: date) -> int:
@@ -53,13 +51,10 @@ def patient_body(patient: Any, today: date) -> PatientBody:
     return PatientBody(sex=sex, age=min(120, max(0, age_on(patient.birth_date, today))))
 
 
-def latest_intake(s: Session, timeline: dict[str, Any]) -> tuple[Intake, bool]:
+def intake_from(answers: dict[str, Any] | None) -> tuple[Intake, bool]:
     """The latest screening's answers, or an all-unknown intake when none fits."""
-    latest = timeline["screenings"][0] if timeline["screenings"] else None
-    row = s.get(Screening, latest["id"]) if latest is not None else None
-    if row is None:
+    if answers is None:
         return Intake(), False
-    answers = row.answers
     if isinstance(answers.get("intake"), dict):  # early API rows wrapped the answers with the sites
         answers = answers["intake"]
     try:
@@ -68,38 +63,20 @@ def latest_intake(s: Session, timeline: dict[str, Any]) -> tuple[Intake, bool]:
         return Intake(), False  # an older questionnaire: plan as if unanswered
 
 
-def parse_findings(raw: list[str]) -> list[Finding]:
-    """``muscle:side:kind`` strings (from the plan form) to matcher findings, merged per muscle."""
-    muscles = load_kb().muscles
-    merged: dict[tuple[str, str], dict[str, bool]] = {}
-    for item in raw:
-        muscle, _, rest = item.partition(":")
-        side, _, kind = rest.partition(":")
-        if muscle not in muscles or side not in ("left", "right") or kind not in FINDING_KINDS:
-            raise ValidationFailed(f"not a valid exam finding: '{item[:80]}'")
-        merged.setdefault((muscle, side), {})[kind] = True
-    return [Finding.model_validate({"muscle": m, "side": sd, **kinds}) for (m, sd), kinds in merged.items()]
+def latest_intake(s: Session, actor: Actor, patient_id: int) -> tuple[Intake, bool]:
+    """The intake of the patient's latest screening (all unknown without one), one audited read."""
+    return intake_from(reads.screening_answers(s, actor=actor, patient_id=patient_id))
 
 
-def pick_drawing(timeline: dict[str, Any], drawing_id: int | None) -> dict[str, Any] | None:
-    drawings: list[dict[str, Any]] = timeline["drawings"]
-    if drawing_id is None:
-        return drawings[0] if drawings else None
-    found: dict[str, Any] | None = next((d for d in drawings if d["id"] == drawing_id), None)
-    if found is None:
-        raise ValidationFailed(f"drawing {drawing_id} is not one of this patient's drawings")
-    return found
+def parse_findings(raw: Iterable[str]) -> list[Finding]:
+    """``muscle:side:kind`` ticks (from the plan form) to findings, merged per muscle and side."""
+    return parse_finding_ticks(raw, load_kb().muscles)
 
 
-def pain_drawing(drawing: dict[str, Any] | None, findings: list[Finding]) -> PainDrawing | None:
+def pain_drawing(drawing: DrawingView | None, findings: list[Finding]) -> PainDrawing | None:
     if drawing is None and not findings:
         return None
-    regions = tuple(
-        DrawnRegion.model_validate({**r, "intensity": int(r["intensity"])})
-        for r in (drawing or {}).get("regions", [])
-        if int(r["intensity"]) > 0
-    )
-    return PainDrawing(regions=regions, findings=tuple(findings))
+    return PainDrawing(regions=drawing.regions if drawing else (), findings=tuple(findings))
 
 
 def plan_for_patient(
@@ -114,12 +91,11 @@ def plan_for_patient(
     today: date | None = None,
 ) -> PatientPlan:
     """Build the plan for ``patient`` from their records (raises NotFound for a bad condition)."""
-    if side not in (None, "left", "right"):
+    if side is not None and side not in {s.value for s in Side}:
         raise ValidationFailed("side must be left or right")
     today = today or date.today()
-    tl = reads.timeline(s, actor=actor, patient_id=patient.id)
-    intake, screened = latest_intake(s, tl)
-    drawing = pick_drawing(tl, drawing_id)
+    answers, drawing = reads.planning_inputs(s, actor=actor, patient_id=patient.id, drawing_id=drawing_id)
+    intake, screened = intake_from(answers)
     try:
         plan = build_plan(
             PlanRequest(
@@ -137,6 +113,19 @@ def plan_for_patient(
         ) from None
     return PatientPlan(
         plan=plan, condition=get_condition(plan.condition), intake=intake, screened=screened, drawing=drawing
+    )
+
+
+def plan_from_query(
+    s: Session, actor: Actor, patient: Any, *, condition: str, side: str, drawing_id: int | None, ticks: Iterable[str]
+) -> PatientPlan:
+    """The plan a page's query describes (condition, side or "", drawing, ``finding`` ticks).
+
+    The plan page, the session form and the handout rebuild the same plan from the same
+    query, so they always agree.
+    """
+    return plan_for_patient(
+        s, actor, patient, condition=condition, side=side or None, drawing_id=drawing_id, findings=parse_findings(ticks)
     )
 
 

@@ -1,9 +1,10 @@
-"""Read models: a patient's timeline and a clinic's dashboard, built for flat latency.
+"""Read models of a patient's record and of a clinic's day, one audited read per page.
 
-Each is a fixed number of indexed queries (no per-row lookups: insertions are loaded for
-all sessions in one IN query) and every read is audited.  The dashboard touches only
-bounded, index-ordered slices (today, the latest N), so its cost follows the day's
-activity, not the size of the clinic.
+Each public function reads what one page (or API endpoint) shows, with a fixed number of
+indexed queries (insertions and circuits of many sessions in one IN query each), returns
+the typed views of :mod:`filiform.services.records.views`, and writes exactly one audit
+row naming what was read. A page calls one of them once: no page reads the whole record
+to show a part of it, and none reads the same thing twice.
 """
 
 from __future__ import annotations
@@ -14,9 +15,29 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from filiform.errors import NotFound, ValidationFailed
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import patient_of_clinic
 from filiform.services.operations import audit
+from filiform.services.records.views import (
+    AdverseEventView,
+    ChartInputs,
+    CircuitView,
+    ConsentView,
+    Dashboard,
+    DrawingView,
+    EpisodeView,
+    InsertionView,
+    Measures,
+    OutcomeView,
+    PatientHeader,
+    RecentEvent,
+    RecentSession,
+    ScreeningView,
+    SessionPage,
+    SessionView,
+    Timeline,
+)
 from filiform.storage.models import (
     AdverseEvent,
     Consent,
@@ -26,102 +47,199 @@ from filiform.storage.models import (
     Patient,
     Screening,
     TreatmentSession,
+    User,
 )
 
 
-def _cols(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: getattr(row, n) for n in names}
-
-
-def timeline(session: Session, *, actor: Actor, patient_id: int) -> dict[str, Any]:
-    """Everything clinical about one patient, newest first (one audited read)."""
+def _scope(s: Session, actor: Actor, patient_id: int) -> Patient:
     require(actor, Perm.READ_CLINICAL)
-    patient = patient_of_clinic(session, patient_id, actor=actor)
+    return patient_of_clinic(s, patient_id, actor=actor)
 
-    def rows(model: Any, order: Any) -> list[Any]:
-        return list(
-            session.execute(sa.select(model).where(model.patient_id == patient_id).order_by(order.desc())).scalars()
+
+def _read(s: Session, actor: Actor, entity: str, patient_id: int, entity_id: int | None = None) -> None:
+    audit.record(s, actor=actor, action="read", entity=entity, entity_id=entity_id or patient_id, patient_id=patient_id)
+
+
+def _rows(s: Session, model: Any, patient_id: int, order: Any) -> list[Any]:
+    stmt = sa.select(model).where(model.patient_id == patient_id).order_by(order.desc(), model.id.desc())
+    return list(s.execute(stmt).scalars())
+
+
+def session_view(row: TreatmentSession) -> SessionView:
+    """A stored session with its needles and its circuits (leads as needle numbers)."""
+    seq_of = {i.id: i.seq for i in row.insertions}
+    circuits = tuple(
+        CircuitView(
+            seq=c.seq,
+            label=f"circuit {c.seq}",
+            lead_a=seq_of[c.lead_a_id],
+            lead_b=seq_of.get(c.lead_b_id) if c.lead_b_id is not None else None,
+            frequency_hz=c.frequency_hz,
+            pulse_width_us=c.pulse_width_us,
+            intensity_ma=c.intensity_ma,
+            duration_s=c.duration_s,
+            migrated_from=c.migrated_from,
         )
-
-    sessions = list(
-        session.execute(
-            sa.select(TreatmentSession)
-            .where(TreatmentSession.patient_id == patient_id)
-            .options(selectinload(TreatmentSession.insertions))
-            .order_by(TreatmentSession.started_at.desc())
-        ).scalars()
+        for c in row.circuits
     )
-    result = {
-        "patient": _cols(patient, ("id", "mrn", "given_name", "family_name", "birth_date")),
-        "sessions": [
-            {
-                **_cols(
-                    s,
-                    (
-                        "id",
-                        "started_at",
-                        "clinician_id",
-                        "pain_pre",
-                        "pain_post",
-                        "patient_response",
-                        "notes",
-                        "override_justification",
-                        "version",
-                    ),
-                ),
-                "insertions": [
-                    _cols(
-                        i,
-                        (
-                            "seq",
-                            "target_id",
-                            "side",
-                            "technique",
-                            "depth_mm",
-                            "needle_length_mm",
-                            "needle_gauge_mm",
-                            "twitch_responses",
-                            "retention_s",
-                            "electrical",
-                        ),
-                    )
-                    for i in s.insertions
-                ],
-            }
-            for s in sessions
-        ],
-        "episodes": [
-            _cols(e, ("id", "condition", "icd10_codes", "opened_on", "closed_on"))
-            for e in rows(Episode, Episode.opened_on)
-        ],
-        "drawings": [
-            _cols(d, ("id", "drawn_on", "regions")) for d in rows(PainDrawingRecord, PainDrawingRecord.drawn_on)
-        ],
-        "outcomes": [
-            _cols(o, ("id", "instrument_id", "total", "completed_on", "source"))
-            for o in rows(OutcomeResponse, OutcomeResponse.completed_on)
-        ],
-        "adverse_events": [
-            _cols(a, ("id", "occurred_on", "event_type", "severity", "action_taken", "session_id"))
-            for a in rows(AdverseEvent, AdverseEvent.occurred_on)
-        ],
-        "consents": [
-            _cols(c, ("id", "form_version", "consented_on", "withdrawn_on"))
-            for c in rows(Consent, Consent.consented_on)
-        ],
-        "screenings": [_cols(s, ("id", "screened_at", "decision")) for s in rows(Screening, Screening.screened_at)],
-    }
-    audit.record(session, actor=actor, action="read", entity="timeline", entity_id=patient_id, patient_id=patient_id)
+    insertions = tuple(InsertionView.model_validate(i) for i in row.insertions)
+    return SessionView.model_validate(
+        {
+            **{name: getattr(row, name) for name in SessionView.model_fields if name not in ("insertions", "circuits")},
+            "insertions": insertions,
+            "circuits": circuits,
+        }
+    )
+
+
+def _sessions(s: Session, patient_id: int, session_id: int | None = None) -> tuple[SessionView, ...]:
+    stmt = (
+        sa.select(TreatmentSession)
+        .where(TreatmentSession.patient_id == patient_id)
+        .options(selectinload(TreatmentSession.insertions), selectinload(TreatmentSession.circuits))
+        .order_by(TreatmentSession.started_at.desc(), TreatmentSession.id.desc())
+    )
+    if session_id is not None:
+        stmt = stmt.where(TreatmentSession.id == session_id)
+    return tuple(session_view(row) for row in s.execute(stmt).scalars())
+
+
+def _episodes(s: Session, patient_id: int) -> tuple[EpisodeView, ...]:
+    return tuple(EpisodeView.model_validate(e) for e in _rows(s, Episode, patient_id, Episode.opened_on))
+
+
+def _drawing(
+    s: Session, patient_id: int, drawing_id: int | None, on_or_before: date | None = None
+) -> DrawingView | None:
+    """The drawing asked for (ValidationFailed if it is not this patient's), else the latest one."""
+    stmt = sa.select(PainDrawingRecord).where(PainDrawingRecord.patient_id == patient_id)
+    if drawing_id is not None:
+        row = s.execute(stmt.where(PainDrawingRecord.id == drawing_id)).scalar_one_or_none()
+        if row is None:
+            raise ValidationFailed(f"drawing {drawing_id} is not one of this patient's drawings")
+        return DrawingView.model_validate(row)
+    if on_or_before is not None:
+        stmt = stmt.where(PainDrawingRecord.drawn_on <= on_or_before)
+    stmt = stmt.order_by(PainDrawingRecord.drawn_on.desc(), PainDrawingRecord.id.desc()).limit(1)
+    row = s.execute(stmt).scalar_one_or_none()
+    return DrawingView.model_validate(row) if row is not None else None
+
+
+def timeline(s: Session, *, actor: Actor, patient_id: int) -> Timeline:
+    """Everything clinical about one patient, newest first (the patient page, the API)."""
+    patient = _scope(s, actor, patient_id)
+    result = Timeline(
+        patient=PatientHeader.model_validate(patient),
+        sessions=_sessions(s, patient_id),
+        episodes=_episodes(s, patient_id),
+        drawings=tuple(
+            DrawingView.model_validate(d) for d in _rows(s, PainDrawingRecord, patient_id, PainDrawingRecord.drawn_on)
+        ),
+        outcomes=tuple(
+            OutcomeView.model_validate(o) for o in _rows(s, OutcomeResponse, patient_id, OutcomeResponse.completed_on)
+        ),
+        adverse_events=tuple(
+            AdverseEventView.model_validate(a) for a in _rows(s, AdverseEvent, patient_id, AdverseEvent.occurred_on)
+        ),
+        consents=tuple(ConsentView.model_validate(c) for c in _rows(s, Consent, patient_id, Consent.consented_on)),
+        screenings=tuple(
+            ScreeningView.model_validate(x) for x in _rows(s, Screening, patient_id, Screening.screened_at)
+        ),
+    )
+    _read(s, actor, "timeline", patient_id)
     return result
 
 
-def dashboard(session: Session, *, actor: Actor, today: date | None = None, latest: int = 20) -> dict[str, Any]:
-    """Today's sessions, the latest sessions and adverse events, 30-day AE counts."""
+def episodes(s: Session, *, actor: Actor, patient_id: int) -> tuple[EpisodeView, ...]:
+    """The patient's episodes of care (the session form files a session under one)."""
+    _scope(s, actor, patient_id)
+    found = _episodes(s, patient_id)
+    _read(s, actor, "episodes", patient_id)
+    return found
+
+
+def measures(s: Session, *, actor: Actor, patient_id: int) -> Measures:
+    """Outcome responses and episodes (the measures page and its trend plots)."""
+    _scope(s, actor, patient_id)
+    outcomes = tuple(
+        OutcomeView.model_validate(o) for o in _rows(s, OutcomeResponse, patient_id, OutcomeResponse.completed_on)
+    )
+    found = Measures(outcomes=outcomes, episodes=_episodes(s, patient_id))
+    _read(s, actor, "outcome_responses", patient_id)
+    return found
+
+
+def chart_inputs(s: Session, *, actor: Actor, patient_id: int, drawing_id: int | None = None) -> ChartInputs:
+    """The body-chart page: the drawing to start from (only when one is named) and the episodes."""
+    _scope(s, actor, patient_id)
+    drawing = _drawing(s, patient_id, drawing_id) if drawing_id is not None else None
+    found = ChartInputs(drawing=drawing, episodes=_episodes(s, patient_id))
+    _read(s, actor, "pain_drawing" if drawing is not None else "episodes", patient_id, drawing_id)
+    return found
+
+
+def session_page(s: Session, *, actor: Actor, patient_id: int, session_id: int) -> SessionPage:
+    """One session, its clinician's name, its adverse events and the drawing it was planned from."""
+    _scope(s, actor, patient_id)
+    found = _sessions(s, patient_id, session_id)
+    if not found:
+        raise NotFound(f"session {session_id} not found for this patient")
+    session = found[0]
+    clinician = s.scalar(sa.select(User.display_name).where(User.id == session.clinician_id)) or "?"
+    events = tuple(
+        AdverseEventView.model_validate(a)
+        for a in s.execute(
+            sa.select(AdverseEvent)
+            .where(AdverseEvent.patient_id == patient_id, AdverseEvent.session_id == session_id)
+            .order_by(AdverseEvent.id)
+        ).scalars()
+    )
+    drawing = _drawing(s, patient_id, None, on_or_before=session.started_at.date())
+    page = SessionPage(session=session, clinician=clinician, events=events, drawing=drawing)
+    _read(s, actor, "treatment_session", patient_id, session_id)
+    return page
+
+
+def _latest_answers(s: Session, patient_id: int) -> dict[str, Any] | None:
+    answers: dict[str, Any] | None = s.scalar(
+        sa.select(Screening.answers)
+        .where(Screening.patient_id == patient_id)
+        .order_by(Screening.screened_at.desc(), Screening.id.desc())
+        .limit(1)
+    )
+    return answers
+
+
+def screening_answers(s: Session, *, actor: Actor, patient_id: int) -> dict[str, Any] | None:
+    """The latest screening's answers (None without a screening)."""
+    _scope(s, actor, patient_id)
+    answers = _latest_answers(s, patient_id)
+    _read(s, actor, "screening", patient_id)
+    return answers
+
+
+def planning_inputs(
+    s: Session, *, actor: Actor, patient_id: int, drawing_id: int | None
+) -> tuple[dict[str, Any] | None, DrawingView | None]:
+    """What a plan is built from: the latest screening's answers and the chosen (or latest) drawing."""
+    _scope(s, actor, patient_id)
+    answers = _latest_answers(s, patient_id)
+    drawing = _drawing(s, patient_id, drawing_id)
+    _read(s, actor, "planning_inputs", patient_id, drawing.id if drawing else None)
+    return answers, drawing
+
+
+def dashboard(s: Session, *, actor: Actor, today: date | None = None, latest: int = 20) -> Dashboard:
+    """Today's sessions, the latest sessions and adverse events, 30-day AE counts.
+
+    Only bounded, index-ordered slices (today, the latest N) are touched, so the cost
+    follows the day's activity, not the size of the clinic.
+    """
     require(actor, Perm.READ_CLINICAL)
     today = today or datetime.now(UTC).date()
     day_start = datetime.combine(today, time.min, tzinfo=UTC)
     clinic = actor.clinic_id
-    todays = session.scalar(
+    todays = s.scalar(
         sa.select(sa.func.count())
         .select_from(TreatmentSession)
         .where(
@@ -130,43 +248,36 @@ def dashboard(session: Session, *, actor: Actor, today: date | None = None, late
             TreatmentSession.started_at < day_start + timedelta(days=1),
         )
     )
-    recent = (
-        session.execute(
-            sa.select(
-                TreatmentSession.id,
-                TreatmentSession.started_at,
-                TreatmentSession.patient_id,
-                Patient.given_name,
-                Patient.family_name,
-                TreatmentSession.pain_pre,
-                TreatmentSession.pain_post,
-            )
-            .join(Patient, Patient.id == TreatmentSession.patient_id)
-            .where(TreatmentSession.clinic_id == clinic, TreatmentSession.started_at < day_start + timedelta(days=1))
-            .order_by(TreatmentSession.started_at.desc())
-            .limit(latest)
+    recent = s.execute(
+        sa.select(
+            TreatmentSession.id,
+            TreatmentSession.started_at,
+            TreatmentSession.patient_id,
+            Patient.given_name,
+            Patient.family_name,
+            TreatmentSession.pain_pre,
+            TreatmentSession.pain_post,
         )
-        .mappings()
-        .all()
-    )
-    events = (
-        session.execute(
-            sa.select(
-                AdverseEvent.id,
-                AdverseEvent.occurred_on,
-                AdverseEvent.event_type,
-                AdverseEvent.severity,
-                AdverseEvent.patient_id,
-            )
-            .where(AdverseEvent.clinic_id == clinic, AdverseEvent.occurred_on <= today)
-            .order_by(AdverseEvent.occurred_on.desc(), AdverseEvent.id.desc())
-            .limit(latest)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .where(TreatmentSession.clinic_id == clinic, TreatmentSession.started_at < day_start + timedelta(days=1))
+        .order_by(TreatmentSession.started_at.desc())
+        .limit(latest)
+    ).all()
+    events = s.execute(
+        sa.select(
+            AdverseEvent.id,
+            AdverseEvent.occurred_on,
+            AdverseEvent.event_type,
+            AdverseEvent.severity,
+            AdverseEvent.patient_id,
         )
-        .mappings()
-        .all()
-    )
-    by_severity: dict[str, int] = dict(
-        session.execute(
+        .where(AdverseEvent.clinic_id == clinic, AdverseEvent.occurred_on <= today)
+        .order_by(AdverseEvent.occurred_on.desc(), AdverseEvent.id.desc())
+        .limit(latest)
+    ).all()
+    by_severity: dict[str, int] = {
+        severity: count
+        for severity, count in s.execute(
             sa.select(AdverseEvent.severity, sa.func.count())
             .where(
                 AdverseEvent.clinic_id == clinic,
@@ -175,14 +286,12 @@ def dashboard(session: Session, *, actor: Actor, today: date | None = None, late
             )
             .group_by(AdverseEvent.severity)
         ).all()
-    )
-    audit.record(
-        session, actor=actor, action="read", entity="dashboard", detail={"sessions": [r["id"] for r in recent]}
-    )
-    return {
-        "today": today,
-        "sessions_today": todays or 0,
-        "recent_sessions": [dict(r) for r in recent],
-        "recent_adverse_events": [dict(r) for r in events],
-        "adverse_events_30d": by_severity,
     }
+    audit.record(s, actor=actor, action="read", entity="dashboard", detail={"sessions": [r.id for r in recent]})
+    return Dashboard(
+        today=today,
+        sessions_today=todays or 0,
+        recent_sessions=tuple(RecentSession.model_validate(r) for r in recent),
+        recent_adverse_events=tuple(RecentEvent.model_validate(r) for r in events),
+        adverse_events_30d=by_severity,
+    )

@@ -1,47 +1,40 @@
-"""Validation of knowledge-base target ids for insertions: one switchable function.
+"""Knowledge-base target ids for insertions: a needle names a target the knowledge base has.
 
-The knowledge base (``filiform.core.kb.loader.load_kb``) is optional at import time: when
-it is present, ids are checked against its ``targets``; when it is not, only the id's
-shape is checked.  ``FILIFORM_SKIP_KB_TARGETS=1`` switches the lookup off (e.g. for a
-clinic's local targets before they are in the KB).
+``FILIFORM_SKIP_KB_TARGETS=1`` switches the lookup off (only the id's shape is checked),
+e.g. for a clinic's local targets before they are in the knowledge base. A knowledge base
+that fails to load is an error, never a silent "any id goes".
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import re
 from collections.abc import Iterable
-from functools import lru_cache
 
+from pydantic import TypeAdapter, ValidationError
+
+from filiform.core.concepts.values import Code
+from filiform.core.kb.loader import load_kb
 from filiform.errors import ValidationFailed
 
-_ID = re.compile(r"^[a-z][a-z0-9_]{1,79}$")
+_ID = TypeAdapter(Code)
 
 
-@lru_cache(maxsize=1)
 def known_target_ids() -> frozenset[str] | None:
-    """Target ids from the knowledge base, or None when no KB loader is available."""
+    """Target ids of the shipped knowledge base, or None when the check is switched off."""
     if os.environ.get("FILIFORM_SKIP_KB_TARGETS") == "1":
         return None
-    try:
-        loader = importlib.import_module("filiform.core.kb.loader")
-    except ImportError:
-        return None
-    load = getattr(loader, "load_kb", None)
-    if load is None:
-        return None
-    try:
-        kb = load()
-    except Exception:  # a broken KB is reported by `filiform kb check`, not here
-        return None
-    return frozenset(getattr(kb, "targets", {}).keys()) or None
+    return frozenset(load_kb().targets)
 
 
 def validate_target_ids(ids: Iterable[str]) -> None:
     """Raise ValidationFailed for malformed ids, or ids the knowledge base does not know."""
     ids = list(ids)
-    bad = [i for i in ids if not _ID.match(i)]
+    bad = []
+    for ident in ids:
+        try:
+            _ID.validate_python(ident)
+        except ValidationError:
+            bad.append(ident[:80])
     if bad:
         raise ValidationFailed("malformed target id", details=bad)
     known = known_target_ids()
