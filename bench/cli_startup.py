@@ -25,16 +25,12 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 FILIFORM = str(BIN / "filiform")
+MATCH_REGIONS = "right temple (middle),right-upper-teeth-front,right eyebrow (lateral)"  # README's example
 COMMANDS: dict[str, list[str]] = {
     "python -c pass": [sys.executable, "-c", "pass"],
     "filiform --help": [FILIFORM, "--help"],
     "filiform kb stats": [FILIFORM, "kb", "stats"],
-    "filiform match -r ...": [
-        FILIFORM,
-        "match",
-        "-r",
-        "right temple (middle),right-upper-teeth-front,right eyebrow (lateral)",
-    ],
+    "filiform match -r ...": [FILIFORM, "match", "-r", MATCH_REGIONS],
     "filiform kb show infraspinatus": [FILIFORM, "kb", "show", "infraspinatus"],
 }
 
@@ -85,6 +81,9 @@ def main() -> None:
     parser.add_argument("--importtime", action="store_true")
     args = parser.parse_args()
     results = {name: wall(cmd, args.runs) for name, cmd in COMMANDS.items()}
+    failed = [name for name, (_, _, code) in results.items() if code != 0]
+    if failed:  # a command that exits early measures nothing useful
+        print(f"warning: these commands failed (exit code shown below): {', '.join(failed)}")
     base, base_cpu, _ = results["python -c pass"]
     print(f"{'command':34s} {'wall s':>8s} {'cpu s':>8s} {'x python -c pass (wall; cpu)':>30s}  exit")
     for name, (seconds, cpu, code) in results.items():
