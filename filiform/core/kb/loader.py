@@ -25,7 +25,6 @@ from pydantic import BaseModel, TypeAdapter
 from filiform.errors import KnowledgeBaseError
 
 from .cache import cached
-from .checks import check_kb
 from .citations import default_root, read_citations, relative, yaml_files
 from .knowledge import KnowledgeBase
 from .models import DangerStructure, DepthStudy, Target
@@ -131,6 +130,8 @@ def load_checked(root: Traversable | Path | None = None) -> KnowledgeBase:
     checks have used them: nothing after loading needs them, and the result is the same
     whether it was just built or read back from the cache.
     """
+    from .checks import check_kb  # needs the atlas (shapely, numpy): only on a cache miss
+
     kb, issues = load_with_issues(root)
     issues += check_kb(kb)
     if issues:
