@@ -8,22 +8,14 @@ Returns SVG text (for the web session view and the WeasyPrint PDF note), written
 from __future__ import annotations
 
 from filiform.core.hrv.session import SessionAnalysis
+from filiform.reports.hrv_plot_svg import draw_svg
+from filiform.reports.tachogram_style import ALARM_COLOUR, PHASE_COLOURS, WARNING_COLOUR, title_of
 
-PHASE_COLOURS = ("#dbe9f6", "#fde3c8", "#dff3e1", "#efe0f5", "#f5f0d0")
-WARNING_COLOUR = "#d9822b"
-ALARM_COLOUR = "#c23030"
-
-
-def title_of(analysis: SessionAnalysis) -> str:
-    """The plot's title: how much of the series correction changed."""
-    report = analysis.correction
-    return f"RR tachogram - artefacts corrected: {report.corrected} of {report.n_input} beats"
+__all__ = ["ALARM_COLOUR", "PHASE_COLOURS", "WARNING_COLOUR", "tachogram_png", "tachogram_svg", "title_of"]
 
 
 def tachogram_svg(analysis: SessionAnalysis) -> str:
     """The tachogram as standalone SVG text."""
-    from filiform.reports.hrv_plot_svg import draw_svg
-
     return draw_svg(analysis)
 
 

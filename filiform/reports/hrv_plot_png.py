@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from filiform.core.hrv.session import SessionAnalysis
-from filiform.reports.hrv_plot import ALARM_COLOUR, PHASE_COLOURS, WARNING_COLOUR, title_of
+from filiform.reports.tachogram_style import ALARM_COLOUR, PHASE_COLOURS, WARNING_COLOUR, title_of
 
 
 def tachogram_figure(analysis: SessionAnalysis, *, width_in: float = 9.0) -> Figure:

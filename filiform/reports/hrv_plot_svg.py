@@ -15,8 +15,8 @@ import hashlib
 import numpy as np
 
 from filiform.core.hrv.session import SessionAnalysis
-from filiform.reports.hrv_plot import ALARM_COLOUR, PHASE_COLOURS, WARNING_COLOUR, title_of
 from filiform.reports.svg_draw import Scale, Svg, draw_sample, nice_ticks, num, text_width, tick_label
+from filiform.reports.tachogram_style import ALARM_COLOUR, PHASE_COLOURS, WARNING_COLOUR, title_of
 
 W, H = 648.0, 259.2
 TICK, PAD, LABEL = 3.5, 3.5, 4.0

@@ -12,7 +12,7 @@ import matplotlib.dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from filiform.reports.outcome_plot import HOME_LABEL, LINE, NEUTRAL, PlotModel
+from filiform.reports.outcome_plot_model import HOME_LABEL, LINE, NEUTRAL, PlotModel
 
 
 def draw_png(model: PlotModel) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
-from filiform.reports.outcome_plot import LINE, NEUTRAL, HLine, PlotModel, Span
+from filiform.reports.outcome_plot_model import LINE, NEUTRAL, HLine, PlotModel, Span
 from filiform.reports.svg_draw import Scale, Svg, draw_sample, nice_ticks, num, text_width, tick_label, wrap
 
 W, H = 576.0, 345.6

@@ -24,8 +24,10 @@ PACKAGES = (
     "filiform.reports.pdf",
     "filiform.reports.outcome_plot",
     "filiform.reports.outcome_plot_svg",
+    "filiform.reports.outcome_plot_model",
     "filiform.reports.hrv_plot",
     "filiform.reports.hrv_plot_svg",
+    "filiform.reports.tachogram_style",
     "filiform.reports.atlas_render",
 )
 
