@@ -24,8 +24,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from filiform.core.concepts import Technique
-from filiform.core.safety.decision import Decision, ScreeningResult, TechniqueDecision
+from filiform.core.safety.intake import CLEAR_ANSWERS, Intake
+from filiform.core.safety.screening import evaluate
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
@@ -64,11 +64,14 @@ def _setup(engine: Engine) -> tuple[int, int, int]:
             patient_id=p.id,
             details={"form_version": "v1", "consented_on": date.today() - timedelta(days=1)},
         )
-        result = ScreeningResult(
-            techniques=tuple(TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique)
-        )
+        intake = Intake.from_data({**CLEAR_ANSWERS, "age": 46, "bmi": 26.0})  # complete: the session check needs it
         clinical.record_screening(
-            s, actor=c, patient_id=p.id, answers={}, result=result, screened_at=datetime.now(UTC) - timedelta(days=1)
+            s,
+            actor=c,
+            patient_id=p.id,
+            answers=intake.model_dump(mode="json"),
+            result=evaluate(intake),
+            screened_at=datetime.now(UTC) - timedelta(days=1),
         )
         return clinic.id, doc.id, p.id
 
