@@ -123,6 +123,20 @@ def _session(proc: dict[str, Any], res: dict[str, dict[str, dict[str, Any]]], cl
         "patient_response": notes.get("Patient"),
         "notes": notes.get("Practitioner"),
         "override_justification": sub(basis, "overrideJustification"),
+        **_fixed_in_time(basis),
+    }
+
+
+def _fixed_in_time(basis: dict[str, Any] | None) -> dict[str, Any]:
+    """The session's drawing, plan, zone, form key and void mark (None on older exports)."""
+    plan, voided = sub(basis, "plan"), sub(basis, "voidedAt")
+    return {
+        "drawing_id": ref_id(sub(basis, "drawing")),
+        "plan": json.loads(plan) if plan is not None else None,
+        "ultrasound_guided": sub(basis, "ultrasoundGuided"),
+        "recorded_zone": sub(basis, "recordedZone"),
+        "form_key": sub(basis, "formKey"),
+        "voided_at": parse_dt(voided) if voided is not None else None,
     }
 
 

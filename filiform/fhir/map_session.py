@@ -77,6 +77,23 @@ def to_encounter(row: Row) -> dict[str, Any]:
     return res
 
 
+def _fixed_in_time(row: Row) -> list[dict[str, Any]]:
+    """What the session was done under and its status (revision pointofcare); absent on older rows."""
+    out: list[dict[str, Any]] = []
+    if row.get("drawing_id") is not None:
+        out.append({"url": "drawing", "valueReference": ref("Observation", f"d{row['drawing_id']}")})
+    if row.get("plan") is not None:
+        out.append({"url": "plan", "valueString": json.dumps(row["plan"], sort_keys=True)})
+    if row.get("ultrasound_guided") is not None:
+        out.append({"url": "ultrasoundGuided", "valueBoolean": bool(row["ultrasound_guided"])})
+    for column, url in (("recorded_zone", "recordedZone"), ("form_key", "formKey")):
+        if row.get(column) is not None:
+            out.append({"url": url, "valueString": row[column]})
+    if row.get("voided_at") is not None:
+        out.append({"url": "voidedAt", "valueDateTime": dt(row["voided_at"])})
+    return out
+
+
 def to_session(row: Row, cpt: str | None) -> dict[str, Any]:
     sid = row["id"]
     basis = [
@@ -85,6 +102,7 @@ def to_session(row: Row, cpt: str | None) -> dict[str, Any]:
     ]
     if row["override_justification"]:
         basis.append({"url": "overrideJustification", "valueString": row["override_justification"]})
+    basis.extend(_fixed_in_time(row))
     codes = [coding(CPT, cpt)] if cpt else []
     codes.append(coding(CS_PROCEDURE, "dry-needling-session", "Dry-needling session"))
     res: dict[str, Any] = {
