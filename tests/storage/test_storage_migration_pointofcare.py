@@ -113,3 +113,23 @@ def test_an_older_session_upgrades_unchanged_and_reads_as_recorded_before(db_url
     with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:  # amendments stay append-only
         conn.execute(sa.text("UPDATE amendment SET reason = 'rewritten' WHERE id = 1"))
     engine.dispose()
+
+
+def test_downgrade_keeps_the_older_rows_and_the_append_only_amendments(db_url: str) -> None:
+    from alembic import command
+
+    from filiform.storage.migrate import alembic_config
+
+    engine = _old_database(db_url)
+    upgrade(engine)
+    command.downgrade(alembic_config(engine), "concepts")
+    assert current_revision(engine) == "concepts"
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT * FROM treatment_session WHERE id = 1")).mappings().one()
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("treatment_session")}
+        amendment = {c["name"] for c in sa.inspect(conn).get_columns("amendment")}
+    assert {k: row[k] for k in SESSION} == SESSION
+    assert "form_key" not in columns and "drawing_id" not in columns and "cosigned_by" not in amendment
+    with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM amendment WHERE id = 1"))
+    engine.dispose()

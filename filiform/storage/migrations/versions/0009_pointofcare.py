@@ -193,9 +193,10 @@ def downgrade() -> None:
     op.drop_table("attachment_analysis")
     op.drop_table("session_override")
     op.drop_index("ix_treatment_session_clinic_id_form_key", table_name="treatment_session")
-    with op.batch_alter_table("treatment_session") as batch:
-        for name in SESSION_COLUMNS:
-            batch.drop_column(name)
-    if sqlite:  # a batch copy of ``amendment`` would drop its append-only triggers: keep the column
-        return
-    op.drop_column("amendment", "cosigned_by")
+    # SQLite (3.35+) drops a column in place: a batch copy would drop ``treatment_session``
+    # under its children's foreign keys, and ``amendment``'s append-only triggers with it.
+    for table, name in [*(("treatment_session", c) for c in SESSION_COLUMNS), ("amendment", "cosigned_by")]:
+        if sqlite:
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
+        else:
+            op.drop_column(table, name)
