@@ -29,6 +29,7 @@ from filiform.fhir.map_clinical import (
     from_outcome,
     from_screening,
 )
+from filiform.fhir.map_override import override_rows
 from filiform.fhir.map_people import from_organization, from_patient, from_practitioner
 from filiform.fhir.map_session import EXT_AE, EXT_AMENDMENT, EXT_INSERTION, EXT_LATERALITY, EXT_SESSION
 from filiform.services.access.context import Actor, Role
@@ -224,6 +225,7 @@ def _procedures(res: dict[str, dict[str, dict[str, Any]]], clinic: int, out: dic
     for rid, proc in res["Procedure"].items():
         if rid.startswith("s"):
             out["treatment_session"].append(_mapped(proc, _session, res, clinic))
+            out["session_override"] += override_rows(ext(proc, EXT_SESSION), ref_id({"reference": proc["id"]}))
         elif rid.startswith("c"):
             out["electrical_circuit"].append(_mapped(proc, from_circuit))
         else:

@@ -35,6 +35,7 @@ from filiform.fhir.codes import (
 )
 from filiform.fhir.common import EXT_NOTE, EXT_RECORDED, coding, concept, dt, meta, recorded, ref
 from filiform.fhir.map_circuit import to_circuit
+from filiform.fhir.map_override import override_extensions
 
 Row = Mapping[Any, Any]
 EXT_SESSION = SD + "session-basis"
@@ -94,7 +95,7 @@ def _fixed_in_time(row: Row) -> list[dict[str, Any]]:
     return out
 
 
-def to_session(row: Row, cpt: str | None) -> dict[str, Any]:
+def to_session(row: Row, cpt: str | None, overrides: Sequence[Row] = ()) -> dict[str, Any]:
     sid = row["id"]
     basis = [
         {"url": "consent", "valueReference": ref("Consent", row["consent_id"])},
@@ -103,6 +104,7 @@ def to_session(row: Row, cpt: str | None) -> dict[str, Any]:
     if row["override_justification"]:
         basis.append({"url": "overrideJustification", "valueString": row["override_justification"]})
     basis.extend(_fixed_in_time(row))
+    basis.extend(override_extensions(overrides))
     codes = [coding(CPT, cpt)] if cpt else []
     codes.append(coding(CS_PROCEDURE, "dry-needling-session", "Dry-needling session"))
     res: dict[str, Any] = {
@@ -217,9 +219,10 @@ def session_resources(
     cpt: str | None,
     names: Callable[[str], str],
     base_url: str,
+    overrides: Sequence[Row] = (),
 ) -> list[dict[str, Any]]:
     """Everything one session produces, in reference order."""
-    out = [to_encounter(row), to_session(row, cpt), *to_pain(row)]
+    out = [to_encounter(row), to_session(row, cpt, overrides), *to_pain(row)]
     out += [to_insertion(i, row, names(i["target_id"])) for i in insertions]
     out += [to_circuit(c, row) for c in circuits]
     out.append(

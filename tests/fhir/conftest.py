@@ -113,7 +113,8 @@ def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
                     "target_id": "gluteus_medius",
                     "side": "right",
                     "technique": "electrical_dn",
-                    "depth_mm": 25,
+                    "needle_length_mm": 75,
+                    "depth_mm": 60,
                 },
                 {
                     **needle,
@@ -135,6 +136,8 @@ def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
                 }
             ],
         }
+        reason = "Deep gluteal layer in this patient, confirmed by palpation before needling"
+        documented["override_reasons"] = [{"problem": "depth_beyond_plan:3", "reason": reason}]  # kept on export
         row = sessions.record_session(s, actor=doc, patient_id=pid, documented=documented)
         _older_bilateral_session(s, doc, pid, now - timedelta(days=30))
         sessions.report_adverse_event(
