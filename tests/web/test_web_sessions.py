@@ -241,3 +241,22 @@ def test_another_clinicians_rewrite_of_a_note_is_refused(client_for: Client, wor
     )
     assert api.status_code == 403, api.text
     assert "O: original" in c.get(r.headers["location"]).text and "rewritten" not in c.get(r.headers["location"]).text  # type: ignore[attr-defined]
+
+
+def test_the_session_handout_names_the_clinic_phone_the_day_and_the_clinician(client_for: Client, world: World) -> None:
+    set_zone(world, "UTC")  # the clinic's settings: address and phone
+    c = client_for("clinician")
+    pid = _yesterday_patient(world, "PC-10")
+    page, hidden = form_of(c, pid, "?condition=myofascial_neck_shoulder&side=right&target=levator_scapulae:right")
+    start = now_on_form(page)
+    card = re.search(r'name="ins-0-depth"[^>]*value="([^"]+)"', page)  # the plan's shallow end, pre-filled
+    assert card is not None
+    data = {**hidden, "started_at": start} | needle(0, "levator_scapulae", "right", card.group(1), length="30")
+    r = _post(c, pid, data)
+    assert r.status_code == 303, r.text[:2000]  # type: ignore[attr-defined]
+    url = r.headers["location"]  # type: ignore[attr-defined]
+    clinician = re.search(r"Signed by <strong>([^<]+)</strong>", c.get(url).text)
+    assert clinician is not None
+    text = _pdf_text(c.get(url + "/handout.pdf").content)
+    day = datetime.fromisoformat(start).strftime("%d %b %Y")
+    assert "+1 555 0100" in text and day in text and clinician.group(1).strip() in text
