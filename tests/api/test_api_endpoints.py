@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -68,14 +67,14 @@ def test_clinical_workflow(world: World, client_for: Clients) -> None:
         "episode_id": episode,
     }
     r = c.post(f"/api/patients/{pid}/sessions", json=session)
-    assert r.status_code == 409 and r.json()["code"] == "safety_block", r.text  # the incomplete screening
-    keys = [re.match(r"\[([^\]]+)\]", d).group(1) for d in r.json()["details"]]  # type: ignore[union-attr]
-    assert keys
-    why = "screening incomplete; discussed the risks with the patient"
-    r = c.post(
-        f"/api/patients/{pid}/sessions",
-        json=session | {"override_reasons": [{"problem": k, "reason": why} for k in keys]},
-    )
+    assert r.status_code == 409 and r.json()["code"] == "safety_block", r.text
+    # no BMI on this screening: the safe depth over the lung is the shallowest (4 mm)
+    assert r.json()["details"][0].startswith("[depth_beyond_cap:1]"), r.text
+    why = {"problem": "depth_beyond_cap:1", "reason": "the patient is muscular; I judged it safe"}
+    r = c.post(f"/api/patients/{pid}/sessions", json=session | {"override_reasons": [why]})
+    assert r.status_code == 409, r.text  # refused whatever the reason
+    shallow = {**INSERTION, "depth_mm": 4.0}
+    r = c.post(f"/api/patients/{pid}/sessions", json=session | {"insertions": [shallow]})
     assert r.status_code == 201, r.text
     session_id = r.json()["data"]["id"]
     r = c.post(
