@@ -57,7 +57,8 @@ class PlannedTarget(BaseModel):
     side: SideText | None
     site: str = ""
     label: str = ""
-    source: str
+    source: str  # why it is suggested, in words ("fits the pain drawing strongly")
+    fit: Literal["strong", "moderate", "weak"] | None = None  # how well it fits the drawing (None: not drawn)
     technique: Technique
     decision: Decision
     needle: NeedleGuidance
@@ -74,6 +75,7 @@ class Excluded(BaseModel):
     target: str
     side: SideText | None
     why: str
+    name: str = ""  # the target's name (empty in plans saved before it was kept)
 
 
 class PlanPrecaution(BaseModel):
