@@ -25,8 +25,9 @@ from filiform.errors import FiliformError
 from filiform.services.access.auth_sessions import TOUCH_EVERY, idle_timeout
 from filiform.services.access.context import Actor, Perm
 from filiform.services.access.names import display_name
-from filiform.services.records.clinic_settings import zone_of
+from filiform.services.records.clinic_settings import server_timezone
 from filiform.storage.engine import make_engine, session_factory, transaction
+from filiform.storage.models import ClinicSettings
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -44,8 +45,13 @@ templates.env.filters["local"] = _local
 
 
 def clinic_zone(session: Session, actor: Actor) -> str:
-    """The actor's clinic's IANA time zone (pages show and take times in it)."""
-    return zone_of(session, actor.clinic_id)
+    """The actor's clinic's IANA time zone (pages show and take times in it).
+
+    Read only: a clinic without its settings row yet reads the zone the row would get
+    (the server's), so a GET page never writes.
+    """
+    row = session.get(ClinicSettings, actor.clinic_id)
+    return row.timezone if row is not None else server_timezone()
 
 
 def clinic_today(session: Session, actor: Actor) -> date:

@@ -27,8 +27,9 @@
     if (!group) { return; }
     box.addEventListener("change", function () {
       if (!box.checked) { return; }
-      Array.prototype.forEach.call(group.querySelectorAll("input[type=radio][data-clear]"), function (r) {
-        if (r.getAttribute("data-clear") === "1") { r.checked = true; }
+      Array.prototype.forEach.call(group.querySelectorAll("input[type=radio][data-clear='1']"), function (r) {
+        var open = group.querySelector("input[type=radio][name='" + r.name + "'][value='unknown']");
+        if (open && open.checked) { r.checked = true; }
       });
       Array.prototype.forEach.call(group.querySelectorAll("select[data-clear-value]"), function (s) {
         if (!s.value || s.value === "unknown") { s.value = s.getAttribute("data-clear-value"); }
