@@ -86,7 +86,8 @@ def attempt(session: Session, errors: list[str], action: Callable[[], T]) -> T |
         with session.begin_nested():
             return action()
     except FiliformError as exc:
-        errors.append(exc.message)
+        if not (exc.details and exc.message.startswith("invalid ")):  # "invalid outcome details" says nothing
+            errors.append(exc.message)
         errors.extend(exc.details)
         return None
 

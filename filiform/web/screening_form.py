@@ -194,6 +194,7 @@ def result_table(result: ScreeningResult) -> dict[str, Any]:
     reasons: list[Reason] = []
     precautions: dict[str, list[str]] = {}
     rows: dict[tuple[str, tuple[int, ...]], list[str]] = {}
+    ids: dict[tuple[str, tuple[int, ...]], list[str]] = {}
     for td in result.techniques:
         numbers = []
         for r in td.reasons:
@@ -203,13 +204,21 @@ def result_table(result: ScreeningResult) -> dict[str, Any]:
         name = TECHNIQUE_NAMES.get(td.technique.value, td.technique.value)
         for p in td.precautions:
             precautions.setdefault(p, []).append(name)
-        rows.setdefault((td.decision.value, tuple(sorted(set(numbers)))), []).append(name)
+        key = (td.decision.value, tuple(sorted(set(numbers))))
+        rows.setdefault(key, []).append(name)
+        ids.setdefault(key, []).append(td.technique.value)
     severity = {d.value: d.severity for d in Decision}
     ordered = sorted(rows.items(), key=lambda kv: (-severity[kv[0][0]], kv[0][1]))
     every = len(result.techniques)
     return {
         "rows": [
-            {"decision": d, "word": DECISION_NAMES[d], "techniques": names, "reasons": numbers}
+            {
+                "decision": d,
+                "word": DECISION_NAMES[d],
+                "techniques": names,
+                "ids": ids[(d, numbers)],
+                "reasons": numbers,
+            }
             for (d, numbers), names in ordered
         ],
         "reasons": reasons,
