@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
-from filiform.core.concepts.clock import local_date, show
+from filiform.core.concepts.clock import local_date, show, to_utc
 from filiform.errors import FiliformError
 from filiform.services.access.auth_sessions import TOUCH_EVERY, idle_timeout
 from filiform.services.access.context import Actor, Perm
@@ -57,6 +57,19 @@ def clinic_zone(session: Session, actor: Actor) -> str:
 def clinic_today(session: Session, actor: Actor) -> date:
     """Today on the clinic's calendar (a form's default date, the limit for "not in the future")."""
     return local_date(datetime.now(UTC), clinic_zone(session, actor))
+
+
+def instant_from_form(text: str, tz: str) -> str:
+    """A ``datetime-local`` field, typed on the clinic's clock, as the UTC instant services take.
+
+    Text that is not a date and time is passed on unchanged, so the one validator of the
+    record says what is wrong with it; a time the clocks skip is refused by ``to_utc``.
+    """
+    try:
+        typed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text
+    return to_utc(typed, tz).isoformat() if typed.tzinfo is None else text
 
 
 def _factory(request: Request) -> sessionmaker[Session]:

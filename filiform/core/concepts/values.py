@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Self, TypeVar
 
@@ -183,8 +183,22 @@ def as_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+LATEST_OFFSET = timedelta(hours=14)  # the zone furthest ahead (Pacific/Kiritimati, UTC+14)
+
+
+def latest_today() -> date:
+    """The latest calendar date anywhere on earth now.
+
+    Why not ``date.today()``: that is the server's date, and a clinic east of the server is
+    already on the next day. Core knows no clinic, so it refuses only dates that are in the
+    future everywhere; services then check against the clinic's own calendar
+    (``filiform.core.concepts.clock.local_date``).
+    """
+    return (datetime.now(UTC) + LATEST_OFFSET).date()
+
+
 def not_after_today(value: date) -> date:
-    if value > date.today():
+    if value > latest_today():
         raise ValueError("is in the future")
     return value
 

@@ -21,6 +21,7 @@ from filiform.errors import NotFound
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import owned, patient_of_clinic
 from filiform.services.operations import audit
+from filiform.services.records.clinic_time import check_day
 from filiform.services.records.writes import add_record
 from filiform.storage.models import Consent, Episode, Screening
 
@@ -32,6 +33,7 @@ def record_consent(
     require(actor, Perm.WRITE_CLINICAL)
     patient_of_clinic(session, patient_id, actor=actor)
     given = details if isinstance(details, ConsentDetails) else ConsentDetails.parse(details)
+    check_day(session, actor.clinic_id, given.consented_on, "consent given on", "consent")
     row = Consent(
         clinic_id=actor.clinic_id,
         patient_id=patient_id,

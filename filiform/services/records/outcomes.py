@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from filiform.core.concepts import OutcomeDetails
-from filiform.core.concepts.clock import Clock, SystemClock, local_date
+from filiform.core.concepts.clock import Clock, SystemClock
 from filiform.core.outcomes import Instrument, ScoreResult, get_instrument, score
 from filiform.errors import NotFound, ValidationFailed
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import owned, patient_of_clinic
 from filiform.services.operations import audit
-from filiform.services.records.clinic_settings import zone_of
+from filiform.services.records.clinic_time import check_day
 from filiform.services.records.writes import add_record, check_episode
 from filiform.storage.models import OutcomeActivity, OutcomeResponse
 
@@ -66,12 +66,7 @@ def _check_activities(details: OutcomeDetails) -> None:
 
 
 def _check_date(session: Session, actor: Actor, details: OutcomeDetails, clock: Clock) -> None:
-    today = local_date(clock.now(), zone_of(session, actor.clinic_id))
-    if details.completed_on > today:
-        raise ValidationFailed(
-            "invalid outcome details",
-            details=[f"completed on: {details.completed_on.isoformat()} is in the future (today is {today})"],
-        )
+    check_day(session, actor.clinic_id, details.completed_on, "completed on", "outcome details", clock)
 
 
 def record_outcome(

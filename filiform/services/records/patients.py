@@ -17,6 +17,7 @@ from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import patient_of_clinic
 from filiform.services.operations import audit
 from filiform.services.records import mrn
+from filiform.services.records.clinic_time import check_day
 from filiform.services.records.views import PatientView
 from filiform.storage.models import Patient
 
@@ -43,6 +44,7 @@ def register_patient(
             Demographics.parse({**given, "mrn": "pending"}, lax=lax)  # refuse bad input before using a number
             given["mrn"] = mrn.next_mrn(session, actor.clinic_id)
         person = Demographics.parse(given, lax=lax)
+    check_day(session, actor.clinic_id, person.birth_date, "birth date", "demographics")
     taken = session.scalar(sa.select(Patient.id).where(Patient.clinic_id == actor.clinic_id, Patient.mrn == person.mrn))
     if taken is not None:
         raise Conflict(f"MRN '{person.mrn}' is already used in this clinic: leave the field empty for a new number")
