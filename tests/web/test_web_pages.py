@@ -167,7 +167,11 @@ def test_screening_shows_decision_per_technique(client_for: Client) -> None:
 def test_unanswered_screening_is_never_a_go(client_for: Client) -> None:
     c = client_for("clinician")
     pid = _new_patient(c, "WEB-003")
-    tok = form_token(c.get(f"/patients/{pid}/screening").text)
+    form = c.get(f"/patients/{pid}/screening").text
+    # "none of the following" answers each open question with its no-risk answer (marked for the script)
+    assert 'name="needle_phobia" value="no" data-clear="1"' in form
+    assert 'name="needle_phobia" value="yes" data-clear="0"' in form
+    tok = form_token(form)
     html = c.post(f"/patients/{pid}/screening", data={"csrf_token": tok}).text
     assert "Not asked" in html and "never counted as “no”" in html
     assert 'class="decision d-go"' not in html
