@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy.engine import Engine
 
 from filiform.app.factory import create_app
-from filiform.services.operations.demo import generate
+from filiform.services.operations.demo import DemoStats, generate
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
 
@@ -54,7 +54,7 @@ def _free_port() -> int:
 
 
 def serve(
-    base: Path, *, idle: timedelta | None = None, setup: Callable[[Engine], None] | None = None
+    base: Path, *, idle: timedelta | None = None, setup: Callable[[Engine, DemoStats], None] | None = None
 ) -> Iterator[LiveServer]:
     """A demo clinic on a temp SQLite file under uvicorn (``setup`` runs on the database first)."""
     url = f"sqlite:///{base / 'filiform.db'}"
@@ -62,7 +62,7 @@ def serve(
     upgrade(engine)
     stats = generate(engine, patients=6, seed=5)
     if setup is not None:
-        setup(engine)
+        setup(engine, stats)
     engine.dispose()
     clinician = next(u for u in stats.usernames if u.startswith("demo-clinician-"))
     app = create_app(url, idle=idle)

@@ -70,3 +70,24 @@ def test_the_record_tools_are_reachable_from_the_patient_page(client_for: Client
     assert billing.status_code == 200 and billing.headers["content-type"].startswith("text/csv")
     assert len(next(csv.reader(io.StringIO(billing.text)))) > 2  # a header row
     assert c.get("/clinic/billing.csv").status_code == 403  # clinicians do not see the clinic's billing
+
+
+def test_a_session_dated_next_year_is_refused_in_words(client_for: Client) -> None:
+    c = client_for("clinician")
+    tok = form_token(c.get("/patients/1/sessions/new").text)
+    r = c.post(
+        "/patients/1/sessions/new",
+        data={
+            "csrf_token": tok,
+            "started_at": "2099-01-05T10:00",
+            "ins-0-target": "upper_trapezius",
+            "ins-0-side": "right",
+            "ins-0-technique": "trigger_point_dn",
+            "ins-0-length": "30",
+            "ins-0-gauge": "0.25",
+            "ins-0-depth": "10",
+        },
+    )
+    assert r.status_code == 422
+    assert re.search(r"start time: 2099-01-05 10:00 is in the future \(it is now \d{4}-\d\d-\d\d \d\d:\d\d, ", r.text)
+    assert 'value="2099-01-05T10:00"' in r.text  # what was typed is kept, on the clinic's clock
