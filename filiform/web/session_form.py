@@ -43,7 +43,7 @@ SESSION_FIELDS = ("pain_pre", "pain_post", "patient_response", "episode_id")
 AE_FIELDS = ("event_type", "severity", "onset", "action_taken", "causality", "duration", "description")
 LABELS = {"started_at": "Start time", "pain_pre": "Pain before", "pain_post": "Pain after", "episode_id": "Episode"}
 REASON_PREFIX = "reason::"
-_ROW = re.compile(r"^(insertions|circuits|override_reasons)\.(\d+)\.?(\S*?):")
+_ROW = re.compile(r"^(insertions|circuits|override_reasons) (\d+) ?([^:]*):")  # field_words: rows from 1
 
 
 def row_indexes(form: Mapping[str, str], prefix: str) -> list[int]:
@@ -69,14 +69,14 @@ def needle_cards(form: Mapping[str, str]) -> list[dict[str, str]]:
 
 
 def _relabel(detail: str, pairs: list[int]) -> str:
-    """``insertions.1.depth_mm: ...`` -> ``Needle 2 depth mm: ...`` (the form's words)."""
+    """``insertions 2 depth mm: ...`` -> ``Needle 2 depth mm: ...`` (the form's words)."""
     found = _ROW.match(detail)
     if found:
-        index, field = int(found.group(2)), found.group(3).replace("_", " ")
+        number, field = int(found.group(2)), found.group(3).strip()
         if found.group(1) == "insertions":
-            head = f"Needle {index + 1}"
+            head = f"Needle {number}"
         elif found.group(1) == "circuits":
-            head = f"Lead pair {pairs[index] if index < len(pairs) else index + 1}"
+            head = f"Lead pair {pairs[number - 1] if 0 < number <= len(pairs) else number}"
         else:
             head = "Reason"
         return f"{head}{' ' + field if field else ''}:{detail[found.end() :]}"

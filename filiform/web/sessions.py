@@ -35,7 +35,7 @@ from filiform.services.records.hrv_files import EDF_LIMIT
 from filiform.services.records.needling_status import needling_status
 from filiform.services.records.plans import latest_intake, patient_body, plan_from_query
 from filiform.services.records.session_safety import SessionRefused, problem_key, shown
-from filiform.web.plan import parse_ticked
+from filiform.web.plan_view import parse_ticked
 
 from . import session_cards, session_page
 from .common import actor_or_none, form_int, login_redirect, render, run_page
@@ -75,6 +75,7 @@ def _context(
     body = patient_body(patient, datetime.now(UTC).date()).with_intake(intake)
     table = session_cards.guides(body, plan)
     return {
+        "tz": zone,
         "title": "Record session",
         "patient": patient,
         "needling": needling_status(s, actor=actor, patient_id=patient.id),

@@ -1,4 +1,4 @@
-"""Revision ``pointofcare`` on a database written at ``concepts``, on SQLite and PostgreSQL.
+"""Revision ``pointofcare`` on a database written at the revision before it, on SQLite and PostgreSQL.
 
 The database is built at the older revision with a session in the older format (one
 override reason for the whole session, no drawing or plan reference), an amendment of it,
@@ -22,6 +22,7 @@ from filiform.services.records.session_record import session_record
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import current_revision, head_revision, upgrade
 
+PREVIOUS = "clinicflow"  # the revision before pointofcare
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 LATER = datetime(2026, 3, 9, 9, 30, tzinfo=UTC)
 OLD_REASON = "Needled deeper than usual: thick tissue confirmed by palpation."
@@ -41,8 +42,8 @@ def _insert(conn: sa.Connection, table: str, **values: Any) -> None:
 
 def _old_database(url: str) -> Engine:
     engine = make_engine(url)
-    upgrade(engine, "concepts")
-    assert current_revision(engine) == "concepts"
+    upgrade(engine, PREVIOUS)
+    assert current_revision(engine) == PREVIOUS
     with engine.begin() as conn:
         _insert(conn, "clinic", id=1, name="Old clinic", created_at=NOW)
         _insert(
@@ -122,8 +123,8 @@ def test_downgrade_keeps_the_older_rows_and_the_append_only_amendments(db_url: s
 
     engine = _old_database(db_url)
     upgrade(engine)
-    command.downgrade(alembic_config(engine), "concepts")
-    assert current_revision(engine) == "concepts"
+    command.downgrade(alembic_config(engine), PREVIOUS)
+    assert current_revision(engine) == PREVIOUS
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT * FROM treatment_session WHERE id = 1")).mappings().one()
         columns = {c["name"] for c in sa.inspect(conn).get_columns("treatment_session")}

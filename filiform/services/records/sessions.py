@@ -14,14 +14,14 @@ plan (its reference and the ranges and caps it gave), and the clinic's time zone
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from filiform.core.concepts import AdverseEventDetails, NeedlingSession
-from filiform.core.concepts.clock import local_date, show
+from filiform.core.concepts.clock import local_date
 from filiform.core.concepts.session import new_session_problems
 from filiform.core.concepts.values import column_values
 from filiform.core.kb.loader import load_kb
@@ -32,6 +32,7 @@ from filiform.services.access.scope import owned, patient_of_clinic
 from filiform.services.operations import audit
 from filiform.services.records import session_safety
 from filiform.services.records.clinic_settings import zone_of
+from filiform.services.records.clinic_time import check_day, check_start
 from filiform.services.records.clinical import valid_consent
 from filiform.services.records.plans import intake_from, parse_findings, patient_body, plan_for_patient
 from filiform.services.records.session_safety import Overridden
@@ -47,8 +48,6 @@ from filiform.storage.models import (
     TreatmentSession,
     User,
 )
-
-FUTURE_GRACE = timedelta(minutes=5)  # a tablet's clock a few minutes ahead of the server's
 
 
 def _screening_for(session: Session, actor: Actor, patient_id: int, documented: NeedlingSession) -> Screening | None:
@@ -114,17 +113,6 @@ def _store_overrides(session: Session, row: TreatmentSession, overridden: list[O
     session.flush()
 
 
-def _check_time(documented: NeedlingSession, zone: str, now: datetime) -> None:
-    if documented.started_at > now + FUTURE_GRACE:
-        raise ValidationFailed(
-            "invalid session",
-            details=[
-                f"Start time: {show(documented.started_at, zone, '%d %b %Y, %H:%M')} ({zone}) is in the future; "
-                "a session is recorded when it has started"
-            ],
-        )
-
-
 def saved_form(session: Session, actor: Actor, patient_id: int, form_key: str | None) -> TreatmentSession | None:
     """The session this form already saved (a second click on save), if any."""
     if form_key is None:
@@ -169,7 +157,6 @@ def record_session(
     actor: Actor,
     patient_id: int,
     documented: NeedlingSession | Mapping[str, Any],
-    now: datetime | None = None,
 ) -> TreatmentSession:
     """Store a session with its needles, circuits and override reasons, if the rules allow it.
 
@@ -197,7 +184,7 @@ def record_session(
     clinician = _clinician(session, actor, documented.clinician_id)
     validate_target_ids(i.target_id for i in documented.insertions)
     zone = zone_of(session, actor.clinic_id)
-    _check_time(documented, zone, now or datetime.now(UTC))
+    check_start(session, actor.clinic_id, documented.started_at)
     day = local_date(documented.started_at, zone)
 
     consent = valid_consent(session, patient_id, day)
@@ -293,6 +280,7 @@ def report_adverse_event(
     require(actor, Perm.REPORT_ADVERSE_EVENT)
     patient_of_clinic(session, patient_id, actor=actor)
     event = details if isinstance(details, AdverseEventDetails) else AdverseEventDetails.parse(details)
+    check_day(session, actor.clinic_id, event.occurred_on, "occurred on", "adverse event")
     if (
         event.session_id is not None
         and owned(session, TreatmentSession, event.session_id, actor=actor).patient_id != patient_id

@@ -1,7 +1,7 @@
 """sessions fixed to what they were done under; overrides per problem; stored RR analyses
 
 Revision ID: pointofcare
-Revises: concepts
+Revises: clinicflow
 Create Date: 2026-12-05 10:00:00
 
 A session now names the drawing and the plan it was done under (``drawing_id``, ``plan``:
@@ -27,7 +27,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "pointofcare"
-down_revision = "concepts"
+down_revision = "clinicflow"
 branch_labels = None
 depends_on = None
 
