@@ -123,7 +123,7 @@ def test_new_york_evening_session_keeps_its_local_date(client_for: Client, world
             world, "PC-06", consent_on=day, screened_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
         )
         page, hidden = form_of(c, pid)
-        assert "Start (America/New_York)" in page
+        assert "(clinic time, America/New_York)" in page
         data = hidden | needle(0, "extensor_digitorum", "right", "10") | {"started_at": f"{day}T20:30"}
         r = _post(c, pid, data)
         assert r.status_code == 303, r.text[:2000]  # type: ignore[attr-defined]
