@@ -150,7 +150,7 @@ def test_screening_shows_decision_per_technique(client_for: Client) -> None:
     assert rows["trigger_point_dn"] != "do_not_needle"
     header = c.get(f"/patients/{pid}").text  # the header says it in colour and words, never a green pill
     assert 'data-needling="do_not_needle"' in header and "Do not needle: Electrical dry needling" in header
-    assert "np-go" not in header and "Record session – do not needle: reasons needed" in header
+    assert "np-go" not in header and "Record session – do not needle: read why first" in header
 
 
 def test_unanswered_screening_is_never_a_go(client_for: Client) -> None:

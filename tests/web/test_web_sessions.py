@@ -57,7 +57,7 @@ def test_a_do_not_needle_patient_is_red_in_the_header_and_on_the_form(client_for
     page, _ = form_of(c, pid)
     assert page.count('data-needling="do_not_needle"') >= 2  # header pill and form banner
     assert "np-go" not in page and ">Record session</a>" not in page
-    assert "Save session – do not needle: reasons needed" in page
+    assert "Save session – do not needle: each problem is refused or needs a reason" in page
     summary = c.get(f"/patients/{pid}").text
     assert 'class="pill ok">Screened' not in summary and "Record session – do not needle" in summary
 
