@@ -20,8 +20,12 @@ from filiform.storage.models_clinical import (
 from filiform.storage.models_people import Clinic, Patient, User
 from filiform.storage.models_portal_all import *  # noqa: F403  (appointments, clinic settings, portal, outbox)
 from filiform.storage.models_security import AuthState, AuthThrottle, BackgroundJob, PasswordReset
+from filiform.storage.models_smart import SmartClient, SmartJti, SmartToken
 
 __all__ = [
+    "SmartClient",
+    "SmartJti",
+    "SmartToken",
     "AdverseEvent",
     "Amendment",
     "Attachment",

@@ -18,6 +18,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, StringConstraints
 
+from filiform.core.concepts.contact import PatientContact
 from filiform.core.concepts.values import PastDate, Strict, enum_of
 
 
@@ -47,3 +48,5 @@ class Demographics(Strict):
     sex: Annotated[Sex, BeforeValidator(enum_of(Sex))]
     phone: Phone | None = None
     email: Email | None = None
+    # What another system sent beyond these columns (imports only; see concepts/contact.py).
+    contact: PatientContact = PatientContact()
