@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from filiform.errors import Conflict, ValidationFailed
-from filiform.fhir.codes import CS_SIDE, CS_TARGET
-from filiform.fhir.common import EXT_NOTE, ext, parse_dt, read_recorded, ref_id, sub
+from filiform.fhir.codes import CS_OBSERVATION, CS_PROCEDURE, CS_SIDE, CS_TARGET, CS_TECHNIQUE, Q_INSTRUMENT, Q_SCREENING
+from filiform.fhir.common import EXT_NOTE, ext, parse_dt, read_recorded, read_updated, ref_id, sub
 from filiform.fhir.map_circuit import from_circuit
 from filiform.fhir.map_clinical import (
     from_consent,
@@ -35,6 +35,24 @@ from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
 from filiform.services.records import bulk
 from filiform.storage.models import Clinic
+
+
+# Resource types stored as themselves (the rest are dispatched on their codes in kind_of).
+KNOWN_TYPES = {
+    "Organization": "clinic",
+    "Practitioner": "user",
+    "PractitionerRole": "role",
+    "Patient": "patient",
+    "Consent": "consent",
+    "Condition": "episode",
+    "CarePlan": "plan",
+    "Encounter": "encounter",
+    "DocumentReference": "note",
+    "AdverseEvent": "adverse_event",
+    "Provenance": "amendment",
+    "Questionnaire": "definition",
+}
+SUPPORTED = frozenset({*KNOWN_TYPES, "Procedure", "Observation", "QuestionnaireResponse"})
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
@@ -100,11 +118,11 @@ def _index(bundle: Any) -> dict[str, dict[str, dict[str, Any]]]:
     return found
 
 
-def _session(proc: dict[str, Any], res: dict[str, dict[str, dict[str, Any]]], clinic: int) -> dict[str, Any]:
+def _session(proc: dict[str, Any], pains: dict[str, dict[str, int]], clinic: int) -> dict[str, Any]:
     by, at = read_recorded(proc)
     sid = ref_id({"reference": proc["id"]})
     basis = ext(proc, EXT_SESSION)
-    pain = {w: res["Observation"].get(f"{w}{sid}") for w in ("pre", "post")}
+    pain = pains.get(f"Procedure/{proc['id']}", {})
     notes = {n["authorReference"]["reference"].split("/")[0]: n["text"] for n in proc.get("note", ())}
     return {
         "id": sid,
@@ -113,13 +131,14 @@ def _session(proc: dict[str, Any], res: dict[str, dict[str, dict[str, Any]]], cl
         "version": int(proc["meta"]["versionId"]),
         "created_by": by,
         "created_at": at,
+        "updated_at": read_updated(proc),
         "episode_id": ref_id(proc["reasonReference"][0]) if "reasonReference" in proc else None,
         "clinician_id": ref_id(proc["performer"][0]["actor"]),
         "consent_id": ref_id(sub(basis, "consent")),
         "screening_id": ref_id(sub(basis, "screening")),
         "started_at": proc["performedDateTime"],
-        "pain_pre": pain["pre"]["valueInteger"] if pain["pre"] else None,
-        "pain_post": pain["post"]["valueInteger"] if pain["post"] else None,
+        "pain_pre": pain.get("before"),
+        "pain_post": pain.get("after"),
         "patient_response": notes.get("Patient"),
         "notes": notes.get("Practitioner"),
         "override_justification": sub(basis, "overrideJustification"),
@@ -156,6 +175,7 @@ def _adverse_event(ae: dict[str, Any], clinic: int) -> dict[str, Any]:
         "version": int(ae["meta"]["versionId"]),
         "created_by": by,
         "created_at": at,
+        "updated_at": read_updated(ae),
         "session_id": ref_id(ae.get("encounter")),
         "occurred_on": ae["date"],
         "event_type": ae["event"]["coding"][0]["code"],
@@ -205,20 +225,80 @@ def _mapped(res: dict[str, Any], fn: Callable[..., dict[str, Any]], *args: Any) 
         ) from exc
 
 
+def _codes(res: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(c.get("system", ""), c.get("code", "")) for c in (res.get("code") or {}).get("coding", ())}
+
+
+def _pain_scores(observations: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Pain before/after needling per session Procedure reference, found by their codes."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for obs in observations:
+        for when in ("before", "after"):
+            if (CS_OBSERVATION, f"pain-{when}-needling") in _codes(obs):
+                value = obs["valueQuantity"]["value"]
+                out[obs["partOf"][0]["reference"]][when] = int(value) if float(value).is_integer() else value
+    return out
+
+
+def kind_of(res: dict[str, Any]) -> str | None:
+    """What a resource holds, from its type and codes (never from its id); None: not Filiform's."""
+    kind, codes = res.get("resourceType"), _codes(res)
+    if kind == "Procedure":
+        if (CS_PROCEDURE, "dry-needling-session") in codes:
+            return "session"
+        if (CS_PROCEDURE, "electrical-circuit") in codes:
+            return "circuit"
+        if any(system == CS_TECHNIQUE for system, _ in codes):
+            return "needle"
+        return None
+    if kind == "Observation":
+        if (CS_OBSERVATION, "pain-drawing") in codes:
+            return "drawing"
+        if codes & {(CS_OBSERVATION, "pain-before-needling"), (CS_OBSERVATION, "pain-after-needling")}:
+            return "pain"
+        return "outcome_total" if res.get("derivedFrom") else None
+    if kind == "QuestionnaireResponse":
+        q = str(res.get("questionnaire", ""))
+        return "screening" if q == Q_SCREENING else "outcome" if q.startswith(Q_INSTRUMENT) else None
+    return KNOWN_TYPES.get(str(kind))
+
+
 def _procedures(res: dict[str, dict[str, dict[str, Any]]], clinic: int, out: dict[str, list[dict[str, Any]]]) -> None:
-    """Session Procedures (``s…``), needle Procedures (``i…``) and circuit Procedures (``c…``)."""
-    for rid, proc in res["Procedure"].items():
-        if rid.startswith("s"):
-            out["treatment_session"].append(_mapped(proc, _session, res, clinic))
-        elif rid.startswith("c"):
+    """Session, needle and circuit Procedures, told apart by their codes."""
+    pains = _pain_scores(res["Observation"].values())
+    for proc in res["Procedure"].values():
+        kind = kind_of(proc)
+        if kind == "session":
+            out["treatment_session"].append(_mapped(proc, _session, pains, clinic))
+        elif kind == "circuit":
             out["electrical_circuit"].append(_mapped(proc, from_circuit))
-        else:
+        elif kind == "needle":
             out["insertion"].append(_mapped(proc, _insertion))
 
 
-def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
-    """The database rows a Filiform Bundle describes, per table."""
+def unsupported(res: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+    """Every resource this importer cannot store (type/id and why): listed, never dropped."""
+    out = []
+    for kind, found in sorted(res.items()):
+        for rid, resource in found.items():
+            if kind_of(resource) is None:
+                out.append(f"{kind}/{rid}: {'not a Filiform record' if kind in SUPPORTED else 'type not stored by Filiform'}")
+    return out
+
+
+def bundle_rows(bundle: Any, *, skip_unsupported: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """The database rows a Filiform Bundle describes, per table.
+
+    A resource Filiform cannot store refuses the whole import with the list of them,
+    unless ``skip_unsupported`` (then they are left out, and the caller reports them).
+    """
     res = _index(bundle)
+    skipped = unsupported(res)
+    if skipped and not skip_unsupported:
+        raise ValidationFailed(
+            f"{len(skipped)} resource(s) Filiform cannot store (import them with --skip-unsupported to leave them out)",
+            details=skipped[:50],
+        )
     orgs = list(res["Organization"].values())
     if len(orgs) != 1:
         raise ValidationFailed(f"expected one Organization (the clinic), found {len(orgs)}")
@@ -235,19 +315,21 @@ def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
         out["app_user"].append(_mapped(p, from_practitioner, role))
     out["patient"] = [_mapped(p, from_patient) for p in res["Patient"].values()]
     out["consent"] = [_mapped(c, from_consent, clinic) for c in res["Consent"].values()]
+    totals = {
+        o["derivedFrom"][0]["reference"]: o for o in res["Observation"].values() if kind_of(o) == "outcome_total"
+    }
     for rid, qr in res["QuestionnaireResponse"].items():
-        if rid.startswith("scr"):
+        if kind_of(qr) == "screening":
             out["screening"].append(_mapped(qr, from_screening, clinic))
-        else:
-            out["outcome_response"].append(_mapped(qr, from_outcome, res["Observation"].get(rid), clinic))
+        elif kind_of(qr) == "outcome":
+            total = totals.get(f"QuestionnaireResponse/{rid}")
+            out["outcome_response"].append(_mapped(qr, from_outcome, total, clinic))
     for rid, cond in res["Condition"].items():
         plan = res["CarePlan"].get(rid)
         if plan is None:
             raise ValidationFailed(f"Condition/{rid} has no CarePlan")
         out["episode"].append(_mapped(cond, from_episode, plan, clinic))
-    out["pain_drawing"] = [
-        _mapped(o, from_drawing, clinic) for rid, o in res["Observation"].items() if rid.startswith("d")
-    ]
+    out["pain_drawing"] = [_mapped(o, from_drawing, clinic) for o in res["Observation"].values() if kind_of(o) == "drawing"]
     _procedures(res, clinic, out)
     out["adverse_event"] = [_mapped(a, _adverse_event, clinic) for a in res["AdverseEvent"].values()]
     out["amendment"] = [_mapped(p, _amendment, clinic) for p in res["Provenance"].values()]
@@ -256,7 +338,7 @@ def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def import_bundle(session: Session, bundle: Any) -> dict[str, int]:
+def import_bundle(session: Session, bundle: Any, *, skip_unsupported: bool = False) -> dict[str, int]:
     """Write a Bundle into an empty database; returns rows written per table.
 
     Every record goes through the same concept types as a record created on any face
@@ -265,7 +347,7 @@ def import_bundle(session: Session, bundle: Any) -> dict[str, int]:
     """
     if session.scalar(sa.select(sa.func.count()).select_from(Clinic)):
         raise Conflict("import needs an empty database (ids are kept as exported)")
-    rows = bundle_rows(bundle)
+    rows = bundle_rows(bundle, skip_unsupported=skip_unsupported)
     counts = bulk.insert_rows(session, rows)
     users = rows["app_user"]
     admin = next((u for u in users if u["role"] == "admin"), users[0] if users else None)
