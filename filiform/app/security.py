@@ -58,6 +58,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 
+from filiform.api.fhir_outcome import FHIR_JSON, is_fhir, outcome
 from filiform.app.request_audit import PATIENT_PATH, RequestAudit, access_entry
 from filiform.services.access.auth_cookies import bind_cookie, bound_csrf, csrf_key, session_token
 from filiform.services.access.auth_sessions import COOKIE_NAME, cached_actor, lookup
@@ -169,16 +170,21 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        auth = Headers(scope=scope).get("authorization", "")
+        if auth[:7].lower() == "bearer " or scope.get("path") == TOKEN_PATH:
+            state: dict[str, Any] = scope.setdefault("state", {})
+            await self._bearer_request(scope, receive, send, auth[7:].strip(), scope.get("path", ""), state)
+            return
+        await self._session_request(scope, receive, send)
+
+    async def _session_request(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A browser (or cookie-carrying API) request: session cookie, CSRF, access audit."""
         headers = Headers(scope=scope)
         cookies = _cookies(headers)
         https = scope.get("scheme") == "https"
         secure = https or _host(headers) not in LOOPBACK
         path: str = scope.get("path", "")
         state: dict[str, Any] = scope.setdefault("state", {})
-        auth = headers.get("authorization", "")
-        if auth[:7].lower() == "bearer " or path == TOKEN_PATH:
-            await self._bearer_request(scope, receive, send, auth[7:].strip() if auth else "", path, state)
-            return
 
         csrf = cookies.get(CSRF_COOKIE, "")
         new_csrf = not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", csrf)
@@ -349,7 +355,9 @@ class SecurityMiddleware:
         return hmac.compare_digest(sent.encode(), csrf.encode()), replay
 
     async def _reject(self, scope: Scope, send: Send, status: int, code: str, msg: str) -> None:
-        if scope.get("path", "").startswith("/api"):
+        if is_fhir(scope.get("path", "")):
+            body, ctype = json.dumps(outcome(status, code, msg)).encode(), FHIR_JSON.encode()
+        elif scope.get("path", "").startswith("/api"):
             body = json.dumps({"ok": False, "error": msg, "code": code, "details": []}).encode()
             ctype = b"application/json"
         else:

@@ -14,6 +14,7 @@ import typer
 
 from filiform.cli.database import DB_OPTION, USER_OPTION, acting, errors, existing_engine, progress_bar
 from filiform.cli.output import console, fail
+from filiform.cli.smart import smart_app
 from filiform.fhir import billing, exporter, importer
 from filiform.storage.engine import session_factory, transaction
 
@@ -90,14 +91,24 @@ def export_bulk(
 @import_app.command("fhir")
 def import_fhir(
     source: Path = typer.Argument(..., help="A Bundle written by `filiform export fhir`."),
+    skip_unsupported: bool = typer.Option(
+        False, "--skip-unsupported", help="Leave out (and list) resources Filiform cannot store instead of refusing."
+    ),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Import a Filiform Bundle into an empty database (ids kept; create it with `db upgrade`)."""
+    """Import a Filiform Bundle into an empty database (ids kept; create it with `db upgrade`).
+
+    Resources Filiform cannot store are listed and refuse the import, unless
+    ``--skip-unsupported`` is given (then they are listed as left out).
+    """
     with errors():
         bundle = importer.read_bundle(source)
         engine = existing_engine(db)
         with transaction(session_factory(engine)) as s:
-            counts = importer.import_bundle(s, bundle)
+            counts = importer.import_bundle(s, bundle, skip_unsupported=skip_unsupported)
+        left_out = importer.unsupported(importer.index(bundle)) if skip_unsupported else []
+        for line in left_out:
+            console.print(f"left out: {line}")
         console.print("imported " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))
 
 
@@ -122,3 +133,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
     app.add_typer(import_app, name="import")
     app.add_typer(billing_app, name="billing")
+    app.add_typer(smart_app, name="smart")

@@ -5,7 +5,10 @@ more; the number of needles or insertions does not count; one code per session, 
 both. A muscle needled on both sides counts as two (common advice, not confirmed by the
 AMA: the CSV says which sessions depend on it). Tendons, nerves, periarticular tissue and
 scars are not muscles. Only code numbers are shipped, never the AMA descriptor text.
-ICD-10-CM header codes (M79.1, M54.5...) are not billable: a claim needs a leaf code.
+ICD-10-CM: a claim line carries the episode's one chosen diagnosis, checked against the
+shipped FY2026 tabular (header codes, Excludes1 pairs, a side contradicting the needles,
+a code outside the condition's candidates); an episode without a choice is flagged. CPT
+20560/20561 are not reported with acupuncture codes 97810-97814 in the same encounter.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import IO, Any
 from sqlalchemy.engine import Connection, Engine
 
 from filiform.core.kb.loader import load_kb
+from filiform.core.planning import diagnosis
 from filiform.fhir.codes import tables
 from filiform.services.access.context import Actor
 from filiform.services.operations import audit
@@ -72,18 +76,7 @@ def cpt_code(muscles: int) -> str | None:
     return str(cpt["one_or_two_muscles"] if muscles <= 2 else cpt["three_or_more_muscles"])
 
 
-def icd_status(code: str) -> str:
-    """'billable' (a confirmed leaf), 'header' (has children: not billable) or 'unverified'."""
-    data = tables()
-    if code in data["icd10cm_billable"]:
-        return "billable"
-    if code in data["icd10cm_headers"] or any(
-        leaf.startswith(code) and leaf != code for leaf in data["icd10cm_billable"]
-    ):
-        return "header"
-    return "unverified"
-
-
+ACUPUNCTURE_CPT = frozenset({"97810", "97811", "97813", "97814"})
 CSV_FIELDS = (
     "session_id",
     "patient_id",
@@ -92,6 +85,7 @@ CSV_FIELDS = (
     "distinct_muscles",
     "cpt",
     "cpt_units",
+    "diagnosis",
     "icd10cm_billable",
     "icd10cm_not_billable",
     "icd10cm_unverified",
@@ -99,13 +93,42 @@ CSV_FIELDS = (
 )
 
 
+def _code_flags(condition: str, listed: list[str], chosen: str | None, sides: list[str]) -> tuple[list[str], list[str]]:
+    """(codes on the line, flags): the chosen diagnosis, or the recorded codes flagged as not a claim."""
+    flags: list[str] = []
+    if chosen:
+        codes = [chosen]
+        if chosen not in {e.code for e in diagnosis.candidates(condition, listed)}:
+            flags.append(f"diagnosis {chosen} is not among the condition's candidates")
+        for problem in (diagnosis.laterality_conflict(chosen, sides), diagnosis.unspecified_side(chosen, sides)):
+            if problem:
+                flags.append(problem)
+    else:
+        codes = list(listed)
+        flags.append("no diagnosis chosen for the episode: the codes listed are candidates, not a claim")
+    seen: set[frozenset[str]] = set()
+    for code, other, note in diagnosis.excludes1_conflicts(codes):
+        if frozenset((code, other)) not in seen:
+            seen.add(frozenset((code, other)))
+            flags.append(f"Excludes1: {code} with {other} ({note})")
+    headers = [c for c in codes if diagnosis.code_status(c) == "header"]
+    if headers:
+        flags.append("header code (not billable): " + " ".join(headers))
+    return codes, flags
+
+
 def session_line(
-    session: Mapping[str, Any], insertions: list[Mapping[str, Any]], icd_codes: list[str]
+    session: Mapping[str, Any],
+    insertions: list[Mapping[str, Any]],
+    episode: tuple[str, list[str], str | None] | None,
+    other_cpt: Iterable[str] = (),
 ) -> dict[str, Any]:
+    """One claim line: CPT from distinct muscles, the episode's diagnosis, and every flag."""
     count = count_muscles(insertions)
     code = cpt_code(count.muscles)
-    status = {c: icd_status(c) for c in icd_codes}
-    flags = []
+    condition, listed, chosen = episode if episode is not None else ("", [], None)
+    codes, flags = _code_flags(condition, listed, chosen, [i["side"] for i in insertions])
+    status = {c: diagnosis.code_status(c) for c in codes}
     if count.bilateral_counted_twice:
         flags.append("bilateral muscle counted twice")
     if count.unknown_targets:
@@ -114,6 +137,9 @@ def session_line(
         flags.append("not a muscle: " + " ".join(count.non_muscle_targets))
     if code is None:
         flags.append("no muscle needled: no CPT code")
+    acupuncture = sorted(set(other_cpt) & ACUPUNCTURE_CPT)
+    if code and acupuncture:
+        flags.append(f"{code} with acupuncture {' '.join(acupuncture)} in the same encounter: not reported together")
     if not any(s == "billable" for s in status.values()):
         flags.append("no billable ICD-10-CM code")
     started = session["started_at"]
@@ -125,6 +151,7 @@ def session_line(
         "distinct_muscles": count.muscles,
         "cpt": code or "",
         "cpt_units": 1 if code else 0,
+        "diagnosis": chosen or "",
         "icd10cm_billable": " ".join(c for c, s in status.items() if s == "billable"),
         "icd10cm_not_billable": " ".join(c for c, s in status.items() if s == "header"),
         "icd10cm_unverified": " ".join(c for c, s in status.items() if s == "unverified"),
@@ -144,9 +171,9 @@ def write_csv(lines: Iterator[dict[str, Any]], out: IO[str]) -> int:
 
 def lines(conn: Connection, clinic_id: int) -> Iterator[dict[str, Any]]:
     """One CSV line per session of the clinic, in session order."""
-    codes = streams.episode_codes(conn, clinic_id)
+    episodes = streams.episode_codes(conn, clinic_id)
     for session, insertions, _circuits in streams.sessions(conn, clinic_id):
-        yield session_line(session, insertions, codes.get(session["episode_id"], []))
+        yield session_line(session, insertions, episodes.get(session["episode_id"]))
 
 
 def billing_csv(engine: Engine, *, actor: Actor, out: IO[str]) -> int:

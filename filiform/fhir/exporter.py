@@ -227,8 +227,13 @@ def check_types(types: Collection[str]) -> None:
 
 
 def _stream(
-    conn: Connection, actor: Actor, base_url: str, progress: Progress | None, since: datetime | None,
-    patients: list[int] | None, level: str,
+    conn: Connection,
+    actor: Actor,
+    base_url: str,
+    progress: Progress | None,
+    since: datetime | None,
+    patients: list[int] | None,
+    level: str,
 ) -> Iterator[dict[str, Any]]:
     if patients is None:
         stream = resources(conn, actor.clinic_id, base_url=base_url, progress=progress, since=since)

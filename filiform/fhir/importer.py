@@ -19,7 +19,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from filiform.errors import Conflict, ValidationFailed
-from filiform.fhir.codes import CS_OBSERVATION, CS_PROCEDURE, CS_SIDE, CS_TARGET, CS_TECHNIQUE, Q_INSTRUMENT, Q_SCREENING
+from filiform.fhir.codes import (
+    CS_OBSERVATION,
+    CS_PROCEDURE,
+    CS_SIDE,
+    CS_TARGET,
+    CS_TECHNIQUE,
+    Q_INSTRUMENT,
+    Q_SCREENING,
+)
 from filiform.fhir.common import EXT_NOTE, ext, parse_dt, read_recorded, read_updated, ref_id, sub
 from filiform.fhir.map_circuit import from_circuit
 from filiform.fhir.map_clinical import (
@@ -35,7 +43,6 @@ from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
 from filiform.services.records import bulk
 from filiform.storage.models import Clinic
-
 
 # Resource types stored as themselves (the rest are dispatched on their codes in kind_of).
 KNOWN_TYPES = {
@@ -84,7 +91,7 @@ def _json_kind(value: Any) -> str:
     return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
 
 
-def _index(bundle: Any) -> dict[str, dict[str, dict[str, Any]]]:
+def index(bundle: Any) -> dict[str, dict[str, dict[str, Any]]]:
     """Resources by type and id, after checking the Bundle's shape.
 
     Checked up front so that a stray JSON array, an empty Bundle or a repeated entry is a
@@ -282,7 +289,9 @@ def unsupported(res: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
     for kind, found in sorted(res.items()):
         for rid, resource in found.items():
             if kind_of(resource) is None:
-                out.append(f"{kind}/{rid}: {'not a Filiform record' if kind in SUPPORTED else 'type not stored by Filiform'}")
+                out.append(
+                    f"{kind}/{rid}: {'not a Filiform record' if kind in SUPPORTED else 'type not stored by Filiform'}"
+                )
     return out
 
 
@@ -292,7 +301,7 @@ def bundle_rows(bundle: Any, *, skip_unsupported: bool = False) -> dict[str, lis
     A resource Filiform cannot store refuses the whole import with the list of them,
     unless ``skip_unsupported`` (then they are left out, and the caller reports them).
     """
-    res = _index(bundle)
+    res = index(bundle)
     skipped = unsupported(res)
     if skipped and not skip_unsupported:
         raise ValidationFailed(
@@ -315,9 +324,7 @@ def bundle_rows(bundle: Any, *, skip_unsupported: bool = False) -> dict[str, lis
         out["app_user"].append(_mapped(p, from_practitioner, role))
     out["patient"] = [_mapped(p, from_patient) for p in res["Patient"].values()]
     out["consent"] = [_mapped(c, from_consent, clinic) for c in res["Consent"].values()]
-    totals = {
-        o["derivedFrom"][0]["reference"]: o for o in res["Observation"].values() if kind_of(o) == "outcome_total"
-    }
+    totals = {o["derivedFrom"][0]["reference"]: o for o in res["Observation"].values() if kind_of(o) == "outcome_total"}
     for rid, qr in res["QuestionnaireResponse"].items():
         if kind_of(qr) == "screening":
             out["screening"].append(_mapped(qr, from_screening, clinic))
@@ -329,7 +336,9 @@ def bundle_rows(bundle: Any, *, skip_unsupported: bool = False) -> dict[str, lis
         if plan is None:
             raise ValidationFailed(f"Condition/{rid} has no CarePlan")
         out["episode"].append(_mapped(cond, from_episode, plan, clinic))
-    out["pain_drawing"] = [_mapped(o, from_drawing, clinic) for o in res["Observation"].values() if kind_of(o) == "drawing"]
+    out["pain_drawing"] = [
+        _mapped(o, from_drawing, clinic) for o in res["Observation"].values() if kind_of(o) == "drawing"
+    ]
     _procedures(res, clinic, out)
     out["adverse_event"] = [_mapped(a, _adverse_event, clinic) for a in res["AdverseEvent"].values()]
     out["amendment"] = [_mapped(p, _amendment, clinic) for p in res["Provenance"].values()]

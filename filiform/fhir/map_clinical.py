@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import UTC, datetime
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from filiform.core.atlas.v1 import convert_drawing, is_v1_id
 from filiform.core.outcomes import get_instrument, list_instruments
-from filiform.core.safety.questions import QUESTIONS
 from filiform.core.planning.codes import load_icd10cm
+from filiform.core.safety.questions import QUESTIONS
 from filiform.errors import NotFound
 from filiform.fhir.codes import (
     CAREPLAN_CATEGORY,

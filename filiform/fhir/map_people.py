@@ -135,8 +135,10 @@ def _plain_names(names: list[dict[str, Any]]) -> bool:
 
 
 def _plain_telecom(telecom: list[dict[str, Any]]) -> bool:
-    systems = [t.get("system") for t in telecom]
-    return all(set(t) == {"system", "value"} for t in telecom) and sorted(systems) in ([], ["phone"], ["email"], ["email", "phone"]) and systems == sorted(systems, reverse=True)
+    """Exactly what the columns alone export: at most a phone then an e-mail, nothing else."""
+    systems = [str(t.get("system")) for t in telecom]
+    plain = all(set(t) == {"system", "value"} for t in telecom)
+    return plain and systems in ([], ["phone"], ["email"], ["phone", "email"])
 
 
 def contact_of(res: dict[str, Any], mrn_identifier: dict[str, Any] | None) -> dict[str, Any]:

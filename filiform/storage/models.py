@@ -23,9 +23,6 @@ from filiform.storage.models_security import AuthState, AuthThrottle, Background
 from filiform.storage.models_smart import SmartClient, SmartJti, SmartToken
 
 __all__ = [
-    "SmartClient",
-    "SmartJti",
-    "SmartToken",
     "AdverseEvent",
     "Amendment",
     "Attachment",
@@ -46,6 +43,9 @@ __all__ = [
     "PasswordReset",
     "Patient",
     "Screening",
+    "SmartClient",
+    "SmartJti",
+    "SmartToken",
     "TreatmentSession",
     "User",
     "UserTotp",

@@ -91,7 +91,7 @@ class Address(_Element):
     city: Short | None = None
     district: Short | None = None
     state: Short | None = None
-    postalCode: Short | None = None  # noqa: N815 (the FHIR element's name)
+    postalCode: Short | None = None
     country: Short | None = None
     period: Period | None = None
 

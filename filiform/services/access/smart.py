@@ -18,7 +18,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from joserfc import jwt
@@ -88,18 +88,16 @@ def check_jwks(jwks: Any) -> dict[str, Any]:
     if problems:
         raise ValidationFailed("invalid JWKS", details=problems[:10])
     try:
-        keys = KeySet.import_key_set(jwks)
+        keys = KeySet.import_key_set(cast(Any, jwks))
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise ValidationFailed(f"invalid JWKS: {exc}") from None
-    short = [k.kid for k in keys.keys if k.key_type == "RSA" and k.raw_value.key_size < 2048]
+    short = [k.kid for k in keys.keys if k.key_type == "RSA" and cast(Any, k.raw_value).key_size < 2048]
     if short:
         raise ValidationFailed("RSA keys need at least 2048 bits", details=[str(k) for k in short])
     return {"keys": [k.as_dict(private=False) for k in keys.keys]}
 
 
-def register_client(
-    session: Session, *, actor: Actor, name: str, jwks: Any, scope: str, username: str
-) -> SmartClient:
+def register_client(session: Session, *, actor: Actor, name: str, jwks: Any, scope: str, username: str) -> SmartClient:
     """An administrator registers a backend client acting as ``username`` of the clinic."""
     require(actor, Perm.MANAGE_USERS)
     name = name.strip()
@@ -154,7 +152,7 @@ def _verified(session: Session, assertion: str, token_url: str) -> tuple[SmartCl
     if client is None or not client.active:
         raise OAuthError("invalid_client", "unknown or inactive client", 401)
     try:
-        token = jwt.decode(assertion, KeySet.import_key_set(client.jwks), algorithms=ALGORITHMS)
+        token = jwt.decode(assertion, KeySet.import_key_set(cast(Any, client.jwks)), algorithms=ALGORITHMS)
         jwt.JWTClaimsRegistry(
             leeway=int(CLOCK_SKEW.total_seconds()),
             iss={"essential": True, "value": client.id},
@@ -208,9 +206,7 @@ def issue_token(session: Session, *, form: dict[str, str], token_url: str) -> di
     _remember_jti(session, client.id, str(claims["jti"]), claims["exp_at"])
     token = secrets.token_urlsafe(32)
     session.execute(sa.delete(SmartToken).where(SmartToken.expires_at < _now()))
-    session.add(
-        SmartToken(token_hash=_hash(token), client_id=client.id, scope=granted, expires_at=_now() + TOKEN_LIFE)
-    )
+    session.add(SmartToken(token_hash=_hash(token), client_id=client.id, scope=granted, expires_at=_now() + TOKEN_LIFE))
     user = session.get(User, client.user_id)
     actor = Actor(user_id=client.user_id, clinic_id=client.clinic_id, role=Role(user.role if user else "admin"))
     audit.record(session, actor=actor, action="token", entity="smart_client", detail={"client_id": client.id})
@@ -238,6 +234,9 @@ def bearer(session: Session, token: str, client_address: str) -> Bearer | None:
     if client is None or not client.active or user is None or not user.active:
         return None
     actor = Actor(
-        user_id=user.id, clinic_id=client.clinic_id, role=Role(user.role), client=f"smart:{client.id[:8]}@{client_address}"
+        user_id=user.id,
+        clinic_id=client.clinic_id,
+        role=Role(user.role),
+        client=f"smart:{client.id[:8]}@{client_address}",
     )
     return Bearer(actor=actor, client_id=client.id, types=smart_scopes.types_of(smart_scopes.parse(row.scope)))
