@@ -233,7 +233,10 @@ def _mapped(res: dict[str, Any], fn: Callable[..., dict[str, Any]], *args: Any) 
 
 
 def _codes(res: dict[str, Any]) -> set[tuple[str, str]]:
-    return {(c.get("system", ""), c.get("code", "")) for c in (res.get("code") or {}).get("coding", ())}
+    """(system, code) of every coding of ``code`` (a CodeableConcept; anything else: none)."""
+    code = res.get("code")
+    codings = code.get("coding", ()) if isinstance(code, dict) else ()
+    return {(str(c.get("system", "")), str(c.get("code", ""))) for c in codings if isinstance(c, dict)}
 
 
 def _pain_scores(observations: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:

@@ -7,6 +7,7 @@ import io
 
 from fhir_world import Clinic
 
+from filiform.core.planning import diagnosis
 from filiform.fhir import billing
 
 
@@ -30,11 +31,11 @@ def test_non_muscles_do_not_count() -> None:
 
 
 def test_icd_headers_are_not_billable() -> None:
-    assert billing.icd_status("M79.1") == "header"
-    assert billing.icd_status("M54.5") == "header"
-    assert billing.icd_status("M79.12") == "billable"
-    assert billing.icd_status("M54.2") == "billable"
-    assert billing.icd_status("Z99.9") == "unverified"
+    assert diagnosis.code_status("M79.1") == "header"
+    assert diagnosis.code_status("M54.5") == "header"
+    assert diagnosis.code_status("M79.12") == "billable"
+    assert diagnosis.code_status("M54.2") == "billable"
+    assert diagnosis.code_status("Z99.9") == "unverified"
 
 
 def test_csv_has_codes_only(demo_clinic: Clinic) -> None:
