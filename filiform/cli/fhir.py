@@ -90,26 +90,26 @@ def export_bulk(
 
 @import_app.command("fhir")
 def import_fhir(
-    source: Path = typer.Argument(..., help="A Bundle written by `filiform export fhir`."),
+    source: Path = typer.Argument(
+        ..., help="A Bundle (`filiform export fhir`), an NDJSON file, or a Bulk Data folder (`filiform export bulk`)."
+    ),
     skip_unsupported: bool = typer.Option(
         False, "--skip-unsupported", help="Leave out (and list) resources Filiform cannot store instead of refusing."
     ),
     db: str | None = DB_OPTION,
 ) -> None:
-    """Import a Filiform Bundle into an empty database (ids kept; create it with `db upgrade`).
+    """Import a Filiform export into an empty database, streaming (ids kept; create it with `db upgrade`).
 
     Resources Filiform cannot store are listed and refuse the import, unless
     ``--skip-unsupported`` is given (then they are listed as left out).
     """
     with errors():
-        bundle = importer.read_bundle(source)
         engine = existing_engine(db)
         with transaction(session_factory(engine)) as s:
-            counts = importer.import_bundle(s, bundle, skip_unsupported=skip_unsupported)
-        left_out = importer.unsupported(importer.index(bundle)) if skip_unsupported else []
-        for line in left_out:
+            report = importer.import_path(s, source, skip_unsupported=skip_unsupported)
+        for line in report.left_out:
             console.print(f"left out: {line}")
-        console.print("imported " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))
+        console.print("imported " + ", ".join(f"{v} {k}" for k, v in report.counts.items() if v))
 
 
 @billing_app.command("csv")

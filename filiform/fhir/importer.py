@@ -1,7 +1,10 @@
-"""Import a Filiform R4 Bundle into an empty database, keeping every id.
+"""Import a Filiform export (Bundle, NDJSON file or Bulk Data folder) into an empty database.
 
-The inverse of the exporter: resources are grouped by type and id, turned back into
-rows by the ``from_*`` functions and bulk-inserted in foreign-key order. Importing into
+The inverse of the exporter, in bounded memory: resources are read one at a time
+(:mod:`.sources`), told apart by their type and codes (never their ids), staged on disk
+(:mod:`.staging`), turned back into rows by the ``from_*`` functions and inserted in
+foreign-key order in batches through :mod:`filiform.services.records.bulk` (the same
+validation as every other face). Importing into
 an empty database only keeps the ids (and so every reference) exactly as they were; the
 import is audited on the imported clinic's chain, as its administrator. Imported users
 get no usable password (an administrator sets new ones).
@@ -11,7 +14,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +23,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from filiform.errors import Conflict, ValidationFailed
-from filiform.fhir.codes import (
-    CS_OBSERVATION,
-    CS_PROCEDURE,
-    CS_SIDE,
-    CS_TARGET,
-    CS_TECHNIQUE,
-    Q_INSTRUMENT,
-    Q_SCREENING,
+from filiform.fhir import sources
+from filiform.fhir.import_rows import (
+    SUPPORTED,
+    _adverse_event,
+    _amendment,
+    _insertion,
+    _mapped,
+    _pain_scores,
+    _session,
+    kind_of,
 )
-from filiform.fhir.common import EXT_NOTE, ext, parse_dt, read_recorded, read_updated, ref_id, sub
 from filiform.fhir.map_circuit import from_circuit
 from filiform.fhir.map_clinical import (
     from_consent,
@@ -38,28 +43,12 @@ from filiform.fhir.map_clinical import (
     from_screening,
 )
 from filiform.fhir.map_people import from_organization, from_patient, from_practitioner
-from filiform.fhir.map_session import EXT_AE, EXT_AMENDMENT, EXT_INSERTION, EXT_LATERALITY, EXT_SESSION
+from filiform.fhir.sources import checked
+from filiform.fhir.staging import Stage
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
 from filiform.services.records import bulk
-from filiform.storage.models import Clinic
-
-# Resource types stored as themselves (the rest are dispatched on their codes in kind_of).
-KNOWN_TYPES = {
-    "Organization": "clinic",
-    "Practitioner": "user",
-    "PractitionerRole": "role",
-    "Patient": "patient",
-    "Consent": "consent",
-    "Condition": "episode",
-    "CarePlan": "plan",
-    "Encounter": "encounter",
-    "DocumentReference": "note",
-    "AdverseEvent": "adverse_event",
-    "Provenance": "amendment",
-    "Questionnaire": "definition",
-}
-SUPPORTED = frozenset({*KNOWN_TYPES, "Procedure", "Observation", "QuestionnaireResponse"})
+from filiform.storage.models import Clinic, User
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
@@ -125,255 +114,211 @@ def index(bundle: Any) -> dict[str, dict[str, dict[str, Any]]]:
     return found
 
 
-def _session(proc: dict[str, Any], pains: dict[str, dict[str, int]], clinic: int) -> dict[str, Any]:
-    by, at = read_recorded(proc)
-    sid = ref_id({"reference": proc["id"]})
-    basis = ext(proc, EXT_SESSION)
-    pain = pains.get(f"Procedure/{proc['id']}", {})
-    notes = {n["authorReference"]["reference"].split("/")[0]: n["text"] for n in proc.get("note", ())}
-    return {
-        "id": sid,
-        "clinic_id": clinic,
-        "patient_id": ref_id(proc["subject"]),
-        "version": int(proc["meta"]["versionId"]),
-        "created_by": by,
-        "created_at": at,
-        "updated_at": read_updated(proc),
-        "episode_id": ref_id(proc["reasonReference"][0]) if "reasonReference" in proc else None,
-        "clinician_id": ref_id(proc["performer"][0]["actor"]),
-        "consent_id": ref_id(sub(basis, "consent")),
-        "screening_id": ref_id(sub(basis, "screening")),
-        "started_at": proc["performedDateTime"],
-        "pain_pre": pain.get("before"),
-        "pain_post": pain.get("after"),
-        "patient_response": notes.get("Patient"),
-        "notes": notes.get("Practitioner"),
-        "override_justification": sub(basis, "overrideJustification"),
-    }
+# Kinds that are rebuilt from others (an Encounter and a note from their session) or are
+# definitions Filiform ships (Questionnaires): recognised, not stored.
+DERIVED = frozenset({"encounter", "note", "definition"})
+# kind -> where its grouping reference is (the record it belongs to)
+GROUPED = {
+    "role": ("practitioner",),
+    "plan": ("addresses", 0),
+    "outcome_total": ("derivedFrom", 0),
+    "needle": ("partOf", 0),
+    "circuit": ("partOf", 0),
+    "pain": ("partOf", 0),
+}
+BATCH = 2000
+MAX_LISTED = 50
 
 
-def _insertion(proc: dict[str, Any]) -> dict[str, Any]:
-    detail = ext(proc, EXT_INSERTION)
-    site = proc["bodySite"][0]
-    side = ext(site, EXT_LATERALITY)["valueCodeableConcept"]["coding"]  # type: ignore[index]
-    return {
-        "id": ref_id({"reference": proc["id"]}),
-        "session_id": ref_id(proc["partOf"][0]),
-        "seq": sub(detail, "seq"),
-        "target_id": next(c["code"] for c in site["coding"] if c["system"] == CS_TARGET),
-        "side": next(c["code"] for c in side if c["system"] == CS_SIDE),
-        "technique": proc["code"]["coding"][0]["code"],
-        "needle_length_mm": sub(detail, "needleLength")["value"],
-        "needle_gauge_mm": sub(detail, "needleGauge")["value"],
-        "depth_mm": sub(detail, "depth")["value"],
-        "twitch_responses": sub(detail, "twitchResponses"),
-        "retention_s": sub(detail, "retention")["value"],
-    }
-
-
-def _adverse_event(ae: dict[str, Any], clinic: int) -> dict[str, Any]:
-    by, at = read_recorded(ae)
-    detail = ext(ae, EXT_AE)
-    note = ext(ae, EXT_NOTE)
-    return {
-        "id": int(ae["id"]),
-        "clinic_id": clinic,
-        "patient_id": ref_id(ae["subject"]),
-        "version": int(ae["meta"]["versionId"]),
-        "created_by": by,
-        "created_at": at,
-        "updated_at": read_updated(ae),
-        "session_id": ref_id(ae.get("encounter")),
-        "occurred_on": ae["date"],
-        "event_type": ae["event"]["coding"][0]["code"],
-        "severity": sub(detail, "severity"),
-        "significant": sub(detail, "significant"),
-        "onset": sub(detail, "onset"),
-        "duration": sub(detail, "duration"),
-        "action_taken": sub(detail, "actionTaken"),
-        "causality": sub(detail, "causality"),
-        "description": note["valueString"] if note else None,
-    }
-
-
-def _amendment(prov: dict[str, Any], clinic: int) -> dict[str, Any]:
-    detail = ext(prov, EXT_AMENDMENT)
-    return {
-        "id": ref_id({"reference": prov["id"]}),
-        "clinic_id": clinic,
-        "patient_id": ref_id(sub(detail, "patient")),
-        "entity": sub(detail, "entity"),
-        "entity_id": sub(detail, "entityId"),
-        "from_version": sub(detail, "fromVersion"),
-        "changes": json.loads(sub(detail, "changes")),
-        "reason": prov["reason"][0]["text"],
-        "amended_by": ref_id(prov["agent"][0]["who"]),
-        "amended_at": parse_dt(prov["recorded"]),
-    }
-
-
-def _mapped(res: dict[str, Any], fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-    """``fn(res, *args)``, with a missing or mistyped field reported against its resource.
-
-    The mappers read a Filiform export field by field; a hand-edited or foreign Bundle
-    would otherwise fail with a bare KeyError or TypeError naming no resource.
-    """
-    try:
-        return fn(res, *args)
-    except ValidationFailed:
-        raise
-    except KeyError as exc:
-        raise ValidationFailed(
-            f"{res.get('resourceType')}/{res.get('id')}: missing {exc.args[0]!r} (not a Filiform export?)"
-        ) from exc
-    except (TypeError, ValueError, IndexError, AttributeError, StopIteration) as exc:
-        raise ValidationFailed(
-            f"{res.get('resourceType')}/{res.get('id')}: malformed ({exc or 'unexpected value'})"
-        ) from exc
-
-
-def _codes(res: dict[str, Any]) -> set[tuple[str, str]]:
-    """(system, code) of every coding of ``code`` (a CodeableConcept; anything else: none)."""
-    code = res.get("code")
-    codings = code.get("coding", ()) if isinstance(code, dict) else ()
-    return {(str(c.get("system", "")), str(c.get("code", ""))) for c in codings if isinstance(c, dict)}
-
-
-def _pain_scores(observations: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """Pain before/after needling per session Procedure reference, found by their codes."""
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    for obs in observations:
-        for when in ("before", "after"):
-            if (CS_OBSERVATION, f"pain-{when}-needling") in _codes(obs):
-                value = obs["valueQuantity"]["value"]
-                out[obs["partOf"][0]["reference"]][when] = int(value) if float(value).is_integer() else value
-    return out
-
-
-def kind_of(res: dict[str, Any]) -> str | None:
-    """What a resource holds, from its type and codes (never from its id); None: not Filiform's."""
-    kind, codes = res.get("resourceType"), _codes(res)
-    if kind == "Procedure":
-        if (CS_PROCEDURE, "dry-needling-session") in codes:
-            return "session"
-        if (CS_PROCEDURE, "electrical-circuit") in codes:
-            return "circuit"
-        if any(system == CS_TECHNIQUE for system, _ in codes):
-            return "needle"
+def _group(kind: str, res: dict[str, Any]) -> str | None:
+    path = GROUPED.get(kind)
+    if path is None:
         return None
-    if kind == "Observation":
-        if (CS_OBSERVATION, "pain-drawing") in codes:
-            return "drawing"
-        if codes & {(CS_OBSERVATION, "pain-before-needling"), (CS_OBSERVATION, "pain-after-needling")}:
-            return "pain"
-        return "outcome_total" if res.get("derivedFrom") else None
-    if kind == "QuestionnaireResponse":
-        q = str(res.get("questionnaire", ""))
-        return "screening" if q == Q_SCREENING else "outcome" if q.startswith(Q_INSTRUMENT) else None
-    return KNOWN_TYPES.get(str(kind))
+    value: Any = res
+    for step in path:
+        value = value[step]
+    return str(value["reference"])
 
 
-def _procedures(res: dict[str, dict[str, dict[str, Any]]], clinic: int, out: dict[str, list[dict[str, Any]]]) -> None:
-    """Session, needle and circuit Procedures, told apart by their codes."""
-    pains = _pain_scores(res["Observation"].values())
-    for proc in res["Procedure"].values():
-        kind = kind_of(proc)
-        if kind == "session":
-            out["treatment_session"].append(_mapped(proc, _session, pains, clinic))
-        elif kind == "circuit":
-            out["electrical_circuit"].append(_mapped(proc, from_circuit))
-        elif kind == "needle":
-            out["insertion"].append(_mapped(proc, _insertion))
+def _number(res: dict[str, Any]) -> int | None:
+    digits = res["id"].lstrip("abcdefghijklmnopqrstuvwxyz")
+    return int(digits) if digits.isdigit() and len(digits) <= 18 else None
 
 
-def unsupported(res: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
-    """Every resource this importer cannot store (type/id and why): listed, never dropped."""
-    out = []
-    for kind, found in sorted(res.items()):
-        for rid, resource in found.items():
-            if kind_of(resource) is None:
-                out.append(
-                    f"{kind}/{rid}: {'not a Filiform record' if kind in SUPPORTED else 'type not stored by Filiform'}"
-                )
-    return out
+def stage_all(stage: Stage, items: Iterable[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Stage every resource; returns the ones Filiform cannot store (``where``: why)."""
+    left_out: list[str] = []
+    for where, res in items:
+        res.pop("_fullUrl", None)
+        kind = kind_of(res)
+        ref = f"{res['resourceType']}/{res['id']}"
+        if kind is None:
+            why = "not a Filiform record" if res["resourceType"] in SUPPORTED else "type not stored by Filiform"
+            left_out.append(f"{ref} ({where}): {why}")
+            continue
+        if kind in DERIVED:
+            continue
+        try:
+            grp = _group(kind, res)
+        except (KeyError, IndexError, TypeError) as exc:
+            raise ValidationFailed(f"{ref}: missing the reference to its record ({where}: {exc})") from None
+        if not stage.add(kind, ref, grp, _number(res), res):
+            raise ValidationFailed(f"{ref} ({where}) appears more than once")
+    return left_out
 
 
-def bundle_rows(bundle: Any, *, skip_unsupported: bool = False) -> dict[str, list[dict[str, Any]]]:
-    """The database rows a Filiform Bundle describes, per table.
+def _orphans(stage: Stage) -> list[str]:
+    """Resources whose record is not in the data (a needle of a missing session...)."""
+    rows = stage.db.execute(
+        "SELECT ref, grp FROM staged WHERE grp IS NOT NULL AND grp NOT IN (SELECT ref FROM staged) LIMIT 20"
+    )
+    return [f"{ref}: refers to {grp}, which the data does not hold" for ref, grp in rows]
 
-    A resource Filiform cannot store refuses the whole import with the list of them,
-    unless ``skip_unsupported`` (then they are left out, and the caller reports them).
-    """
-    res = index(bundle)
-    skipped = unsupported(res)
-    if skipped and not skip_unsupported:
-        raise ValidationFailed(
-            f"{len(skipped)} resource(s) Filiform cannot store (import them with --skip-unsupported to leave them out)",
-            details=skipped[:50],
-        )
-    orgs = list(res["Organization"].values())
+
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _session_rows(stage: Stage, clinic: int) -> Iterator[tuple[dict[str, Any], list[Any], list[Any]]]:
+    for proc in stage.of_kind("session"):
+        ref = f"Procedure/{proc['id']}"
+        pains = _pain_scores(stage.group(ref, "pain"))
+        needles = [_mapped(n, _insertion) for n in stage.group(ref, "needle")]
+        circuits = [_mapped(c, from_circuit) for c in stage.group(ref, "circuit")]
+        yield _mapped(proc, _session, pains, clinic), needles, circuits
+
+
+def _write(session: Session, table: str, rows: Iterable[dict[str, Any]], counts: dict[str, int]) -> None:
+    for batch in _batches(rows):
+        for table_name, n in bulk.insert_rows(session, {table: batch}).items():
+            counts[table_name] = counts.get(table_name, 0) + n
+
+
+def restore(session: Session, stage: Stage) -> tuple[int, dict[str, int]]:
+    """Insert the staged records in foreign-key order; returns (clinic id, rows per table)."""
+    orgs = list(stage.of_kind("clinic"))
     if len(orgs) != 1:
         raise ValidationFailed(f"expected one Organization (the clinic), found {len(orgs)}")
     try:
         clinic = int(orgs[0]["id"])
     except ValueError as exc:
         raise ValidationFailed(f"Organization/{orgs[0]['id']}: the id is not a number") from exc
-    out: dict[str, list[dict[str, Any]]] = {t: [] for t in bulk.TABLE_ORDER}
-    out["clinic"].append(_mapped(orgs[0], from_organization))
-    for p in res["Practitioner"].values():
-        role = res["PractitionerRole"].get(p["id"])
-        if role is None:
+    orphans = _orphans(stage)
+    if orphans:
+        raise ValidationFailed("records refer to records the data does not hold", details=orphans)
+    counts: dict[str, int] = {}
+    _write(session, "clinic", [_mapped(orgs[0], from_organization)], counts)
+    users = []
+    for p in stage.of_kind("user"):
+        roles = stage.group(f"Practitioner/{p['id']}", "role")
+        if not roles:
             raise ValidationFailed(f"Practitioner/{p['id']} has no PractitionerRole")
-        out["app_user"].append(_mapped(p, from_practitioner, role))
-    out["patient"] = [_mapped(p, from_patient) for p in res["Patient"].values()]
-    out["consent"] = [_mapped(c, from_consent, clinic) for c in res["Consent"].values()]
-    totals = {o["derivedFrom"][0]["reference"]: o for o in res["Observation"].values() if kind_of(o) == "outcome_total"}
-    for rid, qr in res["QuestionnaireResponse"].items():
-        if kind_of(qr) == "screening":
-            out["screening"].append(_mapped(qr, from_screening, clinic))
-        elif kind_of(qr) == "outcome":
-            total = totals.get(f"QuestionnaireResponse/{rid}")
-            out["outcome_response"].append(_mapped(qr, from_outcome, total, clinic))
-    for rid, cond in res["Condition"].items():
-        plan = res["CarePlan"].get(rid)
-        if plan is None:
-            raise ValidationFailed(f"Condition/{rid} has no CarePlan")
-        out["episode"].append(_mapped(cond, from_episode, plan, clinic))
-    out["pain_drawing"] = [
-        _mapped(o, from_drawing, clinic) for o in res["Observation"].values() if kind_of(o) == "drawing"
-    ]
-    _procedures(res, clinic, out)
-    out["adverse_event"] = [_mapped(a, _adverse_event, clinic) for a in res["AdverseEvent"].values()]
-    out["amendment"] = [_mapped(p, _amendment, clinic) for p in res["Provenance"].values()]
-    for rows in out.values():
-        rows.sort(key=lambda r: r["id"])
-    return out
+        users.append(_mapped(p, from_practitioner, roles[0]))
+    _write(session, "app_user", users, counts)
+    _write(session, "patient", (_mapped(p, from_patient) for p in stage.of_kind("patient")), counts)
+    _write(session, "consent", (_mapped(c, from_consent, clinic) for c in stage.of_kind("consent")), counts)
+    _write(session, "screening", (_mapped(q, from_screening, clinic) for q in stage.of_kind("screening")), counts)
+    _write(session, "episode", _episodes(stage, clinic), counts)
+    _write(session, "pain_drawing", (_mapped(o, from_drawing, clinic) for o in stage.of_kind("drawing")), counts)
+    _write(session, "outcome_response", _outcomes(stage, clinic), counts)
+    for batch in _batches(_session_dicts(stage, clinic)):
+        tables: dict[str, list[dict[str, Any]]] = {"treatment_session": [], "insertion": [], "electrical_circuit": []}
+        for item in batch:
+            tables["treatment_session"].append(item["session"])
+            tables["insertion"] += item["needles"]
+            tables["electrical_circuit"] += item["circuits"]
+        for table_name, n in bulk.insert_rows(session, tables).items():
+            counts[table_name] = counts.get(table_name, 0) + n
+    _write(
+        session, "adverse_event", (_mapped(a, _adverse_event, clinic) for a in stage.of_kind("adverse_event")), counts
+    )
+    _write(session, "amendment", (_mapped(p, _amendment, clinic) for p in stage.of_kind("amendment")), counts)
+    return clinic, counts
 
 
-def import_bundle(session: Session, bundle: Any, *, skip_unsupported: bool = False) -> dict[str, int]:
-    """Write a Bundle into an empty database; returns rows written per table.
+def _session_dicts(stage: Stage, clinic: int) -> Iterator[dict[str, Any]]:
+    for row, needles, circuits in _session_rows(stage, clinic):
+        yield {"session": row, "needles": needles, "circuits": circuits}
 
-    Every record goes through the same concept types as a record created on any face
-    (:mod:`filiform.services.records.bulk`), so an import cannot store what the web form,
-    the API or an amendment would refuse.
+
+def _episodes(stage: Stage, clinic: int) -> Iterator[dict[str, Any]]:
+    for cond in stage.of_kind("episode"):
+        plans = stage.group(f"Condition/{cond['id']}", "plan")
+        if not plans:
+            raise ValidationFailed(f"Condition/{cond['id']} has no CarePlan")
+        yield _mapped(cond, from_episode, plans[0], clinic)
+
+
+def _outcomes(stage: Stage, clinic: int) -> Iterator[dict[str, Any]]:
+    for qr in stage.of_kind("outcome"):
+        totals = stage.group(f"QuestionnaireResponse/{qr['id']}", "outcome_total")
+        yield _mapped(qr, from_outcome, totals[0] if totals else None, clinic)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """Rows written per table, and what was left out (only with ``skip_unsupported``)."""
+
+    counts: dict[str, int]
+    left_out: list[str]
+
+
+def import_resources(
+    session: Session, items: Iterable[tuple[str, dict[str, Any]]], *, skip_unsupported: bool = False
+) -> ImportReport:
+    """Write a Filiform export into an empty database (all or nothing), in bounded memory.
+
+    Resources Filiform cannot store refuse the import with their list, unless
+    ``skip_unsupported`` (then they are reported as left out).
     """
     if session.scalar(sa.select(sa.func.count()).select_from(Clinic)):
         raise Conflict("import needs an empty database (ids are kept as exported)")
-    rows = bundle_rows(bundle, skip_unsupported=skip_unsupported)
-    counts = bulk.insert_rows(session, rows)
-    users = rows["app_user"]
-    admin = next((u for u in users if u["role"] == "admin"), users[0] if users else None)
+    with Stage() as stage:
+        left_out = stage_all(stage, items)
+        if left_out and not skip_unsupported:
+            raise ValidationFailed(
+                f"{len(left_out)} resource(s) Filiform cannot store (import with --skip-unsupported to leave them out)",
+                details=left_out[:MAX_LISTED],
+            )
+        clinic, counts = restore(session, stage)
+    _audit(session, clinic, counts, len(left_out))
+    return ImportReport(counts, left_out)
+
+
+def _audit(session: Session, clinic: int, counts: dict[str, int], left_out: int) -> None:
+    admin = session.execute(
+        sa.select(User).where(User.clinic_id == clinic).order_by((User.role != "admin"), User.id).limit(1)
+    ).scalar_one_or_none()
     actor = (
-        Actor(user_id=admin["id"], clinic_id=admin["clinic_id"], role=Role(admin["role"]), client="fhir-import")
+        Actor(user_id=admin.id, clinic_id=admin.clinic_id, role=Role(admin.role), client="fhir-import")
         if admin
         else None
     )
-    audit.record(
-        session,
-        actor=actor,
-        action="import",
-        entity="fhir_bundle",
-        detail={"rows": counts},
-        chain=rows["clinic"][0]["id"],
-    )
-    return counts
+    detail: dict[str, Any] = {"rows": counts}
+    if left_out:
+        detail["left_out"] = left_out
+    audit.record(session, actor=actor, action="import", entity="fhir_bundle", detail=detail, chain=clinic)
+
+
+def bundle_items(bundle: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, resource) of a Bundle already in memory, with the shape checked first."""
+    index(bundle)  # a stray array, an empty Bundle or a repeated entry: refused up front
+    for n, entry in enumerate(bundle["entry"], start=1):
+        yield f"entry {n}", checked(entry["resource"], f"entry {n}")
+
+
+def import_bundle(session: Session, bundle: Any, *, skip_unsupported: bool = False) -> dict[str, int]:
+    """Write a Bundle (already parsed) into an empty database; returns rows written per table."""
+    return import_resources(session, bundle_items(bundle), skip_unsupported=skip_unsupported).counts
+
+
+def import_path(session: Session, path: Path, *, skip_unsupported: bool = False) -> ImportReport:
+    """Import a Bundle file, an NDJSON file or a Bulk Data folder, streaming."""
+    return import_resources(session, sources.resources(path), skip_unsupported=skip_unsupported)

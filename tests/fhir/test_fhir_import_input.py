@@ -42,25 +42,25 @@ def bundle(demo_clinic: Clinic) -> dict[str, Any]:
 )
 def test_shapes_that_are_not_a_bundle_are_refused(value: Any, needle: str) -> None:
     with pytest.raises(ValidationFailed) as err:
-        importer.bundle_rows(value)
+        importer.index(value)
     assert needle in str(err.value)
 
 
-def test_a_repeated_entry_is_refused(bundle: dict[str, Any]) -> None:
+def test_a_repeated_entry_is_refused(bundle: dict[str, Any], db_engine: Engine) -> None:
     doubled = copy.deepcopy(bundle)
     doubled["entry"].append(doubled["entry"][1])
-    with pytest.raises(ValidationFailed) as err:
-        importer.bundle_rows(doubled)
+    with pytest.raises(ValidationFailed) as err, transaction(session_factory(db_engine)) as s:
+        importer.import_bundle(s, doubled)
     res = doubled["entry"][1]["resource"]
     assert f"{res['resourceType']}/{res['id']} appears more than once" in str(err.value)
 
 
-def test_a_resource_missing_a_field_names_the_resource(bundle: dict[str, Any]) -> None:
+def test_a_resource_missing_a_field_names_the_resource(bundle: dict[str, Any], db_engine: Engine) -> None:
     broken = copy.deepcopy(bundle)
     proc = next(e["resource"] for e in broken["entry"] if e["resource"]["resourceType"] == "Procedure")
     del proc["subject" if proc["id"].startswith("s") else "partOf"]
-    with pytest.raises(ValidationFailed) as err:
-        importer.bundle_rows(broken)
+    with pytest.raises(ValidationFailed) as err, transaction(session_factory(db_engine)) as s:
+        importer.import_bundle(s, broken)
     assert f"Procedure/{proc['id']}: missing" in str(err.value)
 
 
