@@ -15,7 +15,7 @@ import typer
 from filiform.cli.database import DB_OPTION, USER_OPTION, acting, errors, existing_engine, progress_bar
 from filiform.cli.output import console, fail
 from filiform.cli.smart import smart_app
-from filiform.fhir import billing, exporter, importer
+from filiform.fhir import billing, exporter, foreign, importer, sources
 from filiform.storage.engine import session_factory, transaction
 
 BASE_OPTION = typer.Option(exporter.DEFAULT_BASE, "--base-url", help="Server root used in fullUrl and document links.")
@@ -96,17 +96,33 @@ def import_fhir(
     skip_unsupported: bool = typer.Option(
         False, "--skip-unsupported", help="Leave out (and list) resources Filiform cannot store instead of refusing."
     ),
+    mrn_system: str | None = typer.Option(
+        None, "--mrn-system", help="Identifier system of the sender's record numbers (default: the type MR)."
+    ),
+    user: str | None = USER_OPTION,
     db: str | None = DB_OPTION,
 ) -> None:
-    """Import a Filiform export into an empty database, streaming (ids kept; create it with `db upgrade`).
+    """Import FHIR records, streaming.
 
+    Into an empty database (create it with `db upgrade`): a Filiform export, ids kept.
+    Into a clinic: another system's patients, with their allergies and medicines as a
+    proposed screening for a clinician to confirm (act as a clinician with --user).
     Resources Filiform cannot store are listed and refuse the import, unless
     ``--skip-unsupported`` is given (then they are listed as left out).
     """
     with errors():
         engine = existing_engine(db)
         with transaction(session_factory(engine)) as s:
-            report = importer.import_path(s, source, skip_unsupported=skip_unsupported)
+            if importer.database_is_empty(s):
+                report = importer.import_path(s, source, skip_unsupported=skip_unsupported)
+            else:
+                report = foreign.import_foreign(
+                    s,
+                    actor=acting(s, user),
+                    items=sources.resources(source),
+                    skip_unsupported=skip_unsupported,
+                    mrn_system=mrn_system,
+                )
         for line in report.left_out:
             console.print(f"left out: {line}")
         console.print("imported " + ", ".join(f"{v} {k}" for k, v in report.counts.items() if v))

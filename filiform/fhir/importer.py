@@ -262,6 +262,11 @@ def _outcomes(stage: Stage, clinic: int) -> Iterator[dict[str, Any]]:
         yield _mapped(qr, from_outcome, totals[0] if totals else None, clinic)
 
 
+def database_is_empty(session: Session) -> bool:
+    """No clinic yet: a Filiform export can be restored here with its ids."""
+    return not session.scalar(sa.select(sa.func.count()).select_from(Clinic))
+
+
 @dataclass(frozen=True)
 class ImportReport:
     """Rows written per table, and what was left out (only with ``skip_unsupported``)."""
@@ -278,7 +283,7 @@ def import_resources(
     Resources Filiform cannot store refuse the import with their list, unless
     ``skip_unsupported`` (then they are reported as left out).
     """
-    if session.scalar(sa.select(sa.func.count()).select_from(Clinic)):
+    if not database_is_empty(session):
         raise Conflict("import needs an empty database (ids are kept as exported)")
     with Stage() as stage:
         left_out = stage_all(stage, items)

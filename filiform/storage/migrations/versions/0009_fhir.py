@@ -13,6 +13,8 @@ Create Date: 2026-12-05 10:00:00
 * ``patient.contact``: names, telecoms, addresses and identifiers an import received
   beyond the columns; ``{}`` for existing patients (they have none).
 * ``smart_client``, ``smart_token``, ``smart_jti``: SMART Backend Services.
+* ``intake_proposal.link_id`` may be NULL: a proposed screening can also come from a FHIR
+  import (allergies and medications another system sent), not only from a portal link.
 """
 
 import sqlalchemy as sa
@@ -52,6 +54,8 @@ def upgrade() -> None:
     op.add_column("episode", sa.Column("diagnosis_code", sa.String(length=10), nullable=True))
     empty = "'{}'::jsonb" if op.get_bind().dialect.name == "postgresql" else "'{}'"
     op.add_column("patient", sa.Column("contact", JSON, nullable=False, server_default=sa.text(empty)))
+    with op.batch_alter_table("intake_proposal") as batch:
+        batch.alter_column("link_id", existing_type=sa.Integer(), nullable=True)
     op.create_table(
         "smart_client",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -90,6 +94,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM intake_proposal WHERE link_id IS NULL")
+    with op.batch_alter_table("intake_proposal") as batch:
+        batch.alter_column("link_id", existing_type=sa.Integer(), nullable=False)
     op.drop_table("smart_jti")
     op.drop_index("ix_smart_token_expires_at", table_name="smart_token")
     op.drop_table("smart_token")
