@@ -114,7 +114,12 @@ def _register(world: World, scope: str = "system/*.read", kind: str = "RSA") -> 
     admin = _login(world.app, "smart-admin")
     got = admin.post(
         "/api/smart/clients",
-        json={"name": "Registry", "username": "bulk-reader", "scope": scope, "jwks": {"keys": [key.as_dict(private=False)]}},
+        json={
+            "name": "Registry",
+            "username": "bulk-reader",
+            "scope": scope,
+            "jwks": {"keys": [key.as_dict(private=False)]},
+        },
     )
     admin.close()
     assert got.status_code == 201, got.text

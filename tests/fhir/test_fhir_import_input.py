@@ -98,3 +98,71 @@ def test_read_bundle_on_a_missing_file_or_a_folder(tmp_path: Path, bundle: dict[
     good = tmp_path / "ok.json"
     good.write_text(json.dumps(bundle), encoding="utf-8")
     assert importer.read_bundle(good) == bundle
+
+
+@pytest.fixture(scope="module")
+def clinic_bundle(demo_clinic: Clinic) -> dict[str, Any]:
+    with transaction(session_factory(demo_clinic.engine)) as s:
+        return exporter.clinic_bundle(s, actor=demo_clinic.admin)
+
+
+def _first(bundle: dict[str, Any], kind: str, code: str) -> dict[str, Any]:
+    return next(
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == kind
+        and any(c.get("code") == code for c in e["resource"].get("code", {}).get("coding", ()))
+    )
+
+
+def test_a_session_with_another_patients_consent_is_refused(clinic_bundle: dict[str, Any], db_engine: Engine) -> None:
+    """Issue 18: a session whose consent and screening belong to another patient was accepted."""
+    bundle = copy.deepcopy(clinic_bundle)
+    session = _first(bundle, "Procedure", "dry-needling-session")
+    mine = session["subject"]["reference"]
+    other = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Consent" and e["resource"]["patient"]["reference"] != mine
+    )
+    basis = next(x for x in session["extension"] if x["url"].endswith("session-basis"))
+    next(x for x in basis["extension"] if x["url"] == "consent")["valueReference"] = {
+        "reference": f"Consent/{other['id']}"
+    }
+    with pytest.raises(ValidationFailed) as err, transaction(session_factory(db_engine)) as s:
+        importer.import_bundle(s, bundle)
+    assert f"consent {other['id']} belongs to another patient" in " ".join(err.value.details)
+    with db_engine.connect() as c:
+        assert c.execute(sa.text("SELECT COUNT(*) FROM patient")).scalar_one() == 0
+
+
+def test_resources_are_told_apart_by_code_not_by_id(clinic_bundle: dict[str, Any], db_engine: Engine) -> None:
+    """A pain score whose id starts with "d" is still a pain score (ids are not dispatch keys)."""
+    bundle = copy.deepcopy(clinic_bundle)
+    pain = _first(bundle, "Observation", "pain-before-needling")
+    session_ref = pain["partOf"][0]["reference"]
+    pain["id"] = "d999999"
+    with transaction(session_factory(db_engine)) as s:
+        importer.import_bundle(s, bundle)
+    sid = int(session_ref.split("/s")[1])
+    with db_engine.connect() as c:
+        got = c.execute(sa.text("SELECT pain_pre FROM treatment_session WHERE id = :i"), {"i": sid}).scalar_one()
+        drawings = c.execute(sa.text("SELECT COUNT(*) FROM pain_drawing WHERE id = 999999")).scalar_one()
+    assert got == pain["valueQuantity"]["value"] and drawings == 0
+
+
+def test_a_foreign_resource_in_a_restore_is_listed(clinic_bundle: dict[str, Any], db_engine: Engine) -> None:
+    bundle = copy.deepcopy(clinic_bundle)
+    bundle["entry"].append(
+        {"resource": {"resourceType": "Observation", "id": "d77777", "status": "final", "code": {"text": "BP"}}}
+    )
+    bundle["entry"].append({"resource": {"resourceType": "Immunization", "id": "imm-1"}})
+    with pytest.raises(ValidationFailed) as err, transaction(session_factory(db_engine)) as s:
+        importer.import_bundle(s, bundle)
+    assert err.value.details == [
+        "Observation/d77777 (entry 1318): not a Filiform record",
+        "Immunization/imm-1 (entry 1319): type not stored by Filiform",
+    ]
+    with transaction(session_factory(db_engine)) as s:
+        counts = importer.import_bundle(s, bundle, skip_unsupported=True)
+    assert counts["patient"] == 12
