@@ -153,6 +153,7 @@ def test_resources_are_told_apart_by_code_not_by_id(clinic_bundle: dict[str, Any
 
 def test_a_foreign_resource_in_a_restore_is_listed(clinic_bundle: dict[str, Any], db_engine: Engine) -> None:
     bundle = copy.deepcopy(clinic_bundle)
+    n = len(bundle["entry"])
     bundle["entry"].append(
         {"resource": {"resourceType": "Observation", "id": "d77777", "status": "final", "code": {"text": "BP"}}}
     )
@@ -160,8 +161,8 @@ def test_a_foreign_resource_in_a_restore_is_listed(clinic_bundle: dict[str, Any]
     with pytest.raises(ValidationFailed) as err, transaction(session_factory(db_engine)) as s:
         importer.import_bundle(s, bundle)
     assert err.value.details == [
-        "Observation/d77777 (entry 1318): not a Filiform record",
-        "Immunization/imm-1 (entry 1319): type not stored by Filiform",
+        f"Observation/d77777 (entry {n + 1}): not a Filiform record",
+        f"Immunization/imm-1 (entry {n + 2}): type not stored by Filiform",
     ]
     with transaction(session_factory(db_engine)) as s:
         counts = importer.import_bundle(s, bundle, skip_unsupported=True)
