@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlparse
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from fhir_world import Clinic
