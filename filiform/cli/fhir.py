@@ -131,17 +131,28 @@ def import_fhir(
 @billing_app.command("csv")
 def billing_csv(
     out: Path = typer.Option(..., "--out", help="CSV file to write."),
+    encounter_codes: Path | None = typer.Option(
+        None,
+        "--encounter-codes",
+        exists=True,
+        dir_okay=False,
+        help="CSV (session_id,cpt) of other codes billed in the same encounters, e.g. acupuncture 97810-97814.",
+    ),
     user: str | None = USER_OPTION,
     db: str | None = DB_OPTION,
 ) -> None:
     """One line per session: distinct muscles, CPT code, billable ICD-10-CM codes, flags."""
     _check_out_file(out)
     with errors():
+        others = None
+        if encounter_codes is not None:
+            with encounter_codes.open(encoding="utf-8", newline="") as handle:
+                others = billing.read_encounter_codes(handle)
         engine = existing_engine(db)
         with transaction(session_factory(engine)) as s:
             actor = acting(s, user)
         with out.open("w", encoding="utf-8", newline="") as handle:
-            n = billing.billing_csv(engine, actor=actor, out=handle)
+            n = billing.billing_csv(engine, actor=actor, out=handle, encounter_codes=others)
         console.print(f"wrote {out}: {n} sessions")
 
 

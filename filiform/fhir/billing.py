@@ -14,6 +14,7 @@ a code outside the condition's candidates); an episode without a choice is flagg
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from filiform.core.kb.loader import load_kb
 from filiform.core.planning import diagnosis
+from filiform.errors import ValidationFailed
 from filiform.fhir.codes import tables
 from filiform.services.access.context import Actor
 from filiform.services.operations import audit
@@ -169,17 +171,62 @@ def write_csv(lines: Iterator[dict[str, Any]], out: IO[str]) -> int:
     return n
 
 
-def lines(conn: Connection, clinic_id: int) -> Iterator[dict[str, Any]]:
-    """One CSV line per session of the clinic, in session order."""
+def lines(
+    conn: Connection, clinic_id: int, encounter_codes: Mapping[int, Iterable[str]] | None = None
+) -> Iterator[dict[str, Any]]:
+    """One CSV line per session of the clinic, in session order.
+
+    ``encounter_codes``: other CPT codes billed for a session's encounter (session id ->
+    codes, from the practice's billing system), so an acupuncture code billed with dry
+    needling is flagged on the line.
+    """
     episodes = streams.episode_codes(conn, clinic_id)
+    others = encounter_codes or {}
     for session, insertions, _circuits in streams.sessions(conn, clinic_id):
-        yield session_line(session, insertions, episodes.get(session["episode_id"]))
+        yield session_line(session, insertions, episodes.get(session["episode_id"]), others.get(session["id"], ()))
 
 
-def billing_csv(engine: Engine, *, actor: Actor, out: IO[str]) -> int:
+_CPT = re.compile(r"[0-9]{4}[0-9A-Z]")
+MAX_ENCOUNTER_LINES = 1_000_000
+
+
+def read_encounter_codes(handle: IO[str]) -> dict[int, list[str]]:
+    """Parse a CSV with columns ``session_id,cpt`` (one code a line): session id -> codes.
+
+    Why a file: Filiform records dry needling, not the rest of the visit; the practice's
+    billing system knows which other codes go on the same encounter. Bad lines refuse the
+    whole file (with their line numbers) rather than be skipped.
+    """
+    try:
+        return _encounter_codes(csv.DictReader(handle))
+    except csv.Error as exc:
+        raise ValidationFailed(f"encounter codes: not a readable CSV ({exc})") from None
+
+
+def _encounter_codes(reader: csv.DictReader[str]) -> dict[int, list[str]]:
+    if reader.fieldnames is None or not {"session_id", "cpt"} <= set(reader.fieldnames):
+        raise ValidationFailed("encounter codes: the CSV needs the columns session_id and cpt")
+    out: dict[int, list[str]] = {}
+    problems: list[str] = []
+    for n, row in enumerate(reader, start=2):
+        if n > MAX_ENCOUNTER_LINES:
+            raise ValidationFailed(f"encounter codes: more than {MAX_ENCOUNTER_LINES} lines")
+        sid, code = (row.get("session_id") or "").strip(), (row.get("cpt") or "").strip()
+        if not sid.isdigit() or len(sid) > 18 or not _CPT.fullmatch(code):
+            problems.append(f"line {n}: expected a session id and a five-character CPT code, got {sid!r}, {code!r}")
+            continue
+        out.setdefault(int(sid), []).append(code)
+    if problems:
+        raise ValidationFailed(f"encounter codes: {len(problems)} bad line(s)", details=problems[:20])
+    return out
+
+
+def billing_csv(
+    engine: Engine, *, actor: Actor, out: IO[str], encounter_codes: Mapping[int, Iterable[str]] | None = None
+) -> int:
     """Write the clinic's billing summary (audited: it discloses who was treated when)."""
     streams.require_export(actor)
     with transaction(session_factory(engine)) as s:
         audit.record(s, actor=actor, action="export", entity="billing_csv")
     with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn, conn.begin():
-        return write_csv(lines(conn, actor.clinic_id), out)
+        return write_csv(lines(conn, actor.clinic_id, encounter_codes), out)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from filiform.errors import ValidationFailed
 from filiform.fhir import exporter, importer
+from filiform.fhir.staging import GROUP_QUERY, Stage
 from filiform.storage.engine import session_factory, transaction
 
 
@@ -167,3 +168,14 @@ def test_a_foreign_resource_in_a_restore_is_listed(clinic_bundle: dict[str, Any]
     with transaction(session_factory(db_engine)) as s:
         counts = importer.import_bundle(s, bundle, skip_unsupported=True)
     assert counts["patient"] == 12
+
+
+def test_a_group_is_fetched_by_its_index_not_by_scanning_its_kind() -> None:
+    """The staged import read each session's needles by scanning every needle: quadratic."""
+    with Stage() as stage:
+        for n in range(50):
+            stage.add("needle", f"Procedure/i{n}", f"Procedure/s{n % 5}", n, {"id": f"i{n}"})
+        rows = stage.db.execute("EXPLAIN QUERY PLAN " + GROUP_QUERY, ("Procedure/s1", "needle"))
+        plan = " ".join(str(r) for r in rows)
+        assert "ix_staged_grp (grp=? AND kind=?)" in plan, plan
+        assert [r["id"] for r in stage.group("Procedure/s1", "needle")] == [f"i{n}" for n in range(1, 50, 5)]
