@@ -57,7 +57,7 @@ def metadata(request: Request) -> JSONResponse:
     statement = {
         "resourceType": "CapabilityStatement",
         "status": "active",
-        "date": "2026-12-05",
+        "date": "2026-11-28",
         "publisher": "Filiform",
         "kind": "instance",
         "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],

@@ -102,10 +102,9 @@ def downgrade() -> None:
     op.drop_table("smart_token")
     op.drop_index("ix_smart_client_clinic_id", table_name="smart_client")
     op.drop_table("smart_client")
-    with op.batch_alter_table("patient") as batch:
-        batch.drop_column("contact")
-    with op.batch_alter_table("episode") as batch:
-        batch.drop_column("diagnosis_code")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch copy of ``patient`` would
+    # drop a table other tables reference, which SQLite refuses with foreign keys on.
+    op.drop_column("patient", "contact")
+    op.drop_column("episode", "diagnosis_code")
     for table in ("clinic", "app_user", *AMENDED):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("updated_at")
+        op.drop_column(table, "updated_at")
