@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -228,6 +228,31 @@ def test_second_kickoff_while_running_is_429(site: Site, doc: TestClient, demo_c
     finally:
         with transaction(site.app.state.sessions) as s:
             jobs.update(s, job_id="f" * 32, state="failed", error="test over")
+
+
+def test_an_export_whose_process_stopped_does_not_block_for_ever(
+    site: Site, doc: TestClient, demo_clinic: Clinic
+) -> None:
+    """A job left running by a restarted or crashed process used to answer 202 and take the
+    clinic's slot (429) for ever; once its heartbeat is older than the limit it is failed."""
+    stuck = "e" * 32
+    with transaction(site.app.state.sessions) as s:
+        jobs.create(s, actor=demo_clinic.admin, job_id=stuck, kind=export_jobs.KIND)
+        jobs.update(s, job_id=stuck, state="running")
+        s.flush()
+        s.execute(
+            sa.text("UPDATE background_job SET updated_at = :t WHERE id = :j"),
+            {"t": datetime.now(UTC) - export_jobs.STALE_AFTER - timedelta(seconds=5), "j": stuck},
+        )
+    got = doc.get(f"{EXPORT}/{stuck}")
+    assert got.status_code == 500, got.text
+    _outcome(got, "export_failed")
+    assert "stopped" in got.json()["issue"][0]["diagnostics"]
+    fresh = _kickoff(doc, "?_type=Patient")  # the slot is free again
+    _manifest(doc, fresh)
+    _idle(site)
+    with transaction(site.app.state.sessions) as s:
+        assert jobs.get_any(s, stuck).state == "failed"
 
 
 def test_delete_removes_finished_export(site: Site, doc: TestClient) -> None:

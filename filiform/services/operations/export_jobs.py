@@ -40,6 +40,8 @@ KIND = "fhir_export"
 TTL_ENV = "FILIFORM_EXPORT_TTL_S"
 DEFAULT_TTL = timedelta(hours=1)
 TICK_EVERY_S = 1.0
+STALE_AFTER = timedelta(minutes=5)
+STOPPED = "the process running this export stopped (restart or crash); start a new one"
 Progress = Callable[[int], None]
 # run(out_dir, progress, on_total) writes the export's files and returns the manifest
 Runner = Callable[[Path, Progress, Progress], dict[str, Any]]
@@ -135,11 +137,33 @@ def _run(sessions: sessionmaker[Session], job_id: str, folder: Path, run: Runner
             jobs.update(s, job_id=job_id, state="failed", error=message)
 
 
+def _stale(row: Any) -> bool:
+    """A running export whose thread stopped beating (its process was restarted or died).
+
+    Why a heartbeat and not the owner's pid: several application processes, perhaps on
+    several hosts, share the jobs, and none can tell whether another's pid is alive. The
+    export thread writes its progress (and ``updated_at``) every second while it runs.
+    """
+    beat = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
+    return bool(row.state in ("queued", "running") and beat < datetime.now(UTC) - STALE_AFTER)
+
+
+def _abandon(session: Session, row: Any) -> None:
+    jobs.update(session, job_id=row.id, state="failed", error=STOPPED)
+
+
 def start(sessions: sessionmaker[Session], data_dir: Path, actor: Actor, run: Runner, request: dict[str, Any]) -> str:
-    """Record the job and start its thread; returns the job id (429 when one is running)."""
+    """Record the job and start its thread; returns the job id (429 when one is running).
+
+    An export left running by a stopped process is marked failed first, so it cannot
+    block the clinic's exports for ever.
+    """
     sweep(sessions, data_dir)
     job_id = uuid.uuid4().hex
     with transaction(sessions) as s:
+        for row in jobs.running(s, clinic_id=actor.clinic_id, kind=KIND):
+            if _stale(row):
+                _abandon(s, row)
         if jobs.running(s, clinic_id=actor.clinic_id, kind=KIND):
             raise ExportRunning("an export of this clinic is already running")
         jobs.create(s, actor=actor, job_id=job_id, kind=KIND, detail={"request": request})
@@ -173,6 +197,8 @@ def _expires(row: Any) -> datetime | None:
 def status(session: Session, clinic_id: int, job_id: str) -> Status:
     """Running (progress), done (manifest and expiry), or an error (failed, expired)."""
     row = _job(session, clinic_id, job_id)
+    if _stale(row):
+        _abandon(session, row)
     if row.state in ("queued", "running"):
         progress = f"{min(99, 100 * row.done // row.total)}%" if row.total else "starting"
         return Status(running=True, progress=progress)
