@@ -9,10 +9,10 @@ For each size a demo clinic is generated once into ``var/bench-import-<n>.db`` a
 exported with ``filiform.fhir.exporter.bulk_export``. The import then runs in a fresh
 child process (so nothing from generating or exporting inflates it) into an empty SQLite
 database through ``filiform.fhir.importer.import_path``, as ``filiform import fhir``
-does. The child reports its own peak resident set size (``ru_maxrss``) and, as the
-baseline measured in the same run, its peak just before the import starts (Python,
-Filiform and the knowledge base loaded, database migrated). What the import adds is the
-difference. A memory that grows with the clinic shows as a difference that grows with
+does. The child reports its own peak resident set size (Linux ``VmHWM``) and, as the
+baseline measured in the same run, its resident size and peak just before the import
+starts (Python and Filiform loaded, the empty database migrated). What the import adds
+is the difference. A memory that grows with the clinic shows as a difference that grows with
 it; the 100k figure is a straight-line extrapolation from the two measured sizes.
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,8 +30,25 @@ from typing import Any
 import sqlalchemy as sa
 
 
+def _status_mb(field: str) -> float:
+    """A memory figure of this process from Linux ``/proc/self/status`` (kB), in MB.
+
+    ``VmHWM`` is the peak resident set of this process image. Not ``ru_maxrss``: Linux
+    carries that over from the parent through fork and exec, so the child would report
+    the parent's peak (generating the clinic) instead of its own.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise SystemExit(f"no {field} in /proc/self/status (this benchmark needs Linux)")
+
+
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    return _status_mb("VmHWM")
+
+
+def _rss_mb() -> float:
+    return _status_mb("VmRSS")
 
 
 def _child(source: Path, target: Path) -> None:
@@ -43,13 +59,14 @@ def _child(source: Path, target: Path) -> None:
 
     engine = make_engine(f"sqlite:///{target}")
     upgrade(engine)
-    before = _peak_mb()
+    before, rss = _peak_mb(), _rss_mb()
     t = time.perf_counter()
     with transaction(session_factory(engine)) as s:
         report = importer.import_path(s, source)
     seconds = time.perf_counter() - t
     rows = sum(report.counts.values())
-    print(json.dumps({"baseline_mb": before, "peak_mb": _peak_mb(), "seconds": seconds, "rows": rows}))
+    figures = {"baseline_mb": before, "rss_before_mb": rss, "peak_mb": _peak_mb(), "seconds": seconds, "rows": rows}
+    print(json.dumps(figures))
 
 
 def _clinic(patients: int) -> Path:
@@ -101,7 +118,7 @@ def measure(patients: int) -> dict[str, Any]:
     print(
         f"{patients:>7,} patients: {resources:>9,} resources, {size / 1e6:>6,.0f} MB NDJSON; "
         f"import {figures['seconds']:>6.0f} s; peak RSS {figures['peak_mb']:>6.0f} MB "
-        f"(baseline {figures['baseline_mb']:.0f} MB, import adds {result['added_mb']:.0f} MB)",
+        f"(before the import: {figures['rss_before_mb']:.0f} MB resident, peak so far {figures['baseline_mb']:.0f} MB)",
         flush=True,
     )
     return result
@@ -120,7 +137,7 @@ def main() -> None:
         small, large = results[0], results[-1]
         slope = (large["peak_mb"] - small["peak_mb"]) / (large["patients"] - small["patients"])
         at_100k = large["peak_mb"] + slope * (100_000 - large["patients"])
-        print(f"slope {slope * 1000:.2f} MB per 1,000 patients; extrapolated peak at 100,000 patients: {at_100k:.0f} MB")
+        print(f"slope {slope * 1000:.2f} MB per 1,000 patients; extrapolated peak at 100,000: {at_100k:.0f} MB")
         results.append({"patients": 100_000, "extrapolated_peak_mb": round(at_100k)})
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
