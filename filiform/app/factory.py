@@ -24,6 +24,7 @@ from filiform.api import router as api_router
 from filiform.api.fhir_outcome import FHIR_JSON, is_fhir, outcome
 from filiform.app.guard import OuterGuard, check_settings
 from filiform.app.security import HEADERS, SecurityMiddleware
+from filiform.app.warmup import warm_up
 from filiform.errors import FiliformError
 from filiform.services.access.auth_sessions import idle_timeout
 from filiform.services.access.login_throttle import LoginThrottle
@@ -128,6 +129,7 @@ def create_app(
     install_guard(app)
     checkpoint.write_now(engine)  # anchor the audit chain at start-up, then periodically
     checkpoint.schedule(engine)
+    warm_up(app)  # knowledge base and engines now, not on the first request
     return app
 
 

@@ -2,6 +2,8 @@
 
 The chart shows a pain drawing (red, darker for higher intensity) and, optionally, the
 referral patterns of chosen trigger points (essential zones hatched, spillover dotted).
+Matplotlib is imported when a chart is drawn, not with this module, and the figure gets
+its own Agg canvas (no pyplot, no global backend).
 """
 
 from __future__ import annotations
@@ -9,18 +11,14 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-from matplotlib.axes import Axes
-from matplotlib.patches import Patch
-from matplotlib.patches import Polygon as MplPolygon
+from typing import TYPE_CHECKING
 
 from filiform.core.atlas.layout import Placement, chart_layout, shift, side_markers
 from filiform.core.atlas.model import Atlas, centroid
 from filiform.core.atlas.svg import sheets_with
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 PATTERN_COLOURS = ("#1f4e9c", "#2a8c4a", "#8c2a84", "#b8860b", "#00838f")
 
@@ -43,11 +41,16 @@ def render_chart(
     label_regions: bool = True,
 ) -> bytes:
     """Return PNG or SVG bytes of the chart: the whole figure plus the insets that matter."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
     drawing = drawing or {}
     shown = set(drawing) | {r for p in patterns for r in (*p.essential, *p.spillover)}
     places, width, height = chart_layout(atlas, sheets_with(atlas, shown))
     scale = 1 / 72
-    fig = plt.figure(figsize=(width * scale * 1.2, height * scale * 1.2), dpi=110)
+    fig = Figure(figsize=(width * scale * 1.2, height * scale * 1.2), dpi=110)
+    FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)
@@ -68,13 +71,14 @@ def render_chart(
         ax.text(16, 14, title, fontsize=11, weight="bold")
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt)
-    plt.close(fig)
     return buf.getvalue()
 
 
 def _draw_view(
     ax: Axes, atlas: Atlas, place: Placement, drawing: Mapping[str, float], patterns: Sequence[PatternOverlay]
 ) -> None:
+    from matplotlib.patches import Polygon as MplPolygon
+
     view = atlas.views[place.view]
     ax.text(place.dx, place.dy - 8, view.title, fontsize=9, weight="bold", color="#333")
     for x, y, letter in side_markers(atlas, place):

@@ -1,16 +1,28 @@
 """PDF session notes and patient handouts, rendered from HTML by WeasyPrint.
 
-Two WeasyPrint habits shape this module: page CSS does not reach elements inside an inline
-SVG, so the body chart carries ``fill=`` attributes (``render_svg`` does this) and the
-tachogram keeps matplotlib's own attributes; and HTML attributes count only with
-``presentational_hints=True``. Handouts arrive as Markdown from planning; the small
-subset they use (headings, paragraphs, lists, bold, italics) is converted here rather
-than adding a Markdown dependency.
+Three WeasyPrint habits shape this module. Page CSS does not reach inside an SVG, so the body
+chart carries ``fill=`` attributes (``render_svg`` does this) and the tachogram its own
+styles. The pictures go in as ``<img>`` data URLs, not inline ``<svg>``: inline, every one of
+their thousands of elements passes through the HTML parser and the page's style cascade before
+WeasyPrint hands them to its SVG renderer anyway (about 0.4 s for the chart alone). And HTML
+attributes count only with ``presentational_hints=True``. Fonts are loaded once per process
+(one shared ``FontConfiguration``, used by one render at a time; a new one per document cost
+about 50 ms); the chart's vertices that no printer could show are dropped first
+(``svg_simplify``: about half of them). A document whose HTML has not changed is served from
+memory (:func:`clear_pdf_cache`).
+
+Handouts arrive as Markdown from planning; the small subset they use (headings, paragraphs,
+lists, bold, italics) is converted here rather than adding a Markdown dependency.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+import threading
+from collections import OrderedDict
+from functools import cache
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -18,11 +30,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from filiform.core.atlas.build import load_atlas
 from filiform.core.atlas.svg import render_svg, sheets_with
 from filiform.core.hrv.session import SessionAnalysis
 from filiform.reports.hrv_plot import tachogram_svg
+from filiform.reports.svg_simplify import simplify_svg_paths
 
 TEMPLATES = Path(__file__).with_name("templates")
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
@@ -64,8 +78,14 @@ def _strip_prolog(svg: str) -> str:
 
 
 def tachogram_markup(analysis: SessionAnalysis) -> Markup:
-    """The tachogram as inline SVG (matplotlib output without its XML prolog)."""
+    """The tachogram as inline SVG (for the web page; without its XML prolog)."""
     return Markup(_strip_prolog(tachogram_svg(analysis)))
+
+
+def svg_image(svg: str, alt: str) -> Markup:
+    """An SVG as an ``<img>`` with a data URL: WeasyPrint's SVG renderer, no HTML cascade."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return Markup(f'<img src="data:image/svg+xml;base64,{data}" alt="{escape(alt)}">')
 
 
 def hrv_rows(analysis: SessionAnalysis) -> list[dict[str, Any]]:
@@ -164,11 +184,46 @@ def markdown_to_html(markdown: str) -> str:
     return "\n".join(doc.html)
 
 
+_FONTS_LOCK = threading.Lock()
+
+
+@cache
+def _fonts() -> FontConfiguration:
+    """One font configuration per process, so fonts are found and loaded once."""
+    return FontConfiguration()
+
+
+PDF_CACHE_SIZE = 32
+"""Documents kept in memory by a hash of their HTML (a session note is 50-500 kB)."""
+_PDF_CACHE: OrderedDict[str, bytes] = OrderedDict()
+
+
+def clear_pdf_cache() -> None:
+    """Forget every kept document (benchmarks and tests start cold with it)."""
+    with _FONTS_LOCK:
+        _PDF_CACHE.clear()
+
+
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
+    """Render ``template`` to PDF bytes.
+
+    The HTML (pictures included, as data URLs) fully determines the PDF, and WeasyPrint writes
+    no date into it, so a document whose HTML did not change is served from memory: the same
+    note downloaded again costs a template render and a hash, not a layout.
+    """
     html = _env.get_template(template).render(**context)
-    data = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(presentational_hints=True)
-    assert data is not None
-    return bytes(data)
+    key = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    with _FONTS_LOCK:  # the shared font configuration is not meant for two renders at once
+        hit = _PDF_CACHE.get(key)
+        if hit is not None:
+            _PDF_CACHE.move_to_end(key)
+            return hit
+        data = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(font_config=_fonts(), presentational_hints=True)
+        assert data is not None
+        _PDF_CACHE[key] = bytes(data)
+        while len(_PDF_CACHE) > PDF_CACHE_SIZE:
+            _PDF_CACHE.popitem(last=False)
+        return _PDF_CACHE[key]
 
 
 def session_note_pdf(bundle: dict[str, Any]) -> bytes:
@@ -178,13 +233,12 @@ def session_note_pdf(bundle: dict[str, Any]) -> bytes:
     """
     drawing = bundle.get("drawing")
     analysis = bundle.get("hrv")
+    title = f"Pain drawing of {drawing['drawn_on']}" if drawing else "Pain drawing"
+    chart = chart_markup(drawing["regions"] if drawing else None, title=title)
     context = {
         **bundle,
-        "chart": chart_markup(
-            drawing["regions"] if drawing else None,
-            title=f"Pain drawing of {drawing['drawn_on']}" if drawing else "Pain drawing",
-        ),
-        "tachogram": tachogram_markup(analysis) if analysis is not None else None,
+        "chart": svg_image(simplify_svg_paths(str(chart)), title),
+        "tachogram": svg_image(tachogram_svg(analysis), "RR tachogram") if analysis is not None else None,
         "hrv_rows": hrv_rows(analysis) if analysis is not None else [],
     }
     return _pdf("session_note.html", context)

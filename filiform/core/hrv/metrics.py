@@ -22,8 +22,6 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
-from scipy.interpolate import CubicSpline
-from scipy.signal import welch
 
 from filiform.core.hrv.series import RRSeries
 
@@ -87,6 +85,9 @@ def pnn50(diffs_ms: NDArray[np.float64]) -> float:
 
 def band_powers(series: RRSeries, segment_s: float = 120.0) -> tuple[float, float]:
     """(LF, HF) power in ms² by Welch's method on the 4 Hz cubic-spline resampled series."""
+    from scipy.interpolate import CubicSpline  # scipy costs ~1 s to import: only when a spectrum is asked for
+    from scipy.signal import welch
+
     rr = series.valid_rr()
     t = series.times_s[series.valid]
     grid = np.arange(t[0], t[-1], 1.0 / RESAMPLE_HZ)

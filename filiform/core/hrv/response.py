@@ -12,14 +12,14 @@ made.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
 from filiform.core.hrv import metrics as m
+from filiform.core.hrv.bootstrap import replicates
 from filiform.core.hrv.series import RRSeries
+from filiform.errors import ValidationFailed
 
 BOOTSTRAP_METHOD = "moving-block bootstrap of beats, 95% percentile interval"
 CAVEAT = (
@@ -27,8 +27,6 @@ CAVEAT = (
     "anxiety; a change here is not evidence of a 'parasympathetic' or other treatment effect."
 )
 _TIME_METRICS: tuple[m.MetricName, ...] = ("hr", "rmssd", "sdnn", "pnn50")
-
-Blocks = list[tuple[NDArray[np.float64], NDArray[np.float64]]]
 
 
 class Change(BaseModel):
@@ -47,48 +45,6 @@ class Change(BaseModel):
     statement: str
 
 
-def _blocks(series: RRSeries, block: int) -> Blocks:
-    """All moving blocks of ``block`` consecutive intervals: (valid RR, valid diffs)."""
-    out: Blocks = []
-    n = series.rr_ms.size
-    for start in range(max(1, n - block + 1)):
-        sub = RRSeries(
-            rr_ms=series.rr_ms[start : start + block],
-            times_s=series.times_s[start : start + block],
-            valid=series.valid[start : start + block],
-        )
-        out.append((sub.valid_rr(), sub.successive_differences()))
-    return out
-
-
-def _stat(metric: m.MetricName) -> Callable[[NDArray[np.float64], NDArray[np.float64]], float]:
-    funcs: dict[m.MetricName, Callable[[NDArray[np.float64], NDArray[np.float64]], float]] = {
-        "hr": lambda rr, d: m.mean_hr(rr),
-        "sdnn": lambda rr, d: m.sdnn(rr),
-        "rmssd": lambda rr, d: m.rmssd(d),
-        "pnn50": lambda rr, d: m.pnn50(d),
-    }
-    return funcs[metric]
-
-
-def _replicates(
-    series: RRSeries, metrics: tuple[m.MetricName, ...], n_boot: int, rng: np.random.Generator
-) -> dict[m.MetricName, NDArray[np.float64]]:
-    n = series.rr_ms.size
-    block = max(5, round(n ** (1 / 3)))
-    blocks = _blocks(series, block)
-    k = max(1, round(n / block))
-    picks = rng.integers(0, len(blocks), size=(n_boot, k))
-    out = {metric: np.empty(n_boot) for metric in metrics}
-    for b in range(n_boot):
-        rr = np.concatenate([blocks[i][0] for i in picks[b]])
-        diffs = np.concatenate([blocks[i][1] for i in picks[b]])
-        for metric in metrics:
-            ok = rr.size >= 2 if metric in ("hr", "sdnn") else diffs.size >= 1
-            out[metric][b] = _stat(metric)(rr, diffs) if ok else np.nan
-    return out
-
-
 def changes_from_baseline(
     baseline: tuple[RRSeries, list[m.MetricValue]],
     phase_name: str,
@@ -97,13 +53,19 @@ def changes_from_baseline(
     n_boot: int = 1000,
     seed: int = 0,
 ) -> list[Change]:
-    """Every metric of ``phase`` against ``baseline``; spectral ones without an interval."""
+    """Every metric of ``phase`` against ``baseline``; spectral ones without an interval.
+
+    ``n_boot=0`` skips the bootstrap: the changes are reported without an interval.
+    """
+    if n_boot < 0:
+        raise ValidationFailed(f"the number of bootstrap replicates cannot be negative ({n_boot})")
     rng = np.random.default_rng(seed)
     base_vals = {v.name: v.value for v in baseline[1]}
     vals = {v.name: v.value for v in phase[1]}
     usable = tuple(k for k in _TIME_METRICS if base_vals.get(k) is not None and vals.get(k) is not None)
-    base_reps = _replicates(baseline[0], usable, n_boot, rng) if usable else {}
-    reps = _replicates(phase[0], usable, n_boot, rng) if usable else {}
+    booted = usable if n_boot > 0 else ()
+    base_reps = replicates(baseline[0], booted, n_boot, rng) if booted else {}
+    reps = replicates(phase[0], booted, n_boot, rng) if booted else {}
     out: list[Change] = []
     for metric in m.METRICS:
         b, v = base_vals.get(metric), vals.get(metric)
@@ -125,8 +87,7 @@ def changes_from_baseline(
                 )
             )
             continue
-        diff = reps[metric] - base_reps[metric]
-        lo, hi = (float(x) for x in np.nanpercentile(diff, [2.5, 97.5]))
+        lo, hi = _interval(reps[metric] - base_reps[metric]) if metric in booted else (None, None)
         out.append(
             Change(
                 phase=phase_name,
@@ -143,6 +104,15 @@ def changes_from_baseline(
     return out
 
 
+def _interval(diff: NDArray[np.float64]) -> tuple[float | None, float | None]:
+    """2.5th and 97.5th percentiles of the replicate differences, None when none is finite."""
+    finite = diff[np.isfinite(diff)]
+    if finite.size == 0:
+        return None, None
+    lo, hi = np.percentile(finite, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 def _withheld(phase: str, metric: m.MetricName, b: float | None, v: float | None) -> Change:
     where = "baseline" if b is None else phase
     return Change(
@@ -156,9 +126,11 @@ def _withheld(phase: str, metric: m.MetricName, b: float | None, v: float | None
     )
 
 
-def _statement(metric: m.MetricName, delta: float, lo: float, hi: float) -> str:
+def _statement(metric: m.MetricName, delta: float, lo: float | None, hi: float | None) -> str:
     unit = m.UNITS[metric]
     label = "heart rate" if metric == "hr" else metric.upper()
+    if lo is None or hi is None:
+        return f"{label} change {delta:+.1f} {unit} (no uncertainty interval was estimated; indicative only)"
     if lo <= 0.0 <= hi:
         return (
             f"{label} change {delta:+.1f} {unit} is within measurement uncertainty "

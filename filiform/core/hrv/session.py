@@ -7,6 +7,9 @@ mode="json")`` is safe to send to a template or an API client (:func:`summarise_
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -53,6 +56,12 @@ class SessionAnalysis(BaseModel):
     raw_rr_ms: list[float]
 
 
+CACHE_SIZE = 16
+"""Analyses kept in memory (a one-hour analysis holds about 24,000 numbers, under 1 MB)."""
+_CACHE: OrderedDict[str, SessionAnalysis] = OrderedDict()
+_LOCK = threading.Lock()
+
+
 def analyse_session(
     rr: RRSeries | Sequence[float] | NDArray[np.float64],
     phases: Sequence[Phase] | str,
@@ -62,9 +71,48 @@ def analyse_session(
     n_boot: int = 1000,
     seed: int = 0,
 ) -> SessionAnalysis:
-    """Correct artefacts, measure each phase, compare with baseline and run the warning."""
+    """Correct artefacts, measure each phase, compare with baseline and run the warning.
+
+    The analysis is deterministic, so the last few results are kept by a hash of their
+    inputs (a session page and its PDF note analyse the same recording); treat the returned
+    object as read-only.
+    """
     raw = rr if isinstance(rr, RRSeries) else RRSeries.from_intervals(np.asarray(rr), unit)
     plist = parse_phase_spec(phases) if isinstance(phases, str) else check_phases(list(phases))
+    rule = rule or VasovagalRule()
+    key = _cache_key(raw, plist, rule, n_boot, seed)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    analysis = _analyse(raw, plist, rule, n_boot, seed)
+    with _LOCK:
+        _CACHE[key] = analysis
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return analysis
+
+
+def clear_analysis_cache() -> None:
+    """Forget every kept analysis (benchmarks and tests start cold with it)."""
+    with _LOCK:
+        _CACHE.clear()
+
+
+def _cache_key(raw: RRSeries, phases: list[Phase], rule: VasovagalRule, n_boot: int, seed: int) -> str:
+    digest = hashlib.sha256()
+    for array in (raw.rr_ms, raw.times_s, raw.valid):
+        data = np.ascontiguousarray(array)
+        digest.update(f"{data.dtype.str}{data.shape}".encode())
+        digest.update(data.tobytes())
+    digest.update(repr([(p.name, p.start_s, p.end_s) for p in phases]).encode())
+    digest.update(rule.model_dump_json().encode())
+    digest.update(f"{n_boot}:{seed}".encode())
+    return digest.hexdigest()
+
+
+def _analyse(raw: RRSeries, plist: list[Phase], rule: VasovagalRule, n_boot: int, seed: int) -> SessionAnalysis:
     clean, report = correct_artefacts(raw)
     results: dict[str, tuple[RRSeries, list[MetricValue]]] = {}
     phase_results: list[PhaseResult] = []
@@ -87,7 +135,6 @@ def analyse_session(
                     seed=seed,
                 )
             )
-    rule = rule or VasovagalRule()
     base_hr = next((v.value for v in results[base.name][1] if v.name == "hr"), None)
     events = detect_vasovagal(clean, rule, base_hr)
     return SessionAnalysis(

@@ -24,6 +24,7 @@ a stored recording (:func:`detect_vasovagal`).
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import deque
 from typing import Literal
 
@@ -62,14 +63,54 @@ class VasovagalEvent(BaseModel):
     message: str
 
 
+class _RunningMedian:
+    """Median of the values of the last ``span`` seconds: a time-ordered queue and a sorted copy.
+
+    Each beat inserts one value and drops the expired ones (a bisection and a short list
+    move each), instead of sorting the whole window again at every beat.
+    """
+
+    def __init__(self, span: float):
+        self.span = span
+        self._queue: deque[tuple[float, float]] = deque()
+        self._sorted: list[float] = []
+
+    def push(self, t: float, value: float) -> float:
+        self._queue.append((t, value))
+        insort(self._sorted, value)
+        while self._queue[0][0] < t - self.span:
+            _, old = self._queue.popleft()
+            del self._sorted[bisect_left(self._sorted, old)]
+        n = len(self._sorted)
+        mid = n // 2
+        # as numpy's median: the middle value, or the mean of the two middle values
+        return self._sorted[mid] if n % 2 else (self._sorted[mid - 1] + self._sorted[mid]) / 2.0
+
+
+class _RunningMax:
+    """Maximum of the values of the last ``span`` seconds (a queue kept in decreasing order)."""
+
+    def __init__(self, span: float):
+        self.span = span
+        self._queue: deque[tuple[float, float]] = deque()
+
+    def push(self, t: float, value: float) -> float:
+        while self._queue and self._queue[-1][1] <= value:
+            self._queue.pop()
+        self._queue.append((t, value))
+        while self._queue[0][0] < t - self.span:
+            self._queue.popleft()
+        return self._queue[0][1]
+
+
 class VasovagalMonitor:
     """Incremental detector: feed beats with :meth:`push`, read new events it returns."""
 
     def __init__(self, rule: VasovagalRule | None = None, baseline_bpm: float | None = None):
         self.rule = rule or VasovagalRule()
         self.baseline_bpm = baseline_bpm
-        self._recent: deque[tuple[float, float]] = deque()
-        self._smoothed: deque[tuple[float, float]] = deque()
+        self._recent = _RunningMedian(self.rule.smoothing_s)
+        self._peak = _RunningMax(self.rule.lookback_s)
         self._baseline_samples: list[float] = []
         self._start: float | None = None
         self._drop_since: float | None = None
@@ -84,26 +125,20 @@ class VasovagalMonitor:
         r = self.rule
         if self._start is None:
             self._start = time_s
-        self._recent.append((time_s, 60000.0 / rr_ms))
-        while self._recent[0][0] < time_s - r.smoothing_s:
-            self._recent.popleft()
+        hr = self._recent.push(time_s, 60000.0 / rr_ms)
         if time_s - self._start < r.smoothing_s:
             return []
-        hr = float(np.median([h for _, h in self._recent]))
-        self._smoothed.append((time_s, hr))
-        while self._smoothed[0][0] < time_s - r.lookback_s:
-            self._smoothed.popleft()
+        peak = self._peak.push(time_s, hr)
         if self.baseline_bpm is None:
             if time_s - self._start < r.baseline_s:
                 self._baseline_samples.append(hr)
                 return []
             self.baseline_bpm = float(np.median(self._baseline_samples or [hr]))
-        return [e for e in (self._check_drop(time_s, hr), self._check_brady(time_s, hr)) if e]
+        return [e for e in (self._check_drop(time_s, hr, peak), self._check_brady(time_s, hr)) if e]
 
-    def _check_drop(self, t: float, hr: float) -> VasovagalEvent | None:
+    def _check_drop(self, t: float, hr: float, peak: float) -> VasovagalEvent | None:
         r = self.rule
         assert self.baseline_bpm is not None
-        peak = max(h for _, h in self._smoothed)
         dropping = peak >= self.baseline_bpm + r.rise_bpm and peak - hr >= r.drop_bpm
         if not dropping:
             self._drop_since, self._drop_reported = None, False

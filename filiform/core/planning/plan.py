@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Literal
 
-from filiform.core.concepts import Technique
+from filiform.core.concepts import Side, Technique
 from filiform.core.kb.loader import KnowledgeBase, load_kb
 from filiform.core.kb.models import Muscle, Target
 from filiform.core.matching import match
@@ -31,7 +31,6 @@ from .plan_models import (
     PlannedTarget,
     PlanPrecaution,
     PlanRequest,
-    SideText,
 )
 
 __all__ = ["Excluded", "Plan", "PlanRequest", "PlannedTarget", "build_plan", "condition_priors", "plan_targets"]
@@ -49,7 +48,7 @@ def condition_priors(condition_id: str, kb: KnowledgeBase | None = None) -> dict
     return _priors(get_condition(condition_id), kb or load_kb())
 
 
-_Cand = tuple[str, SideText | None, str]  # target id, side, where the suggestion came from
+_Cand = tuple[str, Side | None, str]  # target id, side, where the suggestion came from
 
 
 def _candidates(cond: Condition, req: PlanRequest, kb: KnowledgeBase, excluded: list[Excluded]) -> list[_Cand]:
@@ -64,7 +63,7 @@ def _candidates(cond: Condition, req: PlanRequest, kb: KnowledgeBase, excluded: 
         wanted = {t.target for t in present}
         for m in result.muscles:
             if m.muscle_id in wanted:
-                out.append((m.muscle_id, m.side.value, f"pain drawing (score {m.score:.2f})"))
+                out.append((m.muscle_id, m.side, f"pain drawing (score {m.score:.2f})"))
     seen = {c[0] for c in out}
     for t in present:
         if t.target not in seen:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from filiform.core.concepts import Technique
+from filiform.core.concepts import Side, Technique
 from filiform.core.matching import PainDrawing
 from filiform.core.safety.decision import Decision, Reason, ScreeningResult
 from filiform.core.safety.intake import Intake, PatientBody
@@ -21,14 +21,12 @@ from filiform.core.safety.needle import NeedleGuidance
 
 from .models import Dosing, ElectricalParams, Grade
 
-SideText = Literal["left", "right"]
-
 
 class PlanRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     condition: str
-    side: SideText | None = None
+    side: Side | None = None
     drawing: PainDrawing | None = None
     intake: Intake = Field(default_factory=Intake)
     body: PatientBody = Field(default_factory=PatientBody)
@@ -54,7 +52,7 @@ class PlannedTarget(BaseModel):
     rank: int
     target: str
     name: str
-    side: SideText | None
+    side: Side | None
     site: str = ""
     label: str = ""
     source: str
@@ -72,7 +70,7 @@ class Excluded(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     target: str
-    side: SideText | None
+    side: Side | None
     why: str
 
 
