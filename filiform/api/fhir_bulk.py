@@ -32,7 +32,7 @@ from filiform.api.fhir import check_scope, fhir_base, fhir_json
 from filiform.errors import InvalidParameter, NotFound
 from filiform.fhir import exporter
 from filiform.services.access.context import Actor
-from filiform.services.access.secrets import data_dir
+from filiform.services.access.key_files import data_dir
 from filiform.services.operations import audit, export_jobs
 
 router = APIRouter(tags=["fhir"])
