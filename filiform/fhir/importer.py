@@ -163,7 +163,7 @@ def stage_all(stage: Stage, items: Iterable[tuple[str, dict[str, Any]]]) -> list
         except (KeyError, IndexError, TypeError) as exc:
             raise ValidationFailed(f"{ref}: missing the reference to its record ({where}: {exc})") from None
         if not stage.add(kind, ref, grp, _number(res), res):
-            raise ValidationFailed(f"{ref} ({where}) appears more than once")
+            raise ValidationFailed(f"{ref} appears more than once ({where})")
     return left_out
 
 

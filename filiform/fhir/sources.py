@@ -10,6 +10,7 @@ which file, line or entry.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator
@@ -71,7 +72,7 @@ def checked(res: Any, where: str) -> dict[str, Any]:
         raise ValidationFailed(f"{where}: not a FHIR resource (a JSON object is expected)")
     kind, rid = res.get("resourceType"), res.get("id")
     if not isinstance(kind, str) or not re.fullmatch(r"[A-Z][A-Za-z]{1,63}", kind):
-        raise ValidationFailed(f"{where}: no valid resourceType")
+        raise ValidationFailed(f"{where}: needs a resourceType and an id (no valid resourceType)")
     if not isinstance(rid, str) or not FHIR_ID.match(rid):
         shown = str(rid)[:40] + ("..." if len(str(rid)) > 40 else "")
         raise ValidationFailed(f"{where}: {kind} id {shown!r} is not a FHIR id (letters, digits, '-', '.'; 1-64)")
@@ -111,7 +112,7 @@ def _bundle(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             for n, entry in enumerate(ijson.items(handle, "entry.item", use_float=True), 1):
                 where = f"{path.name} entry {n}"
                 if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
-                    raise ValidationFailed(f"{where}: has no resource")
+                    raise ValidationFailed(f"{path.name}: entry {n} has no resource")
                 if _depth(entry["resource"]) > MAX_DEPTH:
                     raise ValidationFailed(f"{where}: nested deeper than {MAX_DEPTH} levels")
                 res = checked(entry["resource"], where)
@@ -119,7 +120,7 @@ def _bundle(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                     res = {**res, "_fullUrl": entry["fullUrl"][:300]}
                 yield where, res
         except ijson.JSONError as exc:
-            raise ValidationFailed(f"{path.name}: not valid JSON after entry {n} ({str(exc)[:120]})") from None
+            raise _json_error(path, f"after entry {n} ({str(exc)[:120]})") from None
         except RecursionError:
             raise ValidationFailed(f"{path.name}: nested deeper than {MAX_DEPTH} levels") from None
     if n == 0:
@@ -136,25 +137,55 @@ def bundle_type(path: Path) -> str | None:
                 if prefix == "type" and event == "string":
                     return str(value)
         except ijson.JSONError as exc:
-            raise ValidationFailed(f"{path.name} is not valid JSON ({str(exc)[:120]})") from None
+            raise _json_error(path, f"({str(exc)[:120]})") from None
     return None
+
+
+def _json_error(path: Path, streamed: str) -> ValidationFailed:
+    """Where a Bundle file's JSON breaks: the streaming parser cannot say, so a file small
+    enough is parsed again to name the line and column; a larger one gets the parser's words."""
+    if path.stat().st_size <= MAX_RESOURCE_BYTES:
+        try:
+            json.loads(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError as err:
+            return ValidationFailed(f"{path} is not UTF-8 text (byte {err.start})")
+        except json.JSONDecodeError as err:
+            return ValidationFailed(f"{path} is not valid JSON: line {err.lineno} column {err.colno} ({err.msg})")
+    return ValidationFailed(f"{path} is not valid JSON {streamed}")
+
+
+JSON_KINDS = {"[": "array", '"': "string", "t": "boolean", "f": "boolean", "n": "null"}
+
+
+def _sniff(path: Path) -> None:
+    """Refuse a file that is not text or not a JSON object, reading only its start."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    first = text.lstrip()[:1]
+    if first and (first in JSON_KINDS or first in "-0123456789"):
+        raise ValidationFailed(f"{path} is not a FHIR Bundle (a JSON {JSON_KINDS.get(first, 'number')})")
 
 
 def resources(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, resource) for every resource under ``path`` (folder, .ndjson file or Bundle)."""
     if not path.exists():
-        raise ValidationFailed(f"no such file or folder: {path}")
+        raise ValidationFailed(f"no such file: {path}")
     if path.is_dir():
         files = sorted(path.glob("*.ndjson"))
         if not files:
-            raise ValidationFailed(f"{path} holds no .ndjson files")
+            raise ValidationFailed(f"{path} is a folder with no .ndjson files (a Bulk Data export holds <Type>.ndjson)")
         for file in files:
             yield from _ndjson(file)
         return
     if path.suffix == ".ndjson":
         yield from _ndjson(path)
         return
+    _sniff(path)
     kind = bundle_type(path)
-    if kind not in ("collection", "transaction", "batch", "searchset", "document"):
+    if kind not in (None, "collection", "transaction", "batch", "searchset", "document"):
         raise ValidationFailed(f"{path.name}: a Bundle of type {kind!r} cannot be imported")
     yield from _bundle(path)
