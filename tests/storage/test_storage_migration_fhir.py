@@ -1,4 +1,4 @@
-"""Revision ``fhir`` on a database written at ``concepts``, on SQLite and PostgreSQL.
+"""Revision ``fhir`` on a database written at ``clinicflow``, on SQLite and PostgreSQL.
 
 Rows in the older format (no ``updated_at``, no diagnosis, no contact column, a proposal
 that needed a portal link) are written at the older revision, upgraded, and checked: every
@@ -33,8 +33,8 @@ def _insert(conn: sa.Connection, table: str, **values: Any) -> None:
 
 def _old_database(url: str) -> Engine:
     engine = make_engine(url)
-    upgrade(engine, "concepts")
-    assert current_revision(engine) == "concepts"
+    upgrade(engine, "clinicflow")
+    assert current_revision(engine) == "clinicflow"
     with engine.begin() as conn:
         _insert(conn, "clinic", id=1, name="Old clinic", created_at=CREATED)
         user = {"clinic_id": 1, "role": "clinician", "password_hash": "x", "active": True, "created_at": CREATED}
@@ -96,7 +96,7 @@ def test_an_older_database_upgrades_with_true_last_updated_times(db_url: str) ->
 def test_downgrade_removes_only_what_the_revision_added(db_url: str) -> None:
     engine = _old_database(db_url)
     upgrade(engine)
-    command.downgrade(alembic_config(engine), "concepts")
+    command.downgrade(alembic_config(engine), "clinicflow")
     with engine.connect() as conn:
         inspector = sa.inspect(conn)
         assert "updated_at" not in {c["name"] for c in inspector.get_columns("patient")}

@@ -55,7 +55,8 @@ class PlannedTarget(BaseModel):
     side: Side | None
     site: str = ""
     label: str = ""
-    source: str
+    source: str  # why it is suggested, in words ("fits the pain drawing strongly")
+    fit: Literal["strong", "moderate", "weak"] | None = None  # how well it fits the drawing (None: not drawn)
     technique: Technique
     decision: Decision
     needle: NeedleGuidance
@@ -72,6 +73,7 @@ class Excluded(BaseModel):
     target: str
     side: Side | None
     why: str
+    name: str = ""  # the target's name (empty in plans saved before it was kept)
 
 
 class PlanPrecaution(BaseModel):

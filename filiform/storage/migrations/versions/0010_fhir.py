@@ -1,7 +1,7 @@
 """FHIR: last-updated times, one diagnosis per episode, every contact detail, SMART clients
 
 Revision ID: fhir
-Revises: concepts
+Revises: clinicflow
 Create Date: 2026-12-05 10:00:00
 
 * ``updated_at`` on the clinic, users, patients and every clinical record: FHIR
@@ -22,7 +22,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "fhir"
-down_revision = "concepts"
+down_revision = "clinicflow"
 branch_labels = None
 depends_on = None
 
