@@ -28,7 +28,7 @@ depends_on = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 EPOCH = "1970-01-01 00:00:00"
-AMENDED = ("patient", "consent", "screening", "episode", "pain_drawing", "outcome_response",
+AMENDED = ("patient", "consent", "screening", "episode", "episode_plan", "pain_drawing", "outcome_response",
            "treatment_session", "adverse_event")
 
 
