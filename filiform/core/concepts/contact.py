@@ -19,7 +19,7 @@ naming it, never a silent drop.
 Traceback (most recent call last):
 ...
 filiform.errors.ValidationFailed: invalid patient contact
-  - telecom.0.system: Input should be 'phone', 'fax', 'email', 'pager', 'url', 'sms' or 'other'
+  - telecom 1 system: must be one of 'phone', 'fax', 'email', 'pager', 'url', 'sms' or 'other'
 """
 
 from __future__ import annotations
