@@ -44,7 +44,7 @@ LATER_COLUMNS = [
                   "outcome_response", "treatment_session", "adverse_event")
     ),
     ("episode", "diagnosis_code", "VARCHAR(10)"),
-    ("patient", "contact", "TEXT"),
+    ("patient", "contact", "JSON"),  # JSONB on PostgreSQL, as the model reads it
 ]  # fmt: skip
 
 
