@@ -84,7 +84,7 @@ def main() -> None:
         rng = random.Random(1)
         problems, checked = [], 0
         for out in manifest["output"]:
-            lines = (Path(tmp) / out["url"]).read_text().splitlines()
+            lines = (Path(tmp) / f"{out['type']}.ndjson").read_text().splitlines()
             for line in rng.sample(lines, min(args.validate, len(lines))):
                 problems += schema_errors(json.loads(line))
                 checked += 1

@@ -13,8 +13,11 @@ from filiform.api import (
     adverse_events,
     auth,
     consent,
+    diagnosis,
     drawings,
     fhir,
+    fhir_auth,
+    fhir_bulk,
     kb,
     measures,
     patients,
@@ -38,6 +41,9 @@ for _module in (
     records,
     accounts,
     plans,
+    fhir_auth,
+    fhir_bulk,  # before fhir: its paths would otherwise match the generic read
+    diagnosis,
     fhir,
 ):
     router.include_router(_module.router)

@@ -1,145 +1,117 @@
-"""FHIR R4 endpoints: ``GET /fhir/Patient/{id}/$everything`` and Bulk Data ``$export``.
+"""FHIR R4 endpoints under ``/api/fhir``: capabilities, SMART configuration, reads, ``$everything``.
 
-``$export`` follows the Bulk Data Access IG's asynchronous request pattern: the kick-off
-answers 202 with a ``Content-Location`` status URL at once, and the export runs in a
-background thread, because a large clinic takes minutes and a proxy would time a
-synchronous request out.  The status URL answers 202 (``X-Progress``) while it runs, 200
-with the manifest when done, and ``DELETE`` cancels or removes it.  The NDJSON files are
-written under ``<data dir>/fhir-export/<request id>/`` next to a ``.clinic`` marker, so
-status and files are visible only to users of the clinic that started the export (others
-get the same 404 as for an unknown id).  One export runs per clinic at a time; a second
-kick-off gets 429 with ``Retry-After``.  Both endpoints are audited disclosures by the
-logged-in actor; the rules (who may export) live with the export reads
-(``filiform.services.records.streams``) and the job bookkeeping in
-``filiform.services.operations.export_jobs``: this module only speaks HTTP.
+The Bulk Data export lives in :mod:`filiform.api.fhir_bulk` and the SMART token endpoint
+in :mod:`filiform.api.fhir_auth`. Every error here is an OperationOutcome (the app's error
+mapping, :mod:`filiform.api.fhir_outcome`). A browser session or a SMART bearer token may
+call these; a token reads only the resource types its scopes name.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
-from sqlalchemy.engine import Engine
-from starlette.exceptions import HTTPException
+from fastapi.responses import JSONResponse
 
+from filiform import __version__
 from filiform.api.deps import CurrentActor, PathId, UnitOfWork
-from filiform.errors import InvalidParameter
-from filiform.fhir import exporter
-from filiform.services.access.context import Actor
-from filiform.services.operations import export_jobs
+from filiform.api.fhir_outcome import FHIR_JSON
+from filiform.errors import PermissionDenied
+from filiform.fhir import exporter, reads
 
 router = APIRouter(tags=["fhir"])
-FHIR_JSON = "application/fhir+json"
-# The IG's default format and the two abbreviations servers must also accept.
-OUTPUT_FORMATS = frozenset({"application/fhir+ndjson", "application/ndjson", "ndjson"})
-KICKOFF_PARAMS = frozenset({"_type", "_outputFormat"})
-RETRY_AFTER_S = 10
+BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+SMART_SECURITY = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 
 
-def _data_dir(request: Request) -> Path:
-    configured = getattr(request.app.state, "data_dir", None) or os.environ.get("FILIFORM_DATA_DIR")
-    return Path(configured or "var")
-
-
-def _base(request: Request) -> str:
+def base(request: Request) -> str:
+    """The server root as the client reached it (absolute URLs in manifests and fullUrls)."""
     return str(request.base_url).rstrip("/")
+
+
+def fhir_base(request: Request) -> str:
+    return base(request) + exporter.FHIR_PATH
+
+
+def check_scope(request: Request, kind: str) -> None:
+    """A bearer token reads only the resource types its scopes allow."""
+    bearer = getattr(request.state, "bearer", None)
+    if bearer is not None and bearer.types is not None and kind not in bearer.types:
+        raise PermissionDenied(f"the access token's scopes do not include {kind}")
+
+
+def fhir_json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=FHIR_JSON, headers=headers)
+
+
+@router.get("/fhir/metadata", response_class=JSONResponse, response_model=None)
+def metadata(request: Request) -> JSONResponse:
+    """The CapabilityStatement: what this server reads and exports, and how to authenticate."""
+    token_url = fhir_base(request) + "/auth/token"
+    resources = [{"type": kind, "interaction": [{"code": "read"}]} for kind in sorted(exporter.RESOURCE_TYPES)]
+    patient = next(r for r in resources if r["type"] == "Patient")
+    patient["operation"] = [
+        {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
+        {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
+    ]
+    statement = {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-11-28",
+        "publisher": "Filiform",
+        "kind": "instance",
+        "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
+        "software": {"name": "Filiform", "version": __version__},
+        "implementation": {"description": "Filiform FHIR R4 server", "url": fhir_base(request)},
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {
+                    "extension": [
+                        {
+                            "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                            "extension": [{"url": "token", "valueUri": token_url}],
+                        }
+                    ],
+                    "service": [{"coding": [{"system": SMART_SECURITY, "code": "SMART-on-FHIR"}]}],
+                    "description": "SMART Backend Services (client-credentials grant, RS384/ES384 assertions)",
+                },
+                "resource": resources,
+                "operation": [{"name": "export", "definition": BULK_EXPORT}],
+            }
+        ],
+    }
+    return fhir_json(statement)
+
+
+@router.get("/fhir/.well-known/smart-configuration", response_class=JSONResponse, response_model=None)
+def smart_configuration(request: Request) -> JSONResponse:
+    """SMART discovery for backend clients: where to get a token and with what."""
+    return JSONResponse(
+        {
+            "issuer": fhir_base(request),
+            "token_endpoint": fhir_base(request) + "/auth/token",
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
+            "grant_types_supported": ["client_credentials"],
+            "scopes_supported": ["system/*.read", "system/*.rs"],
+            "capabilities": ["client-confidential-asymmetric", "permission-v1", "permission-v2"],
+        }
+    )
 
 
 @router.get("/fhir/Patient/{patient_id}/$everything", response_class=JSONResponse, response_model=None)
 def everything(patient_id: PathId, request: Request, who: CurrentActor, s: UnitOfWork) -> JSONResponse:
     """The patient's whole record as a FHIR R4 searchset Bundle (an audited disclosure)."""
-    bundle = exporter.patient_bundle(s, actor=who, patient_id=patient_id, base_url=_base(request), kind="searchset")
-    return JSONResponse(bundle, media_type=FHIR_JSON)
+    check_scope(request, "Patient")
+    bundle = exporter.patient_bundle(s, actor=who, patient_id=patient_id, base_url=base(request), kind="searchset")
+    return fhir_json(bundle)
 
 
-def _kickoff_types(request: Request) -> list[str] | None:
-    """``_type`` as a list (repeatable, comma-separated), or None for every type."""
-    raw = request.query_params.getlist("_type")
-    if not raw:
-        return None
-    types = [t.strip() for value in raw for t in value.split(",")]
-    if any(not t for t in types):
-        raise InvalidParameter("empty resource type in _type")
-    unknown = sorted(set(types) - exporter.RESOURCE_TYPES)
-    if unknown:
-        raise InvalidParameter(
-            "unsupported resource type in _type", details=[f"{t}: not exported by this server" for t in unknown]
-        )
-    return sorted(set(types))
-
-
-def _check_kickoff(request: Request) -> list[str] | None:
-    """Refuse what we would otherwise silently ignore (``_since``, other formats...)."""
-    extra = sorted(set(request.query_params) - KICKOFF_PARAMS)
-    if extra:
-        raise InvalidParameter("unsupported $export parameter", details=extra)
-    formats = request.query_params.getlist("_outputFormat")
-    bad = [f for f in formats if f not in OUTPUT_FORMATS]
-    if bad:
-        raise InvalidParameter("unsupported _outputFormat", details=[f"{f}: use application/fhir+ndjson" for f in bad])
-    return _kickoff_types(request)
-
-
-@router.post("/fhir/$export", status_code=202, response_class=Response, response_model=None)
-def bulk_export(request: Request, who: CurrentActor) -> Response:
-    """Kick off a clinic export; answers 202 with the status URL in ``Content-Location``."""
-    exporter.require_export(who)
-    types = _check_kickoff(request)
-    run = _Export(request.app.state.sessions.kw["bind"], who, _base(request), str(request.url), types)
-    try:
-        request_id = export_jobs.start(_data_dir(request), who.clinic_id, run)
-    except export_jobs.ExportRunning as exc:
-        raise HTTPException(429, exc.message, headers={"Retry-After": str(RETRY_AFTER_S)}) from None
-    status_url = f"{_base(request)}{request.url.path}/{request_id}"
-    return Response(status_code=202, headers={"Content-Location": status_url})
-
-
-@dataclass(frozen=True)
-class _Export:
-    """What the export thread runs: the FHIR exporter, as the actor who kicked it off."""
-
-    engine: Engine
-    who: Actor
-    base_url: str
-    kickoff_url: str
-    types: list[str] | None
-
-    def __call__(self, out_dir: Path, progress: export_jobs.Progress, on_total: export_jobs.Progress) -> object:
-        return exporter.bulk_export(
-            self.engine,
-            actor=self.who,
-            out_dir=out_dir,
-            base_url=self.base_url,
-            request=self.kickoff_url,
-            types=self.types,
-            progress=progress,
-            on_total=on_total,
-        )
-
-
-@router.get("/fhir/$export/{request_id}", response_class=Response, response_model=None)
-def export_status(request_id: str, request: Request, who: CurrentActor) -> Response:
-    """202 with ``X-Progress`` while running, 200 with the manifest when complete."""
-    found = export_jobs.status(_data_dir(request), who.clinic_id, request_id)
-    if found.running or found.manifest is None:
-        return Response(status_code=202, headers={"X-Progress": found.progress, "Retry-After": "1"})
-    here = f"{_base(request)}{request.url.path}"
-    manifest = {**found.manifest, "output": [{**o, "url": f"{here}/{o['url']}"} for o in found.manifest["output"]]}
-    return JSONResponse(manifest, headers={"Expires": "0"})
-
-
-@router.delete("/fhir/$export/{request_id}", status_code=202, response_class=Response, response_model=None)
-def export_delete(request_id: str, request: Request, who: CurrentActor) -> Response:
-    """Cancel a running export or delete a finished one's files (202, as the IG asks)."""
-    export_jobs.remove(_data_dir(request), who.clinic_id, request_id)
-    return Response(status_code=202)
-
-
-@router.get("/fhir/$export/{request_id}/{name}", response_class=FileResponse, response_model=None)
-def export_file(request_id: str, name: str, request: Request, who: CurrentActor) -> FileResponse:
-    """One NDJSON file of an earlier export, to users of the clinic that ran it."""
-    path = export_jobs.output_file(_data_dir(request), who.clinic_id, request_id, name)
-    return FileResponse(path, media_type="application/fhir+ndjson")
+@router.get("/fhir/{kind}/{rid}", response_class=JSONResponse, response_model=None)
+def read(kind: str, rid: str, request: Request, who: CurrentActor, s: UnitOfWork) -> JSONResponse:
+    """One resource, as the export writes it (what every exported fullUrl names)."""
+    check_scope(request, kind)
+    return fhir_json(reads.read(s, actor=who, kind=kind, rid=rid, base_url=base(request)))

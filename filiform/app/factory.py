@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from filiform import __version__, web
 from filiform.api import router as api_router
+from filiform.api.fhir_outcome import FHIR_JSON, is_fhir, outcome
 from filiform.app.guard import OuterGuard, check_settings
 from filiform.app.security import HEADERS, SecurityMiddleware
 from filiform.app.warmup import warm_up
@@ -48,6 +49,10 @@ def validation_details(exc: RequestValidationError) -> list[str]:
 def _error_response(
     request: Request, status: int, code: str, message: str, details: list[str], headers: dict[str, str] | None = None
 ) -> Response:
+    if is_fhir(request.url.path):
+        return JSONResponse(
+            outcome(status, code, message, details), status_code=status, headers=headers, media_type=FHIR_JSON
+        )
     if request.url.path.startswith("/api") or request.url.path == "/openapi.json":
         return JSONResponse(
             {"ok": False, "error": message, "code": code, "details": details}, status_code=status, headers=headers

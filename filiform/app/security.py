@@ -28,6 +28,15 @@ Faces talk to it through ``request.state``:
 * ``login_token`` (write): after a successful ``auth_sessions.login`` set it to the token
   and the middleware sets the session cookie; set ``logout = True`` to clear it.
 
+Bearer tokens (SMART Backend Services, :mod:`filiform.services.access.smart`): a request
+with ``Authorization: Bearer <token>`` is authenticated by the token alone. Cookies are
+ignored and none are set, so there is nothing for a cross-site request to ride on and no
+CSRF check applies; ``request.state.bearer`` tells the faces which resource types the
+token may read. A token only reads: an unsafe method is refused (403) except under
+``/api/fhir/`` (the Bulk Data kick-off and its cancel). The token endpoint itself
+(:data:`TOKEN_PATH`) authenticates by a signed assertion in its body, so it needs no CSRF
+token either.
+
 It is written as plain ASGI (not BaseHTTPMiddleware) so it can buffer and replay a form
 body for the CSRF check without breaking the endpoint's own read.
 """
@@ -49,10 +58,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 
+from filiform.api.fhir_outcome import FHIR_JSON, is_fhir, outcome
 from filiform.app.request_audit import PATIENT_PATH, RequestAudit, access_entry
 from filiform.services.access.auth_cookies import bind_cookie, bound_csrf, csrf_key, session_token
 from filiform.services.access.auth_sessions import COOKIE_NAME, cached_actor, lookup
 from filiform.services.access.context import Actor
+from filiform.services.access.smart import Bearer, bearer
 from filiform.services.operations.audit_writer import writer_for
 from filiform.storage.engine import read_requests
 
@@ -67,6 +78,8 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 MAX_FORM_BODY = 20 * 1024 * 1024
+TOKEN_PATH = "/api/fhir/auth/token"
+BEARER_WRITES = "/api/fhir/"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "testserver"})
 
 CSP = (
@@ -157,6 +170,15 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        auth = Headers(scope=scope).get("authorization", "")
+        if auth[:7].lower() == "bearer " or scope.get("path") == TOKEN_PATH:
+            state: dict[str, Any] = scope.setdefault("state", {})
+            await self._bearer_request(scope, receive, send, auth[7:].strip(), scope.get("path", ""), state)
+            return
+        await self._session_request(scope, receive, send)
+
+    async def _session_request(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A browser (or cookie-carrying API) request: session cookie, CSRF, access audit."""
         headers = Headers(scope=scope)
         cookies = _cookies(headers)
         https = scope.get("scheme") == "https"
@@ -225,6 +247,52 @@ class SecurityMiddleware:
         finally:
             await sink.flush()  # an error response sent from outside still has its access row
 
+    async def _bearer_request(
+        self, scope: Scope, receive: Receive, send: Send, token: str, path: str, state: dict[str, Any]
+    ) -> None:
+        """A token-authenticated request (or the token endpoint): no cookies, no CSRF."""
+        client = (scope.get("client") or ("unknown", 0))[0]
+        found: Bearer | None = None
+        if token:
+            found = await run_in_threadpool(self._bearer, token, client)
+        if found is not None and scope["method"] not in SAFE_METHODS and not path.startswith(BEARER_WRITES):
+            await self._reject(scope, send, 403, "permission_denied", "a bearer token may only read")
+            return
+        state["actor"] = found.actor if found is not None else None
+        state["bearer"] = found
+        state["csrf_token"] = ""
+        sink = RequestAudit(self.sessions)
+        if found is not None and PATIENT_PATH.match(path):
+            entry = access_entry(found.actor, scope["method"], path)
+            if scope["method"] in ("GET", "HEAD"):
+                sink.hold(entry)
+            else:
+                await run_in_threadpool(writer_for(self.sessions).write, [entry])
+
+        async def send_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await sink.flush()
+                out = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    if name not in out:
+                        out[name] = value
+                if scope.get("scheme") == "https":
+                    out["strict-transport-security"] = HSTS
+            await send(message)
+
+        try:
+            if scope["method"] in ("GET", "HEAD"):
+                with read_requests(sink):
+                    await self.app(scope, receive, send_headers)
+            else:
+                await self.app(scope, receive, send_headers)
+        finally:
+            await sink.flush()
+
+    def _bearer(self, token: str, client: str) -> Bearer | None:
+        with self.sessions() as session:
+            return bearer(session, token, client)
+
     async def _actor(self, token: str, client: str) -> Actor | None:
         """SQLite: a cached session costs one local primary-key read, cheaper than a hop to
         the thread pool; anything else (a miss, PostgreSQL) goes there."""
@@ -287,7 +355,9 @@ class SecurityMiddleware:
         return hmac.compare_digest(sent.encode(), csrf.encode()), replay
 
     async def _reject(self, scope: Scope, send: Send, status: int, code: str, msg: str) -> None:
-        if scope.get("path", "").startswith("/api"):
+        if is_fhir(scope.get("path", "")):
+            body, ctype = json.dumps(outcome(status, code, msg)).encode(), FHIR_JSON.encode()
+        elif scope.get("path", "").startswith("/api"):
             body = json.dumps({"ok": False, "error": msg, "code": code, "details": []}).encode()
             ctype = b"application/json"
         else:

@@ -14,7 +14,8 @@ import typer
 
 from filiform.cli.database import DB_OPTION, USER_OPTION, acting, errors, existing_engine, progress_bar
 from filiform.cli.output import console, fail
-from filiform.fhir import billing, exporter, importer
+from filiform.cli.smart import smart_app
+from filiform.fhir import billing, exporter, foreign, importer, sources
 from filiform.storage.engine import session_factory, transaction
 
 BASE_OPTION = typer.Option(exporter.DEFAULT_BASE, "--base-url", help="Server root used in fullUrl and document links.")
@@ -89,32 +90,69 @@ def export_bulk(
 
 @import_app.command("fhir")
 def import_fhir(
-    source: Path = typer.Argument(..., help="A Bundle written by `filiform export fhir`."),
+    source: Path = typer.Argument(
+        ..., help="A Bundle (`filiform export fhir`), an NDJSON file, or a Bulk Data folder (`filiform export bulk`)."
+    ),
+    skip_unsupported: bool = typer.Option(
+        False, "--skip-unsupported", help="Leave out (and list) resources Filiform cannot store instead of refusing."
+    ),
+    mrn_system: str | None = typer.Option(
+        None, "--mrn-system", help="Identifier system of the sender's record numbers (default: the type MR)."
+    ),
+    user: str | None = USER_OPTION,
     db: str | None = DB_OPTION,
 ) -> None:
-    """Import a Filiform Bundle into an empty database (ids kept; create it with `db upgrade`)."""
+    """Import FHIR records, streaming.
+
+    Into an empty database (create it with `db upgrade`): a Filiform export, ids kept.
+    Into a clinic: another system's patients, with their allergies and medicines as a
+    proposed screening for a clinician to confirm (act as a clinician with --user).
+    Resources Filiform cannot store are listed and refuse the import, unless
+    ``--skip-unsupported`` is given (then they are listed as left out).
+    """
     with errors():
-        bundle = importer.read_bundle(source)
         engine = existing_engine(db)
         with transaction(session_factory(engine)) as s:
-            counts = importer.import_bundle(s, bundle)
-        console.print("imported " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))
+            if importer.database_is_empty(s):
+                report = importer.import_path(s, source, skip_unsupported=skip_unsupported)
+            else:
+                report = foreign.import_foreign(
+                    s,
+                    actor=acting(s, user),
+                    items=sources.resources(source),
+                    skip_unsupported=skip_unsupported,
+                    mrn_system=mrn_system,
+                )
+        for line in report.left_out:
+            console.print(f"left out: {line}")
+        console.print("imported " + ", ".join(f"{v} {k}" for k, v in report.counts.items() if v))
 
 
 @billing_app.command("csv")
 def billing_csv(
     out: Path = typer.Option(..., "--out", help="CSV file to write."),
+    encounter_codes: Path | None = typer.Option(
+        None,
+        "--encounter-codes",
+        exists=True,
+        dir_okay=False,
+        help="CSV (session_id,cpt) of other codes billed in the same encounters, e.g. acupuncture 97810-97814.",
+    ),
     user: str | None = USER_OPTION,
     db: str | None = DB_OPTION,
 ) -> None:
     """One line per session: distinct muscles, CPT code, billable ICD-10-CM codes, flags."""
     _check_out_file(out)
     with errors():
+        others = None
+        if encounter_codes is not None:
+            with encounter_codes.open(encoding="utf-8", newline="") as handle:
+                others = billing.read_encounter_codes(handle)
         engine = existing_engine(db)
         with transaction(session_factory(engine)) as s:
             actor = acting(s, user)
         with out.open("w", encoding="utf-8", newline="") as handle:
-            n = billing.billing_csv(engine, actor=actor, out=handle)
+            n = billing.billing_csv(engine, actor=actor, out=handle, encounter_codes=others)
         console.print(f"wrote {out}: {n} sessions")
 
 
@@ -122,3 +160,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
     app.add_typer(import_app, name="import")
     app.add_typer(billing_app, name="billing")
+    app.add_typer(smart_app, name="smart")

@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("fhir", "Export records as FHIR R4."),
     "import": ("fhir", "Import FHIR R4 records."),
     "billing": ("fhir", "Billing summaries (CPT 20560/20561, billable ICD-10-CM)."),
+    "smart": ("fhir", "SMART Backend Services clients (Bulk Data access)."),
     "portal": ("portal", "The patient portal's worker: scheduled questionnaires, reminders, e-mail."),
     "clinic": ("portal", "A clinic's time zone and contact details."),
 }

@@ -91,8 +91,17 @@ def read_recorded(resource: dict[str, Any]) -> tuple[int | None, datetime]:
     return ref_id(sub(found, "by")), parse_dt(sub(found, "at"))
 
 
-def meta(version: int) -> dict[str, str]:
-    return {"versionId": str(version)}
+def meta(version: int | None, updated: datetime) -> dict[str, str]:
+    """``meta`` with the record version (when it has one) and its last change (``_since``)."""
+    out = {"lastUpdated": dt(updated)}
+    if version is not None:
+        out["versionId"] = str(version)
+    return out
+
+
+def read_updated(resource: dict[str, Any]) -> datetime:
+    """``meta.lastUpdated`` as stored (the time of the record's last change)."""
+    return parse_dt(resource["meta"]["lastUpdated"])
 
 
 def answer(value: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ so an interrupted export is still on record.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from filiform.errors import ValidationFailed
 from filiform.fhir import billing
+from filiform.fhir.common import parse_dt
 from filiform.fhir.map_clinical import (
     questionnaires,
     to_care_plan,
@@ -37,6 +39,7 @@ from filiform.services.records import bulk, streams
 from filiform.storage.engine import session_factory, transaction
 
 DEFAULT_BASE = "http://localhost:8000"
+FHIR_PATH = "/api/fhir"  # the FHIR base under the server root: fullUrls name its read endpoints
 Progress = Callable[[int], None]
 
 # Every resource type ``resources`` can yield: what a Bulk Data ``_type`` filter may name.
@@ -65,6 +68,10 @@ RESOURCE_TYPES = frozenset(
 require_export = streams.require_export  # the rule lives with the reads it guards
 
 
+# Not in any patient's compartment: left out of a Patient-level export.
+CLINIC_TYPES = frozenset({"Organization", "Practitioner", "PractitionerRole", "Questionnaire"})
+
+
 def resources(
     conn: Connection,
     clinic_id: int,
@@ -72,44 +79,48 @@ def resources(
     *,
     base_url: str = DEFAULT_BASE,
     progress: Progress | None = None,
+    since: datetime | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every resource of a clinic (or of one patient), referenced resources first."""
+    """Every resource of a clinic (or of one patient), referenced resources first.
+
+    With ``since`` (Bulk Data ``_since``), only resources whose record changed after it.
+    """
     tick = progress or (lambda n: None)
-    for org in streams.clinic(conn, clinic_id):
+    for org in streams.clinic(conn, clinic_id, since):
         yield to_organization(org)
-    for user in streams.users(conn, clinic_id):
+    for user in streams.users(conn, clinic_id, since):
         yield to_practitioner(user)
         yield to_practitioner_role(user)
-    yield from questionnaires()
+    yield from (q for q in questionnaires() if since is None or parse_dt(q["meta"]["lastUpdated"]) > since)
     simple: tuple[tuple[str, Callable[[Any], Any]], ...] = (
         ("patient", to_patient),
         ("consent", to_consent),
         ("screening", to_screening),
     )
     for table, mapper in simple:
-        for row in streams.rows(conn, table, clinic_id, patient_id):
+        for row in streams.rows(conn, table, clinic_id, patient_id, since):
             yield mapper(row)
             tick(1)
-    for row in streams.rows(conn, "episode", clinic_id, patient_id):
+    for row in streams.rows(conn, "episode", clinic_id, patient_id, since):
         yield to_condition(row)
         yield to_care_plan(row)
         tick(1)
-    for row in streams.rows(conn, "pain_drawing", clinic_id, patient_id):
+    for row in streams.rows(conn, "pain_drawing", clinic_id, patient_id, since):
         yield to_drawing(row)
         tick(1)
-    for row in streams.rows(conn, "outcome_response", clinic_id, patient_id):
+    for row in streams.rows(conn, "outcome_response", clinic_id, patient_id, since):
         yield from to_outcome(row)
         tick(1)
     overridden = streams.overrides(conn, clinic_id, patient_id)
-    for session, insertions, circuits in streams.sessions(conn, clinic_id, patient_id):
+    for session, insertions, circuits in streams.sessions(conn, clinic_id, patient_id, since):
         cpt = billing.cpt_code(billing.count_muscles(insertions).muscles)
         reasons = overridden.get(session["id"], [])
         yield from session_resources(session, insertions, circuits, cpt, billing.target_name, base_url, reasons)
         tick(1 + len(insertions) + len(circuits))
-    for row in streams.rows(conn, "adverse_event", clinic_id, patient_id):
+    for row in streams.rows(conn, "adverse_event", clinic_id, patient_id, since):
         yield to_adverse_event(row)
         tick(1)
-    for row in streams.rows(conn, "amendment", clinic_id, patient_id):
+    for row in streams.rows(conn, "amendment", clinic_id, patient_id, since):
         yield to_provenance(row)
         tick(1)
 
@@ -159,7 +170,7 @@ def clinic_bundle(session: Session, *, actor: Actor, base_url: str = DEFAULT_BAS
 
 
 def _entry(res: dict[str, Any], base_url: str, kind: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"fullUrl": f"{base_url}/fhir/{res['resourceType']}/{res['id']}", "resource": res}
+    entry: dict[str, Any] = {"fullUrl": f"{base_url}{FHIR_PATH}/{res['resourceType']}/{res['id']}", "resource": res}
     if kind == "searchset":
         entry["search"] = {"mode": "match" if res["resourceType"] == "Patient" else "include"}
     return entry
@@ -191,7 +202,7 @@ def write_ndjson(stream: Iterator[dict[str, Any]], out_dir: Path) -> dict[str, i
             kind = res["resourceType"]
             handle = files.get(kind)
             if handle is None:
-                handle = files[kind] = open(out_dir / f"{kind}.ndjson", "w", encoding="utf-8")  # noqa: SIM115
+                handle = files[kind] = open(out_dir / f"{kind}.ndjson", "w", encoding="utf-8", opener=_private)  # noqa: SIM115
                 counts[kind] = 0
             handle.write(dumps(res))
             handle.write("\n")
@@ -200,6 +211,11 @@ def write_ndjson(stream: Iterator[dict[str, Any]], out_dir: Path) -> dict[str, i
         for handle in files.values():
             handle.close()
     return counts
+
+
+def _private(path: str, flags: int) -> int:
+    """Export files hold whole records: readable by the server's user only (0600)."""
+    return os.open(path, flags, 0o600)
 
 
 def check_types(types: Collection[str]) -> None:
@@ -212,6 +228,34 @@ def check_types(types: Collection[str]) -> None:
         )
 
 
+def _stream(
+    conn: Connection,
+    actor: Actor,
+    base_url: str,
+    progress: Progress | None,
+    since: datetime | None,
+    patients: list[int] | None,
+    level: str,
+) -> Iterator[dict[str, Any]]:
+    if patients is None:
+        stream = resources(conn, actor.clinic_id, base_url=base_url, progress=progress, since=since)
+    else:
+        stream = (
+            r
+            for pid in streams.patient_ids(conn, actor.clinic_id, patients)
+            for r in resources(conn, actor.clinic_id, pid, base_url=base_url, progress=progress, since=since)
+        )
+    if level == "patient":
+        return (r for r in stream if r["resourceType"] not in CLINIC_TYPES)
+    return stream
+
+
+def file_urls(out_dir: Path) -> Callable[[str], str]:
+    """Manifest URLs for files read from disk (the CLI): absolute ``file:`` URIs."""
+    where = out_dir.resolve()
+    return lambda name: (where / name).as_uri()
+
+
 def bulk_export(
     engine: Engine,
     *,
@@ -220,8 +264,12 @@ def bulk_export(
     base_url: str = DEFAULT_BASE,
     progress: Progress | None = None,
     on_total: Progress | None = None,
-    request: str = "$export",
+    request: str | None = None,
     types: Collection[str] | None = None,
+    since: datetime | None = None,
+    patients: list[int] | None = None,
+    level: str = "system",
+    url_of: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
     """A clinic's Bulk Data export to ``out_dir``; returns the Bulk Data manifest.
 
@@ -229,7 +277,10 @@ def bulk_export(
     refused up front instead of logging a disclosure and then failing to write it.
     ``types`` (Bulk Data ``_type``) keeps only those resource types; the filter sits on
     the stream, so referenced resources are still read but only the chosen ones are
-    written (and the audit records which were disclosed).
+    written (and the audit records which were disclosed). ``since`` keeps resources
+    changed after it; ``patients`` limits the export to those patients and ``level``
+    ``patient`` leaves out what is in no patient's compartment. ``url_of`` turns a file
+    name into its absolute manifest URL (default: a ``file:`` URI).
     """
     require_export(actor)
     wanted = frozenset(types) if types else None
@@ -237,25 +288,32 @@ def bulk_export(
         check_types(wanted)
     if out_dir.exists() and not out_dir.is_dir():
         raise ValidationFailed(f"cannot write to {out_dir}: it exists and is not a folder")
-    started = datetime.now(UTC).isoformat()
-    detail: dict[str, Any] = {"scope": "clinic", "out": out_dir.name}
+    started = datetime.now(UTC)
+    detail: dict[str, Any] = {"scope": "clinic" if patients is None else "patients", "out": out_dir.name}
     if wanted is not None:
         detail["types"] = sorted(wanted)
+    if since is not None:
+        detail["since"] = since.isoformat()
+    if patients is not None:
+        detail["patients"] = patients[:100]
     with transaction(session_factory(engine)) as s:
         audit.record(s, actor=actor, action="export", entity="fhir_bulk", detail=detail)
     with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn, conn.begin():
         if on_total:
             on_total(source_rows(conn, actor.clinic_id))
-        stream = resources(conn, actor.clinic_id, base_url=base_url, progress=progress)
+        stream = _stream(conn, actor, base_url, progress, since, patients, level)
         if wanted is not None:
             stream = (r for r in stream if r["resourceType"] in wanted)
         counts = write_ndjson(stream, out_dir)
+    url = url_of or file_urls(out_dir)
     manifest = {
-        "transactionTime": started,
-        "request": request,
-        "requiresAccessToken": True,
-        "output": [{"type": k, "url": f"{k}.ndjson", "count": v} for k, v in counts.items()],
+        "transactionTime": started.isoformat(),
+        "request": request or f"{base_url}{FHIR_PATH}/$export",
+        "requiresAccessToken": url_of is not None,
+        "output": [{"type": k, "url": url(f"{k}.ndjson"), "count": v} for k, v in counts.items()],
         "error": [],
     }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    fd = os.open(out_dir / "manifest.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(manifest, indent=2))
     return manifest

@@ -1,7 +1,10 @@
-"""Import a Filiform R4 Bundle into an empty database, keeping every id.
+"""Import a Filiform export (Bundle, NDJSON file or Bulk Data folder) into an empty database.
 
-The inverse of the exporter: resources are grouped by type and id, turned back into
-rows by the ``from_*`` functions and bulk-inserted in foreign-key order. Importing into
+The inverse of the exporter, in bounded memory: resources are read one at a time
+(:mod:`.sources`), told apart by their type and codes (never their ids), staged on disk
+(:mod:`.staging`), turned back into rows by the ``from_*`` functions and inserted in
+foreign-key order in batches through :mod:`filiform.services.records.bulk` (the same
+validation as every other face). Importing into
 an empty database only keeps the ids (and so every reference) exactly as they were; the
 import is audited on the imported clinic's chain, as its administrator. Imported users
 get no usable password (an administrator sets new ones).
@@ -11,7 +14,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +23,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from filiform.errors import Conflict, ValidationFailed
-from filiform.fhir.codes import CS_SIDE, CS_TARGET
-from filiform.fhir.common import EXT_NOTE, ext, parse_dt, read_recorded, ref_id, sub
+from filiform.fhir import sources
+from filiform.fhir.import_rows import (
+    SUPPORTED,
+    _adverse_event,
+    _amendment,
+    _insertion,
+    _mapped,
+    _pain_scores,
+    _session,
+    kind_of,
+    session_overrides,
+)
 from filiform.fhir.map_circuit import from_circuit
 from filiform.fhir.map_clinical import (
     from_consent,
@@ -29,13 +43,13 @@ from filiform.fhir.map_clinical import (
     from_outcome,
     from_screening,
 )
-from filiform.fhir.map_override import override_rows
 from filiform.fhir.map_people import from_organization, from_patient, from_practitioner
-from filiform.fhir.map_session import EXT_AE, EXT_AMENDMENT, EXT_INSERTION, EXT_LATERALITY, EXT_SESSION
+from filiform.fhir.sources import checked
+from filiform.fhir.staging import Stage
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
 from filiform.services.records import bulk
-from filiform.storage.models import Clinic
+from filiform.storage.models import Clinic, User
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
@@ -67,7 +81,7 @@ def _json_kind(value: Any) -> str:
     return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
 
 
-def _index(bundle: Any) -> dict[str, dict[str, dict[str, Any]]]:
+def index(bundle: Any) -> dict[str, dict[str, dict[str, Any]]]:
     """Resources by type and id, after checking the Bundle's shape.
 
     Checked up front so that a stray JSON array, an empty Bundle or a repeated entry is a
@@ -101,201 +115,221 @@ def _index(bundle: Any) -> dict[str, dict[str, dict[str, Any]]]:
     return found
 
 
-def _session(proc: dict[str, Any], res: dict[str, dict[str, dict[str, Any]]], clinic: int) -> dict[str, Any]:
-    by, at = read_recorded(proc)
-    sid = ref_id({"reference": proc["id"]})
-    basis = ext(proc, EXT_SESSION)
-    pain = {w: res["Observation"].get(f"{w}{sid}") for w in ("pre", "post")}
-    notes = {n["authorReference"]["reference"].split("/")[0]: n["text"] for n in proc.get("note", ())}
-    return {
-        "id": sid,
-        "clinic_id": clinic,
-        "patient_id": ref_id(proc["subject"]),
-        "version": int(proc["meta"]["versionId"]),
-        "created_by": by,
-        "created_at": at,
-        "episode_id": ref_id(proc["reasonReference"][0]) if "reasonReference" in proc else None,
-        "clinician_id": ref_id(proc["performer"][0]["actor"]),
-        "consent_id": ref_id(sub(basis, "consent")),
-        "screening_id": ref_id(sub(basis, "screening")),
-        "started_at": proc["performedDateTime"],
-        "pain_pre": pain["pre"]["valueInteger"] if pain["pre"] else None,
-        "pain_post": pain["post"]["valueInteger"] if pain["post"] else None,
-        "patient_response": notes.get("Patient"),
-        "notes": notes.get("Practitioner"),
-        "override_justification": sub(basis, "overrideJustification"),
-        **_fixed_in_time(basis),
-    }
+# Kinds that are rebuilt from others (an Encounter and a note from their session) or are
+# definitions Filiform ships (Questionnaires): recognised, not stored.
+DERIVED = frozenset({"encounter", "note", "definition"})
+# kind -> where its grouping reference is (the record it belongs to)
+GROUPED = {
+    "role": ("practitioner",),
+    "plan": ("addresses", 0),
+    "outcome_total": ("derivedFrom", 0),
+    "needle": ("partOf", 0),
+    "circuit": ("partOf", 0),
+    "pain": ("partOf", 0),
+}
+BATCH = 2000
+MAX_LISTED = 50
 
 
-def _fixed_in_time(basis: dict[str, Any] | None) -> dict[str, Any]:
-    """The session's drawing, plan, zone, form key and void mark (None on older exports)."""
-    plan, voided = sub(basis, "plan"), sub(basis, "voidedAt")
-    return {
-        "drawing_id": ref_id(sub(basis, "drawing")),
-        "plan": json.loads(plan) if plan is not None else None,
-        "ultrasound_guided": sub(basis, "ultrasoundGuided"),
-        "recorded_zone": sub(basis, "recordedZone"),
-        "form_key": sub(basis, "formKey"),
-        "voided_at": parse_dt(voided) if voided is not None else None,
-    }
+def _group(kind: str, res: dict[str, Any]) -> str | None:
+    path = GROUPED.get(kind)
+    if path is None:
+        return None
+    value: Any = res
+    for step in path:
+        value = value[step]
+    return str(value["reference"])
 
 
-def _insertion(proc: dict[str, Any]) -> dict[str, Any]:
-    detail = ext(proc, EXT_INSERTION)
-    site = proc["bodySite"][0]
-    side = ext(site, EXT_LATERALITY)["valueCodeableConcept"]["coding"]  # type: ignore[index]
-    return {
-        "id": ref_id({"reference": proc["id"]}),
-        "session_id": ref_id(proc["partOf"][0]),
-        "seq": sub(detail, "seq"),
-        "target_id": next(c["code"] for c in site["coding"] if c["system"] == CS_TARGET),
-        "side": next(c["code"] for c in side if c["system"] == CS_SIDE),
-        "technique": proc["code"]["coding"][0]["code"],
-        "needle_length_mm": sub(detail, "needleLength")["value"],
-        "needle_gauge_mm": sub(detail, "needleGauge")["value"],
-        "depth_mm": sub(detail, "depth")["value"],
-        "twitch_responses": sub(detail, "twitchResponses"),
-        "retention_s": sub(detail, "retention")["value"],
-    }
+def _number(res: dict[str, Any]) -> int | None:
+    digits = res["id"].lstrip("abcdefghijklmnopqrstuvwxyz")
+    return int(digits) if digits.isdigit() and len(digits) <= 18 else None
 
 
-def _adverse_event(ae: dict[str, Any], clinic: int) -> dict[str, Any]:
-    by, at = read_recorded(ae)
-    detail = ext(ae, EXT_AE)
-    note = ext(ae, EXT_NOTE)
-    return {
-        "id": int(ae["id"]),
-        "clinic_id": clinic,
-        "patient_id": ref_id(ae["subject"]),
-        "version": int(ae["meta"]["versionId"]),
-        "created_by": by,
-        "created_at": at,
-        "session_id": ref_id(ae.get("encounter")),
-        "occurred_on": ae["date"],
-        "event_type": ae["event"]["coding"][0]["code"],
-        "severity": sub(detail, "severity"),
-        "significant": sub(detail, "significant"),
-        "onset": sub(detail, "onset"),
-        "duration": sub(detail, "duration"),
-        "action_taken": sub(detail, "actionTaken"),
-        "causality": sub(detail, "causality"),
-        "description": note["valueString"] if note else None,
-    }
+def stage_all(stage: Stage, items: Iterable[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Stage every resource; returns the ones Filiform cannot store (``where``: why)."""
+    left_out: list[str] = []
+    for where, res in items:
+        res.pop("_fullUrl", None)
+        kind = kind_of(res)
+        ref = f"{res['resourceType']}/{res['id']}"
+        if kind is None:
+            why = "not a Filiform record" if res["resourceType"] in SUPPORTED else "type not stored by Filiform"
+            left_out.append(f"{ref} ({where}): {why}")
+            continue
+        if kind in DERIVED:
+            continue
+        try:
+            grp = _group(kind, res)
+        except (KeyError, IndexError, TypeError) as exc:
+            raise ValidationFailed(f"{ref}: missing the reference to its record ({where}: {exc})") from None
+        if not stage.add(kind, ref, grp, _number(res), res):
+            raise ValidationFailed(f"{ref} appears more than once ({where})")
+    return left_out
 
 
-def _amendment(prov: dict[str, Any], clinic: int) -> dict[str, Any]:
-    detail = ext(prov, EXT_AMENDMENT)
-    return {
-        "id": ref_id({"reference": prov["id"]}),
-        "clinic_id": clinic,
-        "patient_id": ref_id(sub(detail, "patient")),
-        "entity": sub(detail, "entity"),
-        "entity_id": sub(detail, "entityId"),
-        "from_version": sub(detail, "fromVersion"),
-        "changes": json.loads(sub(detail, "changes")),
-        "reason": prov["reason"][0]["text"],
-        "amended_by": ref_id(prov["agent"][0]["who"]),
-        "amended_at": parse_dt(prov["recorded"]),
-    }
+def _orphans(stage: Stage) -> list[str]:
+    """Resources whose record is not in the data (a needle of a missing session...)."""
+    rows = stage.db.execute(
+        "SELECT ref, grp FROM staged WHERE grp IS NOT NULL AND grp NOT IN (SELECT ref FROM staged) LIMIT 20"
+    )
+    return [f"{ref}: refers to {grp}, which the data does not hold" for ref, grp in rows]
 
 
-def _mapped(res: dict[str, Any], fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-    """``fn(res, *args)``, with a missing or mistyped field reported against its resource.
-
-    The mappers read a Filiform export field by field; a hand-edited or foreign Bundle
-    would otherwise fail with a bare KeyError or TypeError naming no resource.
-    """
-    try:
-        return fn(res, *args)
-    except ValidationFailed:
-        raise
-    except KeyError as exc:
-        raise ValidationFailed(
-            f"{res.get('resourceType')}/{res.get('id')}: missing {exc.args[0]!r} (not a Filiform export?)"
-        ) from exc
-    except (TypeError, ValueError, IndexError, AttributeError, StopIteration) as exc:
-        raise ValidationFailed(
-            f"{res.get('resourceType')}/{res.get('id')}: malformed ({exc or 'unexpected value'})"
-        ) from exc
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
-def _procedures(res: dict[str, dict[str, dict[str, Any]]], clinic: int, out: dict[str, list[dict[str, Any]]]) -> None:
-    """Session Procedures (``s…``), needle Procedures (``i…``) and circuit Procedures (``c…``)."""
-    for rid, proc in res["Procedure"].items():
-        if rid.startswith("s"):
-            out["treatment_session"].append(_mapped(proc, _session, res, clinic))
-            out["session_override"] += override_rows(ext(proc, EXT_SESSION), ref_id({"reference": proc["id"]}))
-        elif rid.startswith("c"):
-            out["electrical_circuit"].append(_mapped(proc, from_circuit))
-        else:
-            out["insertion"].append(_mapped(proc, _insertion))
+def _session_dicts(stage: Stage, clinic: int) -> Iterator[dict[str, Any]]:
+    """Each session with its needles, circuits and written override reasons."""
+    for proc in stage.of_kind("session"):
+        ref = f"Procedure/{proc['id']}"
+        pains = _pain_scores(stage.group(ref, "pain"))
+        yield {
+            "session": _mapped(proc, _session, pains, clinic),
+            "needles": [_mapped(n, _insertion) for n in stage.group(ref, "needle")],
+            "circuits": [_mapped(c, from_circuit) for c in stage.group(ref, "circuit")],
+            "overrides": session_overrides(proc),
+        }
 
 
-def bundle_rows(bundle: Any) -> dict[str, list[dict[str, Any]]]:
-    """The database rows a Filiform Bundle describes, per table."""
-    res = _index(bundle)
-    orgs = list(res["Organization"].values())
+def _write(session: Session, table: str, rows: Iterable[dict[str, Any]], counts: dict[str, int]) -> None:
+    for batch in _batches(rows):
+        for table_name, n in bulk.insert_rows(session, {table: batch}).items():
+            counts[table_name] = counts.get(table_name, 0) + n
+
+
+def restore(session: Session, stage: Stage) -> tuple[int, dict[str, int]]:
+    """Insert the staged records in foreign-key order; returns (clinic id, rows per table)."""
+    orgs = list(stage.of_kind("clinic"))
     if len(orgs) != 1:
         raise ValidationFailed(f"expected one Organization (the clinic), found {len(orgs)}")
     try:
         clinic = int(orgs[0]["id"])
     except ValueError as exc:
         raise ValidationFailed(f"Organization/{orgs[0]['id']}: the id is not a number") from exc
-    out: dict[str, list[dict[str, Any]]] = {t: [] for t in bulk.TABLE_ORDER}
-    out["clinic"].append(_mapped(orgs[0], from_organization))
-    for p in res["Practitioner"].values():
-        role = res["PractitionerRole"].get(p["id"])
-        if role is None:
+    orphans = _orphans(stage)
+    if orphans:
+        raise ValidationFailed("records refer to records the data does not hold", details=orphans)
+    counts: dict[str, int] = {}
+    _write(session, "clinic", [_mapped(orgs[0], from_organization)], counts)
+    users = []
+    for p in stage.of_kind("user"):
+        roles = stage.group(f"Practitioner/{p['id']}", "role")
+        if not roles:
             raise ValidationFailed(f"Practitioner/{p['id']} has no PractitionerRole")
-        out["app_user"].append(_mapped(p, from_practitioner, role))
-    out["patient"] = [_mapped(p, from_patient) for p in res["Patient"].values()]
-    out["consent"] = [_mapped(c, from_consent, clinic) for c in res["Consent"].values()]
-    for rid, qr in res["QuestionnaireResponse"].items():
-        if rid.startswith("scr"):
-            out["screening"].append(_mapped(qr, from_screening, clinic))
-        else:
-            out["outcome_response"].append(_mapped(qr, from_outcome, res["Observation"].get(rid), clinic))
-    for rid, cond in res["Condition"].items():
-        plan = res["CarePlan"].get(rid)
-        if plan is None:
-            raise ValidationFailed(f"Condition/{rid} has no CarePlan")
-        out["episode"].append(_mapped(cond, from_episode, plan, clinic))
-    out["pain_drawing"] = [
-        _mapped(o, from_drawing, clinic) for rid, o in res["Observation"].items() if rid.startswith("d")
-    ]
-    _procedures(res, clinic, out)
-    out["adverse_event"] = [_mapped(a, _adverse_event, clinic) for a in res["AdverseEvent"].values()]
-    out["amendment"] = [_mapped(p, _amendment, clinic) for p in res["Provenance"].values()]
-    for rows in out.values():
-        rows.sort(key=lambda r: r["id"])
-    return out
+        users.append(_mapped(p, from_practitioner, roles[0]))
+    _write(session, "app_user", users, counts)
+    _write(session, "patient", (_mapped(p, from_patient) for p in stage.of_kind("patient")), counts)
+    _write(session, "consent", (_mapped(c, from_consent, clinic) for c in stage.of_kind("consent")), counts)
+    _write(session, "screening", (_mapped(q, from_screening, clinic) for q in stage.of_kind("screening")), counts)
+    _write(session, "episode", _episodes(stage, clinic), counts)
+    _write(session, "pain_drawing", (_mapped(o, from_drawing, clinic) for o in stage.of_kind("drawing")), counts)
+    _write(session, "outcome_response", _outcomes(stage, clinic), counts)
+    for batch in _batches(_session_dicts(stage, clinic)):
+        tables: dict[str, list[dict[str, Any]]] = {
+            "treatment_session": [],
+            "insertion": [],
+            "electrical_circuit": [],
+            "session_override": [],
+        }
+        for item in batch:
+            tables["treatment_session"].append(item["session"])
+            tables["insertion"] += item["needles"]
+            tables["electrical_circuit"] += item["circuits"]
+            tables["session_override"] += item["overrides"]
+        for table_name, n in bulk.insert_rows(session, tables).items():
+            counts[table_name] = counts.get(table_name, 0) + n
+    _write(
+        session, "adverse_event", (_mapped(a, _adverse_event, clinic) for a in stage.of_kind("adverse_event")), counts
+    )
+    _write(session, "amendment", (_mapped(p, _amendment, clinic) for p in stage.of_kind("amendment")), counts)
+    return clinic, counts
 
 
-def import_bundle(session: Session, bundle: Any) -> dict[str, int]:
-    """Write a Bundle into an empty database; returns rows written per table.
+def _episodes(stage: Stage, clinic: int) -> Iterator[dict[str, Any]]:
+    for cond in stage.of_kind("episode"):
+        plans = stage.group(f"Condition/{cond['id']}", "plan")
+        if not plans:
+            raise ValidationFailed(f"Condition/{cond['id']} has no CarePlan")
+        yield _mapped(cond, from_episode, plans[0], clinic)
 
-    Every record goes through the same concept types as a record created on any face
-    (:mod:`filiform.services.records.bulk`), so an import cannot store what the web form,
-    the API or an amendment would refuse.
+
+def _outcomes(stage: Stage, clinic: int) -> Iterator[dict[str, Any]]:
+    for qr in stage.of_kind("outcome"):
+        totals = stage.group(f"QuestionnaireResponse/{qr['id']}", "outcome_total")
+        yield _mapped(qr, from_outcome, totals[0] if totals else None, clinic)
+
+
+def database_is_empty(session: Session) -> bool:
+    """No clinic yet: a Filiform export can be restored here with its ids."""
+    return not session.scalar(sa.select(sa.func.count()).select_from(Clinic))
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """Rows written per table, and what was left out (only with ``skip_unsupported``)."""
+
+    counts: dict[str, int]
+    left_out: list[str]
+
+
+def import_resources(
+    session: Session, items: Iterable[tuple[str, dict[str, Any]]], *, skip_unsupported: bool = False
+) -> ImportReport:
+    """Write a Filiform export into an empty database (all or nothing), in bounded memory.
+
+    Resources Filiform cannot store refuse the import with their list, unless
+    ``skip_unsupported`` (then they are reported as left out).
     """
-    if session.scalar(sa.select(sa.func.count()).select_from(Clinic)):
+    if not database_is_empty(session):
         raise Conflict("import needs an empty database (ids are kept as exported)")
-    rows = bundle_rows(bundle)
-    counts = bulk.insert_rows(session, rows)
-    users = rows["app_user"]
-    admin = next((u for u in users if u["role"] == "admin"), users[0] if users else None)
+    with Stage() as stage:
+        left_out = stage_all(stage, items)
+        if left_out and not skip_unsupported:
+            raise ValidationFailed(
+                f"{len(left_out)} resource(s) Filiform cannot store (import with --skip-unsupported to leave them out)",
+                details=left_out[:MAX_LISTED],
+            )
+        clinic, counts = restore(session, stage)
+    _audit(session, clinic, counts, len(left_out))
+    return ImportReport(counts, left_out)
+
+
+def _audit(session: Session, clinic: int, counts: dict[str, int], left_out: int) -> None:
+    admin = session.execute(
+        sa.select(User).where(User.clinic_id == clinic).order_by((User.role != "admin"), User.id).limit(1)
+    ).scalar_one_or_none()
     actor = (
-        Actor(user_id=admin["id"], clinic_id=admin["clinic_id"], role=Role(admin["role"]), client="fhir-import")
+        Actor(user_id=admin.id, clinic_id=admin.clinic_id, role=Role(admin.role), client="fhir-import")
         if admin
         else None
     )
-    audit.record(
-        session,
-        actor=actor,
-        action="import",
-        entity="fhir_bundle",
-        detail={"rows": counts},
-        chain=rows["clinic"][0]["id"],
-    )
-    return counts
+    detail: dict[str, Any] = {"rows": counts}
+    if left_out:
+        detail["left_out"] = left_out
+    audit.record(session, actor=actor, action="import", entity="fhir_bundle", detail=detail, chain=clinic)
+
+
+def bundle_items(bundle: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, resource) of a Bundle already in memory, with the shape checked first."""
+    index(bundle)  # a stray array, an empty Bundle or a repeated entry: refused up front
+    for n, entry in enumerate(bundle["entry"], start=1):
+        yield f"entry {n}", checked(entry["resource"], f"entry {n}")
+
+
+def import_bundle(session: Session, bundle: Any, *, skip_unsupported: bool = False) -> dict[str, int]:
+    """Write a Bundle (already parsed) into an empty database; returns rows written per table."""
+    return import_resources(session, bundle_items(bundle), skip_unsupported=skip_unsupported).counts
+
+
+def import_path(session: Session, path: Path, *, skip_unsupported: bool = False) -> ImportReport:
+    """Import a Bundle file, an NDJSON file or a Bulk Data folder, streaming."""
+    return import_resources(session, sources.resources(path), skip_unsupported=skip_unsupported)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from filiform.fhir.codes import CS_PROCEDURE, SD, UCUM
-from filiform.fhir.common import concept, dt, ext, ref, ref_id, sub
+from filiform.fhir.common import concept, dt, ext, meta, ref, ref_id, sub
 
 Row = Mapping[Any, Any]
 EXT_CIRCUIT = SD + "electrical-circuit"
@@ -41,6 +41,7 @@ def to_circuit(circuit: Row, session: Row) -> dict[str, Any]:
     return {
         "resourceType": "Procedure",
         "id": f"c{circuit['id']}",
+        "meta": meta(None, session["updated_at"]),
         "extension": [{"url": EXT_CIRCUIT, "extension": detail}],
         "partOf": [ref("Procedure", f"s{session['id']}")],
         "status": "completed",

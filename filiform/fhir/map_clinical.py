@@ -9,15 +9,20 @@ lets Filiform ship the wording.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from filiform.core.atlas.v1 import convert_drawing, is_v1_id
 from filiform.core.outcomes import get_instrument, list_instruments
+from filiform.core.planning.codes import load_icd10cm
+from filiform.core.safety.questions import QUESTIONS
 from filiform.errors import NotFound
 from filiform.fhir.codes import (
+    CAREPLAN_CATEGORY,
     CONDITION_CATEGORY,
     CONDITION_CLINICAL,
     CONSENT_SCOPE,
@@ -45,6 +50,7 @@ from filiform.fhir.common import (
     meta,
     parse_dt,
     read_recorded,
+    read_updated,
     recorded,
     ref,
     ref_id,
@@ -54,6 +60,8 @@ from filiform.fhir.common import (
 Row = Mapping[Any, Any]
 EXT_OBTAINED_BY = SD + "consent-obtained-by"
 EXT_SCREENING = SD + "screening-decision"
+EXT_EPISODE_CODES = SD + "episode-codes"  # the codes recorded with the episode (JSON list)
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 SURVEY = concept(OBS_CATEGORY, "survey", "Survey")
 EXAM = concept(OBS_CATEGORY, "exam", "Exam")
 
@@ -62,14 +70,20 @@ def _base(kind: str, rid: str, row: Row) -> dict[str, Any]:
     return {
         "resourceType": kind,
         "id": rid,
-        "meta": meta(row["version"]),
+        "meta": meta(row["version"], row["updated_at"]),
         "extension": [recorded(row["created_by"], row["created_at"])],
     }
 
 
 def _record(res: dict[str, Any], rid: int) -> dict[str, Any]:
     by, at = read_recorded(res)
-    return {"id": rid, "version": int(res["meta"]["versionId"]), "created_by": by, "created_at": at}
+    return {
+        "id": rid,
+        "version": int(res["meta"]["versionId"]),
+        "created_by": by,
+        "created_at": at,
+        "updated_at": read_updated(res),
+    }
 
 
 def to_consent(row: Row) -> dict[str, Any]:
@@ -147,16 +161,27 @@ def from_screening(res: dict[str, Any], clinic_id: int) -> dict[str, Any]:
 
 
 def to_condition(row: Row) -> dict[str, Any]:
-    snomed = coding_table("icd10cm_to_snomed")
-    codings = [coding(ICD10CM, c) for c in row["icd10_codes"]]
-    extra = {snomed[c][0]: snomed[c][1] for c in row["icd10_codes"] if c in snomed}
-    codings += [coding(SNOMED, code, term) for code, term in extra.items()]
+    """The episode's condition, coded with the one diagnosis the clinician chose (if any).
+
+    The codes recorded when the episode was opened (candidates, headers) travel in the
+    ``episode-codes`` extension, so a receiver never mistakes them for diagnoses.
+    """
+    code: dict[str, Any] = {"text": row["condition"]}
+    chosen = row["diagnosis_code"]
+    if chosen:
+        snomed = coding_table("icd10cm_to_snomed").get(chosen)
+        code["coding"] = [coding(ICD10CM, chosen, icd_title(chosen))]
+        if snomed:
+            code["coding"].append(coding(SNOMED, snomed[0], snomed[1]))
     res = _base("Condition", str(row["id"]), row)
+    if row["icd10_codes"]:
+        res["extension"].append({"url": EXT_EPISODE_CODES, "valueString": json.dumps(list(row["icd10_codes"]))})
     res.update(
         {
             "clinicalStatus": concept(CONDITION_CLINICAL, "resolved" if row["closed_on"] else "active"),
+            "verificationStatus": concept(CONDITION_VERIFICATION, "confirmed" if chosen else "provisional"),
             "category": [concept(CONDITION_CATEGORY, "encounter-diagnosis", "Encounter Diagnosis")],
-            "code": {"coding": codings, "text": row["condition"]} if codings else {"text": row["condition"]},
+            "code": code,
             "subject": ref("Patient", row["patient_id"]),
             "recordedDate": row["opened_on"].isoformat(),
         }
@@ -166,6 +191,11 @@ def to_condition(row: Row) -> dict[str, Any]:
     return res
 
 
+def icd_title(code: str) -> str | None:
+    entry = load_icd10cm().entry(code)
+    return entry.title if entry is not None else None
+
+
 def to_care_plan(row: Row) -> dict[str, Any]:
     period = {"start": row["opened_on"].isoformat()}
     if row["closed_on"]:
@@ -173,8 +203,11 @@ def to_care_plan(row: Row) -> dict[str, Any]:
     res: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": str(row["id"]),
+        "meta": meta(None, row["updated_at"]),
         "status": "completed" if row["closed_on"] else "active",
         "intent": "plan",
+        "category": [concept(CAREPLAN_CATEGORY, "assess-plan", "Assessment and Plan of Treatment")],
+        "text": {"status": "generated", "div": _narrative(row)},
         "title": row["condition"],
         "subject": ref("Patient", row["patient_id"]),
         "period": period,
@@ -185,15 +218,23 @@ def to_care_plan(row: Row) -> dict[str, Any]:
     return res
 
 
+def _narrative(row: Row) -> str:
+    """The plan as XHTML narrative (escaped: it is free text)."""
+    body = html.escape(row["plan"] or "No plan text recorded.")
+    return f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(row["condition"])}: {body}</p></div>'
+
+
 def from_episode(cond: dict[str, Any], plan: dict[str, Any], clinic_id: int) -> dict[str, Any]:
-    codes = [c["code"] for c in cond["code"].get("coding", ()) if c["system"] == ICD10CM]
+    chosen = [c["code"] for c in cond["code"].get("coding", ()) if c["system"] == ICD10CM]
+    recorded_codes = ext(cond, EXT_EPISODE_CODES)
     period = plan["period"]
     return {
         **_record(cond, int(cond["id"])),
         "clinic_id": clinic_id,
         "patient_id": ref_id(cond["subject"]),
         "condition": cond["code"]["text"],
-        "icd10_codes": codes,
+        "icd10_codes": json.loads(recorded_codes["valueString"]) if recorded_codes else [],
+        "diagnosis_code": chosen[0] if chosen else None,
         "plan": plan.get("description"),
         "opened_on": period["start"],
         "closed_on": period.get("end"),
@@ -307,6 +348,7 @@ def to_outcome(row: Row) -> list[dict[str, Any]]:
     obs: dict[str, Any] = {
         "resourceType": "Observation",
         "id": f"o{row['id']}",
+        "meta": meta(None, row["updated_at"]),
         "status": "final",
         "category": [SURVEY],
         "code": code,
@@ -333,25 +375,47 @@ def from_outcome(qr: dict[str, Any], total: dict[str, Any] | None, clinic_id: in
     }
 
 
-def questionnaires() -> list[dict[str, Any]]:
-    """Questionnaires for the instruments whose licence allows shipping the wording."""
+# When the shipped questionnaire definitions last changed (their meta.lastUpdated for
+# ``_since``): bump it with any change to the instrument or screening question data.
+QUESTIONNAIRES_UPDATED = datetime(2026, 12, 5, tzinfo=UTC)
+
+
+def _questionnaire(qid: str, url: str, title: str, items: list[dict[str, Any]], **more: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "Questionnaire",
+        "id": qid,
+        "meta": meta(None, QUESTIONNAIRES_UPDATED),
+        "url": url,
+        "name": qid.upper().replace("-", "_"),
+        "title": title,
+        "status": "active",
+        "subjectType": ["Patient"],
+        **more,
+        "item": items,
+    }
+
+
+@lru_cache(maxsize=1)
+def questionnaires() -> tuple[dict[str, Any], ...]:
+    """A Questionnaire for every QuestionnaireResponse Filiform writes (every instrument and
+    the screening), so each ``questionnaire`` canonical resolves. The item wording is shipped
+    only where the instrument's licence allows; the others carry their item ids and types
+    and say why the text is missing."""
     out = []
     for inst in list_instruments(include_unscorable=True):
-        if not inst.licence.wording_may_be_shipped:
-            continue
-        out.append(
-            {
-                "resourceType": "Questionnaire",
-                "id": inst.id.replace("_", "-"),  # FHIR ids allow letters, digits, '-' and '.' only
-                "url": Q_INSTRUMENT + inst.id,
-                "name": inst.id.upper().replace("-", "_"),
-                "title": inst.name,
-                "status": "active",
-                "copyright": inst.licence.terms,
-                "item": [
-                    {"linkId": item.id, "text": item.text or item.label, "type": "integer", "required": True}
-                    for item in inst.items
-                ],
-            }
-        )
-    return out
+        shipped = inst.licence.wording_may_be_shipped
+        items = []
+        for item in inst.items:
+            entry: dict[str, Any] = {"linkId": item.id, "type": "decimal", "required": True}
+            if shipped:
+                entry["text"] = item.text or item.label
+            items.append(entry)
+        more: dict[str, Any] = {"copyright": inst.licence.terms}
+        if inst.loinc.panel:
+            more["code"] = [coding(LOINC, inst.loinc.panel)]
+        if not shipped:
+            more["description"] = "Item wording not shipped (licence); clinics use the form they hold."
+        out.append(_questionnaire(inst.id.replace("_", "-"), Q_INSTRUMENT + inst.id, inst.name, items, **more))
+    screening = [{"linkId": key, "text": text, "type": "string"} for key, text in QUESTIONS.items()]
+    out.append(_questionnaire("screening", Q_SCREENING, "Dry-needling screening", screening))
+    return tuple(out)

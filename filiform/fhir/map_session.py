@@ -4,7 +4,7 @@ adverse events, the session-note PDF (DocumentReference) and amendments (Provena
 No SNOMED concept for dry needling or for most muscles was confirmed, so the needle
 Procedure is coded with Filiform's technique CodeSystem and the body site with the
 Filiform target CodeSystem (plus SNOMED where ``codes.json`` lists a confirmed body
-structure); the side is always SNOMED-coded (7771000 / 24028007 / 51440002).
+structure); the side is always SNOMED-coded from R4's laterality value set (419161000 / 419465000 / 51440002).
 """
 
 from __future__ import annotations
@@ -15,15 +15,18 @@ from typing import Any
 
 from filiform.fhir.codes import (
     AE_CAUSALITY,
+    AE_SERIOUSNESS,
     AE_SEVERITY,
     CPT,
     CS_AE_TYPE,
     CS_DOCUMENT,
+    CS_ENCOUNTER,
     CS_OBSERVATION,
     CS_PROCEDURE,
     CS_SIDE,
     CS_TARGET,
     CS_TECHNIQUE,
+    DOC_CATEGORY,
     ICD10CM,
     LOINC,
     OBS_CATEGORY,
@@ -62,12 +65,16 @@ def _mm(value: float) -> dict[str, Any]:
     return {"value": value, "unit": "mm", "system": UCUM, "code": "mm"}
 
 
-def to_encounter(row: Row) -> dict[str, Any]:
+def to_encounter(row: Row, cpt: str | None = None) -> dict[str, Any]:
+    kind = [coding(CPT, cpt)] if cpt else []
+    kind.append(coding(CS_ENCOUNTER, "dry-needling-visit", "Dry-needling visit"))
     res: dict[str, Any] = {
         "resourceType": "Encounter",
         "id": str(row["id"]),
+        "meta": meta(None, row["updated_at"]),
         "status": "finished",
         "class": coding(V3_ACT_CODE, "AMB", "ambulatory"),
+        "type": [{"coding": kind, "text": "Dry-needling visit"}],
         "subject": ref("Patient", row["patient_id"]),
         "participant": [{"individual": ref("Practitioner", row["clinician_id"])}],
         "period": {"start": dt(row["started_at"])},
@@ -110,7 +117,7 @@ def to_session(row: Row, cpt: str | None, overrides: Sequence[Row] = ()) -> dict
     res: dict[str, Any] = {
         "resourceType": "Procedure",
         "id": f"s{sid}",
-        "meta": meta(row["version"]),
+        "meta": meta(row["version"], row["updated_at"]),
         "extension": [recorded(row["created_by"], row["created_at"]), {"url": EXT_SESSION, "extension": basis}],
         "status": "completed",
         "code": {"coding": codes, "text": "Dry-needling session"},
@@ -143,6 +150,7 @@ def to_pain(row: Row) -> list[dict[str, Any]]:
             {
                 "resourceType": "Observation",
                 "id": f"{when}{row['id']}",
+                "meta": meta(None, row["updated_at"]),
                 "status": "final",
                 "category": [concept(OBS_CATEGORY, "survey", "Survey")],
                 "code": {
@@ -152,7 +160,7 @@ def to_pain(row: Row) -> list[dict[str, Any]]:
                 "subject": ref("Patient", row["patient_id"]),
                 "encounter": ref("Encounter", row["id"]),
                 "effectiveDateTime": dt(row["started_at"]),
-                "valueInteger": value,
+                "valueQuantity": {"value": value, "unit": "score", "system": UCUM, "code": "{score}"},
                 "partOf": [ref("Procedure", f"s{row['id']}")],
             }
         )
@@ -199,6 +207,7 @@ def to_insertion(ins: Row, session: Row, name: str) -> dict[str, Any]:
     return {
         "resourceType": "Procedure",
         "id": f"i{ins['id']}",
+        "meta": meta(None, session["updated_at"]),
         "extension": [{"url": EXT_INSERTION, "extension": detail}],
         "partOf": [ref("Procedure", f"s{session['id']}")],
         "status": "completed",
@@ -222,15 +231,23 @@ def session_resources(
     overrides: Sequence[Row] = (),
 ) -> list[dict[str, Any]]:
     """Everything one session produces, in reference order."""
-    out = [to_encounter(row), to_session(row, cpt, overrides), *to_pain(row)]
+    out = [to_encounter(row, cpt), to_session(row, cpt, overrides), *to_pain(row)]
     out += [to_insertion(i, row, names(i["target_id"])) for i in insertions]
     out += [to_circuit(c, row) for c in circuits]
     out.append(
         {
             "resourceType": "DocumentReference",
             "id": f"n{row['id']}",
+            "meta": meta(None, row["updated_at"]),
             "status": "current",
-            "type": concept(CS_DOCUMENT, "session-note", "Dry-needling session note"),
+            "type": {
+                "coding": [
+                    coding(LOINC, *coding_table("loinc")["procedure_note"]),
+                    coding(CS_DOCUMENT, "session-note", "Dry-needling session note"),
+                ],
+                "text": "Dry-needling session note",
+            },
+            "category": [concept(DOC_CATEGORY, "clinical-note", "Clinical Note")],
             "subject": ref("Patient", row["patient_id"]),
             "date": dt(row["started_at"]),
             "author": [ref("Practitioner", row["clinician_id"])],
@@ -266,13 +283,14 @@ def to_adverse_event(row: Row) -> dict[str, Any]:
     res: dict[str, Any] = {
         "resourceType": "AdverseEvent",
         "id": str(row["id"]),
-        "meta": meta(row["version"]),
+        "meta": meta(row["version"], row["updated_at"]),
         "extension": [recorded(row["created_by"], row["created_at"]), {"url": EXT_AE, "extension": detail}],
         "actuality": "actual",
         "event": {"coding": codes, "text": row["event_type"].replace("_", " ")},
         "subject": ref("Patient", row["patient_id"]),
         "date": row["occurred_on"].isoformat(),
         "recorder": ref("Practitioner", row["created_by"]),
+        "seriousness": concept(AE_SERIOUSNESS, *_seriousness(row)),
         "severity": concept(AE_SEVERITY, SEVERITY[row["severity"]]),
     }
     if row["description"]:
@@ -288,6 +306,12 @@ def to_adverse_event(row: Row) -> dict[str, Any]:
     return res
 
 
+def _seriousness(row: Row) -> tuple[str, str]:
+    """Serious when the clinician marked it significant or major (a pneumothorax always is)."""
+    serious = row["significant"] or row["severity"] == "major" or row["event_type"] == "pneumothorax"
+    return ("serious", "Serious") if serious else ("non-serious", "Non-serious")
+
+
 def to_provenance(row: Row) -> dict[str, Any]:
     kind, prefix = AMENDED.get(row["entity"], ("Patient", ""))
     target = row["entity_id"] if row["entity"] in AMENDED else row["patient_id"]
@@ -301,6 +325,7 @@ def to_provenance(row: Row) -> dict[str, Any]:
     return {
         "resourceType": "Provenance",
         "id": f"a{row['id']}",
+        "meta": meta(None, row["amended_at"]),
         "extension": [{"url": EXT_AMENDMENT, "extension": detail}],
         "target": [ref(kind, f"{prefix}{target}")],
         "recorded": dt(row["amended_at"]),

@@ -22,6 +22,7 @@ from filiform.storage.models_clinical import (
 from filiform.storage.models_people import Clinic, Patient, User
 from filiform.storage.models_portal_all import *  # noqa: F403  (appointments, clinic settings, portal, outbox)
 from filiform.storage.models_security import AuthState, AuthThrottle, BackgroundJob, PasswordReset
+from filiform.storage.models_smart import SmartClient, SmartJti, SmartToken
 
 __all__ = [
     "AdverseEvent",
@@ -52,6 +53,9 @@ __all__ = [
     "Patient",
     "Screening",
     "SessionOverride",
+    "SmartClient",
+    "SmartJti",
+    "SmartToken",
     "TreatmentSession",
     "User",
     "UserTotp",

@@ -36,6 +36,8 @@ class _PatientRecord:
     version: Mapped[int] = mapped_column(default=1)
     created_by: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # FHIR meta.lastUpdated and Bulk Data ``_since``: set on every change of the row.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Consent(_PatientRecord, Base):
@@ -67,6 +69,9 @@ class Episode(_PatientRecord, Base):
 
     condition: Mapped[str] = mapped_column(sa.String(200))
     icd10_codes: Mapped[list[Any]]
+    # The one ICD-10-CM code a claim for this episode carries, chosen by the clinician
+    # from the condition's candidates (services/records/diagnosis.py); None until chosen.
+    diagnosis_code: Mapped[str | None] = mapped_column(sa.String(10), default=None)
     plan: Mapped[str | None] = mapped_column(sa.Text)
     opened_on: Mapped[date]
     closed_on: Mapped[date | None]

@@ -7,6 +7,7 @@ the acting user's clinic with one indexed predicate (isolation is never left to 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +22,7 @@ class Clinic(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class User(Base):
@@ -40,6 +42,7 @@ class User(Base):
     # Set by an administrator's reset: the next login must choose a new password first.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     password_changed_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Patient(Base):
@@ -63,3 +66,7 @@ class Patient(Base):
     version: Mapped[int] = mapped_column(default=1)
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Every name, telecom, address and identifier a source sent beyond the columns above
+    # (``core/concepts/contact.py``); empty for a patient registered here.
+    contact: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -76,7 +76,8 @@ class IntakeProposal(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"))
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
-    link_id: Mapped[int] = mapped_column(sa.ForeignKey("portal_link.id"))
+    # None when the proposal came from a FHIR import rather than the patient's portal link
+    link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("portal_link.id"))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     answers: Mapped[dict[str, Any]]
     notes: Mapped[dict[str, Any]]

@@ -142,11 +142,28 @@ EXEMPT = {
     ("POST", "/api/auth/totp/disable"),
     ("POST", "/api/users/{user_id}/reset-password"),
     ("POST", "/api/users/{user_id}/reactivate"),
-    ("GET", "/api/fhir/$export/{request_id}/{name}"),  # tests/fhir (clinic-scoped files)
+    ("GET", "/api/fhir/$export/{job_id}/{name}"),  # tests/fhir (clinic-scoped files, front desk refused)
     # Bulk export status / cancel, clinic-scoped (other clinic -> 404):
     # tests/fhir/test_fhir_async_export.py::test_other_clinic_sees_nothing
-    ("GET", "/api/fhir/$export/{request_id}"),
-    ("DELETE", "/api/fhir/$export/{request_id}"),
+    ("GET", "/api/fhir/$export/{job_id}"),
+    ("DELETE", "/api/fhir/$export/{job_id}"),
+    # SMART Backend Services and Bulk Data, with bearer tokens and scopes of their own:
+    # tests/fhir/test_fhir_bulk_client.py (token errors, scopes, deactivation, every error an OperationOutcome)
+    ("POST", "/api/fhir/auth/token"),  # authenticated by the signed assertion, not a session
+    ("GET", "/api/fhir/metadata"),  # public by the SMART and FHIR specifications
+    ("GET", "/api/fhir/.well-known/smart-configuration"),  # public discovery
+    ("GET", "/api/smart/clients"),  # manage_users (admin): test_fhir_bulk_client registers as admin
+    ("POST", "/api/smart/clients"),
+    ("POST", "/api/smart/clients/{client_id}/deactivate"),
+    ("GET", "/api/fhir/$export"),  # the same handler as the POST kick-off in the matrix
+    ("GET", "/api/fhir/Patient/$export"),
+    ("POST", "/api/fhir/Patient/$export"),
+    ("GET", "/api/fhir/Group/{group_id}/$export"),  # always 404: Filiform keeps no groups
+    ("POST", "/api/fhir/Group/{group_id}/$export"),
+    ("GET", "/api/fhir/{kind}/{rid}"),  # audited patient read; scopes in test_fhir_bulk_client
+    # One diagnosis per episode (front desk refused): tests/fhir/test_fhir_diagnosis.py
+    ("GET", "/api/episodes/{episode_id}/diagnosis"),
+    ("PUT", "/api/episodes/{episode_id}/diagnosis"),
 }
 
 # Async kick-off (Bulk Data IG): 202 Accepted.  429 also proves the role got past the
@@ -265,4 +282,9 @@ def test_anonymous_gets_401_everywhere(app: FastAPI, world: World) -> None:
         pid = world.patient["a"]
         response = client.request(method, path.format(p=pid), json=_fill(body, pid))
         assert response.status_code == 401, (method, path, response.status_code)
-        assert response.json()["code"] == "not_authenticated"
+        body = response.json()
+        if path.startswith("/api/fhir/"):  # FHIR errors are OperationOutcomes
+            assert body["resourceType"] == "OperationOutcome", body
+            assert body["issue"][0]["details"]["text"] == "not_authenticated", body
+        else:
+            assert body["code"] == "not_authenticated"

@@ -381,7 +381,7 @@ def _spoil_bundle(site: Site, kind: str, bad: Bad) -> dict[str, Any]:
             res["telecom"] = [{"system": "email", "value": bad.value}]
     elif kind == "session":
         if bad.field == "pain_pre":
-            _resource(bundle, "Observation", f"pre{ids['session']}")["valueInteger"] = bad.value
+            _resource(bundle, "Observation", f"pre{ids['session']}")["valueQuantity"]["value"] = bad.value
         else:
             proc = _resource(bundle, "Procedure", f"s{ids['session']}")
             next(n for n in proc["note"] if n["authorReference"]["reference"].startswith("Practitioner"))["text"] = (

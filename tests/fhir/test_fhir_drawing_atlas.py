@@ -13,6 +13,7 @@ ROW = {
     "version": 1,
     "created_by": 1,
     "created_at": datetime(2026, 3, 4, 10, 0, tzinfo=UTC),
+    "updated_at": datetime(2026, 3, 4, 10, 0, tzinfo=UTC),
     "regions": [
         {"region": "right-temple-middle", "intensity": 6},
         {"region": "right-palmar-index-distal", "intensity": 4, "kind": "numbness", "depth": "deep", "coverage": 0.4},

@@ -10,6 +10,7 @@ import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from fhir_world import Clinic
@@ -66,7 +67,8 @@ def test_bulk_ndjson_validates_and_matches_manifest(demo_clinic: Clinic, tmp_pat
     manifest = exporter.bulk_export(demo_clinic.engine, actor=demo_clinic.admin, out_dir=tmp_path)
     resources = []
     for out in manifest["output"]:
-        lines = (tmp_path / out["url"]).read_text().splitlines()
+        assert out["url"].startswith("file:///")  # absolute, as Bulk Data asks
+        lines = Path(urlparse(out["url"]).path).read_text().splitlines()
         assert len(lines) == out["count"]
         parsed = [json.loads(line) for line in lines]
         assert {r["resourceType"] for r in parsed} == {out["type"]}
@@ -136,6 +138,6 @@ def test_codes_used(demo_clinic: Clinic) -> None:
         for c in r["bodySite"][0]["extension"][0]["valueCodeableConcept"]["coding"]
         if c["system"] == "http://snomed.info/sct"
     }
-    assert sides >= {"7771000", "24028007", "51440002"}
+    assert sides >= {"419161000", "419465000", "51440002"}  # R4 laterality value set (round2.md)
     pain = [r for r in resources if r["resourceType"] == "Observation" and r["id"].startswith("pre")]
     assert pain and all(r["code"]["coding"][0]["code"] == "72514-3" for r in pain)

@@ -51,6 +51,9 @@ class EpisodeDetails(Strict):
 
     condition: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     icd10_codes: Annotated[list[Icd10Code], Field(default_factory=list, max_length=20)]
+    # The one code a claim carries, chosen from the condition's candidates
+    # (filiform.core.planning.diagnosis checks membership; here only its form).
+    diagnosis_code: Icd10Code | None = None
     opened_on: IsoDate
     plan: Note | None = None
     closed_on: IsoDate | None = None
@@ -62,4 +65,4 @@ class EpisodeDetails(Strict):
         return self
 
 
-EPISODE_AMENDABLE = frozenset({"condition", "icd10_codes", "plan", "closed_on"})
+EPISODE_AMENDABLE = frozenset({"condition", "icd10_codes", "diagnosis_code", "plan", "closed_on"})

@@ -22,6 +22,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
+from filiform.core.concepts.contact import PatientContact
 from filiform.core.concepts.values import PastDate, Strict, enum_of
 
 OLDEST_YEARS = 125  # older than any person documented; a birth date before this is a typing slip
@@ -79,6 +80,8 @@ class Demographics(Strict):
     sex: Annotated[Sex, BeforeValidator(enum_of(Sex))]
     phone: Phone | None = None
     email: Email | None = None
+    # What another system sent beyond these columns (imports only; see concepts/contact.py).
+    contact: PatientContact = PatientContact()
 
 
 def age_on(born: date, day: date) -> int:

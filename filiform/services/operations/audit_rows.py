@@ -76,13 +76,18 @@ CHILDREN: dict[str, tuple[tuple[sa.Table, str], ...]] = {
 }
 # Columns added after row hashes began: left out of a row's hash while NULL, so adding a
 # column does not change the hash of rows written before it (a value set later is hashed).
-LATE_COLUMNS: dict[str, frozenset[str]] = {
+LATE_NULL_COLUMNS: dict[str, frozenset[str]] = {
     "treatment_session": frozenset(
         {"drawing_id", "plan", "ultrasound_guided", "recorded_zone", "voided_at", "form_key"}
     ),
     "amendment": frozenset({"cosigned_by"}),
 }
 WRITE_ACTIONS = frozenset({"create", "amend"})
+# Columns added after row hashing began (revision ``fhir``): hashed only when they hold
+# something, so rows written before them keep their recorded hash. ``updated_at`` is
+# bookkeeping the database sets on every change (FHIR meta.lastUpdated), never hashed.
+UNHASHED = frozenset({"updated_at"})
+LATE_DEFAULTS: dict[str, tuple[Any, ...]] = {"contact": ({}, None), "diagnosis_code": (None,)}
 BATCH = 500
 
 
@@ -102,8 +107,14 @@ def _value(value: Any) -> Any:
 
 
 def _digest(mapping: dict[str, Any], table: str = "") -> dict[str, Any]:
-    late = LATE_COLUMNS.get(table, frozenset())
-    return {name: _value(value) for name, value in sorted(mapping.items()) if not (value is None and name in late)}
+    late = LATE_NULL_COLUMNS.get(table, frozenset())
+    return {
+        name: _value(value)
+        for name, value in sorted(mapping.items())
+        if name not in UNHASHED
+        and not (value is None and name in late)
+        and not (name in LATE_DEFAULTS and value in LATE_DEFAULTS[name])
+    }
 
 
 def _fetch(conn: Connection | Session, table: sa.Table, ids: list[int]) -> dict[int, dict[str, Any]]:

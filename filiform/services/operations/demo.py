@@ -26,7 +26,7 @@ from filiform.core.safety.screening import evaluate
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
-from filiform.services.operations.demo_profiles import Measure, Profile, measure, profiles
+from filiform.services.operations.demo_profiles import Measure, Profile, companions, diagnosis_for, measure, profiles
 from filiform.services.records import bulk
 from filiform.storage import models as m
 from filiform.storage.engine import session_factory, transaction
@@ -146,6 +146,43 @@ def _improved(rng: random.Random, regions: list[dict[str, Any]]) -> list[dict[st
     return [{"region": r["region"], "intensity": max(1, r["intensity"] - rng.randint(1, 4))} for r in regions]
 
 
+def _more_muscles(
+    rows: dict[str, list[dict[str, Any]]],
+    ids: _Ids,
+    aux: random.Random,
+    profile: Profile,
+    choices: tuple[Profile, ...],
+    sid: int,
+    side: str,
+) -> None:
+    """About one session in four also needles two other muscles of the condition (CPT 20561).
+
+    Drawn from its own generator (``aux``), so the rest of the demo stays as it was.
+    """
+    others = companions(profile, choices)
+    if len(others) < 2 or aux.random() >= 0.25:
+        return
+    seq = next((r["seq"] for r in reversed(rows["insertion"]) if r["session_id"] == sid), 0)
+    for other in aux.sample(others, 2):
+        seq += 1
+        length = aux.choice(other.needle_lengths)
+        rows["insertion"].append(
+            {
+                "id": ids.take("insertion"),
+                "session_id": sid,
+                "seq": seq,
+                "target_id": other.muscle_id,
+                "side": side,
+                "technique": other.techniques[0],
+                "needle_length_mm": length,
+                "needle_gauge_mm": 0.25,
+                "depth_mm": round(min(length, other.depth_mm[0]), 1),
+                "twitch_responses": 0,
+                "retention_s": 0 if other.techniques[0] == "trigger_point_dn" else 300,
+            }
+        )
+
+
 def _patient_rows(
     rows: dict[str, list[dict[str, Any]]],
     ids: _Ids,
@@ -203,6 +240,8 @@ def _patient_rows(
             "id": episode,
             "condition": profile.condition,
             "icd10_codes": list(profile.icd10),
+            # most episodes have their diagnosis chosen; the rest show the billing flag
+            "diagnosis_code": diagnosis_for(profile.condition, profile.icd10, side.value) if number % 7 else None,
             "plan": f"Weekly dry needling of {profile.muscle_id.replace('_', ' ')} with home exercise",
             "opened_on": start,
         }
@@ -285,6 +324,7 @@ def _patient_rows(
                     "retention_s": 0 if technique == "trigger_point_dn" else rng.choice((300, 600)),
                 }
             )
+        _more_muscles(rows, ids, random.Random(sid * 7919 + number), profile, choices, sid, side.value)
         if rng.random() < 0.15:
             rows["adverse_event"].append(
                 {

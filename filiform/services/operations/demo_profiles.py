@@ -22,6 +22,7 @@ from filiform.core.concepts import Side, Technique
 from filiform.core.kb.loader import load_kb
 from filiform.core.kb.models import Muscle
 from filiform.core.outcomes import get_instrument, score
+from filiform.core.planning.diagnosis import candidates
 from filiform.core.planning.loader import load_conditions
 
 GENERIC_MEASURES = frozenset({"nprs", "pgic", "groc", "psfs"})  # not condition-specific
@@ -151,3 +152,31 @@ def profiles() -> tuple[Profile, ...]:
     if not out:
         raise RuntimeError("the knowledge base offers no muscle trigger point for the demo")
     return tuple(out)
+
+
+@cache
+def diagnosis_for(condition: str, codes: tuple[str, ...], side: str) -> str | None:
+    """The candidate code a clinician would choose for this side (None when none fits).
+
+    The demo chooses like a careful clinician: the code of the needled side, else one
+    that has no side; never an unspecified side when the side is known.
+    """
+    offered = candidates(condition, list(codes))
+    for wanted in (side, "not_applicable"):
+        found = next((e.code for e in offered if e.laterality == wanted), None)
+        if found:
+            return found
+    return None
+
+
+_COMPANIONS: dict[str, tuple[Profile, ...]] = {}
+
+
+def companions(profile: Profile, choices: Sequence[Profile]) -> tuple[Profile, ...]:
+    """Other muscles the same condition treats (so some sessions needle three or more)."""
+    if not _COMPANIONS:
+        for p in choices:
+            _COMPANIONS.setdefault(p.condition, ())
+            if all(q.muscle_id != p.muscle_id for q in _COMPANIONS[p.condition]):
+                _COMPANIONS[p.condition] += (p,)
+    return tuple(p for p in _COMPANIONS.get(profile.condition, ()) if p.muscle_id != profile.muscle_id)

@@ -97,3 +97,25 @@ def abandon_orphans(session: Session) -> int:
     )
     result = session.execute(stmt)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def set_detail(session: Session, *, job_id: str, **values: Any) -> None:
+    """Add to a job's ``detail`` (allowed after it finished: a result, an expiry, a deletion)."""
+    row = session.get(BackgroundJob, job_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"no job {job_id}")
+    row.detail = {**(row.detail or {}), **values}
+    row.updated_at = datetime.now(UTC)
+
+
+def running(session: Session, *, clinic_id: int, kind: str) -> list[BackgroundJob]:
+    """A clinic's unfinished jobs of one kind (every process sees the same)."""
+    stmt = sa.select(BackgroundJob).where(
+        BackgroundJob.clinic_id == clinic_id, BackgroundJob.kind == kind, BackgroundJob.state.in_(("queued", "running"))
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def get_any(session: Session, job_id: str) -> BackgroundJob | None:
+    """A job by id whatever its clinic (for the process that runs it, never for a request)."""
+    return session.get(BackgroundJob, job_id)

@@ -217,3 +217,46 @@ def pending_in_clinic(session: Session, *, actor: Actor, limit: int = 100) -> li
     rows = list(session.execute(stmt).scalars())
     audit.record(session, actor=actor, action="read", entity="intake_proposals", detail={"ids": [r.id for r in rows]})
     return rows
+
+
+def propose_imported(
+    session: Session,
+    *,
+    actor: Actor,
+    patient_id: int,
+    answers: dict[str, Any],
+    medicines: str,
+    allergies: str,
+    source: str,
+) -> IntakeProposal:
+    """Screening answers another system's records suggest (a FHIR import), as a proposal.
+
+    The same mechanism as the patient's own intake: nothing reaches a screening until a
+    clinician reviews and confirms it (:func:`confirm`).
+    """
+    require(actor, Perm.WRITE_CLINICAL)
+    patient_of_clinic(session, patient_id, actor=actor)
+    intake = validated(answers)
+    row = IntakeProposal(
+        clinic_id=actor.clinic_id,
+        patient_id=patient_id,
+        link_id=None,
+        submitted_at=datetime.now(UTC),
+        answers=intake.model_dump(mode="json"),
+        notes={},
+        medicines=medicines.strip()[:TEXT_LIMIT] or None,
+        allergies=allergies.strip()[:TEXT_LIMIT] or None,
+        status="proposed",
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="propose",
+        entity="intake_proposal",
+        entity_id=row.id,
+        patient_id=patient_id,
+        detail={"source": source[:200]},
+    )
+    return row

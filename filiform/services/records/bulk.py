@@ -216,6 +216,7 @@ def insert_rows(session: Session, rows: Rows) -> dict[str, int]:
     naming the table, and the caller's transaction rolls back whole.
     """
     valid = validate_rows(rows)
+    _check_same_patient(session, valid)
     tables = Base.metadata.tables
     for table in _in_order(valid):
         try:
@@ -226,6 +227,40 @@ def insert_rows(session: Session, rows: Rows) -> dict[str, int]:
             raise ValidationFailed(f"the {table} rows do not fit the rest of the data ({detail})") from exc
     fix_sequences(session, _in_order(valid))
     return {t: len(valid[t]) for t in TABLE_ORDER if t in valid}
+
+
+# (table, column, referenced table): a record may only point at records of its own patient.
+SAME_PATIENT = (
+    ("treatment_session", "consent_id", "consent"),
+    ("treatment_session", "screening_id", "screening"),
+    ("treatment_session", "episode_id", "episode"),
+    ("pain_drawing", "episode_id", "episode"),
+    ("outcome_response", "episode_id", "episode"),
+    ("adverse_event", "session_id", "treatment_session"),
+)
+
+
+def _check_same_patient(session: Session, rows: Rows) -> None:
+    """A session's consent, screening and episode (and a drawing's, an outcome's episode, an
+    event's session) must be the same patient's, as ``record_session`` requires: checked
+    against the batch and, for records written earlier, the database."""
+    tables = Base.metadata.tables
+    problems: list[str] = []
+    for table, column, target in SAME_PATIENT:
+        owners = {r["id"]: r["patient_id"] for r in rows.get(target, ())}
+        wanted = {r[column] for r in rows.get(table, ()) if r.get(column) is not None} - set(owners)
+        if wanted:
+            t = tables[target]
+            found = session.execute(sa.select(t.c.id, t.c.patient_id).where(t.c.id.in_(sorted(wanted))))
+            owners.update({row.id: row.patient_id for row in found})
+        for row in rows.get(table, ()):
+            ref = row.get(column)
+            if ref is not None and owners.get(ref, row["patient_id"]) != row["patient_id"]:
+                problems.append(f"{table} {row['id']}: {target} {ref} belongs to another patient")
+            if len(problems) >= MAX_PROBLEMS:
+                break
+    if problems:
+        raise ValidationFailed("records point at another patient's records", details=problems[:MAX_PROBLEMS])
 
 
 def _in_order(rows: Rows) -> list[str]:

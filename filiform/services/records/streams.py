@@ -9,6 +9,7 @@ the disclosure and audits it (``filiform.fhir.exporter``); these functions only 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,10 +33,18 @@ def require_export(actor: Actor) -> None:
         raise PermissionDenied(f"role '{actor.role.value}' may not export records")
 
 
-def rows(conn: Connection, table: str, clinic_id: int, patient_id: int | None = None) -> Iterator[Row]:
-    """Every row of a clinic's table (or one patient's), in id order."""
+def _changed(t: sa.Table, since: datetime | None) -> Any:
+    """Rows changed after ``since`` (Bulk Data ``_since``): ``updated_at``, or when amended."""
+    column = t.c.updated_at if "updated_at" in t.c else t.c.amended_at
+    return sa.true() if since is None else column > since
+
+
+def rows(
+    conn: Connection, table: str, clinic_id: int, patient_id: int | None = None, since: datetime | None = None
+) -> Iterator[Row]:
+    """Every row of a clinic's table (or one patient's), in id order; only changed ones with ``since``."""
     t = T[table]
-    stmt = sa.select(t).where(t.c.clinic_id == clinic_id)
+    stmt = sa.select(t).where(t.c.clinic_id == clinic_id, _changed(t, since))
     if patient_id is not None:
         stmt = stmt.where((t.c.id if table == "patient" else t.c.patient_id) == patient_id)
     result = conn.execute(stmt.order_by(t.c.id).execution_options(yield_per=YIELD))
@@ -43,21 +52,25 @@ def rows(conn: Connection, table: str, clinic_id: int, patient_id: int | None = 
         yield row._mapping
 
 
-def users(conn: Connection, clinic_id: int) -> Iterator[Row]:
+def users(conn: Connection, clinic_id: int, since: datetime | None = None) -> Iterator[Row]:
     t = T["app_user"]
-    for row in conn.execute(sa.select(t).where(t.c.clinic_id == clinic_id).order_by(t.c.id)):
+    for row in conn.execute(sa.select(t).where(t.c.clinic_id == clinic_id, _changed(t, since)).order_by(t.c.id)):
         yield row._mapping
 
 
-def clinic(conn: Connection, clinic_id: int) -> Iterator[Row]:
+def clinic(conn: Connection, clinic_id: int, since: datetime | None = None) -> Iterator[Row]:
     t = T["clinic"]
-    for row in conn.execute(sa.select(t).where(t.c.id == clinic_id)):
+    for row in conn.execute(sa.select(t).where(t.c.id == clinic_id, _changed(t, since))):
         yield row._mapping
 
 
-def _circuits(conn: Connection, clinic_id: int, patient_id: int | None) -> Iterator[Row]:
+def _circuits(conn: Connection, clinic_id: int, patient_id: int | None, since: datetime | None) -> Iterator[Row]:
     s, c = T["treatment_session"], T["electrical_circuit"]
-    stmt = sa.select(c).select_from(c.join(s, c.c.session_id == s.c.id)).where(s.c.clinic_id == clinic_id)
+    stmt = (
+        sa.select(c)
+        .select_from(c.join(s, c.c.session_id == s.c.id))
+        .where(s.c.clinic_id == clinic_id, _changed(s, since))
+    )
     if patient_id is not None:
         stmt = stmt.where(s.c.patient_id == patient_id)
     for row in conn.execute(stmt.order_by(c.c.session_id, c.c.seq).execution_options(yield_per=YIELD)):
@@ -65,16 +78,20 @@ def _circuits(conn: Connection, clinic_id: int, patient_id: int | None) -> Itera
 
 
 def sessions(
-    conn: Connection, clinic_id: int, patient_id: int | None = None
+    conn: Connection, clinic_id: int, patient_id: int | None = None, since: datetime | None = None
 ) -> Iterator[tuple[Row, list[Row], list[Row]]]:
     """(session, needles in seq order, circuits in seq order) per session, in session-id order."""
     s, i = T["treatment_session"], T["insertion"]
     cols = [i.c[name].label(f"i_{name}") for name in NEEDLE_COLUMNS]
-    stmt = sa.select(s, *cols).select_from(s.outerjoin(i, i.c.session_id == s.c.id)).where(s.c.clinic_id == clinic_id)
+    stmt = (
+        sa.select(s, *cols)
+        .select_from(s.outerjoin(i, i.c.session_id == s.c.id))
+        .where(s.c.clinic_id == clinic_id, _changed(s, since))
+    )
     if patient_id is not None:
         stmt = stmt.where(s.c.patient_id == patient_id)
     result = conn.execute(stmt.order_by(s.c.id, i.c.seq).execution_options(yield_per=YIELD))
-    circuits = _circuits(conn, clinic_id, patient_id)
+    circuits = _circuits(conn, clinic_id, patient_id, since)
     pending = next(circuits, None)
     current: Row | None = None
     group: list[Row] = []
@@ -112,13 +129,18 @@ def overrides(conn: Connection, clinic_id: int, patient_id: int | None = None) -
     return out
 
 
-def episode_codes(conn: Connection, clinic_id: int) -> dict[int, list[str]]:
-    """ICD-10 codes per episode id (the billing summary's diagnosis column)."""
+def episode_codes(conn: Connection, clinic_id: int) -> dict[int, tuple[str, list[str], str | None]]:
+    """(condition, recorded ICD-10 codes, chosen diagnosis) per episode id (the billing summary)."""
     t = T["episode"]
-    return {
-        row.id: list(row.icd10_codes or [])
-        for row in conn.execute(sa.select(t.c.id, t.c.icd10_codes).where(t.c.clinic_id == clinic_id))
-    }
+    stmt = sa.select(t.c.id, t.c.condition, t.c.icd10_codes, t.c.diagnosis_code).where(t.c.clinic_id == clinic_id)
+    return {row.id: (row.condition, list(row.icd10_codes or []), row.diagnosis_code) for row in conn.execute(stmt)}
+
+
+def patient_ids(conn: Connection, clinic_id: int, ids: list[int]) -> list[int]:
+    """Which of ``ids`` are patients of the clinic (a Bulk Data ``patient`` list is checked)."""
+    t = T["patient"]
+    stmt = sa.select(t.c.id).where(t.c.clinic_id == clinic_id, t.c.id.in_(ids)).order_by(t.c.id)
+    return list(conn.scalars(stmt))
 
 
 def count(conn: Connection, table: str, clinic_id: int) -> int:
