@@ -1,4 +1,5 @@
-"""API fixtures: one two-clinic world per test module (no test module sees another's writes), a logged-in client per username."""
+"""API fixtures: one two-clinic world per test module (no module sees another's writes),
+a logged-in client per username."""
 
 from __future__ import annotations
 

@@ -66,7 +66,13 @@ PATIENT_ROWS: list[tuple[str, str, Body, str, int]] = [
     ("GET", "/api/patients/{p}/timeline", None, "CA", 200),
     ("GET", "/api/amendments/patient/{p}", None, "CAFM", 200),
     ("GET", "/api/fhir/Patient/{p}/$everything", None, "CAM", 200),
-    ("POST", "/api/patients/{p}/consents", lambda w, p: {"form_version": "v2", "consented_on": "2024-02-01"}, "CA", 201),
+    (
+        "POST",
+        "/api/patients/{p}/consents",
+        lambda w, p: {"form_version": "v2", "consented_on": "2024-02-01"},
+        "CA",
+        201,
+    ),
     ("POST", "/api/patients/{p}/screenings", lambda w, p: {"intake": INTAKE}, "CA", 201),
     (
         "POST",
@@ -104,7 +110,13 @@ PATIENT_ROWS: list[tuple[str, str, Body, str, int]] = [
         "CA",
         201,
     ),
-    ("POST", "/api/patients/{p}/plans", lambda w, p: {"condition": "myofascial_neck_shoulder", "side": "right"}, "CA", 200),
+    (
+        "POST",
+        "/api/patients/{p}/plans",
+        lambda w, p: {"condition": "myofascial_neck_shoulder", "side": "right"},
+        "CA",
+        200,
+    ),
     (
         "POST",
         "/api/amendments",
@@ -168,7 +180,7 @@ def _scalar(world: World, sql: str, **params: Any) -> int:
 
 
 def _version(world: World, table: str, row_id: int) -> int:
-    return _scalar(world, f"SELECT version FROM {table} WHERE id = :i", i=row_id)  # noqa: S608 - fixed names
+    return _scalar(world, f"SELECT version FROM {table} WHERE id = :i", i=row_id)
 
 
 def _consent_of(world: World, patient_id: int) -> int:

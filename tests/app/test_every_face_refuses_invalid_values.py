@@ -25,12 +25,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from screened import screened
 from typer.testing import CliRunner
 
 from filiform.app.factory import create_app
 from filiform.cli.main import app as cli
-from filiform.core.concepts import Technique
-from filiform.core.safety.decision import Decision, ScreeningResult, TechniqueDecision
 from filiform.errors import ValidationFailed
 from filiform.fhir import exporter, importer
 from filiform.services.access import users
@@ -57,7 +56,6 @@ TABLE = {
     "drawing": "pain_drawing",
     "outcome": "outcome_response",
 }
-GO = ScreeningResult(techniques=tuple(TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique))
 
 
 @dataclass(frozen=True)
@@ -216,8 +214,9 @@ def _world(url: str) -> tuple[dict[str, int], int, dict[str, Any], Actor]:
         clinical.record_consent(
             s, actor=doc, patient_id=p.id, details={"form_version": "v1", "consented_on": yesterday}
         )
+        answers, go = screened()
         clinical.record_screening(
-            s, actor=doc, patient_id=p.id, answers={}, result=GO, screened_at=datetime.now(UTC) - timedelta(days=1)
+            s, actor=doc, patient_id=p.id, answers=answers, result=go, screened_at=datetime.now(UTC) - timedelta(days=1)
         )
         session = sessions.record_session(s, actor=doc, patient_id=p.id, documented=session_json())
         drawing = drawings.record_drawing(s, actor=doc, patient_id=p.id, details=drawing_json())

@@ -19,7 +19,8 @@ FILIFORM = Path(sys.executable).with_name("filiform")
 CASES = [
     (
         ["measure", "score", "ndi", "--answers", "1,2,0,3,1,2,1,0,2,9"],
-        "error: NDI: 1 answer(s) not accepted\n  - item s10 (Recreation): 9 is out of range; allowed: whole numbers 0–5",
+        "error: NDI: 1 answer(s) not accepted\n"
+        "  - item s10 (Recreation): 9 is out of range; allowed: whole numbers 0–5",
     ),
     (["measure", "score", "nope", "--answers", "1"], "error: unknown instrument"),
     (["screen", "--target", "no_such_muscle"], "error: no target 'no_such_muscle' in the knowledge base"),

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from screened import screened
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from filiform.cli.main import app
-from filiform.core.concepts import Technique
-from filiform.core.safety.decision import Decision, ScreeningResult, TechniqueDecision
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.records import clinical
@@ -47,8 +46,8 @@ def test_records_are_written_read_back_and_amended(clinic: str, db_engine: Engin
     assert run("record", "consent", *base, "--patient", str(pid), "--json", json.dumps(consent))[0] == 0
     with transaction(session_factory(db_engine)) as s:
         doc = Actor(user_id=2, clinic_id=1, role=Role.CLINICIAN)
-        go = ScreeningResult(techniques=tuple(TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique))
-        clinical.record_screening(s, actor=doc, patient_id=pid, answers={}, result=go)
+        answers, go = screened()
+        clinical.record_screening(s, actor=doc, patient_id=pid, answers=answers, result=go)
     session = {
         "started_at": (datetime.now(UTC) + timedelta(seconds=1)).isoformat(),
         "pain_pre": 7,

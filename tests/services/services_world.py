@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from screened import screened
 from sqlalchemy.orm import Session, sessionmaker
 
 from filiform.core.concepts import Technique
@@ -115,12 +116,14 @@ def _consented_patient(s: Session, clin: Actor, mrn: str) -> int:
         patient_id=p.id,
         details={"form_version": "dn-2026-1", "consented_on": date.today() - timedelta(days=1)},
     )
+    # An implanted electrical device: the engine blocks the electrical techniques only.
+    answers, result = screened(implanted_electrical_device="yes")
     clinical.record_screening(
         s,
         actor=clin,
         patient_id=p.id,
-        answers={"pacemaker": True},
-        result=screening_result({"electrical_dn"}),
+        answers=answers,
+        result=result,
         screened_at=datetime.now(UTC) - timedelta(days=1),
     )
     return p.id

@@ -22,8 +22,8 @@ import filiform.storage.models  # noqa: F401  (every table registered on the met
 from filiform.services.access import totp
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit, backup, restore
-from filiform.services.records import amendments, sessions
 from filiform.services.operations.demo import generate
+from filiform.services.records import amendments, sessions
 from filiform.storage.base import Base
 from filiform.storage.engine import make_engine, session_factory, transaction
 

@@ -22,10 +22,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from screened import screened
 from sqlalchemy.engine import Engine
 
-from filiform.core.concepts import Technique
-from filiform.core.safety.decision import Decision, ScreeningResult, TechniqueDecision
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
@@ -64,11 +63,14 @@ def _setup(engine: Engine) -> tuple[int, int, int]:
             patient_id=p.id,
             details={"form_version": "v1", "consented_on": date.today() - timedelta(days=1)},
         )
-        result = ScreeningResult(
-            techniques=tuple(TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique)
-        )
+        answers, result = screened()
         clinical.record_screening(
-            s, actor=c, patient_id=p.id, answers={}, result=result, screened_at=datetime.now(UTC) - timedelta(days=1)
+            s,
+            actor=c,
+            patient_id=p.id,
+            answers=answers,
+            result=result,
+            screened_at=datetime.now(UTC) - timedelta(days=1),
         )
         return clinic.id, doc.id, p.id
 
