@@ -247,3 +247,15 @@ def test_audit_and_user_lists_show_only_the_own_clinic(world: World, client_for:
     names = {u["username"] for u in users}
     assert {"admin_a", "clinician_a", "assistant_a", "front_desk_a"} <= names
     assert not any(n.endswith("_b") for n in names)
+
+
+def test_refusals_name_the_role_and_the_right_and_never_the_other_clinic(
+    world: World, client_for: Callable[[str], TestClient]
+) -> None:
+    own, other = world.patient["a"], world.patient["b"]
+    refused = client_for("front_desk_a").get(f"/api/patients/{own}/timeline").json()
+    assert (refused["code"], refused["error"]) == ("permission_denied", "role 'front_desk' may not read clinical")
+    hidden = client_for("clinician_a").get(f"/api/patients/{other}").json()
+    missing = client_for("clinician_a").get("/api/patients/999999").json()
+    assert (hidden["code"], hidden["error"]) == ("not_found", f"patient {other} not found")
+    assert missing["error"] == "patient 999999 not found"
