@@ -9,84 +9,65 @@ Changing the second factor needs the password and, once TOTP is in force, a curr
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field
 
-from filiform.api.deps import NotAuthenticated, StrictIn, actor, ok, tx
+from filiform.api.deps import CurrentActor, Envelope, NotAuthenticated, UnitOfWork
+from filiform.api.schemas.auth import (
+    CodeIn,
+    CsrfToken,
+    LoggedOut,
+    LoginIn,
+    Me,
+    PasswordChanged,
+    PasswordChangeIn,
+    PasswordReset,
+    ResetIn,
+    TotpChangeIn,
+    TotpOffIn,
+    TotpStarted,
+    TotpState,
+)
 from filiform.services.access import accounts, auth_sessions
 from filiform.services.access.auth_cookies import session_token, token_hash
 from filiform.services.access.context import PERMISSIONS, Actor
 from filiform.storage.models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+_REFUSED: dict[int | str, dict[str, Any]] = {401: {"description": "wrong credentials"}, 429: {"description": "wait"}}
 
 
-class LoginIn(StrictIn):
-    username: Annotated[str, Field(min_length=1, max_length=120)]
-    password: Annotated[str, Field(min_length=1, max_length=1024)]
-    totp: Annotated[str, Field(min_length=6, max_length=10)] | None = None
+def _me(user: User | None, who: Actor, *, totp_enabled: bool | None = None) -> Me:
+    return Me(
+        user_id=who.user_id,
+        clinic_id=who.clinic_id,
+        role=who.role.value,
+        username=user.username if user else None,
+        display_name=user.display_name if user else None,
+        permissions=sorted(p.value for p in PERMISSIONS[who.role]),
+        totp_enabled=totp_enabled,
+    )
 
 
-class CodeIn(StrictIn):
-    code: Annotated[str, Field(min_length=6, max_length=10)]
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
-Password = Annotated[str, Field(min_length=1, max_length=1024)]
-
-
-class TotpChangeIn(StrictIn):
-    password: Password
-    code: Annotated[str, Field(min_length=6, max_length=10)] | None = None
-
-
-class TotpOffIn(StrictIn):
-    password: Password
-    code: Annotated[str, Field(min_length=6, max_length=10)]
-
-
-class PasswordChangeIn(StrictIn):
-    current_password: Password
-    new_password: Password
-
-
-class ResetIn(StrictIn):
-    token: Annotated[str, Field(min_length=20, max_length=200)]
-    new_password: Password
-
-
-def _me(user: User | None, who: Actor) -> dict[str, Any]:
-    return {
-        "user_id": who.user_id,
-        "clinic_id": who.clinic_id,
-        "role": who.role.value,
-        "username": user.username if user else None,
-        "display_name": user.display_name if user else None,
-        "permissions": sorted(p.value for p in PERMISSIONS[who.role]),
-    }
-
-
-@router.get("/csrf")
-def csrf(request: Request) -> dict[str, Any]:
+@router.get("/csrf", response_model=Envelope[CsrfToken])
+def csrf(request: Request) -> Envelope[CsrfToken]:
     """The CSRF token to echo in ``X-CSRF-Token`` (its cookie is set on this response)."""
-    return ok({"csrf_token": request.state.csrf_token})
+    return Envelope(data=CsrfToken(csrf_token=request.state.csrf_token))
 
 
-@router.post("/login")
-def login(body: LoginIn, request: Request) -> Any:
-    client = request.client.host if request.client else "unknown"
-    with tx(request) as s:
-        result = auth_sessions.login(
-            s,
-            username=body.username,
-            password=body.password,
-            totp=body.totp,
-            client=client,
-            throttle=request.app.state.login_throttle,
-        )
-        user = s.get(User, result.actor.user_id) if result.actor else None
+@router.post("/login", response_model=Envelope[Me], response_model_exclude_none=True, responses=_REFUSED)
+def login(body: LoginIn, request: Request, s: UnitOfWork) -> Any:
+    """Sign in; a refusal is 401 (or 429 with ``Retry-After`` while throttled)."""
+    throttle = request.app.state.login_throttle
+    result = auth_sessions.login(
+        s, username=body.username, password=body.password, totp=body.totp, client=_client(request), throttle=throttle
+    )
     if result.retry_after > 0:
         return JSONResponse(
             {"ok": False, "error": result.error, "code": "too_many_requests", "details": []},
@@ -97,80 +78,65 @@ def login(body: LoginIn, request: Request) -> Any:
         code = "totp_required" if result.needs_totp else "login_failed"
         return JSONResponse({"ok": False, "error": result.error, "code": code, "details": []}, status_code=401)
     request.state.login_token = result.token
-    return ok(_me(user, result.actor))
+    return Envelope(data=_me(s.get(User, result.actor.user_id), result.actor))
 
 
-@router.post("/logout")
-def logout(request: Request) -> dict[str, Any]:
-    token = request.cookies.get(auth_sessions.COOKIE_NAME, "")
-    with tx(request) as s:
-        auth_sessions.logout(s, token=token)
+@router.post("/logout", response_model=Envelope[LoggedOut])
+def logout(request: Request, s: UnitOfWork) -> Envelope[LoggedOut]:
+    auth_sessions.logout(s, token=request.cookies.get(auth_sessions.COOKIE_NAME, ""))
     request.state.logout = True
-    return ok({"logged_out": True})
+    return Envelope(data=LoggedOut())
 
 
-@router.get("/me")
-def me(request: Request) -> dict[str, Any]:
-    who = actor(request)
-    with tx(request) as s:
-        user = s.get(User, who.user_id)
-        enabled = auth_sessions.totp_enabled(s, user_id=who.user_id)
+@router.get("/me", response_model=Envelope[Me])
+def me(who: CurrentActor, s: UnitOfWork) -> Envelope[Me]:
+    user = s.get(User, who.user_id)
     if user is None:
         raise NotAuthenticated("log in first")
-    return ok({**_me(user, who), "totp_enabled": enabled})
+    return Envelope(data=_me(user, who, totp_enabled=auth_sessions.totp_enabled(s, user_id=who.user_id)))
 
 
-@router.post("/totp")
-def totp_start(body: TotpChangeIn, request: Request) -> dict[str, Any]:
+@router.post("/totp", response_model=Envelope[TotpStarted])
+def totp_start(body: TotpChangeIn, request: Request, who: CurrentActor, s: UnitOfWork) -> Envelope[TotpStarted]:
     """Start (or redo) TOTP enrolment with the password (and a current code once enrolled);
     show ``provisioning_uri`` as a QR code, then confirm a code."""
-    who = actor(request)
-    with tx(request) as s:
-        uri = accounts.start_totp(
-            s, actor=who, password=body.password, code=body.code, throttle=request.app.state.login_throttle
-        )
-    return ok({"provisioning_uri": uri})
+    throttle = request.app.state.login_throttle
+    uri = accounts.start_totp(s, actor=who, password=body.password, code=body.code, throttle=throttle)
+    return Envelope(data=TotpStarted(provisioning_uri=uri))
 
 
-@router.post("/totp/disable")
-def totp_disable(body: TotpOffIn, request: Request) -> dict[str, Any]:
-    who = actor(request)
-    with tx(request) as s:
-        accounts.remove_totp(
-            s, actor=who, password=body.password, code=body.code, throttle=request.app.state.login_throttle
-        )
-    return ok({"totp_enabled": False})
+@router.post("/totp/disable", response_model=Envelope[TotpState])
+def totp_disable(body: TotpOffIn, request: Request, who: CurrentActor, s: UnitOfWork) -> Envelope[TotpState]:
+    throttle = request.app.state.login_throttle
+    accounts.remove_totp(s, actor=who, password=body.password, code=body.code, throttle=throttle)
+    return Envelope(data=TotpState(totp_enabled=False))
 
 
-@router.post("/password")
-def password_change(body: PasswordChangeIn, request: Request) -> dict[str, Any]:
+@router.post("/totp/confirm", response_model=Envelope[TotpState])
+def totp_confirm(body: CodeIn, who: CurrentActor, s: UnitOfWork) -> Envelope[TotpState]:
+    auth_sessions.confirm_totp(s, actor=who, code=body.code)
+    return Envelope(data=TotpState(totp_enabled=True))
+
+
+@router.post("/password", response_model=Envelope[PasswordChanged])
+def password_change(
+    body: PasswordChangeIn, request: Request, who: CurrentActor, s: UnitOfWork
+) -> Envelope[PasswordChanged]:
     """Change one's own password; the user's other sessions end."""
-    who = actor(request)
     token = session_token(request.cookies.get(auth_sessions.COOKIE_NAME, ""))
-    with tx(request) as s:
-        ended = accounts.change_password(
-            s,
-            actor=who,
-            current_password=body.current_password,
-            new_password=body.new_password,
-            keep_session=token_hash(token) if token else None,
-            throttle=request.app.state.login_throttle,
-        )
-    return ok({"changed": True, "other_sessions_ended": ended})
+    ended = accounts.change_password(
+        s,
+        actor=who,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_session=token_hash(token) if token else None,
+        throttle=request.app.state.login_throttle,
+    )
+    return Envelope(data=PasswordChanged(other_sessions_ended=ended))
 
 
-@router.post("/reset")
-def password_reset(body: ResetIn, request: Request) -> dict[str, Any]:
+@router.post("/reset", response_model=Envelope[PasswordReset])
+def password_reset(body: ResetIn, request: Request, s: UnitOfWork) -> Envelope[PasswordReset]:
     """Choose a new password with a one-time token from an administrator (no login)."""
-    client = request.client.host if request.client else "unknown"
-    with tx(request) as s:
-        accounts.complete_reset(s, token=body.token, new_password=body.new_password, client=client)
-    return ok({"changed": True})
-
-
-@router.post("/totp/confirm")
-def totp_confirm(body: CodeIn, request: Request) -> dict[str, Any]:
-    who = actor(request)
-    with tx(request) as s:
-        auth_sessions.confirm_totp(s, actor=who, code=body.code)
-    return ok({"totp_enabled": True})
+    accounts.complete_reset(s, token=body.token, new_password=body.new_password, client=_client(request))
+    return Envelope(data=PasswordReset())

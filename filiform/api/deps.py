@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from filiform.core.concepts.values import MAX_ID, IsoDate, IsoDateTime, RecordId
 from filiform.errors import FiliformError
 from filiform.services.access.context import Actor
-from filiform.storage.engine import transaction
+from filiform.storage.engine import detach_writer, transaction
 
 __all__ = [
     "CurrentActor",
@@ -72,8 +72,14 @@ def actor(request: Request) -> Actor:
 
 
 def unit_of_work(request: Request) -> Iterator[Session]:
-    """One durable transaction for the endpoint."""
+    """One durable transaction for the endpoint.
+
+    FastAPI runs this generator's start and end in worker threads that need not be the
+    endpoint's, so the SQLite writer lock taken here is detached from this thread (the
+    thread may serve another request meanwhile) and released wherever the end runs.
+    """
     with transaction(request.app.state.sessions) as session:
+        detach_writer(session)
         yield session
 
 

@@ -18,10 +18,12 @@ router = APIRouter(tags=["patients"])
 def search(
     who: CurrentActor,
     s: UnitOfWork,
-    q: Annotated[str, Query(max_length=120, description="family-name prefix")] = "",
+    q: Annotated[
+        str, Query(max_length=120, description="MRN, given or family name (any part, accents ignored), or birth date")
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Envelope[list[PatientView]]:
-    rows = patients.search_patients(s, actor=who, family_name_prefix=q, limit=limit)
+    rows = patients.search_patients(s, actor=who, query=q, limit=limit)
     return Envelope(data=[patients.demographics(p) for p in rows])
 
 

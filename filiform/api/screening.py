@@ -9,12 +9,12 @@ against. Planned places are knowledge-base targets with a side and/or anatomical
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
 
-from fastapi import APIRouter, Request
-from pydantic import Field, ValidationError
+from fastapi import APIRouter
+from pydantic import ValidationError
 
-from filiform.api.deps import IsoDate, PathId, StrictIn, actor, ok, tx
+from filiform.api.deps import CurrentActor, Envelope, PathId, UnitOfWork
+from filiform.api.schemas.screening import ScreeningIn, ScreeningRecorded
 from filiform.core.kb.loader import load_kb
 from filiform.core.safety.circuits import CircuitPath
 from filiform.core.safety.decision import ScreeningResult
@@ -25,29 +25,6 @@ from filiform.errors import ValidationFailed
 from filiform.services.records import clinical
 
 router = APIRouter(tags=["screening"])
-
-
-class TargetIn(StrictIn):
-    target: str = Field(max_length=80)
-    side: Literal["left", "right"] | None = None
-
-
-class CircuitIn(StrictIn):
-    label: str = Field(min_length=1, max_length=60)
-    a: str = Field(max_length=80)
-    b: str = Field(max_length=80)
-    frequency_hz: float | None = None
-    pulse_width_us: float | None = None
-    minutes: float | None = None
-
-
-class ScreeningIn(StrictIn):
-    intake: dict[str, Any]
-    targets: list[TargetIn] = Field(default_factory=list, max_length=60)
-    sites: list[str] = Field(default_factory=list, max_length=60)
-    circuits: list[CircuitIn] = Field(default_factory=list, max_length=30)
-    on: IsoDate | None = None
-    ultrasound: bool | None = None
 
 
 def _decide(body: ScreeningIn) -> tuple[Intake, ScreeningResult]:
@@ -64,24 +41,21 @@ def _decide(body: ScreeningIn) -> tuple[Intake, ScreeningResult]:
     return intake, result
 
 
-@router.post("/screening/evaluate")
-def evaluate_intake(body: ScreeningIn, request: Request) -> dict[str, Any]:
+@router.post("/screening/evaluate", response_model=Envelope[ScreeningResult])
+def evaluate_intake(body: ScreeningIn, who: CurrentActor) -> Envelope[ScreeningResult]:
     """The decision for an intake without storing anything (no patient data involved)."""
-    actor(request)
-    return ok(_decide(body)[1].model_dump(mode="json"))
+    return Envelope(data=_decide(body)[1])
 
 
-@router.post("/patients/{patient_id}/screenings", status_code=201)
-def record(patient_id: PathId, body: ScreeningIn, request: Request) -> dict[str, Any]:
-    who = actor(request)
+@router.post("/patients/{patient_id}/screenings", status_code=201, response_model=Envelope[ScreeningRecorded])
+def record(patient_id: PathId, body: ScreeningIn, who: CurrentActor, s: UnitOfWork) -> Envelope[ScreeningRecorded]:
     intake, result = _decide(body)
-    with tx(request) as s:
-        row = clinical.record_screening(
-            s,
-            actor=who,
-            patient_id=patient_id,
-            answers=intake.model_dump(mode="json"),
-            result=result,
-            engine_version="filiform.core.safety/2",
-        )
-        return ok({"id": row.id, "patient_id": patient_id, "decision": result.model_dump(mode="json")})
+    row = clinical.record_screening(
+        s,
+        actor=who,
+        patient_id=patient_id,
+        answers=intake.model_dump(mode="json"),
+        result=result,
+        engine_version="filiform.core.safety/2",
+    )
+    return Envelope(data=ScreeningRecorded(id=row.id, patient_id=patient_id, decision=result))

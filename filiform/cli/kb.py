@@ -10,7 +10,6 @@ from rich.panel import Panel
 from rich.table import Table
 
 from filiform.cli.output import console, err_console, fail, print_json
-from filiform.core.kb.checks import check_kb
 from filiform.core.kb.loader import KnowledgeBase, load_kb, load_with_issues
 from filiform.core.kb.models import Muscle
 from filiform.core.kb.search import search_targets
@@ -25,6 +24,8 @@ def check(
     root: Path | None = typer.Option(None, "--root", help="Check this data folder instead of the shipped one."),
 ) -> None:
     """Validate schema and cross-references; exit 1 listing file:line for every problem."""
+    from filiform.core.kb.checks import check_kb  # the atlas's geometry: only this command needs it
+
     if root is not None and not root.is_dir():
         fail(f"no such folder: {root}")
     kb, issues = load_with_issues(root)

@@ -11,7 +11,6 @@ from filiform.cli.output import console, fail, print_json
 from filiform.core.atlas.build import load_atlas
 from filiform.core.matching import MatchResult, RankedMuscle, RankedTriggerPoint, default_engine
 from filiform.core.matching.parse import drawing_from_names, drawing_from_text
-from filiform.core.planning.plan import condition_priors
 from filiform.errors import FiliformError
 
 
@@ -46,7 +45,11 @@ def match_command(
             drawing = drawing_from_text(text, atlas)
         else:
             drawing = drawing_from_names([s for s in regions.split(",") if s.strip()], atlas)
-        priors = condition_priors(drawing.condition) if drawing.condition is not None else None
+        priors = None
+        if drawing.condition is not None:  # planning (conditions, safety rules) only when a drawing names one
+            from filiform.core.planning.plan import condition_priors
+
+            priors = condition_priors(drawing.condition)
         result = default_engine().match(drawing, priors=priors, limit=limit)
     except FiliformError as exc:
         fail(exc)

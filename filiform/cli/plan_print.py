@@ -13,13 +13,27 @@ from rich.table import Table
 
 from filiform.cli.output import console
 from filiform.core.kb.loader import load_kb
+from filiform.core.outcomes import get_instrument
+from filiform.core.planning.loader import load_techniques
 from filiform.core.planning.plan import Plan
+from filiform.core.planning.wording import dose_words
 from filiform.core.safety.decision import Decision, Reason, ScreeningResult
 from filiform.core.safety.questions import QUESTIONS
+from filiform.errors import FiliformError
 
 COLOURS = {"go": "green", "caution": "yellow", "do_not_needle": "bold red"}
 WORDS = {"go": "GO", "caution": "CAUTION", "do_not_needle": "DO NOT NEEDLE"}
 CAUTIONS_SHOWN = 6
+
+
+class _Names(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        names = {tid: spec.name for tid, spec in load_techniques().items()}
+        self.update(names)
+        return names.get(key, key.replace("_", " "))
+
+
+TECHNIQUE_NAMES = _Names()
 
 
 def decision_text(value: str) -> str:
@@ -92,40 +106,67 @@ def _cite_line(ids: tuple[str, ...]) -> str:
 
 
 def _target_table(plan: Plan) -> Table:
+    """The targets in narrow columns that fit 80 characters; safety notes follow the table."""
     table = Table(title="Targets")
-    for col in ("#", "target", "technique", "needle", "depth", "decision / safety"):
-        table.add_column(col)
+    for col in ("#", "target", "technique", "needle", "depth", "decision"):
+        table.add_column(col, overflow="fold")
     for t in plan.targets:
         n = t.needle
-        depth = f"{n.insertion_mm[0]:g}-{n.insertion_mm[1]:g} mm"
+        low, high = n.insertion_mm
+        depth = f"{low:g} mm" if low == high else f"{low:g}-{high:g} mm"
         if n.max_safe_depth_mm is not None:
-            depth += f"\n(cap {n.max_safe_depth_mm:g} mm)"
-        notes = [decision_text(t.decision.value)]
-        if t.ultrasound_only:
-            notes.append("[bold red]ULTRASOUND ONLY[/]: do not needle unless ultrasound guidance is recorded")
-        if n.lung_adjacent:
-            notes.append("[bold red]LUNG-ADJACENT[/]: technique for the thorax below")
-            if n.measure_with_ultrasound:
-                notes.append("[yellow]measure the depth with ultrasound[/]")
-        notes += [f"[bold]{escape(d.name)}[/]: {escape(d.rule)}" for d in t.danger]
-        if t.condition_note:
-            notes.append(f"[italic]{escape(t.condition_note)}[/]")
+            depth += f"\nnever > {n.max_safe_depth_mm:g} mm"
         table.add_row(
             str(t.rank),
-            escape(t.label or t.name),
-            escape(t.technique.value.replace("_", " ")),
-            f"{n.length_mm} mm x {n.gauge_mm:g} mm",
+            escape(t.label or t.name) + f"\n[dim]{escape(t.source)}[/]",
+            escape(TECHNIQUE_NAMES[t.technique.value]),
+            f"{n.length_mm} x {n.gauge_mm:g} mm",
             depth,
-            "\n".join(notes),
+            decision_text(t.decision.value),
         )
     return table
 
 
+def _target_safety(plan: Plan) -> None:
+    """Each target's own dangers once, below the table, numbered like its row."""
+    lines: list[str] = []
+    for t in plan.targets:
+        notes: list[str] = []
+        if t.ultrasound_only:
+            notes.append("[bold red]ULTRASOUND ONLY[/]: do not needle unless ultrasound guidance is recorded")
+        if t.needle.lung_adjacent:
+            notes.append("[bold red]LUNG-ADJACENT[/]: see 'Near the lung' below")
+            if t.needle.measure_with_ultrasound:
+                notes.append("[yellow]measure the depth with ultrasound[/]")
+        notes += [f"[bold]{escape(d.name)}[/]: {escape(d.rule)}" for d in t.danger]
+        if t.condition_note:
+            notes.append(f"[italic]{escape(t.condition_note)}[/]")
+        if notes:
+            lines.append(f"{t.rank}. [bold]{escape(t.label or t.name)}[/]")
+            lines += [f"   - {note}" for note in notes]
+    if lines:
+        console.print("[bold]Safety at each target:[/]\n" + "\n".join(lines), highlight=False)
+
+
+def _measure_names(ids: tuple[str, ...]) -> str:
+    out = []
+    for mid in ids:
+        try:
+            inst = get_instrument(mid)
+        except FiliformError:
+            out.append(mid)
+            continue
+        out.append(f"{inst.short_name} ({inst.name})")
+    return ", ".join(out)
+
+
 def print_plan(plan: Plan) -> None:
+    """Summary, blocking reasons, the target table, then safety notes and precautions once each."""
+    grade = plan.evidence_grade.value.replace("_", " ")
     console.print(
         Panel(
             f"{escape(plan.condition_name)}\nstatus: {decision_text(plan.status)}  ·  evidence: "
-            f"{escape(plan.evidence_grade.value)} - {escape(plan.evidence_summary)}",
+            f"{escape(grade)} - {escape(plan.evidence_summary)}",
             title=f"plan: {escape(plan.condition)}",
         ),
         highlight=False,
@@ -134,18 +175,25 @@ def print_plan(plan: Plan) -> None:
     _warnings(plan.warnings)
     if plan.targets:
         console.print(_target_table(plan), highlight=False)
+        _target_safety(plan)
     thorax = next((t.needle.safe_technique for t in plan.targets if t.needle.safe_technique), None)
     if thorax:
         console.print(Panel(escape(thorax), title="[bold red]Near the lung[/]", border_style="red"), highlight=False)
+    if plan.precaution_details:
+        every = {t.label or t.name for t in plan.targets}
+        lines = []
+        for p in plan.precaution_details:
+            where = "all targets" if set(p.targets) >= every and len(every) > 1 else ", ".join(p.targets)
+            evidence = ", ".join(e.replace("_", " ") for e in p.evidence) or "no evidence level"
+            lines.append(f"- {escape(p.text)} [dim]({escape(where)}; {escape(evidence)})[/]")
+        console.print("[bold]Precautions:[/]\n" + "\n".join(lines), highlight=False)
+    groups: dict[str, list[str]] = {}
     for e in plan.excluded:
-        side = escape(e.side or "-")
-        console.print(f"[dim]excluded {escape(e.target)} ({side}): {escape(e.why)}[/]", highlight=False)
+        groups.setdefault(e.why, []).append(f"{e.name or e.target.replace('_', ' ')} ({e.side or '-'})")
+    for why, names in groups.items():
+        console.print(f"[dim]not in this session: {escape(', '.join(names))}: {escape(why)}[/]", highlight=False)
     d = plan.dosing
-    console.print(
-        f"[bold]Dose:[/] {d.sessions.min:g}-{d.sessions.max:g} sessions, {d.per_week.min:g}-"
-        f"{d.per_week.max:g} per week. {escape(d.retention)} {escape(d.notes)}",
-        highlight=False,
-    )
+    console.print(f"[bold]Dose:[/] {escape(dose_words(d))}. {escape(d.retention)} {escape(d.notes)}", highlight=False)
     if plan.electrical is not None:
         el = plan.electrical
         console.print(
@@ -155,17 +203,10 @@ def print_plan(plan: Plan) -> None:
             + ("" if el.verified else " [yellow](unverified)[/]"),
             highlight=False,
         )
-    if plan.precaution_details:
-        lines = [
-            f"- {escape(p.text)} [dim]({escape(', '.join(p.targets))}; "
-            f"{escape(', '.join(e.replace('_', ' ') for e in p.evidence) or 'no evidence level')})[/]"
-            for p in plan.precaution_details
-        ]
-        console.print("[bold]Precautions:[/]\n" + "\n".join(lines), highlight=False)
     _missing(plan.missing_answers)
     console.print("[bold]Refer out if:[/] " + escape("; ".join(plan.red_flags)), highlight=False)
     console.print(
-        f"[bold]Measure:[/] {escape(', '.join(plan.outcome_measures))}  ·  [bold]re-evaluate on:[/] "
+        f"[bold]Measure with:[/] {escape(_measure_names(plan.outcome_measures))}  ·  [bold]re-evaluate on:[/] "
         f"{plan.reevaluate_on.isoformat()}",
         highlight=False,
     )

@@ -17,9 +17,8 @@ import typer
 
 from filiform.core.concepts.clock import SystemClock
 from filiform.errors import FiliformError
-from filiform.services.operations import outbox
 from filiform.services.operations.mailer import SmtpMailer, smtp_settings
-from filiform.services.portal.schedule import tick
+from filiform.services.portal.worker import run_pass
 from filiform.services.records.clinic_settings import configure, server_timezone, settings_of
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import upgrade
@@ -56,13 +55,9 @@ def worker(
     sessions, clock = session_factory(engine), SystemClock()
     mailer = SmtpMailer(settings) if settings else None
     while True:
-        queued = tick(sessions, clock, base_url=base)
-        sent = outbox.deliver_due(sessions, mailer, clock) if mailer else None
-        typer.echo(
-            f"queued {queued.measure_links} questionnaire link(s), {queued.reminders} reminder(s)"
-            + (f"; sent {sent.sent}, retrying {sent.retried}, failed {sent.failed}" if sent else "; no SMTP server set")
-        )
-        for note in queued.skipped:
+        report = run_pass(sessions, clock, base_url=base, mailer=mailer)
+        typer.echo(report.line())
+        for note in report.skipped:
             typer.echo(f"  skipped: {note}")
         if once:
             return

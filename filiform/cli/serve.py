@@ -7,7 +7,7 @@ binding elsewhere is a deliberate choice (put TLS in front; cookies become Secur
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,6 +37,9 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     db: Annotated[str | None, typer.Option("--db", help="database URL or SQLite path")] = None,
     demo_patients: Annotated[int, typer.Option(min=1, max=1_000_000)] = 200,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="run the portal worker (reminders, e-mail) beside the app")
+    ] = True,
 ) -> None:
     """Start the web app; with --demo, print the demo login."""
     import uvicorn
@@ -60,9 +63,49 @@ def serve(
         typer.echo(f"demo login: {login} / {demo_service.DEMO_PASSWORD}")
     elif demo:
         typer.echo("the database already holds clinics but no demo clinician")
+    background = _start_worker(app, host, port) if worker else None
     # proxy_headers=False: X-Forwarded-For is honoured only from FILIFORM_TRUSTED_PROXIES
     # (filiform.app.guard); uvicorn's default would trust it from loopback.
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
+    finally:
+        if background is not None:
+            background.stop()
+
+
+def _start_worker(app: Any, host: str, port: int) -> Any:
+    """The portal worker as a thread of this process, or None with the reason printed.
+
+    Links in e-mails need the address patients open: ``FILIFORM_PUBLIC_URL``, or this
+    server's own address when it listens on loopback only (a single-machine clinic).
+    """
+    import os
+
+    from filiform.cli.output import fail
+    from filiform.core.concepts.clock import SystemClock
+    from filiform.errors import FiliformError
+    from filiform.services.operations.mailer import SmtpMailer, smtp_settings
+    from filiform.services.portal.worker import WorkerThread
+
+    base = os.environ.get("FILIFORM_PUBLIC_URL", "").rstrip("/")
+    if not base and host in ("127.0.0.1", "localhost", "::1"):
+        base = f"http://{'[::1]' if host == '::1' else host}:{port}"
+    if not base:
+        typer.echo("portal worker off: set FILIFORM_PUBLIC_URL to the address patients open (https://...)")
+        return None
+    try:
+        settings = smtp_settings()
+    except FiliformError as exc:
+        fail(str(exc))
+    mailer = SmtpMailer(settings) if settings else None
+    clock = getattr(app.state, "clock", None) or SystemClock()
+    thread = WorkerThread(app.state.sessions, clock, base_url=base, mailer=mailer)
+    thread.start()
+    typer.echo(
+        f"portal worker on: links to {base}; "
+        + ("e-mail via SMTP" if mailer else "no SMTP server set (mail waits in the outbox)")
+    )
+    return thread
 
 
 def register(app: typer.Typer) -> None:

@@ -93,11 +93,65 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+class WriterLock:
+    """A re-entrant lock that another thread may release.
+
+    Why not ``threading.RLock``: FastAPI enters a ``yield`` dependency (the request's unit
+    of work) in one worker thread and leaves it in another, so the thread that releases
+    is not the one that acquired; an ``RLock`` then raises and the request fails.  Here
+    ownership (for re-entry by nested units in the same thread) is by thread while the
+    unit runs where it began, and :meth:`detach` gives it up when the unit's body moves to
+    another thread; release is allowed from any thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._guard = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        with self._guard:
+            if self._depth and self._owner == me:
+                self._depth += 1
+                return
+        self._lock.acquire()
+        with self._guard:
+            self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        with self._guard:
+            self._depth -= 1
+            if self._depth:
+                return
+            self._owner = None
+        self._lock.release()
+
+    def held_here(self) -> bool:
+        """True when the current thread holds the lock (so a nested unit re-enters it)."""
+        with self._guard:
+            return bool(self._depth) and self._owner == threading.get_ident()
+
+    def detach(self) -> None:
+        """Keep the lock held but owned by no thread (the unit continues elsewhere)."""
+        with self._guard:
+            if self._depth and self._owner == threading.get_ident():
+                self._owner = None
+
+    def __enter__(self) -> WriterLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
 
 
-def _writer_lock(factory: sessionmaker[Session]) -> threading.RLock | None:
+def _writer_lock(factory: sessionmaker[Session]) -> WriterLock | None:
     """One in-process writer per SQLite engine.
 
     Why: SQLite lets one writer in at a time; threads of one process that race for the
@@ -112,14 +166,13 @@ def _writer_lock(factory: sessionmaker[Session]) -> threading.RLock | None:
     with _LOCKS_GUARD:
         lock = _WRITER_LOCKS.get(bind)
         if lock is None:
-            lock = _WRITER_LOCKS[bind] = threading.RLock()
+            lock = _WRITER_LOCKS[bind] = WriterLock()
         return lock
 
 
 DEFERRED_AUDIT = "filiform_deferred_audit"
 READ_STATE = "filiform_read_state"
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-_local = threading.local()
 
 
 def _is_write(statement: str) -> bool:
@@ -153,7 +206,7 @@ def read_requests(sink: ReadAuditSink) -> Iterator[None]:
 class ReadState:
     """A read unit of work; ``wrote`` once it issued a write (it then holds the writer lock)."""
 
-    lock: threading.RLock | None
+    lock: WriterLock | None
     wrote: bool = False
 
     def begin_write(self) -> None:
@@ -167,19 +220,28 @@ class ReadState:
         self.wrote = True
 
 
-def _holds_writer() -> bool:
-    return getattr(_local, "writing", 0) > 0
+def _holds_writer(factory: sessionmaker[Session]) -> bool:
+    lock = _writer_lock(factory)
+    return lock is not None and lock.held_here()
+
+
+def detach_writer(session: Session) -> None:
+    """The unit of work of ``session`` continues in another thread (a FastAPI ``yield``
+    dependency): its writer lock stays held but no longer belongs to this thread, so
+    other work this thread picks up meanwhile does not re-enter it."""
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+        with _LOCKS_GUARD:
+            lock = _WRITER_LOCKS.get(bind)
+        if lock is not None:
+            lock.detach()
 
 
 @contextmanager
 def _write_unit(factory: sessionmaker[Session]) -> Iterator[Session]:
     lock = _writer_lock(factory)
-    _local.writing = getattr(_local, "writing", 0) + 1
-    try:
-        with lock if lock is not None else nullcontext(), factory() as session, session.begin():
-            yield session
-    finally:
-        _local.writing -= 1
+    with lock if lock is not None else nullcontext(), factory() as session, session.begin():
+        yield session
 
 
 @contextmanager
@@ -219,7 +281,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     transaction, as in a write unit of work.
     """
     sink = _READ_SINK.get()
-    if sink is not None and not _holds_writer():
+    if sink is not None and not _holds_writer(factory):
         with _read_unit(factory, sink) as session:
             yield session
         return

@@ -6,6 +6,7 @@ from filiform.storage.base import Base
 from filiform.storage.models_attachments import Attachment
 from filiform.storage.models_audit import Amendment, AuditHead, AuditLog
 from filiform.storage.models_auth import AuthSession, UserTotp
+from filiform.storage.models_charting import EpisodePlan, FormDraft, MrnSequence, OutcomeActivity
 from filiform.storage.models_clinical import (
     AdverseEvent,
     Consent,
@@ -36,7 +37,11 @@ __all__ = [
     "Consent",
     "ElectricalCircuitRecord",
     "Episode",
+    "EpisodePlan",
+    "FormDraft",
     "InsertionRecord",
+    "MrnSequence",
+    "OutcomeActivity",
     "OutcomeResponse",
     "PainDrawingRecord",
     "PasswordReset",

@@ -11,14 +11,28 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from . import account_pages, auth_pages, chart, handout, measures, patients, plan, screening, sessions
+from . import (
+    account_pages,
+    auth_pages,
+    chart,
+    consent,
+    drafts,
+    handout,
+    measures,
+    patients,
+    plan,
+    record_pages,
+    screening,
+    sessions,
+)
 from .common import render_error
 from .portal_routes import router as portal_router
 
 STATIC_DIR = Path(__file__).with_name("static")
 
 router = APIRouter()
-for _module in (auth_pages, account_pages, patients, screening, chart, plan, sessions, measures, handout):
+_PAGES = (auth_pages, account_pages, patients, consent, screening, chart, plan, sessions, measures, handout)
+for _module in (*_PAGES, drafts, record_pages):
     router.include_router(_module.router)
 router.include_router(portal_router)  # appointments, clinic settings, outbox, patient portal
 

@@ -26,13 +26,21 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+REASONS = {
+    "idle": "You were signed out because nothing was typed or tapped for a while.",
+    "expired": "Your session had ended, so that was not saved yet.",
+}
+
+
 @router.get("/login", include_in_schema=False)
-def login_form(request: Request, next: str | None = None) -> Any:
+def login_form(request: Request, next: str | None = None, reason: str = "") -> Any:
     if actor_or_none(request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(
-        request, "login.html", {"title": "Sign in", "next": _safe_next(next), "needs_totp": False, "username": ""}
-    )
+    context = {"title": "Sign in", "next": _safe_next(next), "needs_totp": False, "username": ""}
+    if reason in REASONS:
+        back = " Sign in again to go back to the form: what you typed was kept as a draft."
+        context["notice"] = REASONS[reason] + (back if _safe_next(next) != "/patients" else "")
+    return render(request, "login.html", context)
 
 
 @router.post("/login", include_in_schema=False)

@@ -35,7 +35,7 @@ from filiform.services.access.context import Actor
 from filiform.services.records import drawings, patients, reads
 from filiform.services.records.views import EpisodeView
 
-from .common import actor_or_none, attempt, render, run_page
+from .common import actor_or_none, attempt, clinic_today, render, run_page
 
 router = APIRouter()
 MAX_ROWS = 12
@@ -154,6 +154,7 @@ def _page(
     patient: Any,
     episodes: tuple[EpisodeView, ...],
     initial: list[Any],
+    today: date,
     errors: list[str] | None = None,
     status_code: int = 200,
 ) -> Any:
@@ -169,7 +170,7 @@ def _page(
             "initial": json.dumps(initial),
             "palette": PALETTE,
             "episodes": episodes,
-            "today": date.today().isoformat(),
+            "today": today.isoformat(),  # the clinic's calendar day
             "errors": errors or [],
         },
         status_code=status_code,
@@ -182,7 +183,7 @@ def chart_page(request: Request, patient_id: int, drawing: int | None = None) ->
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
         inputs = reads.chart_inputs(s, actor=actor, patient_id=patient_id, drawing_id=drawing)
         initial = stored_regions(inputs.drawing.regions) if inputs.drawing else []
-        return _page(request, patient, inputs.episodes, initial)
+        return _page(request, patient, inputs.episodes, initial, clinic_today(s, actor))
 
     return run_page(request, body)
 
@@ -215,7 +216,7 @@ async def chart_save(request: Request, patient_id: int) -> Any:
             )
         if saved is None:
             episodes = reads.episodes(s, actor=actor, patient_id=patient_id)
-            return _page(request, patient, episodes, regions, errors=errors, status_code=422)
+            return _page(request, patient, episodes, regions, clinic_today(s, actor), errors=errors, status_code=422)
         query = "&".join([f"drawing={saved.id}", *(f"target={t}" for t in targets)])
         return RedirectResponse(f"/patients/{patient_id}/plan?{query}", status_code=303)
 

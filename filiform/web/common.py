@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -19,13 +20,56 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
+from filiform.core.concepts.clock import local_date, show, to_utc
 from filiform.errors import FiliformError
+from filiform.services.access.auth_sessions import TOUCH_EVERY, idle_timeout
 from filiform.services.access.context import Actor, Perm
+from filiform.services.access.names import display_name
+from filiform.services.records.clinic_settings import server_timezone
 from filiform.storage.engine import make_engine, session_factory, transaction
+from filiform.storage.models import ClinicSettings
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 T = TypeVar("T")
+
+
+def _local(moment: datetime | None, tz: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC instant on the clinic's clock (``{{ s.started_at|local(tz) }}``)."""
+    if moment is None:
+        return ""
+    return show(moment, tz or "UTC", fmt)
+
+
+templates.env.filters["local"] = _local
+
+
+def clinic_zone(session: Session, actor: Actor) -> str:
+    """The actor's clinic's IANA time zone (pages show and take times in it).
+
+    Read only: a clinic without its settings row yet reads the zone the row would get
+    (the server's), so a GET page never writes.
+    """
+    row = session.get(ClinicSettings, actor.clinic_id)
+    return row.timezone if row is not None else server_timezone()
+
+
+def clinic_today(session: Session, actor: Actor) -> date:
+    """Today on the clinic's calendar (a form's default date, the limit for "not in the future")."""
+    return local_date(datetime.now(UTC), clinic_zone(session, actor))
+
+
+def instant_from_form(text: str, tz: str) -> str:
+    """A ``datetime-local`` field, typed on the clinic's clock, as the UTC instant services take.
+
+    Text that is not a date and time is passed on unchanged, so the one validator of the
+    record says what is wrong with it; a time the clocks skip is refused by ``to_utc``.
+    """
+    try:
+        typed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text
+    return to_utc(typed, tz).isoformat() if typed.tzinfo is None else text
 
 
 def _factory(request: Request) -> sessionmaker[Session]:
@@ -55,7 +99,8 @@ def attempt(session: Session, errors: list[str], action: Callable[[], T]) -> T |
         with session.begin_nested():
             return action()
     except FiliformError as exc:
-        errors.append(exc.message)
+        if not (exc.details and exc.message.startswith("invalid ")):  # "invalid outcome details" says nothing
+            errors.append(exc.message)
         errors.extend(exc.details)
         return None
 
@@ -77,24 +122,46 @@ def require_actor(request: Request) -> Actor:
 
 
 def login_redirect(request: Request) -> RedirectResponse:
-    """To the login page, coming back here afterwards (GET pages only; a form goes home)."""
-    target = request.url.path if request.method == "GET" else "/patients"
-    if request.method == "GET" and request.url.query:
+    """To the login page, coming back to this page afterwards.
+
+    A form posted after the session ended comes back to the form (its GET page, same path
+    and query), where the draft saved while typing is restored; the login page says why.
+    """
+    target = request.url.path
+    if request.url.query:
         target += f"?{request.url.query}"
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    reason = "" if request.method == "GET" else "&reason=expired"
+    return RedirectResponse(f"/login?next={quote(target)}{reason}", status_code=303)
 
 
 def csrf_token(request: Request) -> str:
     return str(getattr(request.state, "csrf_token", "") or "")
 
 
+def idle_seconds(request: Request) -> tuple[int, int]:
+    """The idle log-off time and how much earlier the server may end a session (seconds).
+
+    Why the second number: the server refreshes a session's last-seen time at most once per
+    ``TOUCH_EVERY`` (or a quarter of the idle time), so a session can end up to that much
+    before "last request + idle"; the page's warning counts from the earlier moment.
+    """
+    idle = getattr(request.app.state, "idle", None)
+    idle = idle if isinstance(idle, timedelta) else idle_timeout()
+    slack = min(TOUCH_EVERY, idle / 4)
+    return int(idle.total_seconds()), int(slack.total_seconds())
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Any:
-    """A page with the layout's common values (actor, permissions, CSRF token)."""
+    """A page with the layout's common values (actor and name, permissions, CSRF token, idle time)."""
     actor = actor_or_none(request)
+    idle, slack = idle_seconds(request)
     ctx: dict[str, Any] = {
         "actor": actor,
+        "user_name": getattr(request.state, "user_name", None) or (actor.role.value.replace("_", " ") if actor else ""),
         "perms": {p.value for p in Perm if actor is not None and actor.can(p)},
         "csrf_token": csrf_token(request),
+        "idle_seconds": idle,
+        "idle_slack": slack,
         "errors": [],
         **(context or {}),
     }
@@ -129,6 +196,7 @@ def run_page(request: Request, body: Callable[[Session, Actor], Any]) -> Any:
         return login_redirect(request)
     try:
         with unit_of_work(request) as session:
+            request.state.user_name = display_name(session, actor)
             return body(session, actor)
     except FiliformError as exc:
         return error_page(request, exc)

@@ -1,24 +1,39 @@
-"""Patient list and search, registration, the patient's timeline and consent capture."""
+"""Patient list and search, registration, and the patient's summary (timeline).
+
+Search takes any part of the MRN, the given or family name (accents and case ignored) or
+a birth date (:func:`filiform.services.records.patients.search_patients`). Registration
+leaves the MRN to the clinic's sequence unless one is typed, and has no default sex: the
+clinician chooses it.
+"""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from filiform.core.concepts import ConsentDetails, Demographics
+from filiform.core.concepts import Demographics, Sex
 from filiform.core.concepts.values import filled
+from filiform.core.outcomes import get_instrument
+from filiform.errors import FiliformError
 from filiform.services.access.context import Actor, Perm
-from filiform.services.records import clinical, patients, reads
+from filiform.services.records import clinical, drafts, patients, reads, saved_plans
 
-from .common import attempt, render, run_page
+from . import fhir_links
+from .common import attempt, clinic_today, clinic_zone, render, run_page
 
 router = APIRouter()
-CONSENT_FORM_VERSION = "dn-consent-2026.1"
-CONSENT_FIELDS = ("form_version", "consented_on", "notes")
+SEX_WORDS = {Sex.FEMALE.value: "Female", Sex.MALE.value: "Male", Sex.OTHER.value: "Other", Sex.UNKNOWN.value: "Unknown"}
+
+
+def instrument_name(instrument_id: str) -> str:
+    """An instrument's short name for lists ("NDI", not "ndi"); an unknown id as written."""
+    try:
+        return get_instrument(instrument_id).short_name
+    except FiliformError:
+        return instrument_id
 
 
 @router.get("/", include_in_schema=False)
@@ -29,15 +44,22 @@ def home() -> Any:
 @router.get("/patients", include_in_schema=False)
 def patient_list(request: Request, q: str = "") -> Any:
     def body(s: Session, actor: Actor) -> Any:
-        rows = patients.search_patients(s, actor=actor, family_name_prefix=q.strip(), limit=50)
-        return render(request, "patients.html", {"title": "Patients", "rows": rows, "q": q})
+        rows = patients.search_patients(s, actor=actor, query=q.strip(), limit=50)
+        unsaved = drafts.drafts_of(s, actor=actor) if actor.can(Perm.READ_CLINICAL) else []
+        context = {"title": "Patients", "rows": rows, "q": q, "sex_words": SEX_WORDS, "unsaved": len(unsaved)}
+        return render(request, "patients.html", context)
 
     return run_page(request, body)
 
 
+def _new_form(request: Request, form: dict[str, str], errors: list[str] | None = None, status: int = 200) -> Any:
+    context = {"title": "New patient", "form": form, "sexes": SEX_WORDS, "errors": errors or []}
+    return render(request, "patient_new.html", context, status_code=status)
+
+
 @router.get("/patients/new", include_in_schema=False)
 def new_patient_form(request: Request) -> Any:
-    return run_page(request, lambda s, a: render(request, "patient_new.html", {"title": "New patient", "form": {}}))
+    return run_page(request, lambda s, a: _new_form(request, {}))
 
 
 @router.post("/patients/new", include_in_schema=False)
@@ -47,16 +69,10 @@ async def new_patient(request: Request) -> Any:
     def body(s: Session, actor: Actor) -> Any:
         errors: list[str] = []
         fields = filled({k: form.get(k, "") for k in Demographics.model_fields})
-        patient = attempt(
-            s,
-            errors,
-            lambda: patients.register_patient(s, actor=actor, details=Demographics.parse(fields, lax=True)),
-        )
+        patient = attempt(s, errors, lambda: patients.register_patient(s, actor=actor, details=fields, lax=True))
         if patient is None:
-            return render(
-                request, "patient_new.html", {"title": "New patient", "form": form, "errors": errors}, status_code=422
-            )
-        return RedirectResponse(f"/patients/{patient.id}", status_code=303)
+            return _new_form(request, form, errors, 422)
+        return RedirectResponse(f"/patients/{patient.id}?saved=patient", status_code=303)
 
     return run_page(request, body)
 
@@ -65,71 +81,24 @@ async def new_patient(request: Request) -> Any:
 def patient_detail(request: Request, patient_id: int) -> Any:
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        timeline = reads.timeline(s, actor=actor, patient_id=patient_id) if actor.can(Perm.READ_CLINICAL) else None
-        consent = clinical.valid_consent(s, patient_id, date.today())
-        return render(
-            request,
-            "patient.html",
-            {
-                "title": f"{patient.family_name}, {patient.given_name}",
-                "patient": patient,
-                "timeline": timeline,
-                "consent": consent,
-            },
-        )
-
-    return run_page(request, body)
-
-
-@router.get("/patients/{patient_id}/consent", include_in_schema=False)
-def consent_form(request: Request, patient_id: int) -> Any:
-    def body(s: Session, actor: Actor) -> Any:
-        patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        return render(
-            request,
-            "consent.html",
-            {
-                "title": "Consent",
-                "patient": patient,
-                "form_version": CONSENT_FORM_VERSION,
-                "today": date.today().isoformat(),
-            },
-        )
-
-    return run_page(request, body)
-
-
-@router.post("/patients/{patient_id}/consent", include_in_schema=False)
-async def consent_submit(request: Request, patient_id: int) -> Any:
-    form = {k: str(v) for k, v in (await request.form()).items()}
-
-    def body(s: Session, actor: Actor) -> Any:
-        patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        errors: list[str] = []
-        if form.get("explained") != "yes":
-            errors.append("Confirm that risks, benefits and alternatives were explained")
-        fields = {"form_version": CONSENT_FORM_VERSION, **filled({k: form.get(k, "") for k in CONSENT_FIELDS})}
-        if not errors:
-            attempt(
-                s,
-                errors,
-                lambda: clinical.record_consent(
-                    s, actor=actor, patient_id=patient_id, details=ConsentDetails.parse(fields, lax=True)
-                ),
-            )
-        if errors:
-            return render(
-                request,
-                "consent.html",
-                {
-                    "title": "Consent",
-                    "patient": patient,
-                    "errors": errors,
-                    "form_version": form.get("form_version", CONSENT_FORM_VERSION),
-                    "today": form.get("consented_on", ""),
-                },
-                status_code=422,
-            )
-        return RedirectResponse(f"/patients/{patient_id}?saved=consent", status_code=303)
+        clinical_view = actor.can(Perm.READ_CLINICAL)
+        timeline = reads.timeline(s, actor=actor, patient_id=patient_id) if clinical_view else None
+        plans = saved_plans.saved_plans(s, actor=actor, patient_id=patient_id) if clinical_view else []
+        today = clinic_today(s, actor)
+        consent = clinical.valid_consent(s, patient_id, today)
+        context = {
+            "title": f"{patient.family_name}, {patient.given_name}",
+            "patient": patient,
+            "timeline": timeline,
+            "consent": consent,
+            "episode_plans": saved_plans.latest_per_episode(plans),
+            "instrument_name": instrument_name,
+            "sex_words": SEX_WORDS,
+            "tz": clinic_zone(s, actor),
+            "fhir_bundle": fhir_links.patient_bundle(patient_id),
+            "fhir_file": fhir_links.bundle_filename(patient_id),
+            "saved": request.query_params.get("saved", ""),
+        }
+        return render(request, "patient.html", context)
 
     return run_page(request, body)

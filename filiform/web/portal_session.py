@@ -73,15 +73,16 @@ def patient_page(request: Request, body: Callable[[Session, PortalLink], Any]) -
     token = request.cookies.get(PORTAL_COOKIE, "")
     throttle = throttle_of(request)
     with unit_of_work(request) as session:
-        link = links.current(session, session_token=token, now=clock_of(request).now())
+        now = clock_of(request).now()
+        link = links.current(session, session_token=token, now=now)
         if link is None:
             return needs_link(request)
         key = f"link:{link.id}"
-        wait = throttle.requests.retry_after(key)
+        wait = throttle.requests.retry_after(session, key, now)
         if wait:
             links.audit_patient(session, link, "refused", "portal_link", link.id, {"reason": "rate_limit"})
             return too_many(request, wait)
-        throttle.requests.hit(key)
+        throttle.requests.hit(session, key, now)
         choose_lang(request, link.lang)
         try:
             with session.begin_nested():
@@ -102,15 +103,15 @@ def start(request: Request, token: str, birth_date: date | None, *, submit: bool
     """The start page (GET) or spending the token (POST): (response, new session token or None)."""
     throttle = throttle_of(request)
     client = request.client.host if request.client else "unknown"
-    wait = throttle.failures.retry_after(f"client:{client}")
-    if wait:
-        return too_many(request, wait), None
     with unit_of_work(request) as session:
         now = clock_of(request).now()
+        wait = throttle.failures.retry_after(session, f"client:{client}", now)
+        if wait:
+            return too_many(request, wait), None
         try:
             link = links.find(session, token, now)
         except LinkRefused:
-            throttle.failures.hit(f"client:{client}")
+            throttle.failures.hit(session, f"client:{client}", now)
             choose_lang(request)
             return refused(request), None
         choose_lang(request, link.lang)
@@ -121,7 +122,7 @@ def start(request: Request, token: str, birth_date: date | None, *, submit: bool
             return render_portal(request, "portal/start.html", context), None
         left = links.check_birth_date(session, link, birth_date)
         if left is not None:
-            throttle.failures.hit(f"client:{client}")
+            throttle.failures.hit(session, f"client:{client}", now)
             if left <= 0:
                 return refused(request, 403), None
             message = _("The date of birth does not match. Tries left: %(left)s.") % {"left": left}

@@ -34,7 +34,7 @@ CIRCUIT_FIELDS = ("lead_a", "lead_b", "frequency_hz", "pulse_width_us", "intensi
 SESSION_FIELDS = ("started_at", "pain_pre", "pain_post", "patient_response", "notes", "episode_id")
 AE_FIELDS = ("event_type", "severity", "onset", "action_taken", "causality", "duration", "description")
 LABELS = {"started_at": "Start time", "pain_pre": "Pain before", "pain_post": "Pain after", "episode_id": "Episode"}
-_ROW = re.compile(r"^(insertions|circuits)\.(\d+)\.?(\S*?):")
+_ROW = re.compile(r"^(insertions|circuits) (\d+) ?([^:]*):")  # field_words: row numbers from 1
 
 
 def row_indexes(form: Mapping[str, str], prefix: str) -> list[int]:
@@ -59,12 +59,12 @@ def _needle(row: dict[str, str]) -> dict[str, Any]:
 
 
 def _relabel(detail: str) -> str:
-    """``insertions.1.depth_mm: ...`` -> ``Needle 2 depth mm: ...`` (the form's words)."""
+    """``insertions 2 depth mm: ...`` -> ``Needle 2 depth mm: ...`` (the form's words)."""
     found = _ROW.match(detail)
     if found:
         kind = "Needle" if found.group(1) == "insertions" else "Circuit"
-        field = found.group(3).replace("_", " ")
-        return f"{kind} {int(found.group(2)) + 1}{' ' + field if field else ''}:{detail[found.end() :]}"
+        field = found.group(3).strip()
+        return f"{kind} {found.group(2)}{' ' + field if field else ''}:{detail[found.end() :]}"
     name, sep, rest = detail.partition(":")
     return f"{LABELS.get(name, name.replace('_', ' '))}{sep}{rest}"
 

@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 
 from filiform.core.concepts import Laterality, Technique
 from filiform.core.concepts.adverse_event import ActionTaken, Causality, EventType, Onset, Severity
+from filiform.core.concepts.clock import local_date, show
 from filiform.core.kb.loader import load_kb
 from filiform.core.planning.plan import Plan
 from filiform.errors import FiliformError, SafetyBlock
@@ -27,7 +28,7 @@ from filiform.services.records.plans import plan_from_query
 from filiform.services.records.views import EpisodeView
 
 from . import hrv_store
-from .common import render, run_page
+from .common import clinic_zone, instant_from_form, render, run_page
 from .labels import TECHNIQUE_NAMES
 from .session_form import CIRCUIT_FIELDS, adverse_events_from_form, rows, session_from_form
 
@@ -70,15 +71,16 @@ def prefill(plan: Plan | None) -> list[dict[str, Any]]:
 
 
 def _form_context(
-    patient: Any, episodes: tuple[EpisodeView, ...], form: dict[str, str], **extra: Any
+    patient: Any, episodes: tuple[EpisodeView, ...], form: dict[str, str], tz: str, **extra: Any
 ) -> dict[str, Any]:
     return {
+        "tz": tz,
         "title": "Record session",
         "patient": patient,
         "episodes": episodes,
         "vocab": VOCAB,
         "kb_targets": sorted((t.id, t.name) for t in load_kb().targets.values()),
-        "now": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"),
+        "now": show(datetime.now(UTC), tz, "%Y-%m-%dT%H:%M"),  # the clinic's wall clock
         "form": form,
         "circuits": rows(form, "circ") or [{}],
         "blocked": [],
@@ -101,7 +103,8 @@ def session_form(
                 s, actor, patient, condition=condition, side=side, drawing_id=drawing, ticks=raw_findings
             ).plan
         episodes = reads.episodes(s, actor=actor, patient_id=patient_id)
-        return render(request, "session_new.html", _form_context(patient, episodes, {}, rows=prefill(plan), plan=plan))
+        context = _form_context(patient, episodes, {}, clinic_zone(s, actor), rows=prefill(plan), plan=plan)
+        return render(request, "session_new.html", context)
 
     return run_page(request, body)
 
@@ -130,7 +133,15 @@ async def session_submit(request: Request, patient_id: int) -> Any:
             return render(
                 request,
                 "session_new.html",
-                _form_context(patient, episodes, form, rows=rows(form, "ins") or [{}], blocked=blocked, errors=errors),
+                _form_context(
+                    patient,
+                    episodes,
+                    form,
+                    clinic_zone(s, actor),
+                    rows=rows(form, "ins") or [{}],
+                    blocked=blocked,
+                    errors=errors,
+                ),
                 status_code=409 if blocked else 422,
             )
         return RedirectResponse(f"/patients/{patient_id}/sessions/{row.id}", status_code=303)
@@ -150,11 +161,12 @@ def _record(
     """Session, adverse events and RR attachment in one savepoint: all stored or none."""
 
     def write() -> Any:
-        documented = session_from_form(form)
+        tz = clinic_zone(s, actor)  # the start is typed on the clinic's clock
+        documented = session_from_form({**form, "started_at": instant_from_form(form.get("started_at", ""), tz)})
         phases = form.get("phases", "")
         suffix = hrv_store.check_upload(upload[0], upload[1], phases) if upload is not None else None
         row = sessions.record_session(s, actor=actor, patient_id=patient_id, documented=documented)
-        for event in adverse_events_from_form(form, row.id, documented.started_at.date()):
+        for event in adverse_events_from_form(form, row.id, local_date(documented.started_at, tz)):
             sessions.report_adverse_event(s, actor=actor, patient_id=patient_id, details=event)
         if upload is not None and suffix is not None:
             hrv_store.save(s, actor, row.id, upload[0], suffix, upload[1], phases)
@@ -182,7 +194,10 @@ def session_bundle(s: Session, actor: Actor, patient_id: int, session_id: int, h
     except FiliformError as exc:
         analysis, hrv_error = None, str(exc)
     drawing = page.drawing
+    tz = clinic_zone(s, actor)
     return {
+        "tz": tz,
+        "started_local": show(page.session.started_at, tz, "%d %b %Y, %H:%M"),
         "patient": patient,
         "session": page.session,
         "clinician": page.clinician,

@@ -75,7 +75,8 @@ class Bad:
             "answers": "answers|item pain",
             "instrument_id": "instrument",
         }
-        return re.compile(words.get(self.field, self.field), re.IGNORECASE)
+        # messages name a field in words ("birth date"), codes keep the underscore ("birth_date")
+        return re.compile(words.get(self.field, self.field).replace("_", "[_ ]"), re.IGNORECASE)
 
 
 CASES: dict[tuple[str, str], Bad] = {

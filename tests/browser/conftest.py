@@ -10,16 +10,19 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 from browser_world import LiveServer
+from playwright.sync_api import Browser, Page
+from sqlalchemy.engine import Engine
 
 from filiform.app.factory import create_app
-from filiform.services.operations.demo import generate
+from filiform.services.operations.demo import DemoStats, generate
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
 
@@ -50,16 +53,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    base = tmp_path_factory.mktemp("browser")
+def serve(
+    base: Path, *, idle: timedelta | None = None, setup: Callable[[Engine, DemoStats], None] | None = None
+) -> Iterator[LiveServer]:
+    """A demo clinic on a temp SQLite file under uvicorn (``setup`` runs on the database first)."""
     url = f"sqlite:///{base / 'filiform.db'}"
     engine = make_engine(url)
     upgrade(engine)
     stats = generate(engine, patients=6, seed=5)
+    if setup is not None:
+        setup(engine, stats)
     engine.dispose()
     clinician = next(u for u in stats.usernames if u.startswith("demo-clinician-"))
-    app = create_app(url)
+    app = create_app(url, idle=idle)
     app.state.hrv_dir = str(base / "hrv")
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -74,6 +80,34 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.should_exit = True
     thread.join(timeout=10)
     app.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from serve(tmp_path_factory.mktemp("browser"))
+
+
+TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+
+
+def _page(browser: Browser, options: dict[str, Any]) -> Iterator[Page]:
+    context = browser.new_context(**options, accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def tablet(browser: Browser) -> Iterator[Page]:
+    """A page at 1024x768 with touch events (a tablet held landscape)."""
+    yield from _page(browser, TABLET)
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A page at 390x844 with touch events (a phone)."""
+    yield from _page(browser, PHONE)
 
 
 @pytest.fixture(scope="session")

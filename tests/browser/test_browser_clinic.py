@@ -1,9 +1,9 @@
-"""One clinic visit in a real browser: log in, register, consent, screen, paint, plan,
-record a session, enter a measure, download the PDF note; a screenshot of each page."""
+"""One first visit in a real browser on a tablet (1024x768, touch): log in, register, consent,
+screen, paint, plan saved to an episode, record a session, enter measures, download the PDF
+note; a screenshot of each page."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,6 @@ from browser_world import LiveServer
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
-YES = ("capacity_to_consent", "consents_to_needling")
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "hrv"
 
 
@@ -28,8 +27,8 @@ def _login(page: Page, server: LiveServer) -> None:
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
 
 
-def test_clinic_visit(page: Page, live_server: LiveServer, shots_dir: Path) -> None:
-    server = live_server
+def test_clinic_visit(tablet: Page, live_server: LiveServer, shots_dir: Path) -> None:
+    server, page = live_server, tablet
     page.goto(f"{server.url}/login")
     _shot(page, shots_dir, "login")
     _login(page, server)
@@ -39,26 +38,28 @@ def test_clinic_visit(page: Page, live_server: LiveServer, shots_dir: Path) -> N
     page.get_by_label("Given name").fill("Ines")
     page.get_by_label("Family name").fill("Browserova")
     page.get_by_label("Birth date").fill("1984-03-09")
-    page.get_by_label("Medical record number").fill("BR-0001")
-    page.get_by_role("button", name="Register patient").click()
+    page.get_by_label("Sex (as registered)").select_option("female")  # no default: chosen on purpose
+    page.get_by_role("button", name="Register patient").click()  # no MRN typed: the clinic numbers it
     expect(page.get_by_role("heading", name="Browserova, Ines")).to_be_visible()
-    patient_url = page.url
+    patient_url = page.url.split("?")[0]
 
     page.get_by_role("link", name="Consent", exact=True).click()
-    page.get_by_label("Risks, benefits and alternatives were explained").check()
-    page.get_by_role("button", name="Record consent").click()
-    expect(page.locator(".pill.ok").first).to_contain_text("Consent")
+    for box in page.locator(".consent-form input[type=checkbox]").all():
+        box.tap()
+    page.get_by_role("button", name="Record consent and continue to screening").click()
+    expect(page.get_by_role("heading", name="Screening", exact=True)).to_be_visible()
+    expect(page.locator(".q-group.carried")).to_contain_text("From the consent of")
 
-    page.goto(patient_url + "/screening")
-    for fieldset in page.locator("fieldset.q").all():
-        radios = fieldset.locator('input[type="radio"]')
-        if radios.count():
-            name = radios.first.get_attribute("name")
-            fieldset.locator(f'input[value="{"yes" if name in YES else "no"}"]').check()
+    for none in page.locator("input[data-none-of]").all():
+        none.tap()  # each group's "none of the following", ticked on purpose
     page.locator("#q-anticoagulant").select_option("no")
-    page.get_by_role("button", name="Screen and save").click()
-    expect(page.locator('tr[data-technique="trigger_point_dn"] .decision')).to_be_visible()
+    expect(page.locator('input[value="no"]:checked').first).to_be_attached()
+    page.locator("#q-anticoagulant").scroll_into_view_if_needed()
     _shot(page, shots_dir, "screening")
+    page.get_by_role("button", name="Screen and save").click()
+    expect(page.locator('tr[data-techniques~="trigger_point_dn"] .decision')).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    _shot(page, shots_dir, "screening-result")
 
     page.goto(patient_url + "/chart")
     temple = page.locator('#sheet-head path.region[data-region="right-temple-middle"]')
@@ -101,12 +102,14 @@ def test_clinic_visit(page: Page, live_server: LiveServer, shots_dir: Path) -> N
     expect(page.locator("#plan-status")).to_be_visible()
     assert page.locator("table.plan-targets tr.target").count() >= 1
     expect(page.locator("#reevaluate-on")).to_be_visible()
+    assert "_" not in page.locator("table.plan-targets").inner_text()  # names, not ids
     _shot(page, shots_dir, "plan")
+    page.locator("#save-plan").click()
+    expect(page.locator("#plan-saved-note")).to_contain_text("Plan saved to the episode")
 
     page.locator("#record-from-plan").click()
     expect(page.get_by_role("heading", name="Record session")).to_be_visible()
-    start = (datetime.now(UTC) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
-    page.locator('input[name="started_at"]').fill(start)
+    assert page.locator('input[name="started_at"]').input_value()  # now, on the clinic's clock
     page.get_by_label("Pain before (0–10)").fill("7")
     page.get_by_label("Pain after (0–10)").fill("3")
     page.locator('input[name="ins-0-twitches"]').fill("2")
@@ -128,14 +131,20 @@ def test_clinic_visit(page: Page, live_server: LiveServer, shots_dir: Path) -> N
 
     for day, value in (("2026-01-05", "8"), ("2026-02-02", "6"), ("2026-03-02", "3")):
         page.goto(patient_url + "/measures?instrument=nprs")
-        page.locator("ol.items select, ol.items input").first.select_option(value)
+        page.locator(f'input[name="item-pain"][value="{value}"]').check()
         page.locator('input[name="completed_on"]').fill(day)
         page.get_by_role("button", name="Score and save").click()
         expect(page.locator("#score-total")).to_have_text(value)
-    expect(page.locator("figure.trend img")).to_be_visible()
+    page.goto(patient_url + "/measures?instrument=psfs")
+    page.get_by_label("Activity 1 in the patient's words").fill("Reversing the car")
+    page.locator('input[name="item-a1"][value="4"]').check()
+    page.get_by_role("button", name="Score and save").click()
+    expect(page.locator("#saved-score")).to_contain_text("Reversing the car: 4")
+    expect(page.locator("figure.trend img")).to_have_count(2)
     page.wait_for_function(
-        "() => { const i = document.querySelector('figure.trend img'); return i.complete && i.naturalWidth > 0; }"
+        "() => [...document.querySelectorAll('figure.trend img')].every(i => i.complete && i.naturalWidth > 0)"
     )
+    page.evaluate("window.scrollTo(0, 0)")
     _shot(page, shots_dir, "measures")
 
     page.goto(patient_url)

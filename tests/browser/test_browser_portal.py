@@ -25,11 +25,12 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from filiform.app.factory import create_app
-from filiform.core.concepts.clock import FixedClock
+from filiform.core.concepts.clock import FixedClock, show
 from filiform.services.operations import outbox
 from filiform.services.operations.demo import DEMO_PASSWORD, generate
 from filiform.services.operations.mailer import SmtpMailer, SmtpSettings
 from filiform.services.portal.schedule import tick
+from filiform.services.records.clinic_settings import server_timezone
 from filiform.storage.engine import make_engine
 from filiform.storage.migrate import upgrade
 from filiform.storage.models import Patient, User
@@ -235,7 +236,7 @@ def test_the_patient_takes_part_from_their_phone(browser: Browser, portal: Porta
     doc.get_by_role("button", name="Build plan").click()
     expect(doc.locator("#reevaluate-on")).to_be_visible()
     doc.locator("#record-from-plan").click()
-    started = (portal.clock.now() + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    started = show(portal.clock.now() + timedelta(minutes=1), server_timezone(), "%Y-%m-%dT%H:%M")  # clinic time
     doc.locator('input[name="started_at"]').fill(started)
     doc.get_by_label("Pain before (0–10)").fill("6")
     doc.get_by_label("Pain after (0–10)").fill("3")
@@ -245,7 +246,7 @@ def test_the_patient_takes_part_from_their_phone(browser: Browser, portal: Porta
     doc.get_by_role("button", name="Save session").click()
     expect(doc.get_by_role("heading", name="Session of")).to_be_visible()
     doc.goto(f"{portal.url}/patients/{patient.id}/measures?instrument=nprs")
-    doc.locator("ol.items select, ol.items input").first.select_option("6")
+    doc.locator('input[name="item-pain"][value="6"]').check()
     doc.get_by_role("button", name="Score and save").click()
     doc.goto(f"{portal.url}/patients/{patient.id}/portal")
     week = (portal.clock.now() + timedelta(days=7)).date().isoformat()

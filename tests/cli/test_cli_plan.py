@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,29 @@ def test_plan_warfarin_lateral_elbow_readable() -> None:
         ],
     )
     assert res.exit_code == CAUTION, res.output
-    for text in ("Extensor carpi radialis brevis", "trigger point dn", "mm x", "Compress", "Muñoz", "CAUTION"):
+    for text in ("Extensor carpi radialis brevis", "Trigger-point dry", "Compress", "Muñoz", "CAUTION"):
         assert text in res.output
+    assert re.search(r"\b\d+ x 0\.\d+ mm\b", res.output)  # needle: length x gauge
+    assert "times a week" in res.output or "once" in res.output  # the dose in words
+    assert "–" not in res.output.split("Dose:")[1].split("\n")[0]
+
+
+def test_plan_fits_80_columns_with_safety_notes_below_the_table_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Danger rules and precautions are printed once under the table, not squeezed into a column."""
+    from filiform.cli import output
+
+    monkeypatch.setattr(output.console, "width", 80)
+    args = ["plan", "myofascial_neck_shoulder", "--side", "right", "--rest-clear", "--age", "44"]
+    res = runner.invoke(app, [*args, "-a", "anticoagulant=vka", "-a", "inr=2.6"])
+    lines = res.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    table_end = max(i for i, line in enumerate(lines) if line.startswith("└"))
+    assert "Safety at each target:" in "\n".join(lines[table_end:])
+    assert "Lung and parietal pleura" not in "\n".join(lines[:table_end])  # not squeezed into a cell
+    precautions = res.output.split("Precautions:")[1]
+    first = precautions.splitlines()[1]
+    assert res.output.count(first) == 1  # each precaution printed once
+    assert "Measure with:" in res.output and "NDI (Neck Disability Index)" in res.output
 
 
 def test_plan_json_keeps_needle_fields_and_danger_rules() -> None:

@@ -87,7 +87,7 @@ def test_records_are_written_read_back_and_amended(clinic: str, db_engine: Engin
     [
         ("{not json", "not valid JSON"),
         ('{"mrn": "X", "given_name": "A", "family_name": "B", "birth_date": "1980-01-02", "sex": "banana"}', "sex"),
-        ('{"mrn": "X"}', "Field required"),
+        ('{"mrn": "X"}', "is required"),
     ],
 )
 def test_bad_input_is_exit_2_with_the_reason(clinic: str, json_text: str, message: str) -> None:

@@ -12,16 +12,21 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from portal_world import open_as_patient, post, send_link, token_in
+from portal_world import World, make_app, open_as_patient, post, send_link, token_in
 
 from filiform.core.concepts.clock import FixedClock
 from filiform.services.portal.throttle import PortalThrottle
 from filiform.storage.models import AuditLog, IntakeProposal, Patient, PortalLink
 
 
+def _forget_limits(app: FastAPI) -> None:
+    with app.state.sessions.begin() as s:
+        PortalThrottle.reset(s)
+
+
 @pytest.fixture(autouse=True)
 def fresh_limits(app: FastAPI) -> None:
-    app.state.portal_throttle = PortalThrottle()
+    _forget_limits(app)
 
 
 def _patients(app: FastAPI) -> list[Patient]:
@@ -137,7 +142,7 @@ def test_five_wrong_birth_dates_lock_the_link(app: FastAPI, staff: Callable[[str
             phone.post(path, data={"birth_date": "1900-01-01", "csrf_token": token_in(page.text)}).status_code
         )
     assert statuses == [422, 422, 422, 422, 403]
-    app.state.portal_throttle = PortalThrottle()
+    _forget_limits(app)
     _refused(phone, path)  # even the right date no longer opens it
     with app.state.sessions() as s:
         assert (
@@ -165,3 +170,31 @@ def test_requests_per_portal_session_are_rate_limited(app: FastAPI, staff: Calla
     phone = open_as_patient(app, send_link(staff("front_desk"), patient.id, ["intake"]))
     codes = [phone.get("/p/home").status_code for _ in range(121)]
     assert codes[:120] == [200] * 120 and codes[120] == 429
+
+
+def test_limits_are_shared_by_every_app_process(app: FastAPI, world: World, clock: FixedClock) -> None:
+    """Two application instances on one database share the allowance (no per-process counters)."""
+    other = make_app(world.url, clock)
+    try:
+        first, second = TestClient(app), TestClient(other)
+        for _ in range(5):
+            assert first.get(f"/p/{secrets.token_urlsafe(32)}").status_code == 404
+        for _ in range(5):
+            assert second.get(f"/p/{secrets.token_urlsafe(32)}").status_code == 404
+        assert first.get(f"/p/{secrets.token_urlsafe(32)}").status_code == 429
+        assert second.get(f"/p/{secrets.token_urlsafe(32)}").status_code == 429
+    finally:
+        other.state.engine.dispose()
+
+
+def test_a_limit_ends_when_its_window_has_passed(app: FastAPI, clock: FixedClock) -> None:
+    anyone = TestClient(app)
+    for _ in range(10):
+        assert anyone.get(f"/p/{secrets.token_urlsafe(32)}").status_code == 404
+    blocked = anyone.get(f"/p/{secrets.token_urlsafe(32)}")
+    assert blocked.status_code == 429 and 0 < int(blocked.headers["retry-after"]) <= 901
+    clock.advance(timedelta(seconds=901))
+    try:
+        assert anyone.get(f"/p/{secrets.token_urlsafe(32)}").status_code == 404
+    finally:
+        clock.advance(-timedelta(seconds=901))

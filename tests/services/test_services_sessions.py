@@ -91,7 +91,7 @@ def test_invalid_insertions_are_refused_with_every_reason(world: World) -> None:
     with pytest.raises(ValidationFailed) as exc:
         world.session(world.clinician, insertions=[needle(depth_mm=50, side="up")], pain_pre=11)
     text = str(exc.value)
-    assert "depth" in text and "side" in text and "pain_pre" in text
+    assert "insertions 1 depth mm" in text and "insertions 1 side" in text and "pain pre: must be 10 or less" in text
 
 
 def test_amendment_keeps_the_original_and_refuses_stale_versions(world: World) -> None:

@@ -34,14 +34,21 @@ def _new_patient(c: TestClient, mrn: str, family: str = "Quill") -> int:
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
-    return int(r.headers["location"].rsplit("/", 1)[1])
+    return int(r.headers["location"].split("?")[0].rsplit("/", 1)[1])
 
 
 def _consent_and_screen(c: TestClient, pid: int, **answers: str) -> str:
     tok = form_token(c.get(f"/patients/{pid}/consent").text)
     r = c.post(
         f"/patients/{pid}/consent",
-        data={"csrf_token": tok, "form_version": "v1", "consented_on": date.today().isoformat(), "explained": "yes"},
+        data={
+            "csrf_token": tok,
+            "form_version": "v1",
+            "consented_on": date.today().isoformat(),
+            "explained": "yes",
+            "capacity": "yes",
+            "agreed": "yes",
+        },
         follow_redirects=False,
     )
     assert r.status_code == 303
@@ -147,7 +154,8 @@ def test_screening_shows_decision_per_technique(client_for: Client) -> None:
     c = client_for("clinician")
     pid = _new_patient(c, "WEB-002")
     html = _consent_and_screen(c, pid, implanted_electrical_device="yes")
-    rows = dict(re.findall(r'data-technique="([a-z_]+)".*?class="decision d-([a-z_]+)"', html, re.S))
+    found = re.findall(r'data-techniques="([a-z_ ]+)".*?class="decision d-([a-z_]+)"', html, re.S)
+    rows = {tid: decision for ids, decision in found for tid in ids.split()}
     assert set(rows) >= {"trigger_point_dn", "electrical_dn"}
     order = ["go", "caution", "do_not_needle"]
     assert rows["electrical_dn"] in ("caution", "do_not_needle")
@@ -159,9 +167,13 @@ def test_screening_shows_decision_per_technique(client_for: Client) -> None:
 def test_unanswered_screening_is_never_a_go(client_for: Client) -> None:
     c = client_for("clinician")
     pid = _new_patient(c, "WEB-003")
-    tok = form_token(c.get(f"/patients/{pid}/screening").text)
+    form = c.get(f"/patients/{pid}/screening").text
+    # "none of the following" answers each open question with its no-risk answer (marked for the script)
+    assert 'name="needle_phobia" value="no" data-clear="1"' in form
+    assert 'name="needle_phobia" value="yes" data-clear="0"' in form
+    tok = form_token(form)
     html = c.post(f"/patients/{pid}/screening", data={"csrf_token": tok}).text
-    assert "Unanswered" in html
+    assert "Not asked" in html and "never counted as “no”" in html
     assert 'class="decision d-go"' not in html
 
 
@@ -236,7 +248,7 @@ def test_save_drawing_then_plan_with_targets(client_for: Client) -> None:
     plan = c.get(f"{location}&condition=myofascial_neck_shoulder&finding=upper_trapezius:right:taut_band")
     assert plan.status_code == 200, plan.text[:2000]
     assert 'id="t-upper_trapezius-right"' in plan.text
-    assert "Lung-adjacent" in plan.text and 'class="decision d-' in plan.text
+    assert "Near the lung." in plan.text and 'class="decision d-' in plan.text
     assert 'id="reevaluate-on"' in plan.text and 'id="evidence-grade"' in plan.text
     assert 'value="upper_trapezius:right:taut_band" checked' in plan.text
     link = re.search(r'id="record-from-plan" href="([^"]+)"', plan.text)
@@ -268,7 +280,7 @@ def test_plan_keeps_lung_adjacent_targets_to_one_side(client_for: Client) -> Non
     assert r.status_code == 303
     html = c.get(f"/patients/{pid}/plan?condition=myofascial_neck_shoulder").text
     sides = set(re.findall(r'id="t-upper_trapezius-(left|right)"', html))
-    assert len(sides) == 1 and "other side of the thorax" in html
+    assert len(sides) == 1 and "other side of the thorax" in html.lower()
     assert c.get(f"/patients/{pid}/plan?condition=nope").status_code == 404
     assert c.get(f"/patients/{pid}/plan?condition=shoulder_pain&finding=bad").status_code == 422
     assert c.get(f"/patients/{pid}/plan?condition=shoulder_pain&drawing=999999").status_code == 422
@@ -335,7 +347,7 @@ def test_electrical_needs_a_lead_pair_and_blocked_technique_needs_override(clien
     assert r.status_code == 422 and "needle 1 is electrical_dn but on no circuit" in r.text
     circuit = {"lead_a": "1", "lead_b": "2", "frequency_hz": "2", "pulse_width_us": "250", "intensity_ma": "3"}
     r = c.post(f"/patients/{pid}/sessions/new", data=data | {f"circ-0-{k}": v for k, v in circuit.items()})
-    assert r.status_code == 422 and "Circuit 1 duration s: Field required" in r.text
+    assert r.status_code == 422 and "Circuit 1 duration s: is required" in r.text
     assert 'value="250"' in r.text  # the circuit row is shown again as typed
     for bad in ("inf", "nan", "0"):
         r = c.post(
@@ -430,7 +442,7 @@ def test_each_page_reads_what_it_shows_once(client_for: Client, app: FastAPI) ->
         f"/patients/{pid}/sessions/new?condition=myofascial_neck_shoulder": {"patient", "planning_inputs", "episodes"},
         f"/patients/{pid}/chart?drawing={drawing.group(1)}": {"patient", "pain_drawing"},
         f"/patients/{pid}/measures": {"patient", "outcome_responses"},
-        f"/patients/{pid}": {"patient", "timeline"},
+        f"/patients/{pid}": {"patient", "timeline", "episode_plan"},
     }
     for path, expected in pages.items():
         before = len(_audit_rows(app))

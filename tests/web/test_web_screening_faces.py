@@ -68,7 +68,8 @@ def test_the_form_refuses_contradictory_answers_naming_both(client_for: Callable
         data={"csrf_token": tok, "local_infection_or_lesion": "no", "lesion_sites": "left:foot"},
     )
     assert r.status_code == 422
-    assert "local_infection_or_lesion=no" in r.text and "left:foot" in r.text
+    assert QUESTIONS["local_infection_or_lesion"] in r.text and "left:foot" in r.text
+    assert "local_infection_or_lesion" not in r.text.split('role="alert"')[1].split("</div>")[0]  # words, not ids
 
 
 def test_the_form_takes_the_new_questions_and_blocks_in_red(client_for: Callable[[str], TestClient]) -> None:

@@ -25,3 +25,20 @@ class UserCreated(BaseModel):
 class UserState(BaseModel):
     id: int
     active: bool
+
+
+class UserRow(BaseModel):
+    """A user as the administration list shows it."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    reset_pending: bool
+
+
+class ResetIssued(BaseModel):
+    id: int
+    reset_token: str
+    valid_hours: int

@@ -20,6 +20,7 @@ from shapely.geometry import LineString, Polygon, box
 from shapely.ops import split, unary_union
 
 from filiform.core.concepts import Side
+from filiform.core.kb.cache import cached, shipped_root
 from filiform.core.kb.yaml_source import load_data
 from filiform.errors import KnowledgeBaseError
 
@@ -289,5 +290,6 @@ def load_spec() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def load_atlas() -> Atlas:
-    """The shipped atlas, built once per process."""
-    return build_atlas(load_spec())
+    """The shipped atlas, built once per process and kept on disk keyed by the data's hash
+    (:mod:`filiform.core.kb.cache`): the geometry takes seconds to build."""
+    return cached("atlas", lambda: build_atlas(load_spec()), Atlas, root=shipped_root(), libraries=("shapely", "numpy"))

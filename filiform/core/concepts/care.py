@@ -4,7 +4,7 @@
 Traceback (most recent call last):
 ...
 filiform.errors.ValidationFailed: invalid episode details
-  - icd10_codes: Input should be a valid list
+  - icd10 codes: must be a list
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ nothing painted is empty, which is refused unless the caller asks for a live pre
 Traceback (most recent call last):
 ...
 filiform.errors.ValidationFailed: invalid pain drawing
-  - region 1: intensity: Input should be a valid integer
+  - region 1: intensity: must be a whole number
 """
 
 from __future__ import annotations

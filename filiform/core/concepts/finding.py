@@ -23,12 +23,16 @@ from filiform.errors import ValidationFailed
 
 
 class FindingKind(StrEnum):
-    """What an examiner can find at a muscle; the value is the field name on :class:`Finding`."""
+    """What an examiner can find at a muscle; the value is the field name on :class:`Finding`.
 
-    TAUT_BAND = "taut_band"
-    SPOT_TENDERNESS = "spot_tenderness"
+    Listed most telling first (recognised pain, then twitch response), the order every face
+    shows them in.
+    """
+
     RECOGNISED_PAIN = "recognised_pain"
     TWITCH_RESPONSE = "twitch_response"
+    SPOT_TENDERNESS = "spot_tenderness"
+    TAUT_BAND = "taut_band"
     WEAKNESS = "weakness"
     RESTRICTED_RANGE = "restricted_range"
 

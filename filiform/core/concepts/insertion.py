@@ -13,7 +13,7 @@ which has the knowledge base at hand.
 Traceback (most recent call last):
 ...
 filiform.errors.ValidationFailed: invalid insertion
-  - depth_mm: depth 40 mm is deeper than the 30 mm needle
+  - depth mm: depth 40 mm is deeper than the 30 mm needle
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ kind (a mapping, ``inf``, a 10,000-character string).
 Traceback (most recent call last):
 ...
 filiform.errors.ValidationFailed: invalid outcome details
-  - answers.0: Input should be a finite number
-  - answers: Input should be a valid dictionary
+  - answers 1: must be a finite number
+  - answers: must be answers by item
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ InstrumentId = Annotated[str, StringConstraints(min_length=1, max_length=40, pat
 Answer = Annotated[float, Field(allow_inf_nan=False)] | int | Annotated[str, StringConstraints(max_length=40)] | None
 ItemId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 Answers = Annotated[list[Answer], Field(max_length=200)] | Annotated[dict[ItemId, Answer], Field(max_length=200)]
+Activity = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
 class OutcomeDetails(Strict):
@@ -31,6 +32,8 @@ class OutcomeDetails(Strict):
     answers: Answers
     completed_on: IsoDate  # a home questionnaire is dated by the server's clock, not typed in
     episode_id: RecordId | None = None
+    # The patient's own words for items the instrument leaves open (PSFS activities), by item id.
+    activities: Annotated[dict[ItemId, Activity], Field(default_factory=dict, max_length=20)]
 
 
 AMENDABLE = frozenset({"answers"})  # the total follows from the answers; it is never typed in

@@ -15,14 +15,14 @@ every face applies the same rules and refuses the same values.
 Traceback (most recent call last):
 ...
 filiform.errors.ValidationFailed: invalid dose
-  - pain: Input should be a valid integer
+  - pain: must be a whole number
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Self, TypeVar
 
@@ -60,18 +60,75 @@ def _label(name: str) -> str:
 
 _TYPE_TAGS = frozenset({"float", "int", "str", "bool", "constrained-str", "list", "dict", "none", "function-after"})
 
+_WORDS: dict[str, str] = {
+    "missing": "is required",
+    "string_too_long": "is too long (at most {max_length} characters)",
+    "too_long": "has too many entries (at most {max_length})",
+    "too_short": "needs at least {min_length} entries",
+    "less_than_equal": "must be {le} or less",
+    "less_than": "must be less than {lt}",
+    "greater_than_equal": "must be {ge} or more",
+    "greater_than": "must be more than {gt}",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be yes or no",
+    "bool_parsing": "must be yes or no",
+    "date_type": "must be a date (YYYY-MM-DD)",
+    "date_parsing": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "must be a date without a time",
+    "datetime_type": "must be a date and time (YYYY-MM-DD HH:MM)",
+    "datetime_parsing": "must be a date and time (YYYY-MM-DD HH:MM)",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "dict_type": "must be answers by item",
+    "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
+    "extra_forbidden": "is not a field of this record",
+    "string_pattern_mismatch": "is not written in the expected form",
+}
+
+
+def plain_message(err: Mapping[str, Any]) -> str:
+    """One pydantic error in words a clinician reads ("must be 120 or less", not "Input should
+    be less than or equal to 120"); a validator's own sentence is kept as written."""
+    kind = str(err.get("type", ""))
+    ctx = dict(err.get("ctx") or {})
+    if kind == "string_too_short":
+        return "is required" if ctx.get("min_length") == 1 else f"needs at least {ctx.get('min_length')} characters"
+    if kind in ("value_error", "assertion_error"):
+        return str(err.get("msg", "")).replace("Value error, ", "").replace("Assertion failed, ", "")
+    template = _WORDS.get(kind)
+    if template is None:
+        return str(err.get("msg", "is not valid"))
+    try:
+        return template.format(**{k: (f"{v:g}" if isinstance(v, float) else v) for k, v in ctx.items()})
+    except (KeyError, ValueError):
+        return str(err.get("msg", "is not valid"))
+
+
+def field_words(loc: tuple[Any, ...] | list[Any]) -> str:
+    """Where the problem is, in words: ``("insertions", 0, "depth_mm")`` -> "insertions 1 depth mm"."""
+    parts = [p for p in loc if not (isinstance(p, str) and (p in _TYPE_TAGS or "[" in p))]
+    words = [str(p + 1) if isinstance(p, int) else str(p).replace("_", " ") for p in parts]
+    return " ".join(words) or "record"
+
 
 def problems(exc: ValidationError, prefix: str = "") -> list[str]:
-    """One readable line per problem (``field: message``), never echoing the value.
+    """One readable line per problem (``field: what is wrong``), never echoing the value.
 
     A value that fits no member of a union is reported once, at its field, with the first
     member's complaint (the type tags pydantic adds to the location are dropped).
     """
     out: dict[str, str] = {}
     for err in exc.errors():
-        parts = [str(p) for p in err["loc"] if not (isinstance(p, str) and (p in _TYPE_TAGS or "[" in p))]
-        where = ".".join(parts) or "record"
-        out.setdefault(where, f"{prefix}{where}: {err['msg']}".replace("Value error, ", ""))
+        where = field_words(err["loc"])
+        out.setdefault(where, f"{prefix}{where}: {plain_message(err)}")
     return list(out.values())
 
 
@@ -126,8 +183,22 @@ def as_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+LATEST_OFFSET = timedelta(hours=14)  # the zone furthest ahead (Pacific/Kiritimati, UTC+14)
+
+
+def latest_today() -> date:
+    """The latest calendar date anywhere on earth now.
+
+    Why not ``date.today()``: that is the server's date, and a clinic east of the server is
+    already on the next day. Core knows no clinic, so it refuses only dates that are in the
+    future everywhere; services then check against the clinic's own calendar
+    (``filiform.core.concepts.clock.local_date``).
+    """
+    return (datetime.now(UTC) + LATEST_OFFSET).date()
+
+
 def not_after_today(value: date) -> date:
-    if value > date.today():
+    if value > latest_today():
         raise ValueError("is in the future")
     return value
 

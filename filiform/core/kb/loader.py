@@ -24,13 +24,13 @@ from pydantic import BaseModel, TypeAdapter
 
 from filiform.errors import KnowledgeBaseError
 
-from .checks import check_kb
+from .cache import cached
 from .citations import default_root, read_citations, relative, yaml_files
 from .knowledge import KnowledgeBase
 from .models import DangerStructure, DepthStudy, Target
 from .yaml_source import Issue, SourceDoc, YamlSyntaxError, read, validate_located
 
-__all__ = ["KnowledgeBase", "default_root", "load_kb", "load_with_issues"]
+__all__ = ["KnowledgeBase", "default_root", "load_cached", "load_checked", "load_kb", "load_with_issues"]
 
 M = TypeVar("M", bound=BaseModel)
 _TARGET = TypeAdapter(Target)
@@ -123,13 +123,45 @@ def load_with_issues(root: Traversable | Path | None = None) -> tuple[KnowledgeB
     return kb, issues
 
 
-@lru_cache(maxsize=1)
-def load_kb() -> KnowledgeBase:
-    """The shipped knowledge base, fully checked; raises if it has any problem."""
-    kb, issues = load_with_issues()
+def load_checked(root: Traversable | Path | None = None) -> KnowledgeBase:
+    """The base under ``root``, fully checked (schema and cross-references); raises on any problem.
+
+    The parsed node trees (``docs``) and the loading-time origin keys are dropped once the
+    checks have used them: nothing after loading needs them, and the result is the same
+    whether it was just built or read back from the cache.
+    """
+    from .checks import check_kb  # needs the atlas (shapely, numpy): only on a cache miss
+
+    kb, issues = load_with_issues(root)
     issues += check_kb(kb)
     if issues:
         raise KnowledgeBaseError(
             f"the knowledge base has {len(issues)} problem(s)", details=[str(i) for i in issues[:20]]
         )
+    kb.docs = []
+    # keys scoped by a store's object id only tell duplicates apart while loading
+    scoped = tuple(f"{id(store)}:" for store in (kb.citations, kb.danger, kb.depth, kb.targets))
+    kb.origins = {k: v for k, v in kb.origins.items() if not k.startswith(scoped)}
     return kb
+
+
+def load_cached(root: Traversable | Path | None = None, *, folder: Path | None = None) -> KnowledgeBase:
+    """:func:`load_checked`, kept on disk keyed by the data's hash (:mod:`.cache`).
+
+    Only a base that passed every check is stored, so a cache hit is as checked as a fresh load.
+    """
+    where = root if root is not None else default_root()
+    return cached(
+        "knowledge-base",
+        lambda: load_checked(where),
+        KnowledgeBase,
+        root=where,
+        libraries=("pydantic", "pydantic_core"),
+        folder=folder,
+    )
+
+
+@lru_cache(maxsize=1)
+def load_kb() -> KnowledgeBase:
+    """The shipped knowledge base, fully checked; raises if it has any problem."""
+    return load_cached()

@@ -18,7 +18,6 @@ from .index import CLASS_NAMES, NEURAL, P_ZONE, Hypothesis
 from .models import Finding, PainDrawing, RankedMuscle, RankedTriggerPoint
 
 _NEURAL_KINDS = {"burning", "numbness", "pins_and_needles"}
-_FINDINGS = ("recognised_pain", "twitch_response", "spot_tenderness", "taut_band", "weakness", "restricted_range")
 
 
 T = TypeVar("T")
@@ -176,7 +175,7 @@ def findings_by_key(findings: tuple[Finding, ...], kb: KnowledgeBase) -> dict[tu
             raise ValidationFailed(
                 f"findings for '{f.muscle}' ({f.side.value}) are given twice: give one entry per muscle and side"
             )
-        out[(f.muscle, f.side)] = tuple(name for name in _FINDINGS if getattr(f, name))
+        out[(f.muscle, f.side)] = tuple(kind.value for kind in f.kinds)
     return out
 
 

@@ -101,6 +101,7 @@ class Item(BaseModel):
     subscale: str | None = None
     scored: bool = True
     text: str | None = None
+    named_by_patient: bool = False  # the patient names what the item is about (PSFS activities)
 
 
 class Subscale(BaseModel):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Literal
 
-from filiform.core.concepts import Technique
+from filiform.core.concepts import Side, Technique
 from filiform.core.kb.loader import KnowledgeBase, load_kb
 from filiform.core.kb.models import Muscle, Target
 from filiform.core.matching import match
@@ -31,8 +31,8 @@ from .plan_models import (
     PlannedTarget,
     PlanPrecaution,
     PlanRequest,
-    SideText,
 )
+from .wording import PRIORITY_WORDS, fit_of, fit_words
 
 __all__ = ["Excluded", "Plan", "PlanRequest", "PlannedTarget", "build_plan", "condition_priors", "plan_targets"]
 
@@ -49,14 +49,21 @@ def condition_priors(condition_id: str, kb: KnowledgeBase | None = None) -> dict
     return _priors(get_condition(condition_id), kb or load_kb())
 
 
-_Cand = tuple[str, SideText | None, str]  # target id, side, where the suggestion came from
+_Cand = tuple[str, Side | None, str, float | None]  # target id, side, why suggested, drawing score
 
 
 def _candidates(cond: Condition, req: PlanRequest, kb: KnowledgeBase, excluded: list[Excluded]) -> list[_Cand]:
     typical = [t for t in sorted(cond.targets, key=lambda t: t.priority)]
     for t in typical:
         if t.target not in kb.targets:
-            excluded.append(Excluded(target=t.target, side=req.side, why="not in the knowledge base yet"))
+            excluded.append(
+                Excluded(
+                    target=t.target,
+                    side=req.side,
+                    why="not in the knowledge base yet",
+                    name=t.target.replace("_", " ").capitalize(),
+                )
+            )
     present = [t for t in typical if t.target in kb.targets]
     out: list[_Cand] = []
     if req.drawing is not None:
@@ -64,11 +71,11 @@ def _candidates(cond: Condition, req: PlanRequest, kb: KnowledgeBase, excluded: 
         wanted = {t.target for t in present}
         for m in result.muscles:
             if m.muscle_id in wanted:
-                out.append((m.muscle_id, m.side.value, f"pain drawing (score {m.score:.2f})"))
+                out.append((m.muscle_id, m.side, fit_words(m.score), m.score))
     seen = {c[0] for c in out}
     for t in present:
         if t.target not in seen:
-            out.append((t.target, req.side, f"typical target, priority {t.priority}"))
+            out.append((t.target, req.side, f"a {PRIORITY_WORDS[t.priority]} target of this condition", None))
     return out
 
 
@@ -80,7 +87,7 @@ def _one_thorax_side(cands: list[_Cand], kb: KnowledgeBase, excluded: list[Exclu
     """
     side = next((c[1] for c in cands if kb.targets[c[0]].lung_adjacent and c[1] is not None), None)
     kept: list[_Cand] = []
-    for tid, cside, source in cands:
+    for tid, cside, source, score in cands:
         if kb.targets[tid].lung_adjacent and side is not None:
             if cside is None:
                 cside, source = side, source + f"; side set to {side} (one side of the thorax per session)"
@@ -89,12 +96,13 @@ def _one_thorax_side(cands: list[_Cand], kb: KnowledgeBase, excluded: list[Exclu
                     Excluded(
                         target=tid,
                         side=cside,
+                        name=kb.targets[tid].name,
                         why="other side of the thorax: not in the same "
                         "session (bilateral pneumothorax risk); plan it for the next session",
                     )
                 )
                 continue
-        kept.append((tid, cside, source))
+        kept.append((tid, cside, source, score))
     return kept
 
 
@@ -179,11 +187,11 @@ def build_plan(req: PlanRequest, kb: KnowledgeBase | None = None) -> Plan:
     planned: list[PlannedTarget] = []
     precautions: list[str] = []
     cites: list[str] = [r.citation for r in cond.evidence.reviews] + list(cond.dosing.citations)
-    for (tid, side, source), site in zip(cands, sites, strict=True):
+    for (tid, side, source, score), site in zip(cands, sites, strict=True):
         tech, decision, prec, reasons = _choose(cond, tid, site, result)
         if tech is None:
             why = "; ".join(dict.fromkeys(r.text for r in reasons)) or "screening does not allow it"
-            excluded.append(Excluded(target=tid, side=side, why=f"do not needle: {why}"))
+            excluded.append(Excluded(target=tid, side=side, name=kb.targets[tid].name, why=f"do not needle: {why}"))
             continue
         if len(planned) >= req.max_targets:
             continue
@@ -199,6 +207,7 @@ def build_plan(req: PlanRequest, kb: KnowledgeBase | None = None) -> Plan:
                 site=site.key,
                 label=site.label,
                 source=source,
+                fit=fit_of(score) if score is not None else None,
                 technique=tech,
                 decision=decision,
                 needle=needle,

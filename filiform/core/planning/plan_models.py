@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from filiform.core.concepts import Technique
+from filiform.core.concepts import Side, Technique
 from filiform.core.matching import PainDrawing
 from filiform.core.safety.decision import Decision, Reason, ScreeningResult
 from filiform.core.safety.intake import Intake, PatientBody
@@ -21,14 +21,12 @@ from filiform.core.safety.needle import NeedleGuidance
 
 from .models import Dosing, ElectricalParams, Grade
 
-SideText = Literal["left", "right"]
-
 
 class PlanRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     condition: str
-    side: SideText | None = None
+    side: Side | None = None
     drawing: PainDrawing | None = None
     intake: Intake = Field(default_factory=Intake)
     body: PatientBody = Field(default_factory=PatientBody)
@@ -54,10 +52,11 @@ class PlannedTarget(BaseModel):
     rank: int
     target: str
     name: str
-    side: SideText | None
+    side: Side | None
     site: str = ""
     label: str = ""
-    source: str
+    source: str  # why it is suggested, in words ("fits the pain drawing strongly")
+    fit: Literal["strong", "moderate", "weak"] | None = None  # how well it fits the drawing (None: not drawn)
     technique: Technique
     decision: Decision
     needle: NeedleGuidance
@@ -72,8 +71,9 @@ class Excluded(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     target: str
-    side: SideText | None
+    side: Side | None
     why: str
+    name: str = ""  # the target's name (empty in plans saved before it was kept)
 
 
 class PlanPrecaution(BaseModel):

@@ -79,3 +79,28 @@ CLEAR_ANSWERS: dict[str, str] = {
     name: "yes" if name in YES_IS_CLEAR else "no" for name in QUESTIONS if name not in NUMBERS
 }
 """The no-risk answer to each yes/no question (for a clinician who asked them all)."""
+
+QUESTION_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Consent", ("capacity_to_consent", "consents_to_needling", "guardian_consent")),
+    ("Today", ("needle_phobia", "acute_illness", "red_flags")),
+    ("Bleeding", ("anticoagulant", "inr", "antiplatelet", "bleeding_disorder")),
+    ("Pregnancy", ("pregnant", "pregnancy_trimester")),
+    ("Devices and implants", ("implanted_electrical_device", "implants", "joint_replacement")),
+    (
+        "At a treatment area",
+        ("lymphoedema", "local_infection_or_lesion", "malignancy_at_site", "thrombosis_at_site"),
+    ),
+    ("Infection, healing and skin", ("immunosuppressed", "heart_valve_disease", "diabetes", "keloid_tendency")),
+    ("Nerves and fainting", ("impaired_sensation", "epilepsy", "epilepsy_controlled", "vasovagal_history")),
+    (
+        "Recent treatment and medicines",
+        ("recent_surgery", "spinal_surgery", "corticosteroid_injection", "fluoroquinolone", "acute_muscle_injury"),
+    ),
+    ("Allergy", ("metal_allergy",)),
+    ("Chest and body", ("lung_disease", "bmi", "age")),
+)
+"""The questionnaire in groups, for forms that let the clinician answer "none of the following"
+for a group at once (every question appears in exactly one group)."""
+
+CONSENT_QUESTIONS = QUESTION_GROUPS[0][1]
+"""Answered on the consent page, not asked again at screening (see ``consent_answers``)."""

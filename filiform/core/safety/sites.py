@@ -12,17 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from filiform.core.concepts.side import Side
 from filiform.core.concepts.site import SiteRef, parse_site, site_label, vocabulary
 from filiform.core.kb.loader import KnowledgeBase
 from filiform.core.kb.models import Target
 from filiform.core.kb.yaml_source import Issue, YamlSyntaxError, parse, validate_located
 from filiform.errors import KnowledgeBaseError, ValidationFailed
 
-SideText = Literal["left", "right"]
 _SiteId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
@@ -35,7 +35,7 @@ class PlannedSite(BaseModel):
     label: str
     target: str | None = None
     kind: str | None = None
-    side: SideText | None = None
+    side: Side | None = None
     sites: Annotated[tuple[str, ...], Field(min_length=1)]
     lung_adjacent: bool = False
     compressible: bool = True

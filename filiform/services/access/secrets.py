@@ -16,61 +16,39 @@ Where the key is:
 
 A file that exists but does not hold exactly 32 base64 bytes is an error with the path in
 the message, never a reason to start over with a fresh key.  The key and anything sealed
-with it are never logged.
+with it are never logged.  Where the file is and how it is written (mode 0600, atomically)
+is shared with the audit key ring in :mod:`filiform.services.access.key_files`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import hmac
 import os
-import threading
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy.engine import make_url
 
-from filiform.errors import FiliformError
-from filiform.storage.settings import DEFAULT_SQLITE_PATH, normalise_url
+from filiform.services.access.key_files import KEY_BYTES, KeyCache, SecretKeyError, locate, read_or_create
+
+__all__ = ["KEY_BYTES", "SecretKeyError", "clear_cache", "key_path", "mac", "master_key", "seal", "subkey", "unseal"]
 
 KEY_FILE_ENV = "FILIFORM_SECRET_KEY_FILE"
 KEY_FILE_NAME = "secret.key"
-KEY_BYTES = 32
 SEALED_PREFIX = "v1:"
 NONCE_BYTES = 12
 
-_cache: dict[Path, bytes] = {}
-_lock = threading.Lock()
-
-
-class SecretKeyError(FiliformError):
-    """The key file is missing (when named explicitly), unreadable or malformed.
-
-    A server configuration fault, not the user's: a 500 with this message in the log.
-    """
-
-    status = 500
-    code = "secret_key_error"
-
-
-def data_dir(database_url: str) -> Path:
-    """The folder of a SQLite database file; ``var/`` for PostgreSQL or in-memory SQLite."""
-    url = make_url(normalise_url(database_url))
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).parent
-    return DEFAULT_SQLITE_PATH.parent
+_keys: KeyCache[bytes] = KeyCache()
 
 
 def key_path(database_url: str) -> Path:
     """Where the master key is read from (``FILIFORM_SECRET_KEY_FILE`` wins)."""
-    explicit = os.environ.get(KEY_FILE_ENV, "").strip()
-    return Path(explicit) if explicit else data_dir(database_url) / KEY_FILE_NAME
+    return locate(KEY_FILE_ENV, KEY_FILE_NAME, database_url)
 
 
 def _parse(path: Path, raw: bytes) -> bytes:
@@ -88,47 +66,19 @@ def _parse(path: Path, raw: bytes) -> bytes:
     return key
 
 
-def _create(path: Path) -> None:
-    """Write a fresh key atomically: a temporary 0600 file hard-linked into place, so a
-    concurrent first use never reads a half-written key and never overwrites one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(base64.b64encode(os.urandom(KEY_BYTES)) + b"\n")
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(FileExistsError):  # another process won: use its key
-            os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def _fresh() -> bytes:
+    return base64.b64encode(os.urandom(KEY_BYTES)) + b"\n"
 
 
 def master_key(database_url: str) -> bytes:
     """The 32-byte master key for this database (read once per process, then cached)."""
     path = key_path(database_url)
-    with _lock:
-        cached = _cache.get(path)
-        if cached is not None:
-            return cached
-        if not path.exists():
-            if os.environ.get(KEY_FILE_ENV, "").strip():
-                raise SecretKeyError(f"{KEY_FILE_ENV} names {path}, which does not exist")
-            _create(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise SecretKeyError(f"secret key file {path} cannot be read: {exc.strerror}") from exc
-        key = _parse(path, raw)
-        _cache[path] = key
-        return key
+    return _keys.get(path, lambda: _parse(path, read_or_create(KEY_FILE_ENV, path, _fresh, "secret key file")))
 
 
 def clear_cache() -> None:
     """Forget cached keys (tests that swap key files)."""
-    with _lock:
-        _cache.clear()
+    _keys.clear()
 
 
 def subkey(master: bytes, purpose: str) -> bytes:

@@ -17,81 +17,53 @@ Reads inside a web request do not write here directly: the request's unit of wor
 as a read (:func:`filiform.storage.engine.transaction`) and its entries are handed to the
 group-commit writer (:mod:`.audit_writer`) and made durable before the response is sent.
 
-``verify`` (in :mod:`.audit_verify`) recomputes every chain.  Detail holds ids and hashes,
+``verify`` (:mod:`.audit_verify`) recomputes every chain; writer and verifier seal and
+check entries with :mod:`.audit_entries` and never import each other back.  Detail holds ids and hashes,
 never PHI (GDPR erasure leaves the chain intact).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import weakref
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from filiform.errors import ValidationFailed
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.operations import audit_keys, audit_rows
+from filiform.services.operations.audit_entries import (
+    GENESIS,
+    HASHED_FIELDS,
+    SYSTEM_CHAIN,
+    canonical,
+    database_url,
+    entry_hash,
+    entry_mac,
+    ring_for,
+)
+from filiform.services.operations.audit_verify import VerifyReport, verify
+
+# the audit trail's one entry point: writing, reading back, and (from their own modules)
+# sealing and verifying entries
+__all__ = [
+    "HASHED_FIELDS",
+    "SYSTEM_CHAIN",
+    "Pending",
+    "VerifyReport",
+    "append",
+    "database_url",
+    "entry_hash",
+    "pending",
+    "record",
+    "report",
+    "ring_for",
+    "verify",
+]
 from filiform.storage.engine import DEFERRED_AUDIT
 from filiform.storage.models import AuditHead, AuditLog
-
-if TYPE_CHECKING:
-    from filiform.services.operations.audit_verify import VerifyReport
-
-GENESIS = "0" * 64
-SYSTEM_CHAIN = 0
-ENTRY_PURPOSE = "audit-entry"
-HASHED_FIELDS = (
-    "chain",
-    "seq",
-    "at",
-    "user_id",
-    "clinic_id",
-    "role",
-    "client",
-    "action",
-    "entity",
-    "entity_id",
-    "patient_id",
-    "detail",
-    "prev_hash",
-)
-KEYED_FIELDS = (*HASHED_FIELDS, "key_id", "rows")
-
-_URLS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
-
-
-def canonical(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def entry_hash(fields: dict[str, Any]) -> str:
-    """The plain SHA-256 of an entry written before the chain was keyed."""
-    payload = canonical({name: fields[name] for name in HASHED_FIELDS})
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def entry_mac(ring: audit_keys.KeyRing, fields: dict[str, Any]) -> str:
-    """The HMAC of a keyed entry (raises KeyError for a key the ring does not hold)."""
-    payload = canonical({name: fields[name] for name in KEYED_FIELDS})
-    return ring.sign(ENTRY_PURPOSE, payload.encode(), fields["key_id"])
-
-
-def database_url(session: Session) -> str:
-    engine = session.get_bind().engine
-    url = _URLS.get(engine)
-    if url is None:
-        url = _URLS[engine] = engine.url.render_as_string(hide_password=False)
-    return url
-
-
-def ring_for(session: Session) -> audit_keys.KeyRing:
-    return audit_keys.ring(database_url(session))
 
 
 @dataclass(frozen=True)
@@ -195,13 +167,6 @@ def pending(
         detail=canonical(detail or {}),
         rows=rows,
     )
-
-
-def verify(session: Session, **options: Any) -> VerifyReport:
-    """Recompute every chain and the row hashes (see :mod:`.audit_verify`)."""
-    from filiform.services.operations.audit_verify import verify as run
-
-    return run(session, **options)
 
 
 def report(

@@ -3,7 +3,7 @@
 Why a key at all: with a plain hash chain anyone who can write to the database can edit
 an entry and recompute every later hash.  Entries are HMAC-SHA256 under a key kept outside
 the database, with the same file discipline as the TOTP sealing key
-(:mod:`filiform.services.access.secrets`):
+(:mod:`filiform.services.access.key_files`):
 
 * ``FILIFORM_AUDIT_KEY_FILE`` names the file (it must then exist: a silently created new
   ring would make every keyed entry unverifiable); otherwise ``audit.key`` in the data
@@ -24,18 +24,21 @@ import hashlib
 import hmac
 import os
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from filiform.services.access.secrets import KEY_BYTES, SecretKeyError, data_dir
+from filiform.services.access.key_files import (
+    KEY_BYTES,
+    KeyCache,
+    SecretKeyError,
+    locate,
+    read_or_create,
+    write_private,
+)
 
 KEY_FILE_ENV = "FILIFORM_AUDIT_KEY_FILE"
 KEY_FILE_NAME = "audit.key"
 _LINE = re.compile(r"^(k[0-9]{1,6})\s+([A-Za-z0-9+/=]+)$")
-
-_cache: dict[Path, KeyRing] = {}
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,11 @@ class KeyRing:
         return hmac.compare_digest(self.sign(purpose, message, key_id), tag)
 
 
+_rings: KeyCache[KeyRing] = KeyCache()
+
+
 def key_path(database_url: str) -> Path:
-    explicit = os.environ.get(KEY_FILE_ENV, "").strip()
-    return Path(explicit) if explicit else data_dir(database_url) / KEY_FILE_NAME
+    return locate(KEY_FILE_ENV, KEY_FILE_NAME, database_url)
 
 
 def _parse(path: Path, text: str) -> KeyRing:
@@ -91,43 +96,18 @@ def _line(key_id: str) -> bytes:
     return f"{key_id} {base64.b64encode(os.urandom(KEY_BYTES)).decode('ascii')}\n".encode()
 
 
-def _write_new(path: Path, content: bytes, *, replace: bool) -> None:
-    """Write atomically with mode 0600: a temporary file linked (new) or renamed (rotation)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        if replace:
-            os.replace(tmp, path)
-        else:
-            with contextlib.suppress(FileExistsError):  # another process won: use its ring
-                os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def ring(database_url: str) -> KeyRing:
     """The key ring for this database (read once per process, then cached)."""
     path = key_path(database_url)
-    with _lock:
-        cached = _cache.get(path)
-        if cached is not None:
-            return cached
-        if not path.exists():
-            if os.environ.get(KEY_FILE_ENV, "").strip():
-                raise SecretKeyError(f"{KEY_FILE_ENV} names {path}, which does not exist")
-            _write_new(path, _line("k1"), replace=False)
+
+    def load() -> KeyRing:
+        raw = read_or_create(KEY_FILE_ENV, path, lambda: _line("k1"), "audit key file")
         try:
-            text = path.read_text("ascii")
-        except (OSError, UnicodeDecodeError) as exc:
+            return _parse(path, raw.decode("ascii"))
+        except UnicodeDecodeError as exc:
             raise SecretKeyError(f"audit key file {path} cannot be read: {exc}") from exc
-        loaded = _parse(path, text)
-        _cache[path] = loaded
-        return loaded
+
+    return _rings.get(path, load)
 
 
 def rotate(database_url: str) -> KeyRing:
@@ -137,11 +117,10 @@ def rotate(database_url: str) -> KeyRing:
     content = current.path.read_bytes()
     if content and not content.endswith(b"\n"):
         content += b"\n"
-    _write_new(current.path, content + _line(f"k{number}"), replace=True)
+    write_private(current.path, content + _line(f"k{number}"), replace=True)
     clear_cache()
     return ring(database_url)
 
 
 def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
+    _rings.clear()

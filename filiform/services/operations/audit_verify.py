@@ -22,7 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from filiform.services.operations import audit, audit_keys, audit_rows, checkpoint
+from filiform.services.operations import audit_entries as sealing
+from filiform.services.operations import audit_keys, audit_rows, checkpoint
 from filiform.storage.models import AuditHead, AuditLog
 
 AUTO: Any = object()
@@ -51,19 +52,19 @@ def _entry_problem(ring: audit_keys.KeyRing, head: AuditHead, row: AuditLog) -> 
     if keyed != (row.key_id is not None):
         return "keyed and plain entries out of place (keyed_from or key_id altered)"
     if not keyed:
-        fields = {name: getattr(row, name) for name in audit.HASHED_FIELDS}
-        return None if audit.entry_hash(fields) == row.hash else "content does not match its hash (entry edited)"
+        fields = {name: getattr(row, name) for name in sealing.HASHED_FIELDS}
+        return None if sealing.entry_hash(fields) == row.hash else "content does not match its hash (entry edited)"
     if ring.key(str(row.key_id)) is None:
         return f"signed with key {row.key_id}, which the audit key file does not hold"
-    fields = {name: getattr(row, name) for name in audit.KEYED_FIELDS}
-    return None if audit.entry_mac(ring, fields) == row.hash else "content does not match its HMAC (entry edited)"
+    fields = {name: getattr(row, name) for name in sealing.KEYED_FIELDS}
+    return None if sealing.entry_mac(ring, fields) == row.hash else "content does not match its HMAC (entry edited)"
 
 
 def _verify_chain(
     session: Session, ring: audit_keys.KeyRing, head: AuditHead, latest: dict[str, tuple[str, str]]
 ) -> tuple[int, list[str]]:
     problems: list[str] = []
-    expected_prev, expected_seq, count = audit.GENESIS, 1, 0
+    expected_prev, expected_seq, count = sealing.GENESIS, 1, 0
     for row in _iter_chain(session, head.chain):
         count += 1
         where = f"chain {head.chain} seq {row.seq} (id {row.id})"
@@ -115,7 +116,7 @@ def verify(
     ``anchor`` is a checkpoint document (a backup's); by default the checkpoint file of
     this database is used when there is one.
     """
-    url = audit.database_url(session)
+    url = sealing.database_url(session)
     ring = ring or audit_keys.ring(url)
     heads = session.execute(sa.select(AuditHead).order_by(AuditHead.chain)).scalars().all()
     problems: list[str] = []

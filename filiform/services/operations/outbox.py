@@ -30,6 +30,7 @@ from filiform.storage.models import OutboxMessage
 log = logging.getLogger("filiform.outbox")
 LINK_MARK = "[[link]]"
 MAX_ATTEMPTS = 5
+CLAIM_S = 600  # a claimed message is not offered to another worker for this long
 
 
 class Mailer(Protocol):
@@ -117,9 +118,19 @@ def _due(sessions: sessionmaker[Session], now: datetime, limit: int) -> list[int
 
 def _attempt(sessions: sessionmaker[Session], message_id: int, mailer: Mailer, now: datetime) -> str:
     with transaction(sessions) as session:
-        row = session.get(OutboxMessage, message_id)
-        if row is None or row.status != "queued":
+        # Claim the row first: a second worker (another process, or the one inside
+        # ``filiform serve``) finds it not yet due and skips it.  A worker that dies while
+        # sending leaves it to be retried after CLAIM_S (at least once, never lost).
+        claim = (
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued", OutboxMessage.send_after <= now)
+            .values(send_after=now + timedelta(seconds=CLAIM_S))
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(session.execute(claim), "rowcount", 0) != 1:
             return "skipped"
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None
         to, subject = row.to_address, row.subject
         body = row.body.replace(LINK_MARK, row.link_url or "")
     error: str | None = None

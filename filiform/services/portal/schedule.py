@@ -231,11 +231,27 @@ def _reminders(session: Session, now: datetime, report: TickReport) -> None:
         report.reminders += 1
 
 
+TICK_LOCK = 0x46494C49  # "FILI": the advisory lock id of a schedule pass on PostgreSQL
+
+
+def _exclusive(session: Session) -> bool:
+    """One schedule pass at a time across processes, so nothing is queued twice.
+
+    PostgreSQL: a transaction-level advisory lock (a busy pass is skipped, not waited
+    for).  SQLite allows one writer; a second pass fails to write and is retried later.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": TICK_LOCK}))
+
+
 def tick(sessions: sessionmaker[Session], clock: Clock, *, base_url: str) -> TickReport:
     """Queue every questionnaire link and reminder now due (one transaction per clinic pass)."""
     now = clock.now().astimezone(UTC)
     report = TickReport()
     with transaction(sessions) as session:
+        if not _exclusive(session):
+            return report  # another worker is making this pass right now
         if session.scalar(sa.select(sa.func.count()).select_from(Clinic)):
             _measures(session, now, base_url, report)
             _reminders(session, now, report)

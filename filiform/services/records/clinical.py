@@ -14,10 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from filiform.core.concepts import ConsentDetails, EpisodeDetails
+from filiform.core.concepts.patient import age_on
 from filiform.core.concepts.values import column_values
 from filiform.core.safety.decision import ScreeningResult
+from filiform.errors import NotFound
 from filiform.services.access.context import Actor, Perm, require
-from filiform.services.access.scope import patient_of_clinic
+from filiform.services.access.scope import owned, patient_of_clinic
+from filiform.services.operations import audit
+from filiform.services.records.clinic_time import check_day
 from filiform.services.records.writes import add_record
 from filiform.storage.models import Consent, Episode, Screening
 
@@ -29,6 +33,7 @@ def record_consent(
     require(actor, Perm.WRITE_CLINICAL)
     patient_of_clinic(session, patient_id, actor=actor)
     given = details if isinstance(details, ConsentDetails) else ConsentDetails.parse(details)
+    check_day(session, actor.clinic_id, given.consented_on, "consent given on", "consent")
     row = Consent(
         clinic_id=actor.clinic_id,
         patient_id=patient_id,
@@ -72,6 +77,59 @@ def open_episode(
     episode = details if isinstance(details, EpisodeDetails) else EpisodeDetails.parse(details)
     row = Episode(clinic_id=actor.clinic_id, patient_id=patient_id, created_by=actor.user_id, **column_values(episode))
     return add_record(session, actor, row, "episode")
+
+
+CLINIC_CONSENT_FORM = "dn-consent-2026.2"
+"""The consent page's form: the clinician confirms capacity, the patient's agreement and,
+for a patient under 18, the guardian's consent, so screening need not ask them again."""
+CONFIRMING_FORMS = frozenset({CLINIC_CONSENT_FORM})
+ECONSENT_FORMS = frozenset({"dn-econsent-2026.1"})  # signed by the patient: agreement only
+
+
+def consent_answers(session: Session, patient: Any, on: date) -> tuple[Consent | None, dict[str, str]]:
+    """The screening answers the patient's valid consent already gives, and that consent.
+
+    Only what the consent form confirmed is carried: the clinic form confirms capacity and
+    agreement (and a guardian's consent for a minor); a portal e-consent, signed by the
+    patient alone, only the agreement. An older form version carries nothing: the stricter
+    reading is that it was never confirmed.
+    """
+    consent = valid_consent(session, patient.id, on)
+    if consent is None:
+        return None, {}
+    answers: dict[str, str] = {}
+    if consent.form_version in CONFIRMING_FORMS:
+        answers = {"capacity_to_consent": "yes", "consents_to_needling": "yes"}
+        if age_on(patient.birth_date, consent.consented_on) < 18:
+            answers["guardian_consent"] = "yes"
+    elif consent.form_version in ECONSENT_FORMS:
+        answers = {"consents_to_needling": "yes"}
+    return consent, answers
+
+
+def latest_screening(session: Session, *, actor: Actor, patient_id: int) -> Screening | None:
+    """The patient's latest screening with its frozen decision (audited read)."""
+    require(actor, Perm.READ_CLINICAL)
+    patient_of_clinic(session, patient_id, actor=actor)
+    row = session.execute(
+        sa.select(Screening)
+        .where(Screening.patient_id == patient_id)
+        .order_by(Screening.screened_at.desc(), Screening.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if row is not None:
+        audit.record(session, actor=actor, action="read", entity="screening", entity_id=row.id, patient_id=patient_id)
+    return row
+
+
+def get_screening(session: Session, *, actor: Actor, patient_id: int, screening_id: int) -> Screening:
+    """One screening of the patient (audited read), for its result page."""
+    require(actor, Perm.READ_CLINICAL)
+    row = owned(session, Screening, screening_id, actor=actor)
+    if row.patient_id != patient_id:
+        raise NotFound(f"screening {screening_id} not found")
+    audit.record(session, actor=actor, action="read", entity="screening", entity_id=row.id, patient_id=patient_id)
+    return row
 
 
 def valid_consent(session: Session, patient_id: int, on: date) -> Consent | None:

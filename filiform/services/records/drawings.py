@@ -11,6 +11,7 @@ from filiform.core.atlas.build import load_atlas
 from filiform.core.concepts.drawing import DrawingDetails, DrawnRegion, stored_regions, validate_regions
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import patient_of_clinic
+from filiform.services.records.clinic_time import check_day
 from filiform.services.records.writes import add_record, check_episode
 from filiform.storage.models import PainDrawingRecord
 
@@ -31,6 +32,7 @@ def record_drawing(
         details = DrawingDetails.parse({**details, "regions": painted})
     painted = checked_regions(details.regions)
     check_episode(session, actor, patient_id, details.episode_id)
+    check_day(session, actor.clinic_id, details.drawn_on, "drawn on", "drawing")
     row = PainDrawingRecord(
         clinic_id=actor.clinic_id,
         patient_id=patient_id,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from filiform.core.concepts import Finding, FindingKind, PainDrawing, Side
 from filiform.core.concepts.finding import parse_finding_ticks
+from filiform.core.concepts.patient import age_on
 from filiform.core.kb.loader import load_kb
 from filiform.core.planning.loader import get_condition
 from filiform.core.planning.models import Condition
@@ -40,10 +41,6 @@ class PatientPlan:
     intake: Intake
     screened: bool  # False: no screening that fits today's questionnaire (all answers unknown)
     drawing: DrawingView | None
-
-
-def age_on(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def patient_body(patient: Any, today: date) -> PatientBody:

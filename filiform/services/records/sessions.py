@@ -9,18 +9,22 @@ justification; the override is stored on the session and audited as its own entr
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from filiform.core.concepts import AdverseEventDetails, NeedlingSession
+from filiform.core.concepts.clock import local_date
 from filiform.core.concepts.values import column_values
 from filiform.core.safety.decision import ScreeningResult
 from filiform.errors import SafetyBlock, ValidationFailed
 from filiform.services.access.context import Actor, Perm, Role, require
 from filiform.services.access.scope import owned, patient_of_clinic
 from filiform.services.operations import audit
+from filiform.services.records.clinic_settings import zone_of
+from filiform.services.records.clinic_time import check_day, check_start
 from filiform.services.records.clinical import valid_consent
 from filiform.services.records.targets import validate_target_ids
 from filiform.services.records.writes import add_record, check_episode
@@ -45,7 +49,8 @@ def _screening_for(session: Session, actor: Actor, patient_id: int, documented: 
         return row
     latest = session.execute(
         sa.select(Screening)
-        .where(Screening.patient_id == patient_id, Screening.screened_at <= started_at)
+        # the start is typed to the minute: a screening saved within that minute came before it
+        .where(Screening.patient_id == patient_id, Screening.screened_at < started_at + timedelta(minutes=1))
         .order_by(Screening.screened_at.desc(), Screening.id.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -111,7 +116,8 @@ def record_session(
     clinician = _clinician(session, actor, documented.clinician_id)
     validate_target_ids(i.target_id for i in documented.insertions)
 
-    consent = valid_consent(session, patient_id, documented.started_at.date())
+    check_start(session, actor.clinic_id, documented.started_at)
+    consent = valid_consent(session, patient_id, local_date(documented.started_at, zone_of(session, actor.clinic_id)))
     if consent is None:
         raise SafetyBlock("no valid informed consent on the session date")
     screening = _screening_for(session, actor, patient_id, documented)
@@ -176,6 +182,7 @@ def report_adverse_event(
     require(actor, Perm.REPORT_ADVERSE_EVENT)
     patient_of_clinic(session, patient_id, actor=actor)
     event = details if isinstance(details, AdverseEventDetails) else AdverseEventDetails.parse(details)
+    check_day(session, actor.clinic_id, event.occurred_on, "occurred on", "adverse event")
     if (
         event.session_id is not None
         and owned(session, TreatmentSession, event.session_id, actor=actor).patient_id != patient_id

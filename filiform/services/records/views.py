@@ -102,6 +102,7 @@ class OutcomeView(View):
     total: float | None
     completed_on: date
     source: str  # who filled it in: the clinic, or the patient at home (portal)
+    version: int = 1  # above 1: corrected by an amendment (the old answers are kept)
 
 
 class AdverseEventView(View):

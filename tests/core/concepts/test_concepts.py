@@ -56,16 +56,16 @@ def test_a_drawing_keeps_the_painted_regions_in_order_and_round_trips(items: lis
 @pytest.mark.parametrize(
     ("item", "problem"),
     [
-        ({"region": "right-temple-middle", "intensity": 5.5}, "valid integer"),
-        ({"region": "right-temple-middle", "intensity": 11}, "less than or equal to 10"),
-        ({"region": "right-temple-middle", "intensity": float("nan")}, "valid integer"),
-        ({"region": "right-temple-middle", "intensity": True}, "valid integer"),
+        ({"region": "right-temple-middle", "intensity": 5.5}, "intensity: must be a whole number"),
+        ({"region": "right-temple-middle", "intensity": 11}, "intensity: must be 10 or less"),
+        ({"region": "right-temple-middle", "intensity": float("nan")}, "intensity: must be a whole number"),
+        ({"region": "right-temple-middle", "intensity": True}, "intensity: must be a whole number"),
         ({"region": "right-nowhere", "intensity": 3}, "unknown region"),
         ({"region": "right-temple-middle", "intensity": 3, "kind": "banana"}, "kind"),
         ({"region": "right-temple-middle", "intensity": 3, "depth": "inside"}, "depth"),
         ({"region": "right-temple-middle", "intensity": 3, "coverage": float("inf")}, "coverage"),
-        ({"region": "right-temple-middle", "intensity": 3, "quality": "ache"}, "Extra inputs"),
-        ({"region": "right-temple-middle"}, "Field required"),
+        ({"region": "right-temple-middle", "intensity": 3, "quality": "ache"}, "quality: is not a field"),
+        ({"region": "right-temple-middle"}, "intensity: is required"),
     ],
 )
 def test_the_one_region_validator_refuses_each_bad_value(item: dict[str, object], problem: str) -> None:
@@ -163,3 +163,19 @@ def test_one_citation_registry_for_the_knowledge_base_and_the_instruments() -> N
 def test_a_drawn_region_is_strict() -> None:
     with pytest.raises(Exception, match="valid integer"):
         DrawnRegion(region="right-temple-middle", intensity="6")  # type: ignore[arg-type]
+
+
+def test_refusals_are_written_for_a_clinician() -> None:
+    """No pydantic phrasing reaches a person: the field in words and what is wrong with it."""
+    from filiform.core.concepts import Demographics
+
+    person = {"mrn": "A-1", "given_name": "x" * 5000, "family_name": "Lovelace", "birth_date": "1850-01-02"}
+    with pytest.raises(ValidationFailed) as exc:
+        Demographics.parse({**person, "email": "not-an-address"})
+    assert exc.value.details == [
+        "given name: is too long (at most 120 characters)",
+        "birth date: is more than 125 years ago: check the year",
+        "sex: is required",
+        "email: is not an e-mail address (write it as name@example.org)",
+    ]
+    assert "Input should" not in str(exc.value) and "_" not in " ".join(exc.value.details)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
@@ -80,7 +81,9 @@ def test_pain_drawing_ranks_targets() -> None:
     plan = build_plan(
         PlanRequest(condition="headache_tension_cervicogenic", drawing=drawing, intake=intake(), today=DAY)
     )
-    assert plan.targets[0].source.startswith("pain drawing")
+    assert plan.targets[0].source.startswith("fits the pain drawing")
+    assert plan.targets[0].fit in ("strong", "moderate", "weak")
+    assert "score" not in plan.targets[0].source  # no raw scores in the words a clinician reads
     assert plan.targets[0].side == "right"
 
 
@@ -117,3 +120,37 @@ def test_handout_is_plain_and_does_not_overclaim(cid: str) -> None:
     for word in ("proven", "guaranteed", "cures ", "miracle"):
         assert word not in lower
     assert "$" not in text
+
+
+@pytest.mark.parametrize(
+    ("sessions", "week", "words"),
+    [
+        ((3, 6), (1, 1), "3 to 6 sessions, once a week"),
+        ((1, 1), (2, 2), "1 session, twice a week"),
+        ((4, 8), (1, 2), "4 to 8 sessions, once or twice a week"),
+        ((6, 12), (2, 3), "6 to 12 sessions, 2 to 3 times a week"),
+        ((3, 3), (0.5, 0.5), "3 sessions, once every 2 weeks"),
+    ],
+)
+def test_dose_is_written_in_words(sessions: tuple[float, float], week: tuple[float, float], words: str) -> None:
+    from filiform.core.planning.wording import dose_words_from
+
+    assert dose_words_from(*sessions, *week) == words
+
+
+def test_fit_bands_follow_the_likelihood_ratio() -> None:
+    from filiform.core.planning.wording import fit_of
+
+    assert fit_of(math.log(10)) == "strong"
+    assert fit_of(math.log(9.9)) == "moderate"
+    assert fit_of(math.log(3)) == "moderate"
+    assert fit_of(math.log(2.9)) == "weak"
+
+
+def test_every_shipped_dose_reads_without_a_range_of_one() -> None:
+    from filiform.core.planning.loader import load_conditions
+    from filiform.core.planning.wording import dose_words
+
+    for cond in load_conditions().values():
+        text = dose_words(cond.dosing)
+        assert "–" not in text and not any(f"{n}-{n}" in text or f"{n} to {n} " in text for n in range(1, 30))

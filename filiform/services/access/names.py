@@ -1,0 +1,15 @@
+"""The signed-in user's name, as pages show it in their header (not "clinician #2")."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from filiform.services.access.context import Actor
+from filiform.storage.models import User
+
+
+def display_name(session: Session, actor: Actor) -> str:
+    """The user's display name (one primary-key read), or the role when none is stored."""
+    name = session.scalar(sa.select(User.display_name).where(User.id == actor.user_id))
+    return name or actor.role.value.replace("_", " ")

@@ -1,0 +1,151 @@
+"""Nothing typed is lost and times read as the clinic's, in a real browser on a tablet
+(1024x768, touch) and a phone (390x844): idle log-off with the draft back after signing in
+again, a session at 20:30 in New York shown and printed on that date, and a second tap on
+"save" of an outcome form that stores nothing more."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from browser_world import LiveServer
+from conftest import serve
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+from sqlalchemy.engine import Engine
+
+from filiform.core.concepts import Technique
+from filiform.core.concepts.clock import local_date, to_utc
+from filiform.core.safety.decision import Decision, ScreeningResult, TechniqueDecision
+from filiform.services.access.context import Actor, Role
+from filiform.services.operations.demo import DemoStats
+from filiform.services.records import clinical, patients
+from filiform.services.records.clinic_settings import settings_of
+from filiform.storage.engine import session_factory, transaction
+from filiform.storage.models import User
+
+pytestmark = pytest.mark.browser
+NEW_YORK = "America/New_York"
+
+
+def _sign_in(page: Page, server: LiveServer, path: str) -> None:
+    page.goto(f"{server.url}{path}")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("Username").fill(server.clinician)
+    page.get_by_label("Password").fill(server.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{server.url}{path}")
+
+
+@pytest.fixture(scope="module")
+def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Sessions end after 20 s without a request (the warning shows 5 s before)."""
+    yield from serve(tmp_path_factory.mktemp("idle"), idle=timedelta(seconds=20))
+
+
+def _new_york_clinic(engine: Engine, stats: DemoStats) -> None:
+    """The demo clinic in New York, with a consented patient screened three days ago."""
+    with transaction(session_factory(engine)) as s:
+        settings_of(s, stats.clinic_id).timezone = NEW_YORK
+        doc = s.execute(sa.select(User).where(User.clinic_id == stats.clinic_id, User.role == "clinician")).scalars()
+        user = next(iter(doc))
+        actor = Actor(user_id=user.id, clinic_id=stats.clinic_id, role=Role.CLINICIAN, client="127.0.0.1")
+        p = patients.register_patient(
+            s,
+            actor=actor,
+            details={"mrn": "NY-2030", "given_name": "Eve", "family_name": "Evening", "birth_date": date(1975, 6, 1),
+                     "sex": "female"},
+        )  # fmt: skip
+        clinical.record_consent(
+            s, actor=actor, patient_id=p.id, details={"form_version": "v1", "consented_on": date.today() - timedelta(5)}
+        )
+        every_go = ScreeningResult(
+            techniques=tuple(TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique)
+        )
+        clinical.record_screening(
+            s, actor=actor, patient_id=p.id, answers={}, result=every_go,
+            screened_at=datetime.now(UTC) - timedelta(days=3),
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def new_york(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from serve(tmp_path_factory.mktemp("new-york"), setup=_new_york_clinic)
+
+
+def test_idle_log_off_warns_then_restores_the_draft(tablet: Page, idle_server: LiveServer) -> None:
+    page, server = tablet, idle_server
+    form = "/patients/1/measures?instrument=psfs"
+    _sign_in(page, server, form)
+    with page.expect_response(lambda r: "/drafts/1/" in r.url and r.request.method == "PUT"):
+        page.get_by_label("Activity 1 in the patient's words").fill("Carrying the shopping upstairs")
+        page.locator('input[name="item-a1"][value="3"]').check()
+    page.wait_for_timeout(1200)  # the last keystroke's save (debounced) reaches the server
+    warning = page.locator("#idle-warning")
+    expect(warning).to_be_visible(timeout=20_000)  # a warning before the log-off, with a way to stay
+    expect(page.get_by_role("button", name="Stay signed in")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/login\?next=.*reason=idle"), timeout=20_000)
+    expect(page.locator("#signin-notice")).to_be_visible()
+    page.get_by_label("Username").fill(server.clinician)
+    page.get_by_label("Password").fill(server.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{server.url}{form}")  # back to the same form
+    expect(page.get_by_label("Activity 1 in the patient's words")).to_have_value("Carrying the shopping upstairs")
+    expect(page.locator('input[name="item-a1"][value="3"]')).to_be_checked()
+    expect(page.locator(".draft-note")).to_be_visible()
+
+
+def test_an_evening_session_in_new_york_keeps_its_date(tablet: Page, new_york: LiveServer) -> None:
+    page, server = tablet, new_york
+    _sign_in(page, server, "/patients")
+    page.goto(f"{server.url}/patients?q=NY-2030")
+    page.get_by_role("link", name=re.compile("Evening")).first.click()
+    patient_url = page.url.split("?")[0]
+    yesterday = local_date(datetime.now(UTC), NEW_YORK) - timedelta(days=1)
+    utc_day = to_utc(datetime.combine(yesterday, datetime.min.time()).replace(hour=20, minute=30), NEW_YORK).date()
+    assert utc_day != yesterday  # 20:30 in New York is already the next day in UTC
+    page.goto(patient_url + "/sessions/new")
+    expect(page.get_by_text(f"clinic time, {NEW_YORK}")).to_be_visible()
+    page.locator('input[name="started_at"]').fill(f"{yesterday.isoformat()}T20:30")
+    page.locator('input[name="ins-0-target"]').fill("upper_trapezius")
+    page.locator('select[name="ins-0-side"]').select_option("right")
+    page.locator('input[name="ins-0-length"]').fill("30")
+    page.locator('input[name="ins-0-gauge"]').fill("0.25")
+    page.locator('input[name="ins-0-depth"]').fill("10")
+    page.get_by_role("button", name="Save session").click()
+    shown = yesterday.strftime("%d %b %Y") + ", 20:30"
+    expect(page.get_by_role("heading", name=re.compile("Session of"))).to_contain_text(shown)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Session note (PDF)").click()
+    data = Path(download.value.path()).read_bytes()
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert shown in text and NEW_YORK in text
+    assert utc_day.strftime("%d %b %Y") not in text  # never the UTC date
+    page.goto(patient_url)
+    expect(page.locator("body")).to_contain_text(f"{yesterday.isoformat()} 20:30")
+
+
+@pytest.mark.parametrize("device", ["tablet", "phone"])
+def test_a_second_tap_on_save_stores_one_score(
+    device: str, request: pytest.FixtureRequest, live_server: LiveServer
+) -> None:
+    page: Page = request.getfixturevalue(device)
+    server = live_server
+    form = "/patients/2/measures?instrument=nprs"
+    _sign_in(page, server, form)
+    day = (date.today() - timedelta(days=10 if device == "tablet" else 11)).isoformat()
+    page.locator('input[name="item-pain"][value="6"]').check()
+    page.locator('input[name="completed_on"]').fill(day)
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]  # type: ignore[index]
+    save = page.get_by_role("button", name="Score and save")
+    save.dblclick()
+    expect(page).to_have_url(re.compile(r"saved=\d+"))
+    expect(page.locator("#score-total")).to_have_text("6")
+    page.reload()  # a reload after saving shows the saved score; it does not post again
+    rows = page.locator("table.list tbody tr", has_text=day)
+    expect(rows).to_have_count(1)
