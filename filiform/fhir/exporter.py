@@ -100,9 +100,11 @@ def resources(
     for row in streams.rows(conn, "outcome_response", clinic_id, patient_id):
         yield from to_outcome(row)
         tick(1)
+    overridden = streams.overrides(conn, clinic_id, patient_id)
     for session, insertions, circuits in streams.sessions(conn, clinic_id, patient_id):
         cpt = billing.cpt_code(billing.count_muscles(insertions).muscles)
-        yield from session_resources(session, insertions, circuits, cpt, billing.target_name, base_url)
+        reasons = overridden.get(session["id"], [])
+        yield from session_resources(session, insertions, circuits, cpt, billing.target_name, base_url, reasons)
         tick(1 + len(insertions) + len(circuits))
     for row in streams.rows(conn, "adverse_event", clinic_id, patient_id):
         yield to_adverse_event(row)

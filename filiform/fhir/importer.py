@@ -29,6 +29,7 @@ from filiform.fhir.map_clinical import (
     from_outcome,
     from_screening,
 )
+from filiform.fhir.map_override import override_rows
 from filiform.fhir.map_people import from_organization, from_patient, from_practitioner
 from filiform.fhir.map_session import EXT_AE, EXT_AMENDMENT, EXT_INSERTION, EXT_LATERALITY, EXT_SESSION
 from filiform.services.access.context import Actor, Role
@@ -123,6 +124,20 @@ def _session(proc: dict[str, Any], res: dict[str, dict[str, dict[str, Any]]], cl
         "patient_response": notes.get("Patient"),
         "notes": notes.get("Practitioner"),
         "override_justification": sub(basis, "overrideJustification"),
+        **_fixed_in_time(basis),
+    }
+
+
+def _fixed_in_time(basis: dict[str, Any] | None) -> dict[str, Any]:
+    """The session's drawing, plan, zone, form key and void mark (None on older exports)."""
+    plan, voided = sub(basis, "plan"), sub(basis, "voidedAt")
+    return {
+        "drawing_id": ref_id(sub(basis, "drawing")),
+        "plan": json.loads(plan) if plan is not None else None,
+        "ultrasound_guided": sub(basis, "ultrasoundGuided"),
+        "recorded_zone": sub(basis, "recordedZone"),
+        "form_key": sub(basis, "formKey"),
+        "voided_at": parse_dt(voided) if voided is not None else None,
     }
 
 
@@ -210,6 +225,7 @@ def _procedures(res: dict[str, dict[str, dict[str, Any]]], clinic: int, out: dic
     for rid, proc in res["Procedure"].items():
         if rid.startswith("s"):
             out["treatment_session"].append(_mapped(proc, _session, res, clinic))
+            out["session_override"] += override_rows(ext(proc, EXT_SESSION), ref_id({"reference": proc["id"]}))
         elif rid.startswith("c"):
             out["electrical_circuit"].append(_mapped(proc, from_circuit))
         else:

@@ -35,6 +35,7 @@ from filiform.fhir.codes import (
 )
 from filiform.fhir.common import EXT_NOTE, EXT_RECORDED, coding, concept, dt, meta, recorded, ref
 from filiform.fhir.map_circuit import to_circuit
+from filiform.fhir.map_override import override_extensions
 
 Row = Mapping[Any, Any]
 EXT_SESSION = SD + "session-basis"
@@ -77,7 +78,24 @@ def to_encounter(row: Row) -> dict[str, Any]:
     return res
 
 
-def to_session(row: Row, cpt: str | None) -> dict[str, Any]:
+def _fixed_in_time(row: Row) -> list[dict[str, Any]]:
+    """What the session was done under and its status (revision pointofcare); absent on older rows."""
+    out: list[dict[str, Any]] = []
+    if row.get("drawing_id") is not None:
+        out.append({"url": "drawing", "valueReference": ref("Observation", f"d{row['drawing_id']}")})
+    if row.get("plan") is not None:
+        out.append({"url": "plan", "valueString": json.dumps(row["plan"], sort_keys=True)})
+    if row.get("ultrasound_guided") is not None:
+        out.append({"url": "ultrasoundGuided", "valueBoolean": bool(row["ultrasound_guided"])})
+    for column, url in (("recorded_zone", "recordedZone"), ("form_key", "formKey")):
+        if row.get(column) is not None:
+            out.append({"url": url, "valueString": row[column]})
+    if row.get("voided_at") is not None:
+        out.append({"url": "voidedAt", "valueDateTime": dt(row["voided_at"])})
+    return out
+
+
+def to_session(row: Row, cpt: str | None, overrides: Sequence[Row] = ()) -> dict[str, Any]:
     sid = row["id"]
     basis = [
         {"url": "consent", "valueReference": ref("Consent", row["consent_id"])},
@@ -85,6 +103,8 @@ def to_session(row: Row, cpt: str | None) -> dict[str, Any]:
     ]
     if row["override_justification"]:
         basis.append({"url": "overrideJustification", "valueString": row["override_justification"]})
+    basis.extend(_fixed_in_time(row))
+    basis.extend(override_extensions(overrides))
     codes = [coding(CPT, cpt)] if cpt else []
     codes.append(coding(CS_PROCEDURE, "dry-needling-session", "Dry-needling session"))
     res: dict[str, Any] = {
@@ -199,9 +219,10 @@ def session_resources(
     cpt: str | None,
     names: Callable[[str], str],
     base_url: str,
+    overrides: Sequence[Row] = (),
 ) -> list[dict[str, Any]]:
     """Everything one session produces, in reference order."""
-    out = [to_encounter(row), to_session(row, cpt), *to_pain(row)]
+    out = [to_encounter(row), to_session(row, cpt, overrides), *to_pain(row)]
     out += [to_insertion(i, row, names(i["target_id"])) for i in insertions]
     out += [to_circuit(c, row) for c in circuits]
     out.append(

@@ -22,6 +22,7 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
+from datetime import date
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -34,6 +35,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from filiform.core.atlas.build import load_atlas
 from filiform.core.atlas.svg import render_svg, sheets_with
+from filiform.core.concepts.clock import show
 from filiform.core.hrv.session import SessionAnalysis
 from filiform.reports.hrv_plot import tachogram_svg
 from filiform.reports.svg_simplify import simplify_svg_paths
@@ -226,27 +228,58 @@ def _pdf(template: str, context: dict[str, Any]) -> bytes:
         return _PDF_CACHE[key]
 
 
-def session_note_pdf(bundle: dict[str, Any]) -> bytes:
-    """The session note: patient, date, clinician, needles, chart, pain, adverse events, HRV.
+def _clinic_time(moment: Any, zone: str, fmt: str = "%d %b %Y, %H:%M") -> str:
+    return show(moment, zone, fmt)
 
-    ``bundle`` is what the web session view shows (see ``filiform.web.sessions``).
+
+_env.filters["clinic_time"] = _clinic_time
+
+
+def session_note_pdf(bundle: dict[str, Any]) -> bytes:
+    """The session note a clinic can file: letterhead, patient, date in the clinic's zone,
+    clinician and signature line, diagnosis, the screening decision, needles with their
+    planned range and safe cap, safety overrides with their reasons, adverse events, the
+    session's own drawing, heart-rate analysis, and the void mark and amendment history.
+
+    ``bundle`` is what the session page shows (``filiform.web.session_page.bundle``):
+    ``patient``, ``record`` (a ``SessionRecord``), ``hrv`` (the stored analysis or None),
+    ``technique_names`` and ``target_names``.
     """
-    drawing = bundle.get("drawing")
+    record = bundle["record"]
     analysis = bundle.get("hrv")
-    title = f"Pain drawing of {drawing['drawn_on']}" if drawing else "Pain drawing"
-    chart = chart_markup(drawing["regions"] if drawing else None, title=title)
+    drawing = record.drawing
+    title = f"Pain drawing of {drawing.drawn_on:%d %b %Y}" if drawing else "Pain drawing"
+    regions = [r.model_dump() for r in drawing.regions] if drawing else None
+    chart = chart_markup(regions, title=title)
     context = {
         **bundle,
-        "chart": svg_image(simplify_svg_paths(str(chart)), title),
+        "session": record.session,
+        "chart": svg_image(simplify_svg_paths(str(chart)), title) if drawing else None,
         "tachogram": svg_image(tachogram_svg(analysis), "RR tachogram") if analysis is not None else None,
         "hrv_rows": hrv_rows(analysis) if analysis is not None else [],
     }
     return _pdf("session_note.html", context)
 
 
-def handout_pdf(markdown: str, *, title: str, patient_name: str, clinic: str = "") -> bytes:
-    """A patient handout from planning's Markdown."""
+def handout_pdf(
+    markdown: str,
+    *,
+    title: str,
+    patient_name: str,
+    clinic: str = "",
+    on: date | None = None,
+    clinician: str = "",
+) -> bytes:
+    """A patient handout from planning's Markdown (which carries the clinic's phone when
+    planning was given it), headed with the clinic, the date and the clinician."""
     return _pdf(
         "handout.html",
-        {"title": title, "patient_name": patient_name, "clinic": clinic, "body": Markup(markdown_to_html(markdown))},
+        {
+            "title": title,
+            "patient_name": patient_name,
+            "clinic": clinic,
+            "on": on,
+            "clinician": clinician,
+            "body": Markup(markdown_to_html(markdown)),
+        },
     )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from filiform.storage.base import Base
-from filiform.storage.models_attachments import Attachment
-from filiform.storage.models_audit import Amendment, AuditHead, AuditLog
+from filiform.storage.models_attachments import Attachment, AttachmentAnalysis, AttachmentWithdrawal
+from filiform.storage.models_audit import Amendment, AmendmentProposal, AuditHead, AuditLog
 from filiform.storage.models_auth import AuthSession, UserTotp
 from filiform.storage.models_charting import EpisodePlan, FormDraft, MrnSequence, OutcomeActivity
 from filiform.storage.models_clinical import (
@@ -16,6 +16,7 @@ from filiform.storage.models_clinical import (
     OutcomeResponse,
     PainDrawingRecord,
     Screening,
+    SessionOverride,
     TreatmentSession,
 )
 from filiform.storage.models_people import Clinic, Patient, User
@@ -25,7 +26,10 @@ from filiform.storage.models_security import AuthState, AuthThrottle, Background
 __all__ = [
     "AdverseEvent",
     "Amendment",
+    "AmendmentProposal",
     "Attachment",
+    "AttachmentAnalysis",
+    "AttachmentWithdrawal",
     "AuditHead",
     "AuditLog",
     "AuthSession",
@@ -47,6 +51,7 @@ __all__ = [
     "PasswordReset",
     "Patient",
     "Screening",
+    "SessionOverride",
     "TreatmentSession",
     "User",
     "UserTotp",

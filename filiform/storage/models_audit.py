@@ -34,6 +34,8 @@ class Amendment(Base):
     reason: Mapped[str] = mapped_column(sa.Text)
     amended_by: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
     amended_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The record's author, when someone else amended it (revision ``pointofcare``).
+    cosigned_by: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
 
 
 class AuditLog(Base):
@@ -73,3 +75,36 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(sa.String(64))
     # First seq written as a keyed HMAC entry; earlier entries keep their plain SHA-256.
     keyed_from: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
+
+
+class AmendmentProposal(Base):
+    """A change to someone else's signed record, waiting for its author to co-sign it.
+
+    Why: a signed note is changed only by its author. Another clinician proposes the change
+    (``changes`` holds the new values, ``{"voided": true}`` for a void); the author co-signs
+    it, which applies it as an :class:`Amendment` (``amended_by`` the proposer,
+    ``cosigned_by`` the author), or declines it. When the author no longer works at the
+    clinic another clinician co-signs. ``outcome`` is NULL while open (revision
+    ``pointofcare``).
+    """
+
+    __tablename__ = "amendment_proposal"
+    __table_args__ = (
+        sa.Index("ix_amendment_proposal_entity_entity_id", "entity", "entity_id"),
+        sa.CheckConstraint("outcome IS NULL OR outcome IN ('cosigned', 'declined')", name="outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"))
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patient.id"))
+    entity: Mapped[str] = mapped_column(sa.String(40))
+    entity_id: Mapped[int]
+    from_version: Mapped[int]
+    changes: Mapped[dict[str, Any]]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    proposed_by: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(sa.String(10))
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None]
+    amendment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("amendment.id"))

@@ -89,12 +89,22 @@ class PainDrawingRecord(_PatientRecord, Base):
 
 
 class TreatmentSession(_PatientRecord, Base):
-    """One needling session; ``override_justification`` is set only for audited overrides."""
+    """One needling session, fixed to what it was done under.
+
+    ``consent_id``, ``screening_id``, ``drawing_id`` and ``plan`` (the plan's reference and
+    the ranges and caps it gave, as JSON) name the records in force when it was signed, so
+    its note never shows a later drawing or plan. Each safety problem overridden at saving
+    is a :class:`SessionOverride` row; ``override_justification`` is the single reason of
+    sessions recorded before revision ``pointofcare`` (those also have ``plan`` NULL).
+    ``voided_at`` is set by a void amendment; ``form_key`` makes a repeated save of the
+    same form return the first session instead of a second one.
+    """
 
     __tablename__ = "treatment_session"
     __table_args__ = (
         sa.Index("ix_treatment_session_patient_id_started_at", "patient_id", "started_at"),
         sa.Index("ix_treatment_session_clinic_id_started_at", "clinic_id", "started_at"),
+        sa.Index("ix_treatment_session_clinic_id_form_key", "clinic_id", "form_key", unique=True),
         sa.CheckConstraint("pain_pre BETWEEN 0 AND 10", name="pain_pre"),
         sa.CheckConstraint("pain_post BETWEEN 0 AND 10", name="pain_post"),
     )
@@ -109,6 +119,13 @@ class TreatmentSession(_PatientRecord, Base):
     patient_response: Mapped[str | None] = mapped_column(sa.Text)
     notes: Mapped[str | None] = mapped_column(sa.Text)
     override_justification: Mapped[str | None] = mapped_column(sa.Text)
+    # Revision ``pointofcare``: NULL on sessions recorded before it.
+    drawing_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pain_drawing.id"))
+    plan: Mapped[dict[str, Any] | None]
+    ultrasound_guided: Mapped[bool | None]
+    recorded_zone: Mapped[str | None] = mapped_column(sa.String(64))
+    voided_at: Mapped[datetime | None]
+    form_key: Mapped[str | None] = mapped_column(sa.String(64))
 
     insertions: Mapped[list[InsertionRecord]] = relationship(
         back_populates="session", order_by="InsertionRecord.seq", lazy="raise"
@@ -116,6 +133,26 @@ class TreatmentSession(_PatientRecord, Base):
     circuits: Mapped[list[ElectricalCircuitRecord]] = relationship(
         back_populates="session", order_by="ElectricalCircuitRecord.seq", lazy="raise"
     )
+    overrides: Mapped[list[SessionOverride]] = relationship(order_by="SessionOverride.seq", lazy="raise")
+
+
+class SessionOverride(Base):
+    """One safety problem found when the session was saved, and the clinician's written reason.
+
+    ``rule_id`` and ``problem`` are the engine's words at that moment; ``insertion_seq`` the
+    needle it concerned (NULL for a circuit or the whole session).
+    """
+
+    __tablename__ = "session_override"
+    __table_args__ = (sa.UniqueConstraint("session_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("treatment_session.id"))
+    seq: Mapped[int]
+    rule_id: Mapped[str] = mapped_column(sa.String(120))
+    insertion_seq: Mapped[int | None]
+    problem: Mapped[str] = mapped_column(sa.Text)
+    reason: Mapped[str] = mapped_column(sa.Text)
 
 
 class InsertionRecord(Base):

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from filiform.core.concepts.clock import local_date, show, to_utc
@@ -26,11 +27,14 @@ from filiform.services.access.auth_sessions import TOUCH_EVERY, idle_timeout
 from filiform.services.access.context import Actor, Perm
 from filiform.services.access.names import display_name
 from filiform.services.records.clinic_settings import server_timezone
+from filiform.services.records.needling_status import needling_status
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.models import ClinicSettings
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+# A stored instant on the clinic's clock: {{ moment|clinic_time(zone, "%d %b %Y, %H:%M") }}
+templates.env.filters["clinic_time"] = lambda moment, zone, fmt="%Y-%m-%d %H:%M": show(moment, zone, fmt)
 T = TypeVar("T")
 
 
@@ -138,6 +142,17 @@ def csrf_token(request: Request) -> str:
     return str(getattr(request.state, "csrf_token", "") or "")
 
 
+def _needling(request: Request, actor: Actor | None, ctx: dict[str, Any]) -> Any:
+    """The patient header's needling decision, for pages that show a patient and did not read it."""
+    patient, db = ctx.get("patient"), getattr(request.state, "db_session", None)
+    if "needling" in ctx or patient is None or db is None or actor is None or not actor.can(Perm.READ_CLINICAL):
+        return ctx.get("needling")
+    try:
+        return needling_status(db, actor=actor, patient_id=patient.id)
+    except (FiliformError, SQLAlchemyError):
+        return None
+
+
 def idle_seconds(request: Request) -> tuple[int, int]:
     """The idle log-off time and how much earlier the server may end a session (seconds).
 
@@ -152,7 +167,8 @@ def idle_seconds(request: Request) -> tuple[int, int]:
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Any:
-    """A page with the layout's common values (actor and name, permissions, CSRF token, idle time)."""
+    """A page with the layout's common values (actor and name, permissions, CSRF token, idle
+    time, and for a patient's page the header's needling decision)."""
     actor = actor_or_none(request)
     idle, slack = idle_seconds(request)
     ctx: dict[str, Any] = {
@@ -165,6 +181,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "errors": [],
         **(context or {}),
     }
+    ctx["needling"] = _needling(request, actor, ctx)
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
@@ -197,7 +214,11 @@ def run_page(request: Request, body: Callable[[Session, Actor], Any]) -> Any:
     try:
         with unit_of_work(request) as session:
             request.state.user_name = display_name(session, actor)
-            return body(session, actor)
+            request.state.db_session = session  # for the patient header's status (render)
+            try:
+                return body(session, actor)
+            finally:
+                request.state.db_session = None
     except FiliformError as exc:
         return error_page(request, exc)
 

@@ -9,18 +9,22 @@ renders it. No aftercare text lives here, so the handout cannot drift from the d
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from filiform.core.planning.handout import render_handout
+from filiform.core.concepts.clock import local_date
+from filiform.core.planning.handout import ClinicDetails, render_handout
 from filiform.errors import ValidationFailed
 from filiform.reports import pdf
 from filiform.services.access.context import Actor
 from filiform.services.records import patients
+from filiform.services.records.clinic_settings import letterhead
 from filiform.services.records.plans import anticoagulated, plan_from_query
+from filiform.services.records.session_record import clinician_name
 
 from .common import run_page
 
@@ -39,14 +43,21 @@ def handout(request: Request, patient_id: int, condition: str = "", side: str = 
             s, actor, patient, condition=condition, side=side, drawing_id=drawing, ticks=raw_findings
         )
         plan = built.plan
+        head = letterhead(s, actor.clinic_id)
         markdown = render_handout(
             plan.condition,
             [t.technique for t in plan.targets],
             near_chest=any(t.needle.lung_adjacent for t in plan.targets),
             anticoagulated=anticoagulated(built.intake),
+            clinic=ClinicDetails(name=head.name, phone=head.phone or "", address=head.address or ""),
         )
         data = pdf.handout_pdf(
-            markdown, title="Your dry needling treatment", patient_name=f"{patient.given_name} {patient.family_name}"
+            markdown,
+            title="Your dry needling treatment",
+            patient_name=f"{patient.given_name} {patient.family_name}",
+            clinic=head.name,
+            on=local_date(datetime.now(UTC), head.timezone),
+            clinician=clinician_name(s, actor),
         )
         return Response(
             data,

@@ -1,150 +1,178 @@
-"""Session documentation: needles per target, pain, adverse events, RR upload; view; PDF note.
+"""The session form: one card per needle, the patient's needling status, safety at saving.
 
-Built for the minute between two patients: targets chosen on the plan arrive pre-filled
-with the knowledge base's needle and depth, the form keeps every value when a rule
-refuses it, and a safety block shows its reasons next to the override box.
+Built for the minute between two patients on a tablet: the patient's current decision is
+at the top in colour and words; targets chosen on the chart or plan arrive as cards (and
+only those; the plan's other targets are one tap away); beside each depth the planned
+range and the safe cap. Saving re-runs the safety engine on what was actually needled: a
+refused problem is shown in red, every other problem gets its own reason box, and the form
+keeps every value. A heart-rate recording is checked and analysed before the database is
+touched, so no upload holds the clinic's write lock. A second click on save returns the
+session the first click saved (the form's key).
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from filiform.core.concepts import Laterality, Technique
+from filiform.core.concepts import Laterality
 from filiform.core.concepts.adverse_event import ActionTaken, Causality, EventType, Onset, Severity
-from filiform.core.concepts.clock import local_date, show
-from filiform.core.kb.loader import load_kb
+from filiform.core.concepts.clock import show
 from filiform.core.planning.plan import Plan
-from filiform.errors import FiliformError, SafetyBlock
-from filiform.reports import pdf
+from filiform.core.safety.intake import Intake
+from filiform.errors import FiliformError, ValidationFailed
 from filiform.services.access.context import Actor
-from filiform.services.records import patients, reads, sessions
-from filiform.services.records.plans import plan_from_query
-from filiform.services.records.views import EpisodeView
+from filiform.services.records import patients, reads, recordings, sessions
+from filiform.services.records.clinic_settings import zone_of
+from filiform.services.records.hrv_files import EDF_LIMIT
+from filiform.services.records.needling_status import needling_status
+from filiform.services.records.plans import latest_intake, patient_body, plan_from_query
+from filiform.services.records.session_safety import SessionRefused, problem_key, shown
+from filiform.web.plan_view import parse_ticked
 
-from . import hrv_store
-from .common import clinic_zone, instant_from_form, render, run_page
+from . import session_cards, session_page
+from .common import actor_or_none, form_int, login_redirect, render, run_page
 from .labels import TECHNIQUE_NAMES
-from .session_form import CIRCUIT_FIELDS, adverse_events_from_form, rows, session_from_form
+from .session_form import MAX_PAIRS, REASON_PREFIX, adverse_events_from_form, rows, session_from_form, soap_parts
 
 router = APIRouter()
+NEW_SIDES = tuple(s.value for s in Laterality if s is not Laterality.BILATERAL)
 VOCAB = {
-    "sides": tuple(s.value for s in Laterality),
+    "sides": NEW_SIDES,
     "ae_types": tuple(t.value for t in EventType),
     "severities": tuple(s.value for s in Severity),
     "onsets": tuple(o.value for o in Onset),
     "actions": tuple(a.value for a in ActionTaken),
     "causality": tuple(c.value for c in Causality),
     "techniques": TECHNIQUE_NAMES,
-    "circuit_fields": CIRCUIT_FIELDS,
+    "pairs": tuple(range(1, MAX_PAIRS + 1)),
 }
 
 
-def prefill(plan: Plan | None) -> list[dict[str, Any]]:
-    """Form rows for the plan's targets: its technique, needle and shallowest insertion depth.
-
-    A target whose side the plan left to confirm gets no side, so the clinician must pick one.
-    """
-    out = []
-    for t in plan.targets if plan is not None else ():
-        n = t.needle
-        hint = f"{n.insertion_mm[0]:g}-{n.insertion_mm[1]:g} mm"
-        if n.max_safe_depth_mm is not None:
-            hint += f", max {n.max_safe_depth_mm:g}"
-        out.append(
-            {
-                "target": t.target,
-                "side": t.side or "",
-                "technique": t.technique.value,
-                "length": f"{n.length_mm:g}",
-                "gauge": f"{n.gauge_mm:g}",
-                "depth": f"{n.insertion_mm[0]:g}",
-                "depth_hint": hint,
-            }
-        )
-    return out or [{"side": "right", "technique": Technique.TRIGGER_POINT.value}]
+def _plan_fields(condition: str, side: str, drawing: int | None, findings: list[str]) -> dict[str, Any]:
+    return {"plan_condition": condition, "plan_side": side, "plan_drawing": drawing or "", "plan_findings": findings}
 
 
-def _form_context(
-    patient: Any, episodes: tuple[EpisodeView, ...], form: dict[str, str], tz: str, **extra: Any
+def _context(
+    s: Session,
+    actor: Actor,
+    patient: Any,
+    form: dict[str, Any],
+    *,
+    plan: Plan | None,
+    intake: Intake,
+    cards: list[dict[str, str]],
+    **extra: Any,
 ) -> dict[str, Any]:
+    zone = zone_of(s, actor.clinic_id)
+    body = patient_body(patient, datetime.now(UTC).date()).with_intake(intake)
+    table = session_cards.guides(body, plan)
     return {
-        "tz": tz,
+        "tz": zone,
         "title": "Record session",
         "patient": patient,
-        "episodes": episodes,
+        "needling": needling_status(s, actor=actor, patient_id=patient.id),
+        "episodes": reads.episodes(s, actor=actor, patient_id=patient.id),
         "vocab": VOCAB,
-        "kb_targets": sorted((t.id, t.name) for t in load_kb().targets.values()),
-        "now": show(datetime.now(UTC), tz, "%Y-%m-%dT%H:%M"),  # the clinic's wall clock
+        "zone": zone,
+        "groups": session_cards.target_groups(),
+        "guides": table,
+        "hint": lambda card: session_cards.hint(
+            table.get(f"{card.get('target')}:{card.get('side')}") or table.get(card.get("target", ""))
+        ),
+        "plan": plan,
+        "chips": session_cards.plan_chips(plan),
+        "now": show(datetime.now(UTC), zone, "%Y-%m-%dT%H:%M"),
         "form": form,
-        "circuits": rows(form, "circ") or [{}],
-        "blocked": [],
+        "form_key": form.get("form_key") or secrets.token_urlsafe(18),
+        "cards": cards or [{}],
+        "soap": soap_parts(None) | {k: form.get(k, "") for k in ("soap_s", "soap_o", "soap_a", "soap_p")},
+        "problems": [],
+        "reason_prefix": REASON_PREFIX,
         **extra,
     }
+
+
+def _plan_and_intake(
+    s: Session, actor: Actor, patient: Any, condition: str, side: str, drawing: int | None, findings: list[str]
+) -> tuple[Plan | None, Intake]:
+    """The plan of the page's query (None without a condition) and the screening's answers."""
+    if condition:
+        built = plan_from_query(s, actor, patient, condition=condition, side=side, drawing_id=drawing, ticks=findings)
+        return built.plan, built.intake
+    return None, latest_intake(s, actor, patient.id)[0]
 
 
 @router.get("/patients/{patient_id}/sessions/new", include_in_schema=False)
 def session_form(
     request: Request, patient_id: int, condition: str = "", side: str = "", drawing: int | None = None
 ) -> Any:
-    """The form, filled in from the plan when the plan page's query (condition...) is given."""
-    raw_findings = request.query_params.getlist("finding")
+    """The form; with the plan page's query it knows the plan, with ``target=id:side`` the
+    targets chosen (only those become cards)."""
+    findings = request.query_params.getlist("finding")
+    chosen_raw = request.query_params.getlist("target")
 
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        plan = None
-        if condition:
-            plan = plan_from_query(
-                s, actor, patient, condition=condition, side=side, drawing_id=drawing, ticks=raw_findings
-            ).plan
-        episodes = reads.episodes(s, actor=actor, patient_id=patient_id)
-        context = _form_context(patient, episodes, {}, clinic_zone(s, actor), rows=prefill(plan), plan=plan)
-        return render(request, "session_new.html", context)
+        chosen = parse_ticked(chosen_raw)
+        plan, intake = _plan_and_intake(s, actor, patient, condition, side, drawing, findings)
+        form = _plan_fields(condition, side, drawing, findings) if condition else {}
+        ctx = _context(s, actor, patient, form, plan=plan, intake=intake, cards=[])
+        ctx["cards"] = session_cards.chosen_cards(chosen, ctx["guides"]) or [{}]
+        return render(request, "session_new.html", ctx)
 
     return run_page(request, body)
 
 
-async def _upload(request: Request) -> tuple[dict[str, str], tuple[str, bytes] | None]:
+async def _read_form(request: Request) -> tuple[dict[str, str], list[str], tuple[str, bytes] | None]:
     form = await request.form()
     fields = {k: str(v) for k, v in form.items() if not isinstance(v, UploadFile)}
+    findings = [str(v) for v in form.getlist("plan_finding")]
     upload = form.get("rr_file")
     data = None
     if isinstance(upload, UploadFile) and upload.filename:
-        data = (upload.filename, await upload.read(hrv_store.MAX_BYTES + 1))
-    return fields, data
+        data = (upload.filename, await upload.read(EDF_LIMIT.max_bytes + 1))
+    return fields, findings, data
 
 
 @router.post("/patients/{patient_id}/sessions/new", include_in_schema=False)
 async def session_submit(request: Request, patient_id: int) -> Any:
-    form, upload = await _upload(request)
+    if actor_or_none(request) is None:
+        return login_redirect(request)
+    form, findings, upload = await _read_form(request)
+    prepared, upload_error = None, None
+    if upload is not None:  # checked and analysed here, before any transaction
+        try:
+            prepared = await run_in_threadpool(recordings.prepare, upload[0], upload[1], form.get("phases", ""))
+        except FiliformError as exc:
+            upload_error = f"Heart-rate recording: {exc.message} (choose the file again)"
 
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        errors: list[str] = []
-        blocked: list[str] = []
-        row = _record(s, actor, patient_id, form, errors, blocked, upload)
-        if row is None:
-            episodes = reads.episodes(s, actor=actor, patient_id=patient_id)
-            return render(
-                request,
-                "session_new.html",
-                _form_context(
-                    patient,
-                    episodes,
-                    form,
-                    clinic_zone(s, actor),
-                    rows=rows(form, "ins") or [{}],
-                    blocked=blocked,
-                    errors=errors,
-                ),
-                status_code=409 if blocked else 422,
-            )
-        return RedirectResponse(f"/patients/{patient_id}/sessions/{row.id}", status_code=303)
+        saved = sessions.saved_form(s, actor, patient_id, form.get("form_key") or None)
+        if saved is not None:  # a second click on save
+            return RedirectResponse(f"/patients/{patient_id}/sessions/{saved.id}", status_code=303)
+        errors: list[str] = [upload_error] if upload_error else []
+        problems: list[dict[str, Any]] = []
+        row = None if upload_error else _record(s, actor, patient_id, form, findings, prepared, errors, problems)
+        if row is not None:
+            return RedirectResponse(f"/patients/{patient_id}/sessions/{row.id}", status_code=303)
+        drawing = form_int(form.get("plan_drawing"))
+        plan, intake = _plan_and_intake(
+            s, actor, patient, form.get("plan_condition", ""), form.get("plan_side", ""), drawing, findings
+        )
+        ctx = _context(
+            s, actor, patient, {**form, "plan_findings": findings}, plan=plan, intake=intake, cards=rows(form, "ins")
+        )
+        ctx |= {"problems": problems, "errors": errors, "upload_lost": upload is not None}
+        return render(request, "session_new.html", ctx, status_code=409 if problems else 422)
 
     return run_page(request, body)
 
@@ -154,90 +182,45 @@ def _record(
     actor: Actor,
     patient_id: int,
     form: dict[str, str],
+    findings: list[str],
+    prepared: recordings.Prepared | None,
     errors: list[str],
-    blocked: list[str],
-    upload: tuple[str, bytes] | None,
+    problems: list[dict[str, Any]],
 ) -> Any:
-    """Session, adverse events and RR attachment in one savepoint: all stored or none."""
+    """Session, adverse events and recording in one savepoint: all stored or none."""
 
     def write() -> Any:
-        tz = clinic_zone(s, actor)  # the start is typed on the clinic's clock
-        documented = session_from_form({**form, "started_at": instant_from_form(form.get("started_at", ""), tz)})
-        phases = form.get("phases", "")
-        suffix = hrv_store.check_upload(upload[0], upload[1], phases) if upload is not None else None
+        documented = session_from_form(form, zone_of(s, actor.clinic_id), findings)
         row = sessions.record_session(s, actor=actor, patient_id=patient_id, documented=documented)
-        for event in adverse_events_from_form(form, row.id, local_date(documented.started_at, tz)):
+        day = show(documented.started_at, zone_of(s, actor.clinic_id), "%Y-%m-%d")
+        for event in adverse_events_from_form(form, row.id, datetime.fromisoformat(day).date()):
             sessions.report_adverse_event(s, actor=actor, patient_id=patient_id, details=event)
-        if upload is not None and suffix is not None:
-            hrv_store.save(s, actor, row.id, upload[0], suffix, upload[1], phases)
+        if prepared is not None:
+            recordings.store(s, actor=actor, session_id=row.id, prepared=prepared)
         return row
 
     try:
         with s.begin_nested():
             return write()
-    except SafetyBlock as exc:
+    except SessionRefused as exc:
         errors.append(exc.message)
-        blocked.extend(exc.details)
+        problems.extend(
+            {
+                "key": problem_key(p),
+                "kind": p.kind,
+                "text": shown(p),
+                "reason": form.get(REASON_PREFIX + problem_key(p), ""),
+            }
+            for p in exc.problems
+        )
+    except ValidationFailed as exc:
+        errors.append(exc.message)
+        errors.extend(exc.details)
     except FiliformError as exc:
         errors.append(exc.message)
         errors.extend(exc.details)
     return None
 
 
-def session_bundle(s: Session, actor: Actor, patient_id: int, session_id: int, hrv_base: Any) -> dict[str, Any]:
-    """One session with its patient, clinician, adverse events, drawing and HRV analysis."""
-    patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-    page = reads.session_page(s, actor=actor, patient_id=patient_id, session_id=session_id)
-    try:
-        analysis = hrv_store.analysis(s, actor, session_id, hrv_store.hrv_dir(hrv_base))
-        hrv_error = None
-    except FiliformError as exc:
-        analysis, hrv_error = None, str(exc)
-    drawing = page.drawing
-    tz = clinic_zone(s, actor)
-    return {
-        "tz": tz,
-        "started_local": show(page.session.started_at, tz, "%d %b %Y, %H:%M"),
-        "patient": patient,
-        "session": page.session,
-        "clinician": page.clinician,
-        "events": page.events,
-        # the PDF note reads the drawing as stored (region/intensity mappings)
-        "drawing": {"drawn_on": drawing.drawn_on, "regions": [r.model_dump() for r in drawing.regions]}
-        if drawing
-        else None,
-        "hrv": analysis,
-        "hrv_error": hrv_error,
-        "technique_names": TECHNIQUE_NAMES,
-    }
-
-
-@router.get("/patients/{patient_id}/sessions/{session_id}", include_in_schema=False)
-def session_view(request: Request, patient_id: int, session_id: int) -> Any:
-    base = getattr(request.app.state, "hrv_dir", None)
-
-    def body(s: Session, actor: Actor) -> Any:
-        bundle = session_bundle(s, actor, patient_id, session_id, base)
-        extra: dict[str, Any] = {}
-        if bundle["hrv"] is not None:
-            extra = {"tachogram": pdf.tachogram_markup(bundle["hrv"]), "hrv_rows": pdf.hrv_rows(bundle["hrv"])}
-        return render(request, "session.html", {"title": "Session", **bundle, **extra})
-
-    return run_page(request, body)
-
-
-@router.get("/patients/{patient_id}/sessions/{session_id}/note.pdf", include_in_schema=False)
-def session_note_pdf(request: Request, patient_id: int, session_id: int) -> Any:
-    base = getattr(request.app.state, "hrv_dir", None)
-
-    def body(s: Session, actor: Actor) -> Any:
-        bundle = session_bundle(s, actor, patient_id, session_id, base)
-        data = pdf.session_note_pdf(bundle)
-        name = f"session-{session_id}-note.pdf"
-        return Response(
-            data,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-        )
-
-    return run_page(request, body)
+# After the form's routes: "/sessions/new" must not be read as a session id.
+router.include_router(session_page.router)

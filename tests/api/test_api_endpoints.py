@@ -59,17 +59,22 @@ def test_clinical_workflow(world: World, client_for: Clients) -> None:
         },
     )
     assert r.status_code == 201
-    r = c.post(
-        f"/api/patients/{pid}/sessions",
-        json={
-            "started_at": datetime.now(UTC).isoformat(),
-            "insertions": [INSERTION],
-            "pain_pre": 6,
-            "pain_post": 3,
-            "episode_id": episode,
-            "override_justification": "screening incomplete; discussed risks with the patient",
-        },
-    )
+    session = {
+        "started_at": datetime.now(UTC).isoformat(),
+        "insertions": [INSERTION],
+        "pain_pre": 6,
+        "pain_post": 3,
+        "episode_id": episode,
+    }
+    r = c.post(f"/api/patients/{pid}/sessions", json=session)
+    assert r.status_code == 409 and r.json()["code"] == "safety_block", r.text
+    # no BMI on this screening: the safe depth over the lung is the shallowest (4 mm)
+    assert r.json()["details"][0].startswith("[depth_beyond_cap:1]"), r.text
+    why = {"problem": "depth_beyond_cap:1", "reason": "the patient is muscular; I judged it safe"}
+    r = c.post(f"/api/patients/{pid}/sessions", json=session | {"override_reasons": [why]})
+    assert r.status_code == 409, r.text  # refused whatever the reason
+    shallow = {**INSERTION, "depth_mm": 4.0}
+    r = c.post(f"/api/patients/{pid}/sessions", json=session | {"insertions": [shallow]})
     assert r.status_code == 201, r.text
     session_id = r.json()["data"]["id"]
     r = c.post(

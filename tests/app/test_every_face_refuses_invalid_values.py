@@ -25,11 +25,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from screened import screened
 from typer.testing import CliRunner
 
 from filiform.app.factory import create_app
 from filiform.cli.main import app as cli
+from filiform.core.concepts import Technique
+from filiform.core.safety.decision import Decision, ScreeningResult, TechniqueDecision
+from filiform.core.safety.intake import CLEAR_ANSWERS, Intake
+from filiform.core.safety.screening import evaluate
 from filiform.errors import ValidationFailed
 from filiform.fhir import exporter, importer
 from filiform.services.access import users
@@ -56,6 +59,9 @@ TABLE = {
     "drawing": "pain_drawing",
     "outcome": "outcome_response",
 }
+# A complete intake: the session check at saving needs every answer (and the BMI for the caps).
+INTAKE = Intake.from_data({**CLEAR_ANSWERS, "age": 46, "bmi": 26.0})
+GO = ScreeningResult(techniques=tuple(TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique))
 
 
 @dataclass(frozen=True)
@@ -215,9 +221,13 @@ def _world(url: str) -> tuple[dict[str, int], int, dict[str, Any], Actor]:
         clinical.record_consent(
             s, actor=doc, patient_id=p.id, details={"form_version": "v1", "consented_on": yesterday}
         )
-        answers, go = screened()
         clinical.record_screening(
-            s, actor=doc, patient_id=p.id, answers=answers, result=go, screened_at=datetime.now(UTC) - timedelta(days=1)
+            s,
+            actor=doc,
+            patient_id=p.id,
+            answers=INTAKE.model_dump(mode="json"),
+            result=evaluate(INTAKE, on=yesterday),
+            screened_at=datetime.now(UTC) - timedelta(days=1),
         )
         session = sessions.record_session(s, actor=doc, patient_id=p.id, documented=session_json())
         drawing = drawings.record_drawing(s, actor=doc, patient_id=p.id, details=drawing_json())
@@ -275,9 +285,9 @@ def _web_form(kind: str, bad: Bad) -> tuple[str, dict[str, str]]:
     needle = {"target": "upper_trapezius", "side": "right", "technique": "trigger_point_dn", "length": "30",
               "gauge": "0.25", "depth": "12"}  # fmt: skip
     if kind in ("session", "insertion"):
-        session = {"started_at": started, "pain_pre": "6", "notes": "ok"}
-        if kind == "session":
-            session[bad.field] = bad.text
+        session = {"started_at": started, "pain_pre": "6", "soap_s": "ok"}
+        if kind == "session":  # the form writes the note as SOAP parts
+            session["soap_s" if bad.field == "notes" else bad.field] = bad.text
         else:
             form_name = {"depth_mm": "depth", "needle_length_mm": "length", "target_id": "target", "side": "side"}
             needle[form_name[bad.field]] = bad.text

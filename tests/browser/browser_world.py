@@ -13,3 +13,4 @@ class LiveServer:
     url: str
     clinician: str
     password: str = DEMO_PASSWORD
+    database: str = ""  # the server's database URL, for tests that set records up through the services

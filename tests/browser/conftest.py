@@ -76,7 +76,7 @@ def serve(
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", clinician=clinician)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", clinician=clinician, database=url)
     server.should_exit = True
     thread.join(timeout=10)
     app.state.engine.dispose()

@@ -110,12 +110,10 @@ def test_clinic_visit(tablet: Page, live_server: LiveServer, shots_dir: Path) ->
     page.locator("#record-from-plan").click()
     expect(page.get_by_role("heading", name="Record session")).to_be_visible()
     assert page.locator('input[name="started_at"]').input_value()  # now, on the clinic's clock
+    page.locator("button.chip-add").first.click()  # the plan's targets: one tap each, none pre-filled
     page.get_by_label("Pain before (0–10)").fill("7")
     page.get_by_label("Pain after (0–10)").fill("3")
     page.locator('input[name="ins-0-twitches"]').fill("2")
-    for side in page.locator('select[name$="-side"]').all():
-        if not side.input_value():
-            side.select_option("right")
     page.locator('select[name="ae-0-event_type"]').select_option("bruising")
     page.locator('input[name="rr_file"]').set_input_files(str(FIXTURES / "rr_plain_ms.txt"))
     _shot(page, shots_dir, "session-form")

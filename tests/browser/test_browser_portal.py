@@ -238,11 +238,9 @@ def test_the_patient_takes_part_from_their_phone(browser: Browser, portal: Porta
     doc.locator("#record-from-plan").click()
     started = show(portal.clock.now() + timedelta(minutes=1), server_timezone(), "%Y-%m-%dT%H:%M")  # clinic time
     doc.locator('input[name="started_at"]').fill(started)
+    doc.locator("button.chip-add").first.click()  # a plan target, with its side and needle
     doc.get_by_label("Pain before (0–10)").fill("6")
     doc.get_by_label("Pain after (0–10)").fill("3")
-    for side in doc.locator('select[name$="-side"]').all():
-        if not side.input_value():
-            side.select_option("right")
     doc.get_by_role("button", name="Save session").click()
     expect(doc.get_by_role("heading", name="Session of")).to_be_visible()
     doc.goto(f"{portal.url}/patients/{patient.id}/measures?instrument=nprs")

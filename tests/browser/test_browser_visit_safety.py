@@ -19,9 +19,9 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
-from filiform.core.concepts import Technique
 from filiform.core.concepts.clock import local_date, to_utc
-from filiform.core.safety.decision import Decision, ScreeningResult, TechniqueDecision
+from filiform.core.safety.intake import CLEAR_ANSWERS, Intake
+from filiform.core.safety.screening import evaluate
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations.demo import DemoStats
 from filiform.services.records import clinical, patients
@@ -64,11 +64,9 @@ def _new_york_clinic(engine: Engine, stats: DemoStats) -> None:
         clinical.record_consent(
             s, actor=actor, patient_id=p.id, details={"form_version": "v1", "consented_on": date.today() - timedelta(5)}
         )
-        every_go = ScreeningResult(
-            techniques=tuple(TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique)
-        )
+        intake = Intake.from_data({**CLEAR_ANSWERS, "age": 50, "bmi": 26.0})  # complete: saving re-checks it
         clinical.record_screening(
-            s, actor=actor, patient_id=p.id, answers={}, result=every_go,
+            s, actor=actor, patient_id=p.id, answers=intake.model_dump(mode="json"), result=evaluate(intake),
             screened_at=datetime.now(UTC) - timedelta(days=3),
         )  # fmt: skip
 
@@ -112,8 +110,8 @@ def test_an_evening_session_in_new_york_keeps_its_date(tablet: Page, new_york: L
     page.goto(patient_url + "/sessions/new")
     expect(page.get_by_text(f"clinic time, {NEW_YORK}")).to_be_visible()
     page.locator('input[name="started_at"]').fill(f"{yesterday.isoformat()}T20:30")
-    page.locator('input[name="ins-0-target"]').fill("upper_trapezius")
-    page.locator('select[name="ins-0-side"]').select_option("right")
+    page.locator('select[name="ins-0-target"]').select_option("upper_trapezius")
+    page.locator('label.seg:has(input[name="ins-0-side"][value="right"])').click()
     page.locator('input[name="ins-0-length"]').fill("30")
     page.locator('input[name="ins-0-gauge"]').fill("0.25")
     page.locator('input[name="ins-0-depth"]').fill("10")

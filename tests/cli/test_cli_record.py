@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from screened import screened
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from filiform.cli.main import app
+from filiform.core.safety.intake import CLEAR_ANSWERS, Intake
+from filiform.core.safety.screening import evaluate
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.records import clinical
@@ -46,8 +47,10 @@ def test_records_are_written_read_back_and_amended(clinic: str, db_engine: Engin
     assert run("record", "consent", *base, "--patient", str(pid), "--json", json.dumps(consent))[0] == 0
     with transaction(session_factory(db_engine)) as s:
         doc = Actor(user_id=2, clinic_id=1, role=Role.CLINICIAN)
-        answers, go = screened()
-        clinical.record_screening(s, actor=doc, patient_id=pid, answers=answers, result=go)
+        intake = Intake.from_data({**CLEAR_ANSWERS, "age": 46, "bmi": 26.0})  # complete: the session check needs it
+        clinical.record_screening(
+            s, actor=doc, patient_id=pid, answers=intake.model_dump(mode="json"), result=evaluate(intake)
+        )
     session = {
         "started_at": (datetime.now(UTC) + timedelta(seconds=1)).isoformat(),
         "pain_pre": 7,

@@ -1,9 +1,8 @@
 """A small synthetic clinic for the FHIR tests, built through migrations, demo and services.
 
 The demo generator gives volume; the services add what the demo never writes (a
-withdrawn consent via an amendment, a closed episode, e-stim, bilateral and midline
-insertions, clinician notes, an NDI response, an adverse event without a session), so
-that the round trip covers every column.
+withdrawn consent via an amendment, a closed episode, e-stim, an older bilateral needle,
+clinician notes, an NDI response, an adverse event without a session), so that the round trip covers every column.
 """
 
 from __future__ import annotations
@@ -16,10 +15,11 @@ import pytest
 import sqlalchemy as sa
 from fhir_world import Clinic
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import demo
-from filiform.services.records import amendments, clinical, drawings, outcomes, sessions
+from filiform.services.records import amendments, bulk, clinical, drawings, outcomes, sessions
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.migrate import upgrade
 
@@ -30,6 +30,32 @@ def _actor(engine: Engine, role: str) -> Actor:
             sa.text("SELECT id, clinic_id FROM app_user WHERE role = :r ORDER BY id LIMIT 1"), {"r": role}
         ).one()
     return Actor(user_id=uid, clinic_id=cid, role=Role(role), client="test")
+
+
+def _older_bilateral_session(s: Session, doc: Actor, pid: int, when: datetime) -> None:
+    """A session as older records hold it (one 'bilateral' needle), written the way an import
+    writes rows: new sessions name one side per needle, but the export still carries these."""
+    consent, screening = s.execute(
+        sa.text("SELECT c.id, r.id FROM consent c, screening r WHERE c.patient_id = :p AND r.patient_id = :p"),
+        {"p": pid},
+    ).first()  # type: ignore[misc]
+    sid = (s.scalar(sa.text("SELECT max(id) FROM treatment_session")) or 0) + 1
+    nid = (s.scalar(sa.text("SELECT max(id) FROM insertion")) or 0) + 1
+    record = {"clinic_id": doc.clinic_id, "patient_id": pid, "version": 1, "created_by": doc.user_id}
+    bulk.insert_rows(
+        s,
+        {
+            "treatment_session": [
+                {**record, "id": sid, "created_at": when, "clinician_id": doc.user_id, "consent_id": consent,
+                 "screening_id": screening, "started_at": when, "pain_pre": 5}
+            ],
+            "insertion": [
+                {"id": nid, "session_id": sid, "seq": 1, "target_id": "upper_trapezius", "side": "bilateral",
+                 "technique": "trigger_point_dn", "needle_length_mm": 30, "needle_gauge_mm": 0.25, "depth_mm": 10,
+                 "twitch_responses": 1, "retention_s": 0}
+            ],
+        },
+    )  # fmt: skip
 
 
 def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
@@ -73,7 +99,7 @@ def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
                 {
                     **needle,
                     "target_id": "upper_trapezius",
-                    "side": "bilateral",
+                    "side": "right",  # a new session names one side ('bilateral' is kept only for older rows)
                     "technique": "trigger_point_dn",
                     "needle_length_mm": 30,
                     "needle_gauge_mm": 0.25,
@@ -81,8 +107,23 @@ def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
                     "twitch_responses": 2,
                     "retention_s": 0,
                 },
-                {**needle, "target_id": "infraspinatus", "side": "right", "technique": "electrical_dn"},
-                {**needle, "target_id": "infraspinatus", "side": "right", "technique": "electrical_dn", "depth_mm": 25},
+                {**needle, "target_id": "gluteus_medius", "side": "right", "technique": "electrical_dn"},
+                {
+                    **needle,
+                    "target_id": "gluteus_medius",
+                    "side": "right",
+                    "technique": "electrical_dn",
+                    "needle_length_mm": 75,
+                    "depth_mm": 60,
+                },
+                {
+                    **needle,
+                    "target_id": "piriformis",
+                    "side": "right",
+                    "technique": "trigger_point_dn",
+                    "needle_length_mm": 75,
+                    "depth_mm": 45,
+                },
             ],
             "circuits": [
                 {
@@ -95,7 +136,10 @@ def _enrich(engine: Engine, doc: Actor, pid: int) -> None:
                 }
             ],
         }
+        reason = "Deep gluteal layer in this patient, confirmed by palpation before needling"
+        documented["override_reasons"] = [{"problem": "depth_beyond_plan:3", "reason": reason}]  # kept on export
         row = sessions.record_session(s, actor=doc, patient_id=pid, documented=documented)
+        _older_bilateral_session(s, doc, pid, now - timedelta(days=30))
         sessions.report_adverse_event(
             s,
             actor=doc,

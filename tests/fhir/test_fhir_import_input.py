@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from filiform.errors import ValidationFailed
 from filiform.fhir import exporter, importer
+from filiform.services.records import bulk
 from filiform.storage.engine import session_factory, transaction
 
 
@@ -98,3 +99,23 @@ def test_read_bundle_on_a_missing_file_or_a_folder(tmp_path: Path, bundle: dict[
     good = tmp_path / "ok.json"
     good.write_text(json.dumps(bundle), encoding="utf-8")
     assert importer.read_bundle(good) == bundle
+
+
+def test_an_override_without_its_written_reason_is_refused(bundle: dict[str, Any]) -> None:
+    broken = copy.deepcopy(bundle)
+    found = [
+        part
+        for e in broken["entry"]
+        if e["resource"]["resourceType"] == "Procedure"
+        for item in e["resource"].get("extension", ())
+        for sub in item.get("extension", ())
+        if sub["url"] == "override"
+        for part in sub["extension"]
+        if part["url"] == "reason"
+    ]
+    assert len(found) == 1  # the world's one overridden problem
+    assert len(importer.bundle_rows(broken)["session_override"]) == 1
+    found[0]["valueString"] = "ok"
+    with pytest.raises(ValidationFailed) as err:
+        bulk.validate_rows(importer.bundle_rows(broken))
+    assert any("written reason" in d for d in err.value.details), err.value.details

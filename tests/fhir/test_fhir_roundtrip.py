@@ -52,6 +52,7 @@ def test_bundle_round_trips_without_loss(demo_clinic: Clinic, db_engine: Engine)
     with transaction(session_factory(db_engine)) as s:
         counts = importer.import_bundle(s, bundle)
     assert counts["patient"] == 12 and counts["insertion"] > 0 and counts["amendment"] == 2
+    assert counts["session_override"] == 1  # the written reason travels with its session
     before, after = _dump(demo_clinic.engine), _dump(db_engine)
     for table in bulk.TABLE_ORDER:
         assert after[table] == before[table], table

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from screened import screened
 from sqlalchemy.orm import Session, sessionmaker
 
-from filiform.core.concepts import Technique
-from filiform.core.safety.decision import Decision, Reason, ScreeningResult, TechniqueDecision
+from filiform.core.safety.intake import CLEAR_ANSWERS, Intake
+from filiform.core.safety.screening import evaluate
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.records import clinical, patients, sessions
@@ -20,19 +19,13 @@ from filiform.storage.engine import transaction
 PASSWORD = "correct horse battery"
 
 
-def screening_result(blocked: set[str] = frozenset()) -> ScreeningResult:  # type: ignore[assignment]
-    return ScreeningResult(
-        techniques=tuple(
-            TechniqueDecision(
-                technique=t,
-                decision=Decision.DO_NOT_NEEDLE if t.value in blocked else Decision.GO,
-                reasons=(Reason(rule_id="pacemaker", text="implanted electrical device"),)
-                if t.value in blocked
-                else (),
-            )
-            for t in Technique
-        )
-    )
+# A 46-year-old with an implanted stimulator: electrical needling needs a written reason.
+ANSWERS = {**CLEAR_ANSWERS, "age": 46, "bmi": 26.0, "implanted_electrical_device": "yes"}
+
+
+def intake_answers(**changes: Any) -> dict[str, Any]:
+    """Screening answers as the screening page stores them (the current questionnaire)."""
+    return Intake.from_data({**ANSWERS, **changes}).model_dump(mode="json")
 
 
 def needle(technique: str = "trigger_point_dn", **kw: Any) -> dict[str, Any]:
@@ -116,14 +109,12 @@ def _consented_patient(s: Session, clin: Actor, mrn: str) -> int:
         patient_id=p.id,
         details={"form_version": "dn-2026-1", "consented_on": date.today() - timedelta(days=1)},
     )
-    # An implanted electrical device: the engine blocks the electrical techniques only.
-    answers, result = screened(implanted_electrical_device="yes")
     clinical.record_screening(
         s,
         actor=clin,
         patient_id=p.id,
-        answers=answers,
-        result=result,
+        answers=intake_answers(),
+        result=evaluate(Intake.from_data(ANSWERS), on=date.today()),
         screened_at=datetime.now(UTC) - timedelta(days=1),
     )
     return p.id

@@ -43,7 +43,8 @@ def _plain(fields: dict[str, object]) -> str:
 
 
 def _clinical_rows(world: World) -> dict[str, int]:
-    row = world.session(world.clinician, insertions=[needle(), needle(side="left")], pain_pre=6, notes="tolerated well")
+    forearm = needle(target_id="extensor_digitorum", side="left", depth_mm=10)  # one side of the thorax only
+    row = world.session(world.clinician, insertions=[needle(), forearm], pain_pre=6, notes="tolerated well")
     ev = world.run(
         sessions.report_adverse_event,
         actor=world.clinician,
@@ -195,7 +196,8 @@ def test_the_audit_key_lives_outside_the_database_with_mode_0600(world: World) -
 def test_a_direct_edit_of_a_lead_pair_is_detected(world: World, db_engine: Engine) -> None:
     """The current a session delivered is part of its record: its circuit rows are row-hashed."""
     justified = "device checked off by the cardiologist in writing"
-    row = world.session(world.clinician, **edn_pair(), override_justification=justified)
+    reasons = [{"problem": k, "reason": justified} for k in ("implanted_device_electrical", "circuit_device:circuit-1")]
+    row = world.session(world.clinician, **edn_pair(), override_reasons=reasons)
     assert _verify(world).ok
     _drop_triggers(db_engine)
     with db_engine.begin() as conn:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from services_world import World, needle, screening_result
+from services_world import ANSWERS, World, intake_answers, needle
 
 from filiform.core.concepts.clock import FixedClock
+from filiform.core.safety.intake import Intake
+from filiform.core.safety.screening import evaluate
 from filiform.errors import ValidationFailed
 from filiform.services.records import clinical, outcomes, patients, sessions
 from filiform.services.records.clinic_settings import settings_of
@@ -75,8 +77,8 @@ def test_a_session_typed_to_the_minute_of_its_screening_is_allowed(world: World)
             s,  # type: ignore[arg-type]
             actor=world.clinician,
             patient_id=p.id,
-            answers={},
-            result=screening_result(),
+            answers=intake_answers(),  # complete: the session check at saving reads every answer
+            result=evaluate(Intake.from_data(ANSWERS)),
         )
         return int(p.id)
 

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from screened import screened
 from sqlalchemy.engine import Engine
 
+from filiform.core.safety.intake import CLEAR_ANSWERS, Intake
+from filiform.core.safety.screening import evaluate
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
@@ -63,13 +64,13 @@ def _setup(engine: Engine) -> tuple[int, int, int]:
             patient_id=p.id,
             details={"form_version": "v1", "consented_on": date.today() - timedelta(days=1)},
         )
-        answers, result = screened()
+        intake = Intake.from_data({**CLEAR_ANSWERS, "age": 46, "bmi": 26.0})  # complete: the session check needs it
         clinical.record_screening(
             s,
             actor=c,
             patient_id=p.id,
-            answers=answers,
-            result=result,
+            answers=intake.model_dump(mode="json"),
+            result=evaluate(intake),
             screened_at=datetime.now(UTC) - timedelta(days=1),
         )
         return clinic.id, doc.id, p.id

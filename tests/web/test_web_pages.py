@@ -5,9 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -66,18 +65,6 @@ def _consent_and_screen(c: TestClient, pid: int, **answers: str) -> str:
     return r.text
 
 
-def _soon() -> str:
-    """A start time just after the screening (sessions are checked against earlier screenings).
-
-    Within three minutes of midnight UTC it waits for the new day, so the start time (and an
-    adverse event dated by it) is never tomorrow, which the services rightly refuse.
-    """
-    now = datetime.now(UTC)
-    if (now + timedelta(minutes=3)).date() != now.date():
-        time.sleep(185 - now.second - 60 * (now.minute - 57))
-    return (datetime.now(UTC) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
-
-
 QUESTIONS_NO = (
     "needle_phobia",
     "acute_illness",
@@ -133,7 +120,7 @@ def test_create_search_and_view_patient(client_for: Client) -> None:
     listing = c.get("/patients?q=Zeph")
     assert f'href="/patients/{pid}"' in listing.text and "WEB-001" in listing.text
     page = c.get(f"/patients/{pid}")
-    assert "No valid consent" in page.text and "Not screened" in page.text
+    assert "No valid consent" in page.text and "Not screened: do not needle" in page.text
     tok = form_token(page.text)
     dup = c.post(
         "/patients/new",
@@ -161,7 +148,9 @@ def test_screening_shows_decision_per_technique(client_for: Client) -> None:
     assert rows["electrical_dn"] in ("caution", "do_not_needle")
     assert order.index(rows["electrical_dn"]) >= order.index(rows["trigger_point_dn"])
     assert rows["trigger_point_dn"] != "do_not_needle"
-    assert "Screened" in c.get(f"/patients/{pid}").text
+    header = c.get(f"/patients/{pid}").text  # the header says it in colour and words, never a green pill
+    assert 'data-needling="do_not_needle"' in header and "Do not needle: Electrical dry needling" in header
+    assert "np-go" not in header and "Record session – do not needle: read why first" in header
 
 
 def test_unanswered_screening_is_never_a_go(client_for: Client) -> None:
@@ -286,89 +275,6 @@ def test_plan_keeps_lung_adjacent_targets_to_one_side(client_for: Client) -> Non
     assert c.get(f"/patients/{pid}/plan?condition=shoulder_pain&drawing=999999").status_code == 422
 
 
-def test_session_is_blocked_without_consent_and_recorded_with_it(client_for: Client, app: FastAPI) -> None:
-    c = client_for("clinician")
-    pid = _new_patient(c, "WEB-005")
-    page = c.get(f"/patients/{pid}/sessions/new")
-    row = {
-        "ins-0-target": "upper_trapezius",
-        "ins-0-side": "right",
-        "ins-0-technique": "trigger_point_dn",
-        "ins-0-length": "30",
-        "ins-0-gauge": "0.25",
-        "ins-0-depth": "12",
-        "ins-0-twitches": "2",
-        "ins-0-retention": "0",
-    }
-    base = {"csrf_token": form_token(page.text), "started_at": _soon(), "pain_pre": "7", "pain_post": "4", **row}
-    blocked = c.post(f"/patients/{pid}/sessions/new", data=base)
-    assert blocked.status_code == 422 and "consent" in blocked.text
-    assert 'value="12"' in blocked.text  # nothing typed is lost
-    _consent_and_screen(c, pid)
-    # the start time is taken after the screening: a session is checked against earlier screenings
-    ok = c.post(
-        f"/patients/{pid}/sessions/new",
-        data={
-            **base,
-            "started_at": _soon(),
-            "ae-0-event_type": "bruising",
-            "ae-0-severity": "minor",
-            "ae-0-onset": "during",
-            "ae-0-action_taken": "none",
-            "ae-0-causality": "probable",
-        },
-        files={"rr_file": ("rr.txt", (FIXTURES / "rr_plain_ms.txt").read_bytes(), "text/plain")},
-        follow_redirects=False,
-    )
-    assert ok.status_code == 303, ok.text
-    view = c.get(ok.headers["location"])
-    assert "upper trapezius" in view.text and "bruising" in view.text
-    assert "<svg" in view.text and "RR tachogram" in view.text  # HRV summary from the upload
-    assert not any(Path(app.state.hrv_dir).iterdir())  # stored as an attachment, not a file
-    sid = ok.headers["location"].rsplit("/", 1)[1]
-    pdf = c.get(f"/patients/{pid}/sessions/{sid}/note.pdf")
-    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF")
-
-
-def test_electrical_needs_a_lead_pair_and_blocked_technique_needs_override(client_for: Client) -> None:
-    c = client_for("clinician")
-    pid = _new_patient(c, "WEB-006")
-    _consent_and_screen(c, pid, implanted_electrical_device="yes")
-    tok = form_token(c.get(f"/patients/{pid}/sessions/new").text)
-    needle = {"side": "left", "technique": "electrical_dn", "length": "40", "gauge": "0.3", "depth": "20"}
-    data = {
-        "csrf_token": tok,
-        "started_at": _soon(),
-        **{f"ins-0-{k}": v for k, v in {**needle, "target": "infraspinatus"}.items()},
-        **{f"ins-1-{k}": v for k, v in {**needle, "target": "teres_minor"}.items()},
-    }
-    r = c.post(f"/patients/{pid}/sessions/new", data=data)
-    assert r.status_code == 422 and "needle 1 is electrical_dn but on no circuit" in r.text
-    circuit = {"lead_a": "1", "lead_b": "2", "frequency_hz": "2", "pulse_width_us": "250", "intensity_ma": "3"}
-    r = c.post(f"/patients/{pid}/sessions/new", data=data | {f"circ-0-{k}": v for k, v in circuit.items()})
-    assert r.status_code == 422 and "Circuit 1 duration s: is required" in r.text
-    assert 'value="250"' in r.text  # the circuit row is shown again as typed
-    for bad in ("inf", "nan", "0"):
-        r = c.post(
-            f"/patients/{pid}/sessions/new",
-            data=data | {f"circ-0-{k}": v for k, v in circuit.items()} | {"circ-0-duration_s": bad},
-        )
-        assert r.status_code == 422 and "Circuit 1 duration s" in r.text, bad
-    data |= {f"circ-0-{k}": v for k, v in circuit.items()} | {"circ-0-duration_s": "600"}
-    r = c.post(f"/patients/{pid}/sessions/new", data=data)
-    if r.status_code == 409:  # the screening forbids EDN with a pacemaker: override box shown
-        assert "override_justification" in r.text
-        r = c.post(
-            f"/patients/{pid}/sessions/new",
-            data={**data, "override_justification": "Cardiologist cleared EDN far from the device, documented."},
-            follow_redirects=False,
-        )
-    assert r.status_code == 303, r.text[:3000]
-    view = c.get(r.headers["location"]).text
-    assert "Electrical circuits" in view and "1 – 2" in view and "600 s" in view
-
-
 def test_measure_entry_scores_and_plots(client_for: Client) -> None:
     c = client_for("clinician")
     pid = _new_patient(c, "WEB-007")
@@ -439,10 +345,15 @@ def test_each_page_reads_what_it_shows_once(client_for: Client, app: FastAPI) ->
     drawing = re.search(r"/chart\?drawing=(\d+)", c.get(f"/patients/{pid}").text)
     assert drawing is not None
     pages = {
-        f"/patients/{pid}/sessions/new?condition=myofascial_neck_shoulder": {"patient", "planning_inputs", "episodes"},
-        f"/patients/{pid}/chart?drawing={drawing.group(1)}": {"patient", "pain_drawing"},
-        f"/patients/{pid}/measures": {"patient", "outcome_responses"},
-        f"/patients/{pid}": {"patient", "timeline", "episode_plan"},
+        f"/patients/{pid}/sessions/new?condition=myofascial_neck_shoulder": {
+            "patient",
+            "planning_inputs",
+            "episodes",
+            "needling_status",
+        },
+        f"/patients/{pid}/chart?drawing={drawing.group(1)}": {"patient", "pain_drawing", "needling_status"},
+        f"/patients/{pid}/measures": {"patient", "outcome_responses", "needling_status"},
+        f"/patients/{pid}": {"patient", "timeline", "needling_status", "episode_plan"},
     }
     for path, expected in pages.items():
         before = len(_audit_rows(app))

@@ -27,7 +27,10 @@ from sqlalchemy.orm import Session
 from filiform.storage.models import (
     AdverseEvent,
     Amendment,
+    AmendmentProposal,
     Attachment,
+    AttachmentAnalysis,
+    AttachmentWithdrawal,
     Consent,
     ElectricalCircuitRecord,
     Episode,
@@ -37,6 +40,7 @@ from filiform.storage.models import (
     PainDrawingRecord,
     Patient,
     Screening,
+    SessionOverride,
     TreatmentSession,
 )
 
@@ -53,7 +57,9 @@ TABLES: dict[str, sa.Table] = {
         AdverseEvent,
         OutcomeResponse,
         Attachment,
+        AttachmentAnalysis,
         Amendment,
+        AmendmentProposal,
     )
 }
 # rows written together with their parent: table -> (child table, foreign key column)
@@ -63,7 +69,18 @@ CHILDREN: dict[str, tuple[tuple[sa.Table, str], ...]] = {
     "treatment_session": (
         (cast(sa.Table, InsertionRecord.__table__), "session_id"),
         (cast(sa.Table, ElectricalCircuitRecord.__table__), "session_id"),
+        # the reasons written for overridden safety problems, and files withdrawn by amendment
+        (cast(sa.Table, SessionOverride.__table__), "session_id"),
+        (cast(sa.Table, AttachmentWithdrawal.__table__), "session_id"),
     )
+}
+# Columns added after row hashes began: left out of a row's hash while NULL, so adding a
+# column does not change the hash of rows written before it (a value set later is hashed).
+LATE_COLUMNS: dict[str, frozenset[str]] = {
+    "treatment_session": frozenset(
+        {"drawing_id", "plan", "ultrasound_guided", "recorded_zone", "voided_at", "form_key"}
+    ),
+    "amendment": frozenset({"cosigned_by"}),
 }
 WRITE_ACTIONS = frozenset({"create", "amend"})
 BATCH = 500
@@ -84,13 +101,14 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _digest(mapping: dict[str, Any]) -> dict[str, Any]:
-    return {name: _value(value) for name, value in sorted(mapping.items())}
+def _digest(mapping: dict[str, Any], table: str = "") -> dict[str, Any]:
+    late = LATE_COLUMNS.get(table, frozenset())
+    return {name: _value(value) for name, value in sorted(mapping.items()) if not (value is None and name in late)}
 
 
 def _fetch(conn: Connection | Session, table: sa.Table, ids: list[int]) -> dict[int, dict[str, Any]]:
     rows = conn.execute(sa.select(table).where(table.c.id.in_(ids))).mappings()
-    found = {int(r["id"]): _digest(dict(r)) for r in rows}
+    found = {int(r["id"]): _digest(dict(r), table.name) for r in rows}
     children = CHILDREN.get(table.name, ())
     if children and found:
         for item in found.values():

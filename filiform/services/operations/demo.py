@@ -13,15 +13,16 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from filiform.core.concepts import Side, Technique
-from filiform.core.safety.decision import Decision, ScreeningResult, TechniqueDecision
+from filiform.core.concepts import Side
+from filiform.core.safety.intake import CLEAR_ANSWERS, Intake
+from filiform.core.safety.screening import evaluate
 from filiform.services.access import users
 from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
@@ -76,10 +77,18 @@ def _name(rng: random.Random) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
 
 
-@lru_cache(maxsize=1)
-def _screening() -> dict[str, Any]:
-    decisions = tuple(TechniqueDecision(technique=t, decision=Decision.GO) for t in Technique)
-    return ScreeningResult(techniques=decisions).model_dump(mode="json")
+@cache
+def _screening(age: int, bmi: float, anticoagulated: bool, on: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Answers in the current questionnaire and the engine's own decision on them.
+
+    Why: a fabricated "go" beside answers the questionnaire no longer reads made every demo
+    patient show a green pill that the safety engine would not give, and refused every
+    session recorded for them ("screen again"). Cached: few distinct inputs.
+    """
+    intake = Intake.from_data(
+        {**CLEAR_ANSWERS, "age": age, "bmi": bmi, "anticoagulant": "doac" if anticoagulated else "no"}
+    )
+    return intake.model_dump(mode="json"), evaluate(intake, on=on).model_dump(mode="json")
 
 
 class _Ids:
@@ -172,13 +181,16 @@ def _patient_rows(
         {**base, "id": consent, "form_version": "dn-consent-2026.1", "consented_on": start, "obtained_by": doc}
     )
     screening = ids.take("screening")
+    born = rows["patient"][-1]["birth_date"]
+    age = start.year - born.year - ((start.month, start.day) < (born.month, born.day))
+    answers, decision = _screening(age, 21.0 + pid * 7 % 10, rng.random() < 0.1, start)  # BMI 21-30, no new draw
     rows["screening"].append(
         {
             **base,
             "id": screening,
             "screened_at": datetime.combine(start, time(8, 0), tzinfo=UTC),
-            "answers": {"pacemaker": False, "anticoagulants": rng.random() < 0.1, "pregnant": False},
-            "decision": dict(_screening()),
+            "answers": dict(answers),
+            "decision": dict(decision),
             "engine_version": "demo",
         }
     )

@@ -29,7 +29,7 @@ from filiform.core.concepts.outcome import AMENDABLE as OUTCOME_FIELDS
 from filiform.core.concepts.patient import AMENDABLE as PATIENT_FIELDS
 from filiform.core.concepts.session import AMENDABLE as SESSION_FIELDS
 from filiform.core.concepts.values import Strict
-from filiform.errors import Conflict, ValidationFailed
+from filiform.errors import Conflict, PermissionDenied, ValidationFailed
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import owned
 from filiform.services.operations import audit
@@ -109,33 +109,71 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-def amend(
-    session: Session,
-    *,
-    actor: Actor,
-    entity: str,
-    entity_id: int,
-    changes: Mapping[str, Any],
-    reason: str,
-    expected_version: int,
-) -> Amendment:
-    """Apply ``changes`` to a record, keeping the old values in an amendment row."""
+# Signed records changed only by their author: entity -> the column naming the author.
+AUTHORED: dict[str, str] = {"treatment_session": "clinician_id"}
+
+
+def author_of(entity: str, row: Any) -> int | None:
+    column = AUTHORED.get(entity)
+    return getattr(row, column) if column else None
+
+
+def require_author(entity: str, row: Any, actor: Actor) -> None:
+    """A signed note is changed by its author only; anyone else proposes (``proposals``)."""
+    author = author_of(entity, row)
+    if author is not None and author != actor.user_id:
+        raise PermissionDenied(
+            "only the clinician who signed this note may change it; propose the amendment for them to co-sign"
+        )
+
+
+def current(session: Session, actor: Actor, entity: str, entity_id: int, expected_version: int) -> Any:
+    """The record to change, checked for permission, clinic, a void and a stale version."""
     if entity not in AMENDABLE:
         raise ValidationFailed(f"'{entity}' records cannot be amended")
     kind = AMENDABLE[entity]
     require(actor, kind.perm)
     row = owned(session, kind.model, entity_id, actor=actor)
+    if getattr(row, "voided_at", None) is not None:
+        raise Conflict(f"{entity} {entity_id} is void: a void record is not changed any more")
+    if row.version != expected_version:
+        raise Conflict(
+            f"{entity} {entity_id} is at version {row.version}, not {expected_version}: reload and amend again"
+        )
+    return row
+
+
+def checked_changes(entity: str, row: Any, changes: Mapping[str, Any], reason: str) -> dict[str, Any]:
+    """The changes validated as creating the record would validate them: ``{field: new}``."""
+    kind = AMENDABLE[entity]
     unknown = sorted(set(changes) - kind.fields)
     if unknown or not changes:
         raise ValidationFailed(f"cannot amend these fields of {entity}", details=unknown or ["no changes given"])
     if len(reason.strip()) < MIN_REASON:
         raise ValidationFailed("an amendment needs a reason")
-    if row.version != expected_version:
-        raise Conflict(
-            f"{entity} {entity_id} is at version {row.version}, not {expected_version}: reload and amend again"
-        )
-    diff: dict[str, Any] = {}
-    for name, new in kind.check(row, dict(changes)).items():
+    return kind.check(row, dict(changes))
+
+
+def write(
+    session: Session,
+    *,
+    actor: Actor,
+    entity: str,
+    row: Any,
+    values: Mapping[str, Any],
+    reason: str,
+    amended_by: int | None = None,
+    cosigned_by: int | None = None,
+    noted: Mapping[str, dict[str, Any]] | None = None,
+    before_audit: Callable[[Amendment], None] | None = None,
+) -> Amendment:
+    """Set ``values`` on ``row``, keeping each old value in one amendment row (audited).
+
+    ``noted`` are changes with no column on the row (a file withdrawn); ``before_audit``
+    writes rows that belong to the amendment before its audit entry hashes the record.
+    """
+    diff: dict[str, Any] = dict(noted or {})
+    for name, new in values.items():
         old = getattr(row, name)
         if old != new:
             diff[name] = {"old": _jsonable(old), "new": _jsonable(new)}
@@ -147,25 +185,49 @@ def amend(
         clinic_id=actor.clinic_id,
         patient_id=patient_id,
         entity=entity,
-        entity_id=entity_id,
+        entity_id=row.id,
         from_version=row.version,
         changes=diff,
         reason=reason.strip(),
-        amended_by=actor.user_id,
+        amended_by=amended_by or actor.user_id,
+        cosigned_by=cosigned_by,
     )
     row.version += 1
     session.add(amendment)
     session.flush()
+    if before_audit is not None:
+        before_audit(amendment)
     audit.record(
         session,
         actor=actor,
         action="amend",
         entity=entity,
-        entity_id=entity_id,
+        entity_id=row.id,
         patient_id=patient_id,
         detail={"amendment_id": amendment.id, "fields": sorted(diff)},
     )
     return amendment
+
+
+def amend(
+    session: Session,
+    *,
+    actor: Actor,
+    entity: str,
+    entity_id: int,
+    changes: Mapping[str, Any],
+    reason: str,
+    expected_version: int,
+) -> Amendment:
+    """Apply ``changes`` to a record, keeping the old values in an amendment row.
+
+    A signed note (a session) is changed by its author only: another clinician's change is
+    refused (``PermissionDenied``) and goes through :mod:`.proposals` for the author to co-sign.
+    """
+    row = current(session, actor, entity, entity_id, expected_version)
+    require_author(entity, row, actor)
+    values = checked_changes(entity, row, changes, reason)
+    return write(session, actor=actor, entity=entity, row=row, values=values, reason=reason)
 
 
 def history(session: Session, *, actor: Actor, entity: str, entity_id: int) -> list[Amendment]:

@@ -30,6 +30,7 @@ from filiform.core.concepts import (
 )
 from filiform.core.concepts.circuit import ElectricalCircuit, setting_in_range
 from filiform.core.concepts.drawing import DrawingDetails, stored_regions
+from filiform.core.concepts.session import MIN_OVERRIDE_REASON
 from filiform.core.concepts.values import Strict, column_values
 from filiform.errors import FiliformError, ValidationFailed
 from filiform.services.records.drawings import checked_regions
@@ -49,11 +50,14 @@ TABLE_ORDER = (
     "treatment_session",
     "insertion",
     "electrical_circuit",
+    "session_override",
     "adverse_event",
     "amendment",
 )
 # The patient's clinical records, in the same order (what an export counts and streams).
-RECORD_TABLES = tuple(t for t in TABLE_ORDER if t not in ("clinic", "app_user", "insertion", "electrical_circuit"))
+RECORD_TABLES = tuple(
+    t for t in TABLE_ORDER if t not in ("clinic", "app_user", "insertion", "electrical_circuit", "session_override")
+)
 MAX_PROBLEMS = 20
 Rows = Mapping[str, list[dict[str, Any]]]  # table -> rows
 
@@ -91,6 +95,19 @@ def _event(row: Mapping[str, Any]) -> Row:
     return {**row, **column_values(event)}
 
 
+def _override(row: Mapping[str, Any]) -> Row:
+    """A safety problem set aside at saving: its rule, its wording and a written reason."""
+    reason, problem, rule = row.get("reason"), row.get("problem"), row.get("rule_id")
+    if not isinstance(reason, str) or len(reason.strip()) < MIN_OVERRIDE_REASON:
+        raise ValidationFailed(f"an override needs its written reason (at least {MIN_OVERRIDE_REASON} characters)")
+    if not isinstance(problem, str) or not problem.strip() or not isinstance(rule, str) or not rule.strip():
+        raise ValidationFailed("an override names its rule and the problem it set aside")
+    needle = row.get("insertion_seq")
+    if needle is not None and (not isinstance(needle, int) or isinstance(needle, bool) or needle < 1):
+        raise ValidationFailed("an override's needle is a needle number (1 and up)")
+    return dict(row)
+
+
 CHECKS: dict[str, Callable[[Mapping[str, Any]], Row]] = {
     "patient": lambda row: _valid(Demographics, row),
     "consent": lambda row: _valid(ConsentDetails, row),
@@ -98,6 +115,7 @@ CHECKS: dict[str, Callable[[Mapping[str, Any]], Row]] = {
     "pain_drawing": _drawing,
     "outcome_response": _outcome,
     "adverse_event": _event,
+    "session_override": _override,
 }
 
 

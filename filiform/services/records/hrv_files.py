@@ -8,6 +8,8 @@ is a ``ValidationFailed`` naming the file and what is wrong with it.
 
 from __future__ import annotations
 
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -152,3 +154,98 @@ def _load_wfdb(p: Path, channel: str | int | None, kind: Kind) -> RRSeries:
         raise ValidationFailed("WFDB record holds no physical signal")
     samples = np.asarray(record.p_signal[:, index], dtype=np.float64)
     return rr_from_signal(samples, float(record.fs), chosen)
+
+
+@dataclass(frozen=True)
+class UploadLimit:
+    """What one kind of uploaded recording may hold (checked before and after parsing)."""
+
+    max_bytes: int
+    max_seconds: float
+    max_beats: int | None = None
+
+
+# Per file type (docs/hrv.md): a session's recording is minutes to an hour; these allow six
+# hours of RR text and three hours of raw ECG/PPG, and refuse anything that would keep the
+# analysis from finishing in a few seconds.
+TEXT_LIMIT = UploadLimit(max_bytes=2 * 1024 * 1024, max_seconds=6 * 3600, max_beats=30_000)
+EDF_LIMIT = UploadLimit(max_bytes=20 * 1024 * 1024, max_seconds=3 * 3600)
+UPLOAD_SUFFIXES = TEXT_SUFFIXES | EDF_SUFFIXES
+_EDF_MAGIC = (b"0       ", b"\xffBIOSEMI")
+
+
+def upload_limit(suffix: str) -> UploadLimit:
+    if suffix in TEXT_SUFFIXES:
+        return TEXT_LIMIT
+    if suffix in EDF_SUFFIXES:
+        return EDF_LIMIT
+    raise ValidationFailed(
+        f"a recording must be one of {', '.join(sorted(UPLOAD_SUFFIXES))} (WFDB records have two files: convert to EDF)"
+    )
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1048576:.1f} MiB" if n >= 1048576 else f"{n / 1024:.0f} KiB"
+
+
+def check_upload(filename: str, data: bytes) -> str:
+    """The suffix, once type, size and content fit the type's limits (no parsing yet).
+
+    Cheap checks first, so an oversized or mislabelled file is refused before any work:
+    the size against the type's limit, then the content (RR text has no NUL bytes and
+    at most one beat per line; EDF/BDF starts with its header's version field).
+    """
+    suffix = Path(filename).suffix.lower()
+    limit = upload_limit(suffix)
+    if not data:
+        raise ValidationFailed("the recording is empty")
+    if len(data) > limit.max_bytes:
+        raise ValidationFailed(
+            f"the recording is {_mib(len(data))}; {suffix} files are limited to {_mib(limit.max_bytes)}"
+        )
+    if suffix in TEXT_SUFFIXES:
+        if b"\x00" in data[:65536]:
+            raise ValidationFailed(f"this is a binary file, not an RR list ({suffix})")
+        lines = data.count(b"\n") + 1
+        if limit.max_beats is not None and lines > limit.max_beats + 200:
+            raise ValidationFailed(f"the RR list has {lines:,} lines; at most {limit.max_beats:,} beats are accepted")
+    elif not data.startswith(_EDF_MAGIC):
+        raise ValidationFailed(f"this is not an EDF/BDF recording (its header does not start as one; {suffix})")
+    return suffix
+
+
+def _edf_duration(path: Path) -> float:
+    import pyedflib
+
+    try:
+        reader = pyedflib.EdfReader(str(path))
+    except OSError as exc:
+        raise ValidationFailed(f"not a readable EDF/EDF+ file ({exc})") from exc
+    try:
+        return float(reader.getFileDuration())
+    finally:
+        reader.close()
+
+
+def load_rr_upload(filename: str, data: bytes) -> RRSeries:
+    """Parse an uploaded recording within its type's limits (``check_upload`` first).
+
+    The duration of a raw signal is read from its header before any sample is, and the
+    beats and span of an RR list are checked once parsed.
+    """
+    suffix = check_upload(filename, data)
+    limit = upload_limit(suffix)
+    with tempfile.TemporaryDirectory(prefix="filiform-rr-") as tmp:
+        path = Path(tmp) / f"recording{suffix}"
+        path.write_bytes(data)
+        if suffix in EDF_SUFFIXES and _edf_duration(path) > limit.max_seconds:
+            raise ValidationFailed(f"the recording lasts more than {limit.max_seconds / 3600:g} hours")
+        series = load_rr_file(path)
+    if limit.max_beats is not None and len(series.rr_ms) > limit.max_beats:
+        raise ValidationFailed(f"the RR list has {len(series.rr_ms):,} beats; at most {limit.max_beats:,} are accepted")
+    if series.duration_s > limit.max_seconds:
+        raise ValidationFailed(
+            f"the recording spans {series.duration_s / 3600:.1f} hours; "
+            f"at most {limit.max_seconds / 3600:g} are accepted"
+        )
+    return series

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from filiform.errors import NotFound, ValidationFailed
+from filiform.errors import ValidationFailed
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import patient_of_clinic
 from filiform.services.operations import audit
@@ -34,7 +34,6 @@ from filiform.services.records.views import (
     RecentEvent,
     RecentSession,
     ScreeningView,
-    SessionPage,
     SessionView,
     Timeline,
 )
@@ -47,7 +46,6 @@ from filiform.storage.models import (
     Patient,
     Screening,
     TreatmentSession,
-    User,
 )
 
 
@@ -176,28 +174,6 @@ def chart_inputs(s: Session, *, actor: Actor, patient_id: int, drawing_id: int |
     found = ChartInputs(drawing=drawing, episodes=_episodes(s, patient_id))
     _read(s, actor, "pain_drawing" if drawing is not None else "episodes", patient_id, drawing_id)
     return found
-
-
-def session_page(s: Session, *, actor: Actor, patient_id: int, session_id: int) -> SessionPage:
-    """One session, its clinician's name, its adverse events and the drawing it was planned from."""
-    _scope(s, actor, patient_id)
-    found = _sessions(s, patient_id, session_id)
-    if not found:
-        raise NotFound(f"session {session_id} not found for this patient")
-    session = found[0]
-    clinician = s.scalar(sa.select(User.display_name).where(User.id == session.clinician_id)) or "?"
-    events = tuple(
-        AdverseEventView.model_validate(a)
-        for a in s.execute(
-            sa.select(AdverseEvent)
-            .where(AdverseEvent.patient_id == patient_id, AdverseEvent.session_id == session_id)
-            .order_by(AdverseEvent.id)
-        ).scalars()
-    )
-    drawing = _drawing(s, patient_id, None, on_or_before=session.started_at.date())
-    page = SessionPage(session=session, clinician=clinician, events=events, drawing=drawing)
-    _read(s, actor, "treatment_session", patient_id, session_id)
-    return page
 
 
 def _latest_answers(s: Session, patient_id: int) -> dict[str, Any] | None:

@@ -100,6 +100,18 @@ def sessions(
         yield current, group, their_circuits(current["id"])
 
 
+def overrides(conn: Connection, clinic_id: int, patient_id: int | None = None) -> dict[int, list[Row]]:
+    """Safety overrides per session id, in ``seq`` order (a few per overridden session)."""
+    o, s = T["session_override"], T["treatment_session"]
+    stmt = sa.select(o).select_from(o.join(s, o.c.session_id == s.c.id)).where(s.c.clinic_id == clinic_id)
+    if patient_id is not None:
+        stmt = stmt.where(s.c.patient_id == patient_id)
+    out: dict[int, list[Row]] = {}
+    for row in conn.execute(stmt.order_by(o.c.session_id, o.c.seq)):
+        out.setdefault(row.session_id, []).append(row._mapping)
+    return out
+
+
 def episode_codes(conn: Connection, clinic_id: int) -> dict[int, list[str]]:
     """ICD-10 codes per episode id (the billing summary's diagnosis column)."""
     t = T["episode"]

@@ -69,6 +69,7 @@ class SessionView(View):
     version: int
     insertions: tuple[InsertionView, ...]
     circuits: tuple[CircuitView, ...] = ()
+    voided_at: datetime | None = None  # a void amendment's mark (the session stays readable)
 
 
 class EpisodeView(View):
@@ -146,15 +147,6 @@ class Timeline(View):
     adverse_events: tuple[AdverseEventView, ...]
     consents: tuple[ConsentView, ...]
     screenings: tuple[ScreeningView, ...]
-
-
-class SessionPage(View):
-    """One session as its page and its PDF note show it."""
-
-    session: SessionView
-    clinician: str
-    events: tuple[AdverseEventView, ...]
-    drawing: DrawingView | None  # the latest drawing on or before the session day
 
 
 class Measures(View):
