@@ -25,7 +25,7 @@ INSERTION = {
     "technique": "trigger_point_dn",
     "needle_length_mm": 30.0,
     "needle_gauge_mm": 0.25,
-    "depth_mm": 10.0,
+    "depth_mm": 4.0,  # within the smallest cap over the lung (4 mm): the session check refuses deeper
 }
 SCREEN = {"intake": {"capacity_to_consent": "yes", "consents_to_needling": "yes"}}
 
