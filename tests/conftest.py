@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy.engine import Engine
 
 from filiform.storage.engine import make_engine
@@ -24,6 +25,14 @@ from filiform.storage.pgcluster import TempCluster, find_pg_bin, start_temp_clus
 # production parameters are untouched).  Set before any test imports the services, and
 # inherited by the subprocesses tests start.
 os.environ.setdefault("FILIFORM_ARGON2_PROFILE", "test")
+
+# Property tests are reproducible by default: "ci" derives each test's examples from the
+# test itself (the same examples on every run and every machine, whatever the test order).
+# "explore" searches afresh each run; a failure prints its @reproduce_failure blob and is
+# stored in .hypothesis/ so the next run replays it first.  Chosen by FILIFORM_HYPOTHESIS.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, deadline=None, print_blob=True, max_examples=500)
+settings.load_profile(os.environ.get("FILIFORM_HYPOTHESIS", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""API fixtures: one two-clinic world per test session, a logged-in client per username."""
+"""API fixtures: one two-clinic world per test module (no module sees another's writes),
+a logged-in client per username."""
 
 from __future__ import annotations
 
@@ -13,20 +14,20 @@ from fastapi.testclient import TestClient
 from filiform.app.factory import create_app
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     path: Path = tmp_path_factory.mktemp("api") / "filiform.db"
     return build_world(f"sqlite:///{path}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app(world: World) -> Iterator[FastAPI]:
     application = create_app(world.url)
     yield application
     application.state.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def client_for(app: FastAPI) -> Iterator[Callable[[str], TestClient]]:
     """Logged-in clients, one per username, reused within the session."""
     clients: dict[str, TestClient] = {}

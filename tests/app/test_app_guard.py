@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,10 @@ def _seen_client(guard_env: str, peer: tuple[str, int], xff: str, monkeypatch: p
     async def send(message: Any) -> None:
         return None
 
-    asyncio.run(OuterGuard(inner, headers=HEADERS)(_scope(peer, xff), receive, send))
+    # A thread of its own: a browser test earlier in this worker may leave an event loop
+    # running in the main thread, where asyncio.run() refuses to start another.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, OuterGuard(inner, headers=HEADERS)(_scope(peer, xff), receive, send)).result()
     return seen[0]
 
 

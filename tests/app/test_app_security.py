@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import cast
 
 import pyotp
 import pytest
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from filiform.app.factory import create_app
+from filiform.services.access import auth_sessions
 from filiform.services.access.auth_sessions import COOKIE_NAME
 from filiform.services.access.login_throttle import LoginThrottle
 from filiform.storage.engine import transaction
@@ -96,13 +98,22 @@ def test_csrf_form_field_is_accepted_and_body_still_reaches_the_endpoint(app: Fa
     assert r.status_code == 403
 
 
-def test_idle_timeout_logs_off(world: World) -> None:
-    app = create_app(world.url, idle=timedelta(seconds=2))
+def test_idle_timeout_logs_off(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session service's clock is moved forward instead of sleeping."""
+    offset = {"now": timedelta(0)}
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Clock:  # type: ignore[override]
+            return cast(Clock, datetime.now(tz) + offset["now"])
+
+    monkeypatch.setattr(auth_sessions, "datetime", Clock)
+    app = create_app(world.url, idle=timedelta(minutes=15))
     client = login(TestClient(app), "clinician_a")
     assert client.get("/api/auth/me").status_code == 200
-    import time
-
-    time.sleep(2.5)
+    offset["now"] = timedelta(minutes=14, seconds=50)
+    assert client.get("/api/auth/me").status_code == 200  # still inside the idle time (and touched)
+    offset["now"] += timedelta(minutes=15, seconds=1)
     r = client.get("/api/auth/me")
     assert r.status_code == 401
     assert any(c.startswith(f"{COOKIE_NAME}=;") and "Max-Age=0" in c for c in r.headers.get_list("set-cookie"))
@@ -139,14 +150,15 @@ def test_totp_enrolment_and_login(world: World, app: FastAPI) -> None:
     totp = pyotp.parse_uri(uri)
     assert isinstance(totp, pyotp.TOTP)
     assert client.post("/api/auth/totp/confirm", json={"code": "000000"}).status_code == 422
-    assert client.post("/api/auth/totp/confirm", json={"code": totp.now()}).status_code == 200
+    spent = totp.now()
+    assert client.post("/api/auth/totp/confirm", json={"code": spent}).status_code == 200
     fresh = TestClient(app)
     fresh.headers["X-CSRF-Token"] = _csrf(fresh)
     body = {"username": "clinician_b", "password": PASSWORD}
     r = fresh.post("/api/auth/login", json=body)
     assert r.status_code == 401 and r.json()["code"] == "totp_required"
-    r = fresh.post("/api/auth/login", json={**body, "totp": totp.at(0)})
-    assert r.status_code == 401
+    r = fresh.post("/api/auth/login", json={**body, "totp": spent})  # replay of the confirmation code
+    assert r.status_code == 401 and r.json()["code"] == "totp_required"
     # the current code was spent on confirmation; the next step's code is accepted
     import time
 

@@ -57,7 +57,7 @@ def test_short_phase_says_too_short(session_csv: Path) -> None:
 )
 def test_bad_options_fail_cleanly(session_csv: Path, args: list[str], message: str) -> None:
     result = runner.invoke(app, ["hrv", "analyse", str(session_csv), *args])
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert message in result.output + (result.stderr or "")
     assert "Traceback" not in result.output
 
@@ -66,7 +66,7 @@ def test_bad_file_fails_cleanly(tmp_path: Path) -> None:
     bad = tmp_path / "hr.csv"
     bad.write_text("hr\n70\n71\n72\n")
     result = runner.invoke(app, ["hrv", "analyse", str(bad), "-p", "baseline=0-60"])
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "beats/min" in result.output + (result.stderr or "")
     assert result.exception is None or isinstance(result.exception, SystemExit)
 

@@ -48,7 +48,7 @@ def test_audit_report_needs_a_known_admin_and_valid_dates(db: str) -> None:
 
 def test_bad_input_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["restore", str(tmp_path / "missing.bk"), "--db", f"sqlite:///{tmp_path / 'x.db'}"])
-    assert result.exit_code != 0 and "does not exist" in result.output
+    assert result.exit_code == 2 and "does not exist" in result.output
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["audit", "verify", "--db", f"sqlite:///{tmp_path / 'new.db'}"])
     assert result.exit_code != 0 and "db upgrade" in result.output

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from filiform.errors import Conflict
 from filiform.fhir import exporter, importer
-from filiform.services.access.context import Actor, Role
+from filiform.services.access.context import Actor
 from filiform.services.operations import audit
 from filiform.services.records import bulk
 from filiform.storage.engine import session_factory, transaction
@@ -77,4 +77,3 @@ def test_imported_users_cannot_log_in_until_reset(demo_clinic: Clinic, tmp_path:
         name = s.scalar(sa.text("SELECT username FROM app_user WHERE role = 'admin'"))
     with pytest.raises(PermissionDenied), transaction(session_factory(engine)) as s:
         users.authenticate(s, username=name, password="demo-password-not-for-production", client="t")
-    assert Actor(user_id=1, clinic_id=1, role=Role.ADMIN)

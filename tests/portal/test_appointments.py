@@ -4,18 +4,52 @@ names; clinic settings validated with the zone database."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from icalendar import Calendar
-from portal_world import post
+from portal_world import START, World, build_world, login, make_app, post
 
 from filiform.core.concepts.clock import FixedClock
 from filiform.storage.models import Appointment, ClinicSettings, Patient, User
+
+
+# Each test books on a clinic of its own and builds the history it needs by running the
+# earlier steps itself: no test depends on another having run first (random order).
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return build_world(f"sqlite:///{tmp_path / 'filiform.db'}")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def app(world: World, clock: FixedClock) -> Iterator[FastAPI]:
+    application = make_app(world.url, clock)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def staff(app: FastAPI, world: World) -> Iterator[Callable[[str], TestClient]]:
+    clients: dict[str, TestClient] = {}
+
+    def get(role: str) -> TestClient:
+        if role not in clients:
+            clients[role] = login(TestClient(app), world.usernames[role])
+        return clients[role]
+
+    yield get
+    for c in clients.values():
+        c.close()
 
 
 def _ids(app: FastAPI) -> tuple[int, int, list[Patient]]:
@@ -58,6 +92,7 @@ def test_settings_need_a_real_zone_and_valid_contacts(staff: Callable[[str], Tes
 def test_booking_is_on_the_clinics_clock_across_the_spring_change(
     app: FastAPI, staff: Callable[[str], TestClient]
 ) -> None:
+    test_settings_need_a_real_zone_and_valid_contacts(staff)  # the clinic's zone first
     doc, _clinic, patients = _ids(app)
     desk = staff("front_desk")
     # Europe/Dublin goes from GMT to IST at 01:00 on 2026-03-29: 09:00 is 08:00 UTC that day, 09:00 UTC the day before
@@ -73,12 +108,14 @@ def test_booking_is_on_the_clinics_clock_across_the_spring_change(
 
 
 def test_a_clinician_is_never_double_booked(app: FastAPI, staff: Callable[[str], TestClient]) -> None:
+    test_booking_is_on_the_clinics_clock_across_the_spring_change(app, staff)  # 09:00 on 29 March is taken
     doc, _clinic, patients = _ids(app)
     clash = _book(staff("front_desk"), patients[3].id, doc, "2026-03-29", "09:15")
     assert clash.status_code == 422 and "already has an appointment" in clash.text
 
 
 def test_move_cancel_and_no_show(app: FastAPI, staff: Callable[[str], TestClient]) -> None:
+    test_booking_is_on_the_clinics_clock_across_the_spring_change(app, staff)  # two bookings to change
     desk = staff("front_desk")
     with app.state.sessions() as s:
         first, second = s.execute(sa.select(Appointment).order_by(Appointment.starts_at)).scalars().all()[:2]
@@ -118,6 +155,7 @@ def _feed(app: FastAPI, doc: TestClient) -> Calendar:
 def test_the_feed_has_no_names_unless_the_clinic_allows_them(
     app: FastAPI, staff: Callable[[str], TestClient], clock: FixedClock
 ) -> None:
+    test_move_cancel_and_no_show(app, staff)  # one moved (no-show), one cancelled
     clock.at = datetime(2026, 3, 20, 12, tzinfo=UTC)
     _doc_id, clinic, patients = _ids(app)
     doc = staff("clinician")

@@ -80,7 +80,15 @@ def story(app: FastAPI, staff: Callable[[str], TestClient], clock: FixedClock) -
         },
         follow_redirects=False,
     )
+    # Snapshots of the moment after the patient's steps: later tests (the clinician's
+    # confirmation, the withdrawal) change these rows, and tests run in random order.
+    with app.state.sessions() as s:
+        signed_consent = s.execute(sa.select(EConsent).where(EConsent.patient_id == patient.id)).scalar_one_or_none()
+        withdrawn = s.get(Consent, signed_consent.consent_id).withdrawn_on if signed_consent else "no consent"
     return {
+        "screenings_after_patient": _count(app, Screening, patient_id=patient.id),
+        "proposal_after_patient": _proposal(app, patient.id),
+        "withdrawn_at_signing": withdrawn,
         "patient": patient,
         "path": path,
         "phone": phone,
@@ -116,9 +124,8 @@ def _proposal(app: FastAPI, patient_id: int) -> IntakeProposal:
 
 
 def test_nothing_the_patient_says_is_a_screening_answer_yet(app: FastAPI, story: dict[str, object]) -> None:
-    patient = story["patient"]
-    assert _count(app, Screening, patient_id=patient.id) == story["screenings_before"]
-    row = _proposal(app, patient.id)
+    assert story["screenings_after_patient"] == story["screenings_before"]
+    row: IntakeProposal = story["proposal_after_patient"]  # type: ignore[assignment]
     assert row.status == "proposed"
     assert row.answers["anticoagulant"] == "vka" and row.answers["inr"] == 2.4
     assert row.answers["bmi"] == 23.5  # 68 kg / 1.70 m squared, rounded as PatientBody does
@@ -201,7 +208,7 @@ def test_the_signed_consent_is_a_record_and_a_pdf(
     with app.state.sessions() as s:
         e = s.execute(sa.select(EConsent).where(EConsent.patient_id == patient.id)).scalar_one()
         consent = s.get(Consent, e.consent_id)
-        assert consent.form_version == "dn-econsent-2026.1" and consent.withdrawn_on is None
+        assert consent.form_version == "dn-econsent-2026.1" and story["withdrawn_at_signing"] is None
         assert e.pdf.startswith(b"%PDF") and len(e.text_sha256) == 64 and e.techniques == ["trigger_point_dn"]
         econsent_id = e.id
     pdf = staff("clinician").get(f"/patients/{patient.id}/portal/consents/{econsent_id}.pdf")
@@ -222,5 +229,9 @@ def test_the_patient_withdraws_consent_from_the_link(app: FastAPI, story: dict[s
     with app.state.sessions() as s:
         consents = s.execute(sa.select(Consent).where(Consent.patient_id == story["patient"].id)).scalars().all()
         assert consents and all(c.withdrawn_on is not None for c in consents)
+    start = clock.at
     clock.advance(timedelta(hours=2))  # the portal session ends after an hour without activity
-    assert phone.get("/p/home").status_code == 403
+    try:
+        assert phone.get("/p/home").status_code == 403
+    finally:
+        clock.at = start  # staff sessions of the other tests live on the same clock

@@ -50,7 +50,7 @@ TAMPERS: dict[str, Callable[[World], str]] = {
     "delete_newest": lambda w: (
         f"DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log WHERE chain = {w.clinician.clinic_id})"
     ),
-    "reorder": lambda w: (
+    "redate": lambda w: (  # a changed timestamp; real reordering: test_services_audit_order.py
         "UPDATE audit_log SET at = '1999-01-01T00:00:00+00:00' WHERE id = (SELECT MAX(id) FROM audit_log)"
     ),
     "truncate": lambda w: "DELETE FROM audit_log",
