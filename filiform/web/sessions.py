@@ -37,7 +37,7 @@ from filiform.services.records.plans import latest_intake, patient_body, plan_fr
 from filiform.services.records.session_safety import SessionRefused, problem_key, shown
 from filiform.web.plan_view import parse_ticked
 
-from . import session_cards, session_page
+from . import drafts, session_cards, session_page
 from .common import actor_or_none, form_int, login_redirect, render, run_page
 from .labels import TECHNIQUE_NAMES
 from .session_form import MAX_PAIRS, REASON_PREFIX, adverse_events_from_form, rows, session_from_form, soap_parts
@@ -163,6 +163,7 @@ async def session_submit(request: Request, patient_id: int) -> Any:
         problems: list[dict[str, Any]] = []
         row = None if upload_error else _record(s, actor, patient_id, form, findings, prepared, errors, problems)
         if row is not None:
+            drafts.discard(s, actor, patient_id, "session")
             return RedirectResponse(f"/patients/{patient_id}/sessions/{row.id}", status_code=303)
         drawing = form_int(form.get("plan_drawing"))
         plan, intake = _plan_and_intake(
@@ -171,7 +172,7 @@ async def session_submit(request: Request, patient_id: int) -> Any:
         ctx = _context(
             s, actor, patient, {**form, "plan_findings": findings}, plan=plan, intake=intake, cards=rows(form, "ins")
         )
-        ctx |= {"problems": problems, "errors": errors, "upload_lost": upload is not None}
+        ctx |= {"problems": problems, "errors": errors, "upload_lost": upload is not None, "posted": True}
         return render(request, "session_new.html", ctx, status_code=409 if problems else 422)
 
     return run_page(request, body)

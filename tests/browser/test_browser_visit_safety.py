@@ -147,3 +147,24 @@ def test_a_second_tap_on_save_stores_one_score(
     page.reload()  # a reload after saving shows the saved score; it does not post again
     rows = page.locator("table.list tbody tr", has_text=day)
     expect(rows).to_have_count(1)
+
+
+def test_a_session_form_draft_comes_back_with_all_its_needle_cards(tablet: Page, idle_server: LiveServer) -> None:
+    """A half-filled session form (two needle cards, a note) is still there when the page is
+    opened again: the cards added by script are rebuilt before the fields are filled."""
+    page, server = tablet, idle_server
+    form = "/patients/1/sessions/new"
+    _sign_in(page, server, form)
+    page.locator('[name="ins-0-depth"]').fill("12")
+    page.get_by_role("button", name="Add needle").click()
+    page.locator('[name="ins-1-depth"]').fill("21")
+    with page.expect_response(lambda r: "/drafts/1/session" in r.url and r.request.method == "PUT"):
+        page.locator('[name="soap_s"]').fill("Neck pain worse after long drives")
+    page.wait_for_timeout(1500)  # the last keystroke's save (debounced) reaches the server
+    page.goto(f"{server.url}/patients/1")
+    page.goto(f"{server.url}{form}")
+    expect(page.locator("li.needle-card")).to_have_count(2)
+    expect(page.locator('[name="ins-0-depth"]')).to_have_value("12")
+    expect(page.locator('[name="ins-1-depth"]')).to_have_value("21")
+    expect(page.locator('[name="soap_s"]')).to_have_value("Neck pain worse after long drives")
+    expect(page.locator(".draft-note")).to_be_visible()

@@ -120,6 +120,14 @@
     var card = ev.target.closest("li.needle-card");
     if (card && ev.target.matches('[name$="-depth"]')) { updateHint(card); }
   });
+  form.addEventListener("draft:restore", function (ev) {  // a saved draft: as many cards as it holds
+    var most = -1;
+    Object.keys(ev.detail.fields).forEach(function (name) {
+      var m = /^ins-(\d+)-/.exec(name);
+      if (m) { most = Math.max(most, parseInt(m[1], 10)); }
+    });
+    while (cards().length <= most) { addCard(); }
+  });
   document.getElementById("add-needle").addEventListener("click", function () { addCard(); });
   document.querySelectorAll("button.chip-add").forEach(function (chip) {
     chip.addEventListener("click", function () {
