@@ -33,6 +33,8 @@ FORM_NAMES = {"screening": "Screening", "session": "Session", "consent": "Consen
 def form_name(key: str) -> str:
     """A draft's form in words ("Outcome measure: NDI")."""
     kind, _, detail = key.partition(":")
+    if kind.startswith("session_"):
+        return "Session (opened from a plan)"
     if kind == "outcome":
         return f"Outcome measure: {detail.upper()}" if detail else "Outcome measure"
     return FORM_NAMES.get(kind, kind.replace("_", " ").capitalize())

@@ -12,6 +12,9 @@ session the first click saved (the form's key).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -110,6 +113,23 @@ def _plan_and_intake(
     return None, latest_intake(s, actor, patient.id)[0]
 
 
+_DRAFT_KEY = re.compile(r"session(_[0-9a-f]{10})?")
+
+
+def draft_key(query: list[tuple[str, str]]) -> str:
+    """The draft's name: ``session`` for the plain form, one per plan/targets query otherwise,
+    so a form opened from a plan is never filled with the draft of another visit's form
+    (and signing in again, which returns to the same address, finds its own draft)."""
+    if not query:
+        return "session"
+    digest = hashlib.sha256(json.dumps(query).encode()).hexdigest()[:10]
+    return f"session_{digest}"
+
+
+def posted_draft_key(value: str | None) -> str:
+    return value if value and _DRAFT_KEY.fullmatch(value) else "session"
+
+
 @router.get("/patients/{patient_id}/sessions/new", include_in_schema=False)
 def session_form(
     request: Request, patient_id: int, condition: str = "", side: str = "", drawing: int | None = None
@@ -126,6 +146,7 @@ def session_form(
         form = _plan_fields(condition, side, drawing, findings) if condition else {}
         ctx = _context(s, actor, patient, form, plan=plan, intake=intake, cards=[])
         ctx["cards"] = session_cards.chosen_cards(chosen, ctx["guides"]) or [{}]
+        ctx["draft_key"] = draft_key(sorted(request.query_params.multi_items()))
         return render(request, "session_new.html", ctx)
 
     return run_page(request, body)
@@ -163,7 +184,7 @@ async def session_submit(request: Request, patient_id: int) -> Any:
         problems: list[dict[str, Any]] = []
         row = None if upload_error else _record(s, actor, patient_id, form, findings, prepared, errors, problems)
         if row is not None:
-            drafts.discard(s, actor, patient_id, "session")
+            drafts.discard(s, actor, patient_id, posted_draft_key(form.get("draft_key")))
             return RedirectResponse(f"/patients/{patient_id}/sessions/{row.id}", status_code=303)
         drawing = form_int(form.get("plan_drawing"))
         plan, intake = _plan_and_intake(
@@ -173,6 +194,7 @@ async def session_submit(request: Request, patient_id: int) -> Any:
             s, actor, patient, {**form, "plan_findings": findings}, plan=plan, intake=intake, cards=rows(form, "ins")
         )
         ctx |= {"problems": problems, "errors": errors, "upload_lost": upload is not None, "posted": True}
+        ctx["draft_key"] = posted_draft_key(form.get("draft_key"))
         return render(request, "session_new.html", ctx, status_code=409 if problems else 422)
 
     return run_page(request, body)
