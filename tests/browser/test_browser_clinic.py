@@ -110,6 +110,7 @@ def test_clinic_visit(tablet: Page, live_server: LiveServer, shots_dir: Path) ->
     page.locator("#record-from-plan").click()
     expect(page.get_by_role("heading", name="Record session")).to_be_visible()
     assert page.locator('input[name="started_at"]').input_value()  # now, on the clinic's clock
+    expect(page.locator("#session-form[data-ready]")).to_have_count(1)  # its script is running
     page.locator("button.chip-add").first.click()  # the plan's targets: one tap each, none pre-filled
     page.get_by_label("Pain before (0–10)").fill("7")
     page.get_by_label("Pain after (0–10)").fill("3")

@@ -238,6 +238,7 @@ def test_the_patient_takes_part_from_their_phone(browser: Browser, portal: Porta
     doc.locator("#record-from-plan").click()
     started = show(portal.clock.now() + timedelta(minutes=1), server_timezone(), "%Y-%m-%dT%H:%M")  # clinic time
     doc.locator('input[name="started_at"]').fill(started)
+    expect(doc.locator("#session-form[data-ready]")).to_have_count(1)  # its script is running
     doc.locator("button.chip-add").first.click()  # a plan target, with its side and needle
     doc.get_by_label("Pain before (0–10)").fill("6")
     doc.get_by_label("Pain after (0–10)").fill("3")

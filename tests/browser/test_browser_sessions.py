@@ -131,6 +131,7 @@ def test_the_form_fits_768_px_with_44_px_targets_and_cards_reorder(
     tab.set_viewport_size({"width": 768, "height": 1024} if device == "tablet" else {"width": 390, "height": 844})
     tab.goto(f"{live_server.url}/patients/{pid}/sessions/new?condition=myofascial_neck_shoulder&side=right")
     for _ in range(2):
+        expect(tab.locator("#session-form[data-ready]")).to_have_count(1)
         tab.locator("#add-needle").tap()
     cards = tab.locator("li.needle-card")
     count = cards.count()

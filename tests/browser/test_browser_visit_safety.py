@@ -156,6 +156,7 @@ def test_a_session_form_draft_comes_back_with_all_its_needle_cards(tablet: Page,
     form = "/patients/1/sessions/new"
     _sign_in(page, server, form)
     page.locator('[name="ins-0-depth"]').fill("12")
+    expect(page.locator("#session-form[data-ready]")).to_have_count(1)
     page.get_by_role("button", name="Add needle").click()
     page.locator('[name="ins-1-depth"]').fill("21")
     with page.expect_response(lambda r: "/drafts/1/session" in r.url and r.request.method == "PUT"):

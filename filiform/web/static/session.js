@@ -152,4 +152,5 @@
   if (saveButton) { saveButton.setAttribute("data-label", saveButton.textContent); }
   cards().forEach(updateHint);
   showPairs();
+  form.setAttribute("data-ready", "1");  // the buttons work from now on (tests wait for this)
 }());
