@@ -26,10 +26,10 @@ from filiform.fhir.map_clinical import (
     to_care_plan,
     to_condition,
     to_consent,
-    to_drawing,
     to_outcome,
     to_screening,
 )
+from filiform.fhir.map_drawing import to_drawing
 from filiform.fhir.map_people import to_organization, to_patient, to_practitioner, to_practitioner_role
 from filiform.fhir.map_session import session_resources, to_adverse_event, to_provenance
 from filiform.services.access.context import Actor

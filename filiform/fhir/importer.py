@@ -38,11 +38,11 @@ from filiform.fhir.import_rows import (
 from filiform.fhir.map_circuit import from_circuit
 from filiform.fhir.map_clinical import (
     from_consent,
-    from_drawing,
     from_episode,
     from_outcome,
     from_screening,
 )
+from filiform.fhir.map_drawing import from_drawing
 from filiform.fhir.map_people import from_organization, from_patient, from_practitioner
 from filiform.fhir.sources import checked
 from filiform.fhir.staging import Stage

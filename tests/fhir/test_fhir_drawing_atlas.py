@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from filiform.fhir.map_clinical import ATLAS_VERSION, from_drawing, to_drawing
+from filiform.fhir.map_drawing import ATLAS_VERSION, from_drawing, to_drawing
 
 ROW = {
     "id": 5,
