@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browser_world import LiveServer
+from browser_world import LiveServer, point_inside
 from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
@@ -49,12 +49,6 @@ def _gesture(page: Page, frames: list[list[tuple[float, float]]]) -> None:
     cdp.detach()
 
 
-def _centre(page: Page, selector: str) -> tuple[float, float]:
-    box = page.locator(selector).first.bounding_box()
-    assert box, selector
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-
-
 def _view_width(page: Page, sheet: str) -> float:
     return float(page.locator(f"#sheet-{sheet} svg").get_attribute("viewBox").split()[2])  # type: ignore[union-attr]
 
@@ -68,8 +62,8 @@ def test_a_finger_stroke_paints_the_regions_it_covers_in_proportion(chart: tuple
     page.get_by_text("Pins and needles").click()
     page.get_by_text("Deep", exact=True).click()
     page.locator("#sheet-body").scroll_into_view_if_needed()
-    x0, y0 = _centre(page, '#sheet-body path.region[data-region="right-upper-trapezius"]')
-    x1, y1 = _centre(page, '#sheet-body path.region[data-region="right-supraspinous-fossa-lateral"]')
+    x0, y0 = point_inside(page, '#sheet-body path.region[data-region="right-upper-trapezius"]')
+    x1, y1 = point_inside(page, '#sheet-body path.region[data-region="right-supraspinous-fossa-lateral"]')
     _gesture(page, [[(x0 + (x1 - x0) * i / 10, y0 + (y1 - y0) * i / 10)] for i in range(11)])
     expect(page.locator("#painted li").first).to_be_visible()
     drawn = {r["region"]: r for r in _painted(page)}
@@ -87,7 +81,7 @@ def test_pinch_zoom_pan_and_44_pixel_targets(chart: tuple[Page, str]) -> None:
     expect(svg).to_be_visible()
     svg.scroll_into_view_if_needed()
     full = _view_width(page, "head")
-    cx, cy = _centre(page, '#sheet-head path.region[data-region="right-eyebrow-lateral"]')
+    cx, cy = point_inside(page, '#sheet-head path.region[data-region="right-eyebrow-lateral"]')
     _gesture(page, [[(cx - 20 - 12 * i, cy), (cx + 20 + 12 * i, cy)] for i in range(9)])
     pinched = _view_width(page, "head")
     assert pinched < full / 2  # two fingers zoomed in
@@ -105,7 +99,7 @@ def test_pinch_zoom_pan_and_44_pixel_targets(chart: tuple[Page, str]) -> None:
 def test_undo_takes_back_the_last_stroke(chart: tuple[Page, str]) -> None:
     page, _ = chart
     page.locator("#sheet-body").scroll_into_view_if_needed()
-    x, y = _centre(page, '#sheet-body path.region[data-region="right-lateral-deltoid"]')
+    x, y = point_inside(page, '#sheet-body path.region[data-region="right-lateral-deltoid"]')
     _gesture(page, [[(x, y)], [(x + 2, y + 6)]])
     expect(page.locator("#painted li").first).to_be_visible()
     assert _painted(page)

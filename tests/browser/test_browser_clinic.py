@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_world import LiveServer
+from browser_world import LiveServer, point_inside
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -65,12 +65,11 @@ def test_clinic_visit(tablet: Page, live_server: LiveServer, shots_dir: Path) ->
     temple = page.locator('#sheet-head path.region[data-region="right-temple-middle"]')
     expect(temple).to_be_attached()
     page.locator("#intensity").fill("8")
-    neck = page.locator('#sheet-body path.region[data-region="right-posterolateral-neck-upper"]').bounding_box()
-    lower = page.locator('#sheet-body path.region[data-region="right-lower-cervical-paraspinal"]').bounding_box()
-    assert neck and lower
-    page.mouse.move(neck["x"] + neck["width"] / 2, neck["y"] + neck["height"] / 2)
+    neck = point_inside(page, '#sheet-body path.region[data-region="right-posterolateral-neck-upper"]')
+    lower = point_inside(page, '#sheet-body path.region[data-region="right-lower-cervical-paraspinal"]')
+    page.mouse.move(*neck)
     page.mouse.down()
-    page.mouse.move(lower["x"] + lower["width"] / 2, lower["y"] + lower["height"] / 2, steps=6)
+    page.mouse.move(*lower, steps=6)
     page.mouse.up()
     first = page.locator("#match-list li.match").first
     expect(first).to_be_visible()

@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 from aiosmtpd.controller import Controller
+from browser_world import point_inside
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from filiform.app.factory import create_app
@@ -127,11 +128,8 @@ def _drag(page: Page, points: list[tuple[float, float]]) -> None:
 
 
 def _tap(page: Page, selector: str) -> None:
-    target = page.locator(selector).first
-    target.scroll_into_view_if_needed()
-    box = target.bounding_box()
-    assert box is not None
-    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator(selector).first.scroll_into_view_if_needed()
+    page.touchscreen.tap(*point_inside(page, selector))
 
 
 def _patient(portal: Portal) -> tuple[Patient, int]:
