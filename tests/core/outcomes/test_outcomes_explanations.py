@@ -12,6 +12,7 @@ import pytest
 
 from filiform.core.outcomes import interpret_change
 from filiform.core.outcomes.interpret import shown
+from filiform.errors import ValidationFailed
 
 NO_MCID = "No MCID is established for this scale, so no responder call is made."
 
@@ -68,3 +69,64 @@ def test_explanation(instrument: str, baseline: float, current: float, kwargs: d
 )
 def test_scores_are_shown_with_at_most_two_decimals(value: float, text: str) -> None:
     assert shown(value) == text
+
+
+def test_a_one_point_rise_is_a_rise() -> None:
+    assert interpret_change("nprs", 3, 4).explanation.startswith("NPRS rose from 3 to 4 (1 points worse).")
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "details"),
+    [
+        (("ndi", 120, 20), "NDI total baseline 120 is outside the range 0-100", []),
+        (("ndi", 40, 120), "NDI total score 120 is outside the range 0-100", []),
+        (("nprs", -1, 3), "NPRS total baseline -1 is outside the range 0-10", []),
+        (("koos", 50, 60), "KOOS has no scale 'total'", ["scales: symptoms, pain, adl, sport, qol"]),
+    ],
+)
+def test_values_outside_the_scale_are_refused_naming_which(
+    args: tuple[str, float, float], message: str, details: list[str]
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        interpret_change(*args)
+    assert (refused.value.message, refused.value.details) == (message, details)
+
+
+def test_the_ends_of_the_range_are_valid_values() -> None:
+    assert interpret_change("nprs", 10, 0).improvement == 10
+    assert interpret_change("nprs", 0, 10).improvement == -10
+
+
+def test_percent_improvement_for_higher_is_better_uses_the_room_to_the_top() -> None:
+    """LEFS (0-80, higher is better) 20 -> 60: 40 of the 60 points of room = 66.67 %."""
+    assert interpret_change("lefs", 20, 60).percent_improvement == 66.67
+
+
+def test_no_room_to_improve_gives_no_percentage() -> None:
+    """NPRS 0 is already the best: a change from there has no relative improvement."""
+    change = interpret_change("nprs", 0, 3)
+    assert change.percent_improvement is None and change.percent_mcid_reached is None
+    assert change.classification.value == "worsened"
+
+
+def test_exactly_the_thresholds_count_as_reached() -> None:
+    ndi = interpret_change("ndi", 40, 30)  # 10 percentage points = Vernon's MCID, = MDC 10
+    assert (ndi.mcid_reached, ndi.classification.value, ndi.beyond_mdc) == (True, "improved", True)
+    nprs = interpret_change("nprs", 10, 7)  # 3 of 10 = 30 % = Farrar's percent threshold
+    assert (nprs.percent_improvement, nprs.percent_mcid, nprs.percent_mcid_reached) == (30, 30, True)
+    worse = interpret_change("nprs", 4, 6)  # 2 points worse = the MCID
+    assert worse.classification.value == "worsened"
+
+
+def test_fractional_scores_keep_four_decimals() -> None:
+    """JFLS-8 mean item scores: 4.25 -> 2.5 is -1.75; 3.33333 -> 1 is -2.33333, kept as -2.3333."""
+    assert (interpret_change("jfls_8", 4.25, 2.5).change, interpret_change("jfls_8", 4.25, 2.5).improvement) == (
+        -1.75, 1.75)  # fmt: skip
+    third = interpret_change("jfls_8", 3.33333, 1)
+    assert (third.change, third.improvement) == (-2.3333, 2.3333)
+    assert interpret_change("rmdq", 12, 2).percent_improvement == 83.33  # 10 / 12
+
+
+def test_a_clinic_mcid_below_one_is_accepted() -> None:
+    change = interpret_change("nprs", 3, 2.5, mcid=0.5)
+    assert (change.mcid, change.mcid_citation, change.classification.value) == (0.5, "clinic", "improved")

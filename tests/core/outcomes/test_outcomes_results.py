@@ -137,3 +137,23 @@ def test_koos_with_no_subscale_scorable_is_refused_with_each_reason() -> None:
         "Knee-related quality of life (0 of 4 answered, 2 needed)",
         rule_of("koos"),
     ]
+
+
+def test_every_missing_item_is_named() -> None:
+    error = refused("prtee", [None, None] + [1] * 13)
+    assert error.message == "PRTEE: every item must be answered; missing p1, p2"
+
+
+def test_koos_subscales_keep_four_decimals_and_every_partial_or_skipped_one_is_named() -> None:
+    """Pain all 9 answered, eight 1s and one 2: mean 10/9, 100 - 250/9 = 72.2222.
+    Symptoms 3 of 7 and QOL 1 of 4: skipped. ADL 16 of 17 and Sport 4 of 5: partial, all 0 -> 100."""
+    answers = (
+        [1, 1, 1, None, None, None, None] + [1] * 8 + [2] + [0] * 16 + [None] + [0] * 4 + [None] + [1, None, None, None]
+    )
+    result = score("koos", answers)
+    assert [(s.id, s.value) for s in result.subscales] == [("pain", 72.2222), ("adl", 100), ("sport", 100)]
+    assert result.note == (
+        "not scored (too many missing): Symptoms (3 of 7 answered, 4 needed); "
+        "Knee-related quality of life (1 of 4 answered, 2 needed). "
+        "scored from the answered items: Function in daily living, Function in sport and recreation"
+    )
