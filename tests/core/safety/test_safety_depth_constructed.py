@@ -168,3 +168,44 @@ def test_the_obese_widening_stops_at_120_mm() -> None:
     guide = needle_guidance(deep, PatientBody(bmi=31), SHIPPED)
     assert guide.insertion_mm == (80.0, 120.0)
     assert guide.length_mm == 125
+
+
+def test_a_heavier_group_with_the_same_bound_does_not_lower_or_rewrite_the_cap() -> None:
+    own = study(
+        "even",
+        group("BMI below 25", 20, 2, bmi_max=25),  # 20 - 4 = 16
+        group("BMI 25 or more", 22, 3, bmi_min=25),  # 22 - 6 = 16: the same, so nothing is lowered
+    )
+    target, kb = world(own, own=("even",))
+    assert depth_cap(target, PatientBody(bmi=22, sex="male"), kb) == DepthCap(
+        14.0, "even (skin to rib, BMI below 25: 20 ± 2 mm; mean - 2 SD = 16 mm); minus 2 mm margin = 14 mm", False,
+        ("even",))  # fmt: skip
+
+
+# Rhomboid major's usual depth is 5-15 mm (the knowledge base's approach); a 15 mm insertion
+# takes a 25 mm needle (15 + 5 mm shaft left out, next standard length).
+
+
+def test_a_cap_equal_to_the_usual_minimum_needs_no_beyond_the_safe_depth_note() -> None:
+    target, kb = world(study("at_five", group("all", 11, 2)), own=("at_five",))  # 11 - 4 = 7; cap 5
+    guide = needle_guidance(target, PatientBody(bmi=22, sex="female"), kb)
+    assert (guide.max_safe_depth_mm, guide.insertion_mm, guide.length_mm) == (5.0, (5.0, 5.0), 13)
+    assert not any(n.startswith("The usual depth of this target lies beyond") for n in guide.notes)
+    assert "Stop at 5 mm: the shortest needle (13 mm) is longer than the safe depth." in guide.notes
+
+
+def test_a_needle_as_long_as_the_cap_needs_no_stop_note() -> None:
+    target, kb = world(study("deep", group("all", 31, 2)), own=("deep",))  # 31 - 4 = 27; cap 25
+    guide = needle_guidance(target, PatientBody(bmi=22, sex="female"), kb)
+    assert (guide.max_safe_depth_mm, guide.insertion_mm, guide.length_mm) == (25.0, (5.0, 15.0), 25)
+    assert not any(n.startswith("Stop at") for n in guide.notes)
+
+
+def test_a_fractional_cap_below_the_usual_minimum_is_the_whole_insertion() -> None:
+    target, kb = world(study("frac", group("all", 10.4, 2)), own=("frac",))  # 10.4 - 4 = 6.4; cap 4.4
+    guide = needle_guidance(target, PatientBody(bmi=22, sex="female"), kb)
+    assert (guide.max_safe_depth_mm, guide.insertion_mm) == (4.4, (4.4, 4.4))
+    assert (
+        "The usual depth of this target lies beyond the safe depth for this patient: needle superficially, "
+        "choose another target, or measure skin-to-rib depth with ultrasound." in guide.notes
+    )
