@@ -9,14 +9,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from filiform.core.concepts import Technique
+from filiform.core.kb.knowledge import KnowledgeBase
 from filiform.core.kb.loader import load_kb
 from filiform.core.safety.circuits import CircuitPath
 from filiform.core.safety.decision import Decision, Reason
 from filiform.core.safety.intake import CLEAR_ANSWERS, Intake
 from filiform.core.safety.rules import RuleSet, UltrasoundOnly, load_rules, load_rules_with_issues
-from filiform.core.safety.screening import evaluate, screen
+from filiform.core.safety.screening import evaluate, missing_answers, screen
 from filiform.core.safety.sites import planned_sites
+from filiform.errors import ValidationFailed
 
 DAY = date(2026, 3, 2)
 CLEAR: dict[str, Any] = {**CLEAR_ANSWERS, "age": 40, "bmi": 24.0}
@@ -159,3 +163,74 @@ def test_patient_wide_precautions_reach_every_site() -> None:
     at = result.for_site("rhomboid_major:left", Technique.TRIGGER_POINT)
     assert at.decision is Decision.CAUTION
     assert "Complete the screening question before needling." in at.precautions
+
+
+def test_guardian_consent_is_asked_under_18_only() -> None:
+    assert "guardian_consent" in missing_answers(answers(age=17, guardian_consent="unknown"))
+    assert "guardian_consent" not in missing_answers(answers(age=18, guardian_consent="unknown"))
+
+
+def test_a_skipped_question_does_not_hide_the_questions_after_it() -> None:
+    """An adult's guardian consent and a BMI with nothing next to the lung are skipped; the
+    questions after them in the list are still asked."""
+    intake = Intake.from_data({"age": 40})
+    missing = missing_answers(intake)
+    assert "guardian_consent" not in missing and "bmi" not in missing
+    assert {"needle_phobia", "acute_illness", "lung_disease"} <= set(missing)
+    assert missing.index("needle_phobia") > missing.index("consents_to_needling")
+    nothing = missing_answers(Intake.from_data({}))  # age unknown: guardian asked, BMI skipped, age last
+    assert "guardian_consent" in nothing and "bmi" not in nothing and nothing[-1] == "age"
+
+
+def test_a_yes_without_its_sites_asks_for_the_sites_and_never_falls_back_to_unanswered() -> None:
+    no_sites = answers(lymphoedema="yes")
+    assert "lymphoedema_sites" in missing_answers(no_sites)
+    assert "lymphoedema_sites" not in missing_answers(answers(lymphoedema="yes", lymphoedema_sites=["right:arm"]))
+    result = evaluate(no_sites, on=DAY)
+    assert not any(r.rule_id == "unanswered" for t in result.techniques for r in t.reasons)
+
+
+def test_several_unknown_injured_muscles_are_all_named() -> None:
+    injuries = [{"target": name, "side": "left", "on": "2026-01-01"} for name in ("no_such", "nor_this")]
+    with pytest.raises(ValidationFailed) as refused:
+        evaluate(answers(acute_muscle_injury="yes", muscle_injuries=injuries), on=DAY)
+    assert refused.value.message == "muscle_injuries names unknown target(s): no_such, nor_this"
+
+
+def test_an_injection_or_injury_on_the_day_of_screening_is_not_in_the_future() -> None:
+    today = DAY.isoformat()
+    result = evaluate(
+        answers(
+            corticosteroid_injection="yes",
+            corticosteroid_injections=[{"site": "left:elbow_joint", "on": today}],
+            acute_muscle_injury="yes",
+            muscle_injuries=[{"target": "soleus", "side": "left", "on": today}],
+        ),
+        on=DAY,
+    )
+    assert result.missing_answers == ()
+
+
+def test_the_knowledge_base_given_is_the_one_used() -> None:
+    injury = answers(
+        acute_muscle_injury="yes", muscle_injuries=[{"target": "soleus", "side": "left", "on": "2026-01-01"}]
+    )
+    with pytest.raises(ValidationFailed, match="names unknown target"):
+        evaluate(injury, on=DAY, kb=KnowledgeBase())
+
+
+def test_circuit_labels_must_differ() -> None:
+    twice = [CircuitPath(label="c1", a="left:forearm", b="left:upper_arm")] * 2
+    with pytest.raises(ValidationFailed) as refused:
+        evaluate(answers(), circuits=twice, on=DAY)
+    assert refused.value.message == "each circuit needs its own label"
+
+
+def test_each_site_and_circuit_result_says_what_it_is() -> None:
+    across = CircuitPath(label="c2", a="left:forearm", b="right:forearm")
+    result = evaluate(answers(), sites(("rhomboid_major", "left")), [across], on=DAY)
+    (site,) = result.sites
+    assert (site.site, site.label, site.target, site.side) == (
+        "rhomboid_major:left", "Rhomboid major, left", "rhomboid_major", "left")  # fmt: skip
+    (circuit,) = result.circuits
+    assert (circuit.label, circuit.kinds, circuit.decision) == ("c2", ("across_chest",), Decision.DO_NOT_NEEDLE)
