@@ -265,4 +265,5 @@ class ReferenceMatcher:
         top = _top(rounded, self.order_key[rows], limit or len(rows))
         top_rows, top_scores = rows[top], rounded[top]
         shown = _cut(top_scores, limit)
-        return [_tp(self.hyps[r], s, q) for r, s in zip(top_rows[:shown].tolist(), top_scores[:shown].tolist())]
+        pairs = zip(top_rows[:shown].tolist(), top_scores[:shown].tolist(), strict=True)
+        return [_tp(self.hyps[r], s, q) for r, s in pairs]

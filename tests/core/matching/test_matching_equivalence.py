@@ -96,10 +96,8 @@ def drawings(draw) -> PainDrawing:
     if all(r.intensity == 0 for r in regions):
         regions[0] = DrawnRegion(region=ids[0], intensity=5)
     examined = draw(st.lists(st.tuples(st.sampled_from(MUSCLES), st.sampled_from(list(Side))), unique=True, max_size=3))
-    found = tuple(
-        Finding(muscle=m, side=s, **dict.fromkeys(draw(st.lists(st.sampled_from(FINDINGS), min_size=1, max_size=3)), True))
-        for m, s in examined
-    )
+    kinds = st.lists(st.sampled_from(FINDINGS), min_size=1, max_size=3)
+    found = tuple(Finding(muscle=m, side=s, **dict.fromkeys(draw(kinds), True)) for m, s in examined)
     return PainDrawing(regions=tuple(regions), findings=found)
 
 
