@@ -177,14 +177,20 @@ def explain_rows(
         local: list[str] = []
         covered = explained = 0.0
         for rid in hit:
-            kind = zones[rid]
-            (essential if kind == "essential" else spillover if kind == "spillover" else local).append(rid)
-            covered += P_ZONE[kind]
+            zone = zones[rid]
+            (essential if zone == "essential" else spillover if zone == "spillover" else local).append(rid)
+            covered += P_ZONE[zone]
             explained += share[rid]
         applied = findings.get((h.target_id, h.side), ()) if findings else ()
         prior = log_prior.get(h.target_id, 0.0) if log_prior else 0.0
+        muscle_id, name, side, best_tp, tps, kind = constants[row]
         values = {
-            **constants[row],
+            "muscle_id": muscle_id,
+            "muscle_name": name,
+            "side": side,
+            "best_tp": best_tp,
+            "tps": tps,
+            "kind": kind,
             "score": short.scores[i],  # already rounded to the tie precision by the engine
             "explained": hit,
             "rank": short.ranks[i],

@@ -71,16 +71,10 @@ class Hypothesis:
     weight_total: float  # sum of zone probabilities, for pattern coverage
 
 
-def _constants(h: Hypothesis) -> dict[str, object]:
-    """The fields of a ranked row that depend on the hypothesis alone, built once."""
-    return {
-        "muscle_id": h.target_id,
-        "muscle_name": h.target_name,
-        "side": h.side,
-        "best_tp": h.tps[0] if h.tps else h.target_id,
-        "tps": h.tps,
-        "kind": h.kind,
-    }
+def _constants(h: Hypothesis) -> tuple[str, str, Side, str, tuple[str, ...], str]:
+    """The fields of a ranked row that depend on the hypothesis alone, built once: muscle id
+    and name, side, best trigger point, trigger points, kind (explain.explain_rows)."""
+    return (h.target_id, h.target_name, h.side, h.tps[0] if h.tps else h.target_id, h.tps, h.kind)
 
 
 class RegionPart(NamedTuple):
