@@ -5,7 +5,7 @@ import pytest
 from filiform.core.atlas.build import load_atlas
 from filiform.core.matching import default_engine
 from filiform.core.matching.evaluation import evaluate, load_cases, wilson
-from filiform.errors import KnowledgeBaseError
+from filiform.errors import KnowledgeBaseError, ValidationFailed
 
 
 def test_the_legacy_file_keeps_its_58_cited_cases_on_real_regions():
@@ -45,6 +45,16 @@ def test_a_case_expecting_an_unknown_muscle_is_a_data_error_not_a_miss():
         evaluate(default_engine(), load_cases(text))
 
 
+def test_a_case_drawing_an_unknown_region_is_a_data_error_not_a_miss():
+    text = (
+        "cases:\n  - {id: x, regions: [right-temple-middle, right-no-such-place], expected: [temporalis], "
+        "source: donnelly2019}\n"
+    )
+    with pytest.raises(ValidationFailed, match="invalid pain drawing") as exc:
+        evaluate(default_engine(), load_cases(text))
+    assert any("right-no-such-place" in d for d in exc.value.details)
+
+
 def test_a_case_citing_an_unlisted_source_is_a_data_error():
     text = "cases:\n  - {id: x, regions: [right-temple-middle], expected: [temporalis], source: nobody2099}\n"
     with pytest.raises(KnowledgeBaseError, match="nobody2099"):
@@ -64,7 +74,7 @@ def test_a_miss_is_reported_with_its_rank():
 def test_the_published_file_draws_only_real_regions_and_cites_a_source_of_known_kind():
     cases = load_cases(which="published")
     atlas, kb = load_atlas(), default_engine().kb
-    assert len(cases.cases) >= 44
+    assert len(cases.cases) >= 53
     assert len({c.id for c in cases.cases}) == len(cases.cases)
     for case in cases.cases:
         assert set(case.regions) <= set(atlas.regions), case.id
