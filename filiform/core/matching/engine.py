@@ -85,7 +85,7 @@ def _top(scores: np.ndarray, keys: np.ndarray, need: int) -> np.ndarray:
     """Positions of the ``need`` best scores plus any tied with the last, best first (ties by key)."""
     n = len(scores)
     if need < n:
-        threshold = -np.partition(-scores, need - 1)[need - 1]
+        threshold = np.partition(scores, n - need)[n - need]  # the need-th best
         chosen = np.flatnonzero(scores >= threshold)
     else:
         chosen = np.arange(n)
