@@ -179,7 +179,7 @@ class MatchEngine:
         # is built for a chosen candidate that is not already shown
         chosen = greedy_cover_hits(short.hits[:pool], short.scores[:pool], q.weight)
         extra = [i for i in chosen if i >= shown]
-        more = dict(zip(extra, explain_rows(index, short, extra, q, findings, log_prior), strict=True))
+        more = dict(zip(extra, explain_rows(index, short, extra, q, findings, log_prior), strict=True)) if extra else {}
         cover = [muscles[i] if i < shown else more[i] for i in chosen]
         covered = {rid for rid in painted if rid in index.columns}
         return MatchResult(
@@ -216,7 +216,8 @@ class MatchEngine:
 
 
 def _log_priors(priors: Mapping[str, float] | None) -> dict[str, float]:
-    priors = priors or {}
+    if not priors:
+        return {}
     for bad in (m for m, v in priors.items() if not float(v) > 0):
         raise ValidationFailed(f"prior for '{bad}' must be positive")
     return {m: math.log(float(v)) for m, v in priors.items()}

@@ -83,13 +83,18 @@ class Query:
 
     @classmethod
     def of(cls, painted: Mapping[str, Region], column: Mapping[str, int] | None = None) -> Query:
-        share = {rid: p.intensity * p.coverage for rid, p in painted.items()}
+        share: dict[str, float] = {}
+        weight: dict[str, float] = {}
+        plain = True
+        for rid, p in painted.items():
+            share[rid] = p.intensity * p.coverage
+            weight[rid] = float(p.intensity)
+            plain = plain and p.kind == "ache" and p.depth is None
         total = sum(share.values()) or 1.0
-        plain = all(p.kind == "ache" and p.depth is None for p in painted.values())
-        weight = {rid: float(p.intensity) for rid, p in painted.items()}
         ids = tuple(sorted(painted))
         column = column or {}
-        columns = np.array([column.get(rid, len(column)) for rid in ids], dtype=np.intp)
+        other = len(column)  # the codes table's all-zero column
+        columns = np.array([column.get(rid, other) for rid in ids], dtype=np.intp)
         return cls(painted, ids, total, plain, share, weight, columns)
 
     def hits(self, h: Hypothesis) -> tuple[str, ...]:
