@@ -177,7 +177,7 @@ class MatchEngine:
         muscles = explain_rows(index, short, range(shown), q, findings, log_prior)
         # the set cover needs only each candidate's score and explained regions; a ranked row
         # is built for a chosen candidate that is not already shown
-        chosen = greedy_cover_hits(short.hits[:pool], short.scores[:pool], q.weight)
+        chosen = greedy_cover_hits(short.hits[:pool], short.scores[:pool], q.weight, short.gains[:pool])
         extra = [i for i in chosen if i >= shown]
         more = dict(zip(extra, explain_rows(index, short, extra, q, findings, log_prior), strict=True)) if extra else {}
         cover = [muscles[i] if i < shown else more[i] for i in chosen]

@@ -80,6 +80,7 @@ class Query:
     share: Mapping[str, float]  # each painted region's intensity times coverage
     weight: Mapping[str, float]  # each painted region's intensity (the set cover's weight)
     columns: npt.NDArray[np.intp]  # each of ``ids``'s column in MatchIndex.codes
+    intensity: npt.NDArray[np.float64]  # each of ``ids``'s intensity
 
     @classmethod
     def of(cls, painted: Mapping[str, Region], column: Mapping[str, int] | None = None) -> Query:
@@ -95,18 +96,26 @@ class Query:
         column = column or {}
         other = len(column)  # the codes table's all-zero column
         columns = np.array([column.get(rid, other) for rid in ids], dtype=np.intp)
-        return cls(painted, ids, total, plain, share, weight, columns)
+        intensity = np.array([weight[rid] for rid in ids], dtype=np.float64)
+        return cls(painted, ids, total, plain, share, weight, columns, intensity)
 
     def hits(self, h: Hypothesis) -> tuple[str, ...]:
         """The painted regions inside the hypothesis's zones, sorted."""
         return tuple(filter(h.zones.__contains__, self.ids))
 
-    def split(self, index: MatchIndex, rows: list[int]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
-        """For each of ``rows``: the painted regions inside its zones, and those outside, sorted
-        (:meth:`hits` and its complement for many rows, from one lookup in ``index.codes``)."""
+    def split(
+        self, index: MatchIndex, rows: list[int]
+    ) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[float]]:
+        """For each of ``rows``: the painted regions inside its zones and those outside, sorted
+        (:meth:`hits` and its complement for many rows, from one lookup in ``index.codes``),
+        and the intensity inside, summed (the set cover's first value of each)."""
         inside = index.codes.take(rows, axis=0).take(self.columns, axis=1) != 0
         ids = self.ids
-        return [tuple(compress(ids, m)) for m in inside.tolist()], [tuple(compress(ids, m)) for m in (~inside).tolist()]
+        return (
+            [tuple(compress(ids, m)) for m in inside.tolist()],
+            [tuple(compress(ids, m)) for m in (~inside).tolist()],
+            (inside @ self.intensity).tolist(),
+        )
 
 
 def _hits(h: Hypothesis, q: Query, hit: tuple[str, ...]) -> tuple[dict[str, list[str]], float, float]:
@@ -153,6 +162,7 @@ class ShortList:
     ranks: list[int]
     hits: list[tuple[str, ...]]
     outside: list[tuple[str, ...]]
+    gains: list[float]  # intensity explained, summed
 
 
 def explain_rows(

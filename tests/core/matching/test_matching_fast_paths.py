@@ -129,17 +129,22 @@ def test_the_cover_on_positions_chooses_what_the_plain_greedy_rule_chooses(paint
     # the engine's candidates explain painted regions only, listed in sorted order
     cands = [_Cand(score, tuple(sorted(r for r in regions if r in painted))) for score, regions in cands]
     weight = {r: float(v) for r, v in painted.items()}
-    chosen = greedy_cover_hits([c.explained for c in cands], [c.score for c in cands], weight)
+    hits, scores = [c.explained for c in cands], [c.score for c in cands]
+    chosen = greedy_cover_hits(hits, scores, weight)
     assert [cands[i] for i in chosen] == _plain_cover(cands, painted)
     assert len(set(chosen)) == len(chosen)
+    # the engine passes each candidate's summed intensity, added up in another order
+    gains = [float(sum(reversed([painted[r] for r in h]))) for h in hits]
+    assert greedy_cover_hits(hits, scores, weight, gains) == chosen
 
 
 @settings(derandomize=True, max_examples=200, deadline=None)
 @given(painted_regions, st.lists(st.integers(0, len(ENGINE.index.hyps) - 1), min_size=1, max_size=30))
 def test_the_table_lookup_splits_regions_as_the_zones_do(painted, rows):
     q = Query.of(painted, ENGINE.index.code_column)
-    inside, outside = q.split(ENGINE.index, rows)
-    for row, hit, out in zip(rows, inside, outside, strict=True):
+    inside, outside, gains = q.split(ENGINE.index, rows)
+    for row, hit, out, gain in zip(rows, inside, outside, gains, strict=True):
+        assert gain == sum(painted[r].intensity for r in hit)
         zones = ENGINE.index.hyps[row].zones
         assert hit == q.hits(ENGINE.index.hyps[row]) == tuple(r for r in sorted(painted) if r in zones)
         assert out == tuple(r for r in sorted(painted) if r not in zones)
