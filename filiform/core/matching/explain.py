@@ -83,7 +83,8 @@ class Query:
     intensity: npt.NDArray[np.float64]  # each of ``ids``'s intensity
 
     @classmethod
-    def of(cls, painted: Mapping[str, Region], column: Mapping[str, int] | None = None) -> Query:
+    def of(cls, painted: Mapping[str, Region], column: Mapping[str, int]) -> Query:
+        """The query's shared values; ``column`` is MatchIndex.code_column."""
         share: dict[str, float] = {}
         weight: dict[str, float] = {}
         plain = True
@@ -93,7 +94,6 @@ class Query:
             plain = plain and p.kind == "ache" and p.depth is None
         total = sum(share.values()) or 1.0
         ids = tuple(sorted(painted))
-        column = column or {}
         other = len(column)  # the codes table's all-zero column
         columns = np.array([column.get(rid, other) for rid in ids], dtype=np.intp)
         intensity = np.array([weight[rid] for rid in ids], dtype=np.float64)
