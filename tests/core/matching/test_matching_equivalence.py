@@ -109,3 +109,14 @@ def drawings(draw) -> PainDrawing:
 )
 def test_random_drawings_give_what_the_replaced_code_gave(drawing, priors, limit):
     assert_same_result(drawing, priors=priors or None, limit=limit)
+
+
+@settings(derandomize=True, max_examples=150, deadline=None)
+@given(drawings(), st.sampled_from([None, 3, 20]))
+def test_grouping_only_the_rows_above_zero_gives_the_same_result(drawing, limit):
+    # what a large base does (MatchEngine.sparse_from), here on the shipped one
+    ENGINE.sparse_from = 0
+    try:
+        assert_same_result(PainDrawing(regions=drawing.regions), limit=limit)
+    finally:
+        ENGINE.sparse_from = 4096
