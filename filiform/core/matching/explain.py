@@ -180,11 +180,12 @@ def explain_rows(
     the explained and unexplained regions come with the short list, the two shares are
     rounded through a cache, and each row is one loop over the few regions it hits.
     """
-    hyps, constants, share, total = index.hyps, index.constants, q.share, q.total
+    hyps, constants, share, total, plain = index.hyps, index.constants, q.share, q.total, q.plain
+    rows, scores, ranks, hits, outside = short.rows, short.scores, short.ranks, short.hits, short.outside
     out: list[RankedMuscle] = []
     new, setattr_ = object.__new__, object.__setattr__
     for i in which:
-        row, hit = short.rows[i], short.hits[i]
+        row, hit = rows[i], hits[i]
         h = hyps[row]
         zones = h.zones
         essential: list[str] = []
@@ -199,6 +200,8 @@ def explain_rows(
         applied = findings.get((h.target_id, h.side), ()) if findings else ()
         prior = log_prior.get(h.target_id, 0.0) if log_prior else 0.0
         muscle_id, name, side, best_tp, tps, kind = constants[row]
+        # _reasons's own first test, without the call for the common plain row
+        quiet = plain and len(tps) < 2 and not applied and prior == 0
         values = {
             "muscle_id": muscle_id,
             "muscle_name": name,
@@ -206,16 +209,17 @@ def explain_rows(
             "best_tp": best_tp,
             "tps": tps,
             "kind": kind,
-            "score": short.scores[i],  # already rounded to the tie precision by the engine
+            "score": scores[i],  # already rounded to the tie precision by the engine
             "explained": hit,
-            "rank": short.ranks[i],
-            "unexplained": short.outside[i],
+            "rank": ranks[i],
+            "unexplained": outside[i],
             "essential_hits": tuple(essential),
             "spillover_hits": tuple(spillover),
             "local_hits": tuple(local),
             "pattern_coverage": _round6(covered / h.weight_total if h.weight_total else 0.0),
             "drawing_explained": _round6(explained / total),
-            "reasons": _reasons(h, hit, q, applied, prior),
+            # _reasons's own first test, without the call for the common plain row
+            "reasons": () if quiet else _reasons(h, hit, q, applied, prior),
         }
         if out:  # the same keys as the first row, checked by _built: the dictionary becomes the row's
             row_obj = new(RankedMuscle)
