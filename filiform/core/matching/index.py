@@ -45,24 +45,30 @@ MAX_COMBINED = 4  # muscles with more trigger points combine them in pairs at mo
 DEEP_MM = 15.0  # a muscle whose first approach starts this deep counts as a deep muscle
 
 # Hypothesis classes, for the symptom-kind and depth weights: (family, depth) pairs.
-SUPERFICIAL, DEEP, SUPERFICIAL_PERINEURAL, DEEP_PERINEURAL, NERVE = 0, 1, 2, 3, 4
+SUPERFICIAL, DEEP, SUPERFICIAL_PERINEURAL, DEEP_PERINEURAL, NERVE, LOCAL = 0, 1, 2, 3, 4, 5
 CLASSES = (("muscle", "superficial"), ("muscle", "deep"), ("perineural", "superficial"), ("perineural", "deep"),
-           ("nerve", "nerve"))  # fmt: skip
+           ("nerve", "nerve"), ("muscle", "superficial"))  # fmt: skip
 CLASS_NAMES = (
     "superficial muscle",
     "deep muscle",
     "superficial peri-neural muscle",
     "deep peri-neural muscle",
     "nerve",
+    "tendon, ligament or joint site",
 )
 NEURAL = frozenset({SUPERFICIAL_PERINEURAL, DEEP_PERINEURAL, NERVE})
+# Tendons, ligaments and periarticular sites hurt where they are: tendinopathy is, by the
+# ICON 2019 consensus definition, persistent pain *in the tendon* with loading (Scott 2020).
+# So pain painted over such a target's own regions is evidence for it, weighed like a muscle's
+# essential zone (symptom weights of the muscle family: an ache, not a nerve's numbness).
+LOCAL_KINDS = frozenset({"tendon", "ligament", "periarticular"})
 
 
 @dataclass(frozen=True)
 class Hypothesis:
     target_id: str
     target_name: str
-    kind: str  # muscle or nerve
+    kind: str  # muscle, nerve or local
     side: Side
     tps: tuple[str, ...]  # trigger points active together (empty for a nerve)
     labels: tuple[str, ...]
@@ -132,25 +138,8 @@ class MatchIndex:
             raise KnowledgeBaseError(f"matching/neural.yaml names targets not in the base: {sorted(unknown)}")
         self.hyps: list[Hypothesis] = []
         base: list[float] = []
-        for muscle in kb.muscles.values():
-            cls = _muscle_class(muscle, perineural)
-            tps = muscle.trigger_points
-            for side in Side:
-                for combo in _subsets(len(tps)):
-                    parts = [("local", muscle.regions)]
-                    for i in combo:
-                        parts += [("spillover", tps[i].referral.spillover), ("essential", tps[i].referral.essential)]
-                    chosen = tuple(tps[i].id for i in combo)
-                    labels = tuple(tps[i].label for i in combo)
-                    prior = (len(combo) - 1) * math.log(MULTI_TP)
-                    self._add(muscle.id, muscle.name, "muscle", side, chosen, labels, cls, _zones(parts, atlas, side))
-                    base.append(prior)
-        for target_id, territory in territories.items():
-            target = kb.targets[target_id]
-            for side in Side:
-                zones = _zones([("local", target.regions), ("essential", territory)], atlas, side)
-                self._add(target.id, target.name, "nerve", side, (), ("cutaneous territory",), NERVE, zones)
-                base.append(0.0)
+        self._add_muscles(kb, atlas, perineural, base)
+        self._add_site_targets(kb, atlas, territories, base)
         self.base = np.array(
             [b + sum(COST[k] for k in h.zones.values()) for b, h in zip(base, self.hyps, strict=True)], dtype=np.float64
         )
@@ -178,6 +167,40 @@ class MatchIndex:
         self.parts = self._parts()
         self.constants = [_constants(h) for h in self.hyps]
         self.codes, self.code_column = self._codes()
+
+    def _add_muscles(self, kb: KnowledgeBase, atlas: Atlas, perineural: frozenset[str], base: list[float]) -> None:
+        """Each muscle, side and combination of its trigger points (prior: further points cost)."""
+        for muscle in kb.muscles.values():
+            cls = _muscle_class(muscle, perineural)
+            tps = muscle.trigger_points
+            for side in Side:
+                for combo in _subsets(len(tps)):
+                    parts = [("local", muscle.regions)]
+                    for i in combo:
+                        parts += [("spillover", tps[i].referral.spillover), ("essential", tps[i].referral.essential)]
+                    chosen = tuple(tps[i].id for i in combo)
+                    labels = tuple(tps[i].label for i in combo)
+                    prior = (len(combo) - 1) * math.log(MULTI_TP)
+                    self._add(muscle.id, muscle.name, "muscle", side, chosen, labels, cls, _zones(parts, atlas, side))
+                    base.append(prior)
+
+    def _add_site_targets(
+        self, kb: KnowledgeBase, atlas: Atlas, territories: dict[str, tuple[str, ...]], base: list[float]
+    ) -> None:
+        """Nerves by their cutaneous territory; tendons, ligaments and periarticular sites by
+        pain over themselves (:data:`LOCAL_KINDS`)."""
+        for target_id, territory in territories.items():
+            target = kb.targets[target_id]
+            for side in Side:
+                zones = _zones([("local", target.regions), ("essential", territory)], atlas, side)
+                self._add(target.id, target.name, "nerve", side, (), ("cutaneous territory",), NERVE, zones)
+                base.append(0.0)
+        for target in kb.targets.values():
+            if target.kind in LOCAL_KINDS and target.regions:
+                for side in Side:
+                    zones = _zones([("essential", target.regions)], atlas, side)
+                    self._add(target.id, target.name, "local", side, (), ("pain over the structure",), LOCAL, zones)
+                    base.append(0.0)
 
     def _add(
         self,
