@@ -22,10 +22,13 @@ def test_the_legacy_set_does_not_fall():
     """Atlas 1 gave top-1 48/58 and top-3 58/58 on this set with 120 muscles; with the 150
     muscles of the merged base (new near-identical patterns: pronator quadratus, dorsal
     interossei of the hand, flexor pollicis brevis...) top-1 is 45/58 and top-3 stays 58/58
-    (docs/matching.md). This guards today's level."""
+    (docs/matching.md). Tendons, ligaments and periarticular sites scored by pain over
+    themselves then put the structure first in three cases drawn on a muscle's own cells
+    (rectus femoris / suprapatellar knee, vastus lateralis / iliotibial band region,
+    quadratus plantae / plantar fascia origin): 42/58. This guards today's level."""
     report = evaluate(default_engine(), load_cases(which="legacy"))
     assert report.recall(1) <= report.recall(3) <= report.recall(5)
-    assert report.hits(1) >= 45, [(o.case.id, o.rank, o.top) for o in report.misses(1)]
+    assert report.hits(1) >= 42, [(o.case.id, o.rank, o.top) for o in report.misses(1)]
     assert report.hits(3) == 58, [(o.case.id, o.rank, o.top) for o in report.misses(3)]
 
 
