@@ -196,3 +196,16 @@ def test_a_question_without_its_own_unknown_rule_is_still_a_caution() -> None:
         assert (reason.evidence, reason.decision) == ("expert_opinion", Decision.CAUTION)
         assert "Complete the screening question before needling." in decision.precautions
     assert result.missing_answers == ("needle_phobia",)
+
+
+def test_a_malformed_rule_file_stops_the_engine_with_every_located_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    from filiform.core.kb.yaml_source import Issue
+    from filiform.core.safety import rules as rules_module
+    from filiform.errors import KnowledgeBaseError
+
+    found = [Issue("screening/rules.yaml", 12, "rules.3.decision: 'go' is what remains")]
+    monkeypatch.setattr(rules_module, "load_rules_with_issues", lambda: (None, found, None))
+    with pytest.raises(KnowledgeBaseError) as refused:
+        load_rules.__wrapped__()  # the cached loader's own body, not the cached shipped rules
+    assert refused.value.message == "screening rules are invalid"
+    assert refused.value.details == [str(found[0])]
