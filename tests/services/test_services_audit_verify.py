@@ -252,13 +252,19 @@ def _drop_consent_guards(engine: Engine) -> None:
                 conn.exec_driver_sql(f"DROP TRIGGER {name} ON consent")
 
 
-def test_an_entry_naming_a_table_this_version_does_not_know_is_reported(world: World) -> None:
-    rows = json.dumps({"retired_table:3": "0" * 64})
+def test_an_entry_naming_a_table_this_version_does_not_know_is_reported(world: World, db_engine: Engine) -> None:
+    rows = json.dumps({"a_retired_table:3": "0" * 64})  # sorts before every real table
     with world.factory() as s, s.begin():
         entry = audit.pending(actor=world.clinician, action="update", entity="retired", entity_id=3, rows=rows)
         audit.append(s, entry)
-    assert _report(world).problems == ("retired_table: the audit names a table this version does not know",)
+    assert _report(world).problems == ("a_retired_table: the audit names a table this version does not know",)
     assert _report(world, rows=False).ok
+    _sql(db_engine, f"UPDATE patient SET given_name = 'Eve' WHERE id = {world.patient_id}")
+    assert _report(world).problems == (  # the tables after it are still checked
+        "a_retired_table: the audit names a table this version does not know",
+        f"patient {world.patient_id}: changed outside Filiform "
+        f"(does not match {_latest_write(world, 'patient', world.patient_id)})",
+    )
 
 
 def test_the_report_says_which_checkpoint_it_checked(world: World) -> None:

@@ -9,6 +9,8 @@ are written out from ``auth_sessions``' documentation, not read from its constan
 from __future__ import annotations
 
 import itertools
+import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,6 +58,21 @@ def admin(factory: sessionmaker[Session]) -> Actor:
     with transaction(factory) as s:
         clinic, user = users.create_clinic(s, name=f"Clinic {n}", admin_username=f"adm{n}", admin_password=PASSWORD)
         return Actor(user_id=user.id, clinic_id=clinic.id, role=Role.ADMIN, client="t")
+
+
+@pytest.fixture
+def far_zone() -> Iterator[None]:
+    """The server's local zone 14 hours from UTC: stored times must still be UTC."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "FAR-14"  # POSIX: 14 hours east of UTC (no zone database needed)
+    time.tzset()
+    assert time.localtime().tm_gmtoff == 14 * 3600
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
 
 
 def _username(factory: sessionmaker[Session], actor: Actor) -> str:
@@ -244,7 +261,9 @@ def test_the_actor_is_the_user_with_the_request_address_cut_to_80(factory: sessi
     assert auth_sessions.lookup(factory, token=token, client=address, idle=IDLE, now=touched, cache=cache) == expected
 
 
-def test_logout_ends_the_session_bumps_the_epoch_and_is_audited(factory: sessionmaker[Session], admin: Actor) -> None:
+def test_logout_ends_the_session_bumps_the_epoch_and_is_audited(
+    factory: sessionmaker[Session], admin: Actor, far_zone: None
+) -> None:
     token = _login(factory, admin, client="10.1.2.3")
     other = _login(factory, admin)
     assert _lookup(factory, token, T0, cache=auth_sessions.CACHE) is not None
@@ -271,7 +290,18 @@ def test_logout_ends_the_session_bumps_the_epoch_and_is_audited(factory: session
     assert len(_audit(factory, "logout", admin.user_id)) == 1
 
 
-def test_end_sessions_ends_all_but_the_kept_one(factory: sessionmaker[Session], admin: Actor) -> None:
+def test_end_sessions_ends_all_but_the_kept_one(factory: sessionmaker[Session], admin: Actor, far_zone: None) -> None:
+    with transaction(factory) as s:
+        user = users.create_user(
+            s,
+            actor=admin,
+            username=f"colleague{admin.user_id}",
+            display_name="C",
+            role=Role.CLINICIAN,
+            password=PASSWORD,
+        )
+        colleague = Actor(user_id=user.id, clinic_id=admin.clinic_id, role=Role.CLINICIAN, client="t")
+    theirs = _login(factory, colleague)
     tokens = [_login(factory, admin) for _ in range(3)]
     for token in tokens:
         assert _lookup(factory, token, T0, cache=auth_sessions.CACHE) is not None
@@ -282,6 +312,10 @@ def test_end_sessions_ends_all_but_the_kept_one(factory: sessionmaker[Session], 
         )
     assert n == 2
     assert [_row(factory, t).ended_reason for t in tokens] == [None, "password changed by ", "password changed by "]
+    ended = _utc(_row(factory, tokens[1]).ended_at)
+    assert ended is not None and abs((ended - datetime.now(UTC)).total_seconds()) < 60
+    assert _row(factory, theirs).ended_at is None  # another user's session is not touched
+    assert _lookup(factory, theirs, T0) is not None
     assert _epoch(factory) == before + 1
     assert [auth_sessions.CACHE.get(token_hash(t)) is None for t in tokens] == [False, True, True]
     with transaction(factory) as s:
