@@ -9,8 +9,6 @@ are written out from ``auth_sessions``' documentation, not read from its constan
 from __future__ import annotations
 
 import itertools
-import os
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,21 +56,6 @@ def admin(factory: sessionmaker[Session]) -> Actor:
     with transaction(factory) as s:
         clinic, user = users.create_clinic(s, name=f"Clinic {n}", admin_username=f"adm{n}", admin_password=PASSWORD)
         return Actor(user_id=user.id, clinic_id=clinic.id, role=Role.ADMIN, client="t")
-
-
-@pytest.fixture
-def far_zone() -> Iterator[None]:
-    """The server's local zone 14 hours from UTC: stored times must still be UTC."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "FAR-14"  # POSIX: 14 hours east of UTC (no zone database needed)
-    time.tzset()
-    assert time.localtime().tm_gmtoff == 14 * 3600
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
 
 
 def _username(factory: sessionmaker[Session], actor: Actor) -> str:

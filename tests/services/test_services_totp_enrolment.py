@@ -214,3 +214,11 @@ def test_a_legacy_secret_too_long_to_seal_stays_plain_and_is_logged(
         "re-enrol to seal it"
     ]
     assert not _check(world, gen.at(T0), T0)  # and its replay guard still works
+
+
+def test_confirmation_without_a_given_time_stores_utc(world: World, far_zone: None) -> None:
+    gen = _enrol(world)
+    world.run(totp.confirm_totp, actor=world.clinician, code=gen.now())
+    confirmed = _row(world).confirmed_at
+    assert confirmed is not None
+    assert abs((confirmed.replace(tzinfo=UTC) - datetime.now(UTC)).total_seconds()) < 60
