@@ -183,7 +183,8 @@ def test_success_clears_the_username_only_and_reset_clears_everything(factory: s
     assert _counts(factory) == {}
 
 
-def test_the_wall_clock_is_used_when_no_time_is_given(factory: sessionmaker[Session]) -> None:
+def test_the_wall_clock_is_used_when_no_time_is_given(factory: sessionmaker[Session], far_zone: None) -> None:
+    """In UTC, whatever the server's local zone."""
     with transaction(factory) as s:
         for _ in range(12):
             DEFAULT.failed(s, "jim", "10.0.0.1")
