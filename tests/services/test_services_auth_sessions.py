@@ -255,3 +255,18 @@ def test_end_sessions_ends_all_but_the_kept_one(factory: sessionmaker[Session], 
         assert auth_sessions.end_sessions(s, user_id=admin.user_id, reason="reset") == 1
     assert session_row(factory, tokens[0]).ended_reason == "reset"
     assert epoch(factory) == before + 2
+
+
+def test_without_a_given_time_the_wall_clock_decides_and_the_cache_forgets(
+    factory: sessionmaker[Session], admin: Actor
+) -> None:
+    fresh = login_at(factory, admin, at=datetime.now(UTC))
+    with transaction(factory) as s:
+        assert auth_sessions.actor_for(s, token=fresh, client="t", idle=IDLE) is not None
+    old = login_at(factory, admin)  # at T0, months before the wall clock
+    assert lookup_at(factory, old, T0, cache=auth_sessions.CACHE) is not None
+    assert auth_sessions.CACHE.get(token_hash(old)) is not None
+    with transaction(factory) as s:
+        assert auth_sessions.actor_for(s, token=old, client="t", idle=IDLE) is None
+    assert session_row(factory, old).ended_reason == "idle"
+    assert auth_sessions.CACHE.get(token_hash(old)) is None
