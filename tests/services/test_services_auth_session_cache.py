@@ -149,3 +149,13 @@ def test_a_token_of_200_characters_is_looked_up_and_201_is_not(factory: sessionm
     with transaction(factory) as s:
         assert auth_sessions.actor_for(s, token=long_ok, client="t", idle=IDLE, now=T0) is not None
         assert auth_sessions.actor_for(s, token=too_long, client="t", idle=IDLE, now=T0) is None
+
+
+def test_a_session_ended_on_the_write_path_leaves_the_cache(factory: sessionmaker[Session], admin: Actor) -> None:
+    token = login_at(factory, admin)
+    cache = SessionCache()
+    assert lookup_at(factory, token, T0, cache=cache) is not None
+    assert cache.get(token_hash(token)) is not None
+    assert lookup_at(factory, token, T0 + IDLE + timedelta(microseconds=1), cache=cache) is None
+    assert session_row(factory, token).ended_reason == "idle"
+    assert cache.get(token_hash(token)) is None

@@ -163,6 +163,14 @@ def test_a_count_is_forgotten_only_after_the_window(factory: sessionmaker[Sessio
     assert _counts(factory)["a:10.0.0.1"] == (1, later)
 
 
+def test_a_forgotten_username_count_does_not_hide_the_address_count(factory: sessionmaker[Session]) -> None:
+    _fail(factory, "kate", "10.0.0.1", T - timedelta(hours=1), times=9)  # long ago: forgotten
+    for n in range(21):
+        _fail(factory, f"y{n}", "10.0.0.9", T)  # this address waits 2 s now
+    assert _wait(factory, "kate", "10.0.0.1", T) == 0.0
+    assert _wait(factory, "kate", "10.0.0.9", T) == 2.0
+
+
 def test_default_window_is_fifteen_minutes(factory: sessionmaker[Session]) -> None:
     _fail(factory, "gina", "10.0.0.1", T, times=5)
     _fail(factory, "gina", "10.0.0.1", T + timedelta(minutes=15))
