@@ -15,12 +15,13 @@ from api_world import PASSWORD, World, build_world, login
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from filiform.app.factory import create_app
 from filiform.services.access import auth_sessions, users
 from filiform.services.access.context import Actor, Role
 from filiform.services.access.session_cache import SessionCache
-from filiform.services.operations import audit
+from filiform.services.operations import audit, audit_writer
 from filiform.services.operations.audit_writer import writer_for
 from filiform.storage.engine import _writer_lock, transaction
 from filiform.storage.models import AuditLog
@@ -59,14 +60,14 @@ def test_a_read_is_audited_before_its_response(world: World, app: FastAPI) -> No
 
 def test_no_data_leaves_without_its_audit_entry(world: World, app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
     client = login(TestClient(app), "clinician_a")
-    original = audit.append
+    original = audit_writer.append_many
 
-    def refuse_reads(session: object, entry: audit.Pending, ring: object = None) -> object:
-        if entry.action == "read":
+    def refuse_reads(session: Session, entries: list[audit.Pending], ring: object = None) -> int:
+        if any(entry.action == "read" for entry in entries):
             raise RuntimeError("disk full")
-        return original(session, entry, ring)  # type: ignore[arg-type]
+        return original(session, entries)
 
-    monkeypatch.setattr(audit, "append", refuse_reads)
+    monkeypatch.setattr(audit_writer, "append_many", refuse_reads)
     r = TestClient(app, raise_server_exceptions=False, cookies=client.cookies).get(
         f"/api/patients/{world.patient['a']}"
     )
