@@ -13,7 +13,7 @@ order within a chain and their hashes are the same as one-by-one appends would w
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -25,8 +25,8 @@ from filiform.storage.models import AuditHead, AuditLog
 if TYPE_CHECKING:
     from filiform.services.operations.audit import Pending
 
-_LOG = AuditLog.__table__
-_HEAD = AuditHead.__table__
+_LOG = cast(sa.Table, AuditLog.__table__)
+_HEAD = cast(sa.Table, AuditHead.__table__)
 
 
 def _head(session: Session, chain: int) -> tuple[int, str]:
