@@ -13,6 +13,11 @@ count it measures, in the same run against the same server:
 * ``bare``: ``GET /api/auth/csrf`` logged in (middleware and session look-up, no data);
 * ``anon``: the same bare route without a session (the floor).
 
+Before the levels, every patient page is viewed once (``first``: half the patients by one
+client, the other half by eight), so the levels measure the steady state of a clinic day,
+a record looked at again while unchanged (the page cache's hits); ``first`` gives the
+cost of a view after a change (a miss: every read and the rendering) at 1 and 8 clients.
+
 Then it prints the ratios issue 20 asks for: page(8)/page(1), page(8)/bare(8), p99 of
 the page at 8 clients, and bare/anon latency at 1 client.  ``--source DIR`` runs the
 server from another checkout (``PYTHONPATH=DIR``; use a separate ``--db``), to compare
@@ -119,6 +124,40 @@ async def measure(
     }
 
 
+async def first_views(base: str, clients: int, ids: list[int], login: tuple[str, str]) -> dict[str, Any]:
+    """Each of ``ids`` viewed once, by ``clients`` workers taking the next id in turn."""
+    pool = [httpx.AsyncClient(base_url=base, timeout=60) for _ in range(clients)]
+    todo = list(ids)
+    latencies: list[float] = []
+    errors = 0
+    try:
+        await asyncio.gather(*(_login(c, *login) for c in pool))
+
+        async def worker(client: httpx.AsyncClient) -> None:
+            nonlocal errors
+            while todo:
+                pid = todo.pop()
+                t0 = time.perf_counter()
+                resp = await client.get(f"/patients/{pid}")
+                latencies.append(time.perf_counter() - t0)
+                errors += resp.status_code >= 400
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(c) for c in pool))
+        elapsed = time.perf_counter() - t0
+    finally:
+        await asyncio.gather(*(c.aclose() for c in pool))
+    latencies.sort()
+    n = len(latencies) or 1
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": round(n / elapsed, 1),
+        "p50_ms": round(latencies[n // 2] * 1000, 2),
+        "p99_ms": round(latencies[min(n - 1, int(n * 0.99))] * 1000, 1),
+    }
+
+
 def _serve(db: Path, source: Path | None) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, **({"PYTHONPATH": str(source)} if source else {})}
@@ -141,6 +180,7 @@ def ratios(results: dict[str, dict[int, dict[str, Any]]]) -> dict[str, float]:
         "page_rps_8_over_1": round(page[8]["rps"] / page[1]["rps"], 2),
         "page_rps_8_over_bare_rps_8": round(page[8]["rps"] / bare[8]["rps"], 2),
         "page_p99_ms_at_8": page[8]["p99_ms"],
+        "first_view_rps_8_over_1": round(results["first"][8]["rps"] / results["first"][1]["rps"], 2),
         "bare_p50_over_anon_p50_at_1": round(bare[1]["p50_ms"] / anon[1]["p50_ms"], 2),
         "bare_rps_1_over_anon_rps_1": round(bare[1]["rps"] / anon[1]["rps"], 2),
     }
@@ -160,8 +200,12 @@ def main() -> None:
         raise SystemExit("--levels must include 1 and 8 (the ratios compare them)")
     user, password, ids = prepare(args.db, args.patients, args.source)
     server, base = _serve(args.db, args.source)
-    results: dict[str, dict[int, dict[str, Any]]] = {"page": {}, "bare": {}, "anon": {}}
+    results: dict[str, dict[int, dict[str, Any]]] = {"page": {}, "bare": {}, "anon": {}, "first": {}}
     try:
+        half = len(ids) // 2
+        for level, part in ((1, ids[:half]), (8, ids[half:])):
+            results["first"][level] = asyncio.run(first_views(base, level, part, (user, password)))
+            print(f"first {level:2} clients: {json.dumps(results['first'][level])}", file=sys.stderr)
         for level in args.levels:
             for kind in ("anon", "bare", "page"):
                 results[kind][level] = asyncio.run(
