@@ -12,7 +12,6 @@ order within a chain and their hashes are the same as one-by-one appends would w
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
@@ -29,13 +28,11 @@ _LOG = cast(sa.Table, AuditLog.__table__)
 _HEAD = cast(sa.Table, AuditHead.__table__)
 
 
-def _head(session: Session, chain: int) -> tuple[int, str]:
+def _head(conn: sa.Connection, chain: int) -> tuple[int, str]:
     """The chain's (seq, hash), row-locked on PostgreSQL; a new chain starts at the genesis."""
-    found = session.execute(
-        sa.select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.chain == chain).with_for_update()
-    ).first()
+    found = conn.execute(sa.select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.chain == chain).with_for_update()).first()
     if found is None:
-        session.execute(sa.insert(_HEAD).values(chain=chain, seq=0, hash=GENESIS, keyed_from=1))
+        conn.execute(sa.insert(_HEAD).values(chain=chain, seq=0, hash=GENESIS, keyed_from=1))
         return 0, GENESIS
     return int(found.seq), str(found.hash)
 
@@ -49,16 +46,17 @@ def append_many(session: Session, entries: list[Pending], ring: audit_keys.KeyRi
     by_chain: dict[int, list[Pending]] = {}
     for entry in entries:
         by_chain.setdefault(entry.chain, []).append(entry)
+    conn = session.connection()  # Core on the unit's connection: no ORM work per statement
     for chain in sorted(by_chain):  # one lock order, so two writers cannot deadlock
-        seq, prev = _head(session, chain)
+        seq, prev = _head(conn, chain)
         rows: list[dict[str, Any]] = []
         for entry in by_chain[chain]:
             seq += 1
-            fields: dict[str, Any] = {**asdict(entry), "seq": seq, "prev_hash": prev, "key_id": ring.current}
+            fields: dict[str, Any] = {**vars(entry), "seq": seq, "prev_hash": prev, "key_id": ring.current}
             prev = entry_mac(ring, fields)
             rows.append({**fields, "hash": prev})
-        session.execute(sa.insert(_LOG), rows)
-        session.execute(sa.update(_HEAD).where(_HEAD.c.chain == chain).values(seq=seq, hash=prev))
+        conn.execute(sa.insert(_LOG), rows)
+        conn.execute(sa.update(_HEAD).where(_HEAD.c.chain == chain).values(seq=seq, hash=prev))
     for obj in list(session.identity_map.values()):
         if isinstance(obj, AuditHead):  # an ORM append later in this transaction must re-read the head
             session.expire(obj)

@@ -74,13 +74,17 @@ class Stamp:
 def stamp(session: Session, *, actor: Actor, patient_id: int, now: datetime | None = None) -> Stamp:
     """One indexed read: the patient's clinic, record version and clinic zone (NotFound
     for a patient of another clinic, with the same words as every other look-up)."""
-    row = session.execute(
-        sa.select(Patient.clinic_id, RecordVersion.version, ClinicSettings.timezone)
-        .select_from(Patient)
-        .outerjoin(RecordVersion, RecordVersion.patient_id == Patient.id)
-        .outerjoin(ClinicSettings, ClinicSettings.clinic_id == Patient.clinic_id)
-        .where(Patient.id == patient_id)
-    ).first()
+    row = (
+        session.connection()
+        .execute(  # Core on the unit's connection: this runs on every view
+            sa.select(Patient.clinic_id, RecordVersion.version, ClinicSettings.timezone)
+            .select_from(Patient)
+            .outerjoin(RecordVersion, RecordVersion.patient_id == Patient.id)
+            .outerjoin(ClinicSettings, ClinicSettings.clinic_id == Patient.clinic_id)
+            .where(Patient.id == patient_id)
+        )
+        .first()
+    )
     if row is None or row.clinic_id != actor.clinic_id:
         raise NotFound(f"patient {patient_id} not found")
     moment = now or datetime.now(UTC)
@@ -153,9 +157,7 @@ def cache_for(session: Session) -> PageCache:
         return found
 
 
-def cached_read(
-    session: Session, *, actor: Actor, key: tuple[Hashable, ...] | None, build: Callable[[], T]
-) -> T:
+def cached_read(session: Session, *, actor: Actor, key: tuple[Hashable, ...] | None, build: Callable[[], T]) -> T:
     """``build()``'s value, reused while ``key`` holds, with the read entries it wrote
     recorded again for ``actor`` on every reuse (see the module doc)."""
     queued = session.info.get(DEFERRED_AUDIT)
