@@ -50,7 +50,7 @@ from filiform.services.records.clinic_settings import server_timezone
 from filiform.storage.engine import DEFERRED_AUDIT
 from filiform.storage.models import ClinicSettings, Patient, RecordVersion
 
-MAX_ENTRIES = 2_000
+MAX_ENTRIES = 1_000  # a clinic day's records many times over; pages are tens of kB each
 T = TypeVar("T")
 
 
