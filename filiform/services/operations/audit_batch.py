@@ -27,10 +27,18 @@ if TYPE_CHECKING:
 _LOG = cast(sa.Table, AuditLog.__table__)
 _HEAD = cast(sa.Table, AuditHead.__table__)
 
+# built once (statement construction cost more than the statements)
+_READ_HEAD = sa.select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.chain == sa.bindparam("chain")).with_for_update()
+_MOVE_HEAD = (
+    sa.update(_HEAD)
+    .where(_HEAD.c.chain == sa.bindparam("which_chain"))
+    .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+)
+
 
 def _head(conn: sa.Connection, chain: int) -> tuple[int, str]:
     """The chain's (seq, hash), row-locked on PostgreSQL; a new chain starts at the genesis."""
-    found = conn.execute(sa.select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.chain == chain).with_for_update()).first()
+    found = conn.execute(_READ_HEAD, {"chain": chain}).first()
     if found is None:
         conn.execute(sa.insert(_HEAD).values(chain=chain, seq=0, hash=GENESIS, keyed_from=1))
         return 0, GENESIS
@@ -56,7 +64,7 @@ def append_many(session: Session, entries: list[Pending], ring: audit_keys.KeyRi
             prev = entry_mac(ring, fields)
             rows.append({**fields, "hash": prev})
         conn.execute(sa.insert(_LOG), rows)
-        conn.execute(sa.update(_HEAD).where(_HEAD.c.chain == chain).values(seq=seq, hash=prev))
+        conn.execute(_MOVE_HEAD, {"which_chain": chain, "new_seq": seq, "new_hash": prev})
     for obj in list(session.identity_map.values()):
         if isinstance(obj, AuditHead):  # an ORM append later in this transaction must re-read the head
             session.expire(obj)
