@@ -18,6 +18,12 @@ client, the other half by eight), so the levels measure the steady state of a cl
 a record looked at again while unchanged (the page cache's hits); ``first`` gives the
 cost of a view after a change (a miss: every read and the rendering) at 1 and 8 clients.
 
+Each figure carries the server's CPU per request (``server_cpu_ms``, from ``/proc``): on a
+shared machine requests/s follow the other jobs, CPU per request much less, and with one
+server process and its GIL it bounds throughput; ``bare_cpu_over_page_cpu_at_8`` is the
+page-to-bare throughput ratio an otherwise idle machine approaches while the server
+process is the bottleneck.
+
 Then it prints the ratios issue 20 asks for: page(8)/page(1), page(8)/bare(8), p99 of
 the page at 8 clients, and bare/anon latency at 1 client.  ``--source DIR`` runs the
 server from another checkout (``PYTHONPATH=DIR``; use a separate ``--db``), to compare
@@ -43,6 +49,19 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVELS = (1, 4, 8, 16)
+
+
+def server_cpu_s(pid: int | None) -> float | None:
+    """CPU seconds (user + system) the server process used so far (Linux ``/proc``), else None.
+
+    Why: on a shared machine requests/s follow the other jobs' load; the server's CPU per
+    request does much less, and with one process and its GIL it is what bounds throughput.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -81,7 +100,14 @@ async def _login(client: httpx.AsyncClient, user: str, password: str) -> None:
 
 
 async def measure(
-    base: str, kind: str, clients: int, seconds: float, max_requests: int, login: tuple[str, str], ids: list[int]
+    base: str,
+    kind: str,
+    clients: int,
+    seconds: float,
+    max_requests: int,
+    login: tuple[str, str],
+    ids: list[int],
+    pid: int | None = None,
 ) -> dict[str, Any]:
     """``clients`` workers, each its own connection and (unless anonymous) its own session."""
     pool = [httpx.AsyncClient(base_url=base, timeout=60) for _ in range(clients)]
@@ -107,9 +133,9 @@ async def measure(
                 latencies.append(time.perf_counter() - t0)
                 errors += resp.status_code >= 400
 
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), server_cpu_s(pid)
         await asyncio.gather(*(worker(c) for c in pool))
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu1 = time.perf_counter() - t0, server_cpu_s(pid)
     finally:
         await asyncio.gather(*(c.aclose() for c in pool))
     latencies.sort()
@@ -119,6 +145,7 @@ async def measure(
         "requests": n,
         "errors": errors,
         "rps": round(n / elapsed, 1),
+        "server_cpu_ms": round((cpu1 - cpu0) / n * 1000, 2) if cpu0 is not None and cpu1 is not None else None,
         "p50_ms": round(latencies[n // 2] * 1000, 2),
         "p99_ms": round(latencies[min(n - 1, int(n * 0.99))] * 1000, 1),
     }
@@ -183,7 +210,15 @@ def ratios(results: dict[str, dict[int, dict[str, Any]]]) -> dict[str, float]:
         "first_view_rps_8_over_1": round(results["first"][8]["rps"] / results["first"][1]["rps"], 2),
         "bare_p50_over_anon_p50_at_1": round(bare[1]["p50_ms"] / anon[1]["p50_ms"], 2),
         "bare_rps_1_over_anon_rps_1": round(bare[1]["rps"] / anon[1]["rps"], 2),
+        "bare_cpu_over_page_cpu_at_8": _cpu_ratio(bare[8], page[8]),
     }
+
+
+def _cpu_ratio(num: dict[str, Any], den: dict[str, Any]) -> float | None:
+    """Server CPU per request of ``num`` over ``den`` (what throughput would be on an idle machine)."""
+    if not num.get("server_cpu_ms") or not den.get("server_cpu_ms"):
+        return None
+    return round(num["server_cpu_ms"] / den["server_cpu_ms"], 2)
 
 
 def main() -> None:
@@ -209,7 +244,7 @@ def main() -> None:
         for level in args.levels:
             for kind in ("anon", "bare", "page"):
                 results[kind][level] = asyncio.run(
-                    measure(base, kind, level, args.seconds, args.max_requests, (user, password), ids)
+                    measure(base, kind, level, args.seconds, args.max_requests, (user, password), ids, server.pid)
                 )
                 print(f"{kind:5} {level:2} clients: {json.dumps(results[kind][level])}", file=sys.stderr)
     finally:
