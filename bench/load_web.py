@@ -18,11 +18,12 @@ client, the other half by eight), so the levels measure the steady state of a cl
 a record looked at again while unchanged (the page cache's hits); ``first`` gives the
 cost of a view after a change (a miss: every read and the rendering) at 1 and 8 clients.
 
-Each figure carries the server's CPU per request (``server_cpu_ms``, from ``/proc``): on a
-shared machine requests/s follow the other jobs, CPU per request much less, and with one
-server process and its GIL it bounds throughput; ``bare_cpu_over_page_cpu_at_8`` is the
-page-to-bare throughput ratio an otherwise idle machine approaches while the server
-process is the bottleneck.
+Each figure carries the server's CPU per request (``server_cpu_ms``, from ``/proc``; the
+logins are outside the window): on a shared machine requests/s follow the other jobs, CPU
+per request much less.  ``bare_cpu_over_page_cpu_at_8`` compares the server's cost of the
+two; the throughput ratio also depends on this load generator, which runs on the same
+cores and spends about 1 ms of CPU per request itself (so the bare route is bounded by
+the client, the page by the server).
 
 Then it prints the ratios issue 20 asks for: page(8)/page(1), page(8)/bare(8), p99 of
 the page at 8 clients, and bare/anon latency at 1 client.  ``--source DIR`` runs the
@@ -215,7 +216,7 @@ def ratios(results: dict[str, dict[int, dict[str, Any]]]) -> dict[str, float]:
 
 
 def _cpu_ratio(num: dict[str, Any], den: dict[str, Any]) -> float | None:
-    """Server CPU per request of ``num`` over ``den`` (what throughput would be on an idle machine)."""
+    """Server CPU per request of ``num`` over ``den``."""
     if not num.get("server_cpu_ms") or not den.get("server_cpu_ms"):
         return None
     return round(num["server_cpu_ms"] / den["server_cpu_ms"], 2)
