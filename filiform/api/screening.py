@@ -23,11 +23,12 @@ from filiform.core.safety.screening import evaluate
 from filiform.core.safety.sites import planned_sites
 from filiform.errors import ValidationFailed
 from filiform.services.records import clinical
+from filiform.services.records.clinic_time import clinic_today
 
 router = APIRouter(tags=["screening"])
 
 
-def _decide(body: ScreeningIn) -> tuple[Intake, ScreeningResult]:
+def _decide(body: ScreeningIn, today: date) -> tuple[Intake, ScreeningResult]:
     """Parse the request into core types and ask the engine; bad input is a 422, never a 500."""
     try:
         intake = Intake.from_data(body.intake)
@@ -37,19 +38,20 @@ def _decide(body: ScreeningIn) -> tuple[Intake, ScreeningResult]:
             "invalid screening input", details=[f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         ) from None
     sites = planned_sites(load_kb(), [(t.target, t.side) for t in body.targets], body.sites)
-    result = evaluate(intake, sites, circuits, on=body.on or date.today(), ultrasound=body.ultrasound)
+    result = evaluate(intake, sites, circuits, on=body.on or today, ultrasound=body.ultrasound)
     return intake, result
 
 
 @router.post("/screening/evaluate", response_model=Envelope[ScreeningResult])
-def evaluate_intake(body: ScreeningIn, who: CurrentActor) -> Envelope[ScreeningResult]:
-    """The decision for an intake without storing anything (no patient data involved)."""
-    return Envelope(data=_decide(body)[1])
+def evaluate_intake(body: ScreeningIn, who: CurrentActor, s: UnitOfWork) -> Envelope[ScreeningResult]:
+    """The decision for an intake without storing anything (no patient data involved);
+    without ``on`` it is decided for today on the clinic's calendar."""
+    return Envelope(data=_decide(body, clinic_today(s, who.clinic_id))[1])
 
 
 @router.post("/patients/{patient_id}/screenings", status_code=201, response_model=Envelope[ScreeningRecorded])
 def record(patient_id: PathId, body: ScreeningIn, who: CurrentActor, s: UnitOfWork) -> Envelope[ScreeningRecorded]:
-    intake, result = _decide(body)
+    intake, result = _decide(body, clinic_today(s, who.clinic_id))
     row = clinical.record_screening(
         s,
         actor=who,

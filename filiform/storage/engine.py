@@ -202,6 +202,21 @@ def read_requests(sink: ReadAuditSink) -> Iterator[None]:
         _READ_SINK.reset(token)
 
 
+@contextmanager
+def writing_request() -> Iterator[None]:
+    """Units of work opened here are writes even inside a GET request.
+
+    For pages that write by design (a patient page counts its own tries and audits its own
+    views): they take the writer lock when they begin, instead of upgrading a read
+    mid-transaction, which SQLite refuses when another process committed in between.
+    """
+    token = _READ_SINK.set(None)
+    try:
+        yield
+    finally:
+        _READ_SINK.reset(token)
+
+
 @dataclass
 class ReadState:
     """A read unit of work; ``wrote`` once it issued a write (it then holds the writer lock)."""

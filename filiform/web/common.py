@@ -28,7 +28,7 @@ from filiform.services.access.context import Actor, Perm
 from filiform.services.access.names import display_name
 from filiform.services.records.clinic_settings import server_timezone
 from filiform.services.records.needling_status import needling_status
-from filiform.storage.engine import make_engine, session_factory, transaction
+from filiform.storage.engine import make_engine, session_factory, transaction, writing_request
 from filiform.storage.models import ClinicSettings
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -94,6 +94,13 @@ def _factory(request: Request) -> sessionmaker[Session]:
 def unit_of_work(request: Request) -> Iterator[Session]:
     """One durable transaction for the request."""
     with transaction(_factory(request)) as session:
+        yield session
+
+
+@contextmanager
+def writing_unit_of_work(request: Request) -> Iterator[Session]:
+    """One durable write transaction, even for a GET: for pages that write by design."""
+    with writing_request(), transaction(_factory(request)) as session:
         yield session
 
 

@@ -11,6 +11,7 @@ CLI plan alike. **Save to episode** stores the plan as shown
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -47,9 +48,9 @@ def plan_page(
 
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        if saved_id is not None:
-            return _saved(request, s, actor, patient, saved_id)
         ticked = parse_ticked(raw_ticked)
+        if saved_id is not None:
+            return _saved(request, s, actor, patient, saved_id, ticked)
         findings = parse_findings(raw_findings)
         conds = conditions()
         built = None
@@ -97,7 +98,9 @@ def plan_page(
     return run_page(request, body)
 
 
-def _saved(request: Request, s: Session, actor: Actor, patient: Any, plan_id: int) -> Any:
+def _saved(
+    request: Request, s: Session, actor: Actor, patient: Any, plan_id: int, ticked: list[tuple[str, str]]
+) -> Any:
     found = saved_plans.saved_plan(s, actor=actor, patient_id=patient.id, plan_id=plan_id)
     inputs = found.inputs
     plan = found.plan
@@ -112,6 +115,7 @@ def _saved(request: Request, s: Session, actor: Actor, patient: Any, plan_id: in
         "query": plan_query(inputs.condition, inputs.side, inputs.drawing_id, inputs.findings),
         "tz": clinic_zone(s, actor),
         "just_saved": request.query_params.get("just") == "1",
+        "ticked": [f"{t}:{sd}" for t, sd in ticked],  # chosen on the chart: the session form's cards
     }
     return render(request, "plan_saved.html", context)
 
@@ -123,10 +127,12 @@ async def plan_save(request: Request, patient_id: int) -> Any:
     side = str(form.get("side", "")) or None
     drawing = form_int(form.get("drawing"))
     ticks = tuple(str(v) for v in form.getlist("finding"))
+    raw_ticked = [str(v) for v in form.getlist("target")]
     episode = form_int(form.get("episode"))
 
     def body(s: Session, actor: Actor) -> Any:
         patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
+        ticked = parse_ticked(raw_ticked)  # carried on to the session form, so checked first
         today = clinic_today(s, actor)
         built = plan_for_patient(
             s,
@@ -142,6 +148,9 @@ async def plan_save(request: Request, patient_id: int) -> Any:
         row = saved_plans.save_plan(
             s, actor=actor, patient_id=patient_id, built=built, inputs=inputs, opened_on=today, episode_id=episode
         )
-        return RedirectResponse(f"/patients/{patient_id}/plan?saved={row.id}&just=1", status_code=303)
+        carried = urlencode([("target", f"{t}:{sd}") for t, sd in ticked])
+        return RedirectResponse(
+            f"/patients/{patient_id}/plan?saved={row.id}&just=1" + (f"&{carried}" if carried else ""), status_code=303
+        )
 
     return run_page(request, body)

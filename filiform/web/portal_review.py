@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,7 +18,7 @@ from filiform.services.access.context import Actor
 from filiform.services.portal import intake
 from filiform.services.records import patients
 
-from .common import attempt, render, run_page
+from .common import attempt, clinic_today, render, run_page
 from .labels import DECISION_NAMES, TECHNIQUE_NAMES
 from .portal_render import clock_of
 from .screening import ENGINE_VERSION, fields, intake_from_form, site_options
@@ -83,7 +82,7 @@ async def confirm(request: Request, patient_id: int, proposal_id: int) -> Any:
             return RedirectResponse(f"/patients/{patient_id}/portal", status_code=303)
         try:
             answers = intake_from_form(form)
-            result = evaluate(answers, on=date.today())
+            result = evaluate(answers, on=clinic_today(s, actor))
         except (ValidationError, ValidationFailed) as exc:
             errors.append("Some answers are not valid")
             if isinstance(exc, ValidationError):

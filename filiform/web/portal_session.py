@@ -2,7 +2,8 @@
 
 :func:`patient_page` is the one way a patient page runs: it finds the link behind the
 portal cookie (or shows "this page needs your link"), applies the per-session rate limit,
-runs the body in one transaction and commits even when the body answers with a refusal,
+runs the body in one write transaction (even for a GET: every patient page counts its
+own tries and audits its own views) and commits even when the body answers with a refusal,
 so the audit rows and failure counters of refused attempts are never rolled back.
 """
 
@@ -22,7 +23,7 @@ from filiform.services.portal.links import LinkRefused
 from filiform.services.records.clinic_settings import letterhead
 from filiform.storage.models import PortalLink
 
-from .common import unit_of_work
+from .common import writing_unit_of_work
 from .portal_render import PORTAL_COOKIE, choose_lang, clock_of, render_portal, throttle_of
 
 
@@ -72,7 +73,7 @@ def patient_page(request: Request, body: Callable[[Session, PortalLink], Any]) -
     """Run ``body`` for the link behind the portal cookie, or answer why not."""
     token = request.cookies.get(PORTAL_COOKIE, "")
     throttle = throttle_of(request)
-    with unit_of_work(request) as session:
+    with writing_unit_of_work(request) as session:
         now = clock_of(request).now()
         link = links.current(session, session_token=token, now=now)
         if link is None:
@@ -103,7 +104,7 @@ def start(request: Request, token: str, birth_date: date | None, *, submit: bool
     """The start page (GET) or spending the token (POST): (response, new session token or None)."""
     throttle = throttle_of(request)
     client = request.client.host if request.client else "unknown"
-    with unit_of_work(request) as session:
+    with writing_unit_of_work(request) as session:
         now = clock_of(request).now()
         wait = throttle.failures.retry_after(session, f"client:{client}", now)
         if wait:

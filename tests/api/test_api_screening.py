@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from api_world import World
 from fastapi.testclient import TestClient
 
 from filiform.core.safety.intake import CLEAR_ANSWERS
+from filiform.services.records.clinic_settings import settings_of
+from filiform.storage.engine import make_engine, session_factory, transaction
+from filiform.storage.models import User
 
 Clients = Callable[[str], TestClient]
 CLEAR = {**CLEAR_ANSWERS, "age": 40, "bmi": 24.0}
@@ -73,3 +78,36 @@ def test_a_recorded_screening_keeps_site_answers_in_the_new_vocabulary(world: Wo
     assert r.status_code == 201, r.text
     sites = r.json()["data"]["decision"]["sites"]
     assert sites[0]["label"] == "Supinator, right" and sites[0]["techniques"][0]["decision"] == "do_not_needle"
+
+
+def _set_zone(world: World, zone: str) -> str:
+    with transaction(session_factory(make_engine(world.url))) as s:
+        clinic = s.get(User, world.users["admin_a"]).clinic_id  # type: ignore[union-attr]
+        row = settings_of(s, clinic)
+        before, row.timezone = row.timezone, zone
+        return before
+
+
+def test_without_a_date_the_decision_is_for_the_clinics_today(world: World, client_for: Clients) -> None:
+    """A clinic far from the server's zone: "today" is the clinic's calendar day, so an
+    injection given on the clinic's today is accepted and one on its tomorrow refused."""
+    now = datetime.now(UTC)
+    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Etc/GMT+12"  # one of the two is always on another day
+    clinic_day = now.astimezone(ZoneInfo(zone)).date()
+    assert clinic_day != now.date()
+    before = _set_zone(world, zone)
+    try:
+        c = client_for("clinician_a")
+
+        def injected(day: date) -> dict[str, object]:
+            shot = {"site": "right:elbow_joint", "on": day.isoformat()}
+            return {"intake": {**CLEAR, "corticosteroid_injection": "yes", "corticosteroid_injections": [shot]}}
+
+        accepted = c.post("/api/screening/evaluate", json=injected(clinic_day))
+        assert accepted.status_code == 200, accepted.text
+        tomorrow = clinic_day + timedelta(days=1)
+        refused = c.post("/api/screening/evaluate", json=injected(tomorrow))
+        assert refused.status_code == 422, refused.text
+        assert f"dates after the day of screening ({clinic_day.isoformat()}): {tomorrow.isoformat()}" in refused.text
+    finally:
+        _set_zone(world, before)

@@ -110,7 +110,13 @@ def test_clinic_visit(tablet: Page, live_server: LiveServer, shots_dir: Path) ->
     expect(page.get_by_role("heading", name="Record session")).to_be_visible()
     assert page.locator('input[name="started_at"]').input_value()  # now, on the clinic's clock
     expect(page.locator("#session-form[data-ready]")).to_have_count(1)  # its script is running
-    page.locator("button.chip-add").first.click()  # the plan's targets: one tap each, none pre-filled
+    cards = page.locator("li.needle-card")
+    expect(cards).to_have_count(len(picked))  # the targets ticked on the chart, filled in from the plan
+    chosen = {
+        f"{card.locator('select.target').input_value()}:{card.locator('input[type=radio]:checked').get_attribute('value')}"
+        for card in cards.all()
+    }
+    assert chosen == picked
     page.get_by_label("Pain before (0–10)").fill("7")
     page.get_by_label("Pain after (0–10)").fill("3")
     page.locator('input[name="ins-0-twitches"]').fill("2")

@@ -25,3 +25,13 @@ def _exceptions_propagate(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(CliRunner, "invoke", invoke)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages are matched as text, so a narrow terminal must not wrap them mid-phrase
+    (a long temporary path pushed "does not exist" onto two lines on an 80-column run)."""
+    from filiform.cli import output
+
+    for console in (output.console, output.err_console):
+        monkeypatch.setattr(console, "width", 200)

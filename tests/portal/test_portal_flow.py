@@ -235,3 +235,19 @@ def test_the_patient_withdraws_consent_from_the_link(app: FastAPI, story: dict[s
         assert phone.get("/p/home").status_code == 403
     finally:
         clock.at = start  # staff sessions of the other tests live on the same clock
+
+
+def test_patient_pages_write_as_writes_not_as_reads(
+    app: FastAPI, staff: Callable[[str], TestClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every patient page counts its tries and audits its view, so its GET opens a write
+    transaction from the start; a read upgraded to a write mid-way fails under SQLite when
+    another process committed in between (and logs a warning)."""
+    patient = _patient(app)
+    path = send_link(staff("front_desk"), patient.id, ["intake"], dob_check="yes")
+    with caplog.at_level("WARNING", logger="filiform.storage"):
+        phone = open_as_patient(app, path, birth_date=patient.birth_date.isoformat())
+        assert phone.get("/p/home").status_code == 200
+        assert phone.get("/p/intake").status_code == 200
+    assert [r.getMessage() for r in caplog.records if "read request wrote" in r.getMessage()] == []
+    assert _count(app, AuditLog, action="patient_view", entity="portal_link") >= 3  # start, home, intake

@@ -243,7 +243,27 @@ def test_save_drawing_then_plan_with_targets(client_for: Client) -> None:
     link = re.search(r'id="record-from-plan" href="([^"]+)"', plan.text)
     assert link is not None and "condition=myofascial_neck_shoulder" in link.group(1)
     form = c.get(link.group(1).replace("&amp;", "&"))
-    assert 'value="upper_trapezius"' in form.text and 'id="from-plan"' in form.text
+    assert 'id="from-plan"' in form.text
+    selects = re.findall(r'<select name="ins-\d+-target"[^>]*>(.*?)</select>', form.text, re.S)
+    targets = [m.group(1) for x in selects if (m := re.search(r'<option value="([a-z_]+)" selected>', x))]
+    assert targets == ["upper_trapezius", "temporalis"]  # one card per target ticked on the chart
+    saved = c.post(
+        f"/patients/{pid}/plan/save",
+        data={
+            "csrf_token": form_token(plan.text),
+            "condition": "myofascial_neck_shoulder",
+            "drawing": drawing,
+            "target": ["upper_trapezius:right", "temporalis:right"],
+        },
+    )
+    assert saved.status_code == 200 and "Plan saved" in saved.text, saved.text[:1500]
+    link = re.search(r'id="record-from-plan" href="([^"]+)"', saved.text)
+    assert link is not None and link.group(1).count("&amp;target=") == 2  # the saved plan's link keeps them
+    refused = c.post(
+        f"/patients/{pid}/plan/save",
+        data={"csrf_token": form_token(plan.text), "condition": "myofascial_neck_shoulder", "target": "moon:left"},
+    )
+    assert refused.status_code == 422 and "does not know" in refused.text
     handout = c.get(f"/patients/{pid}/handout.pdf?condition=myofascial_neck_shoulder&drawing={drawing}")
     assert handout.status_code == 200 and handout.content.startswith(b"%PDF")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(handout.content)).pages)

@@ -64,3 +64,36 @@ def greedy_cover(candidates: Sequence[C], painted: Mapping[str, Any]) -> list[C]
         if gain:
             heapq.heappush(heap, (-gain / cost, i, version))
     return chosen
+
+
+def greedy_cover_hits(
+    hits: Sequence[tuple[str, ...]],
+    scores: Sequence[float],
+    weight: Mapping[str, float],
+    gains: Sequence[float] | None = None,
+) -> list[int]:
+    """:func:`greedy_cover` for the engine's short list, without a candidate object each: the
+    candidates are given by the painted regions each explains (``hits``, all of them painted,
+    of intensity ``weight``; ``gains``, if given, their summed intensity) and their
+    ``scores``, best first; returns the positions chosen, in the order chosen. Same rule,
+    same ties, same choices (property test). Intensities are whole numbers, so a sum is the
+    same whichever way it was added up."""
+    costs = list(map(_cost, scores))
+    if gains is None:
+        gains = [sum(map(weight.__getitem__, h)) for h in hits]
+    heap = [(-g / costs[i], i, 0) for i, g in enumerate(gains) if g]
+    heapq.heapify(heap)
+    remaining = set().union(*hits)
+    version = 0
+    chosen: list[int] = []
+    while remaining and heap:
+        _, i, seen = heapq.heappop(heap)
+        if seen == version:
+            chosen.append(i)
+            remaining.difference_update(hits[i])
+            version += 1
+            continue
+        gain = sum(weight[r] for r in hits[i] if r in remaining)
+        if gain:
+            heapq.heappush(heap, (-gain / costs[i], i, version))
+    return chosen

@@ -23,19 +23,18 @@ from __future__ import annotations
 import gc
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from filiform.core.atlas.build import load_atlas
 from filiform.core.atlas.model import Atlas
-from filiform.core.concepts import Side, validate_regions
+from filiform.core.concepts import DrawnRegion, Side, validate_regions
 from filiform.core.kb.loader import KnowledgeBase, load_kb
 from filiform.errors import ValidationFailed
 
-from .cover import greedy_cover
-from .explain import Painted, Query, explain_group, explain_tp, findings_by_key, notes
+from .cover import greedy_cover_hits
+from .explain import Query, Region, ShortList, explain_rows, explain_tp, findings_by_key, notes
 from .index import CLASSES, MatchIndex
 from .models import MatchResult, PainDrawing, RankedTriggerPoint
 
@@ -77,7 +76,7 @@ def _weights(intensity: int, kind: str, depth: str | None) -> np.ndarray:
     )
 
 
-def evidence_weights(region: Painted) -> np.ndarray:
+def evidence_weights(region: Region) -> np.ndarray:
     """The painted region's evidence weight for each hypothesis class (index.CLASSES)."""
     return _weights(region.intensity, region.kind, region.depth)
 
@@ -86,11 +85,37 @@ def _top(scores: np.ndarray, keys: np.ndarray, need: int) -> np.ndarray:
     """Positions of the ``need`` best scores plus any tied with the last, best first (ties by key)."""
     n = len(scores)
     if need < n:
-        threshold = -np.partition(-scores, need - 1)[need - 1]
+        threshold = np.partition(scores, n - need)[n - need]  # the need-th best
         chosen = np.flatnonzero(scores >= threshold)
     else:
         chosen = np.arange(n)
     return chosen[np.lexsort((keys[chosen], -scores[chosen]))]
+
+
+def _best_of_groups(
+    scores: np.ndarray, rows: np.ndarray, run: np.ndarray, starts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best score of each run of rows (``run``: each position's run, numbered from 0;
+    ``starts``: where each begins) and its row: the highest score and, among equal scores,
+    the first row (hypotheses of one target and side are consecutive rows)."""
+    best = np.maximum.reduceat(scores, starts)
+    best_rows = np.minimum.reduceat(np.where(scores == best[run], rows, np.iinfo(np.int64).max), starts)
+    return best, best_rows
+
+
+def _best_of_positive(scores: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_best_of_groups` for the targets with a hypothesis above zero, the only ones
+    that can be ranked when no prior or finding is added: those rows alone are grouped (a
+    few thousand of 51,216 at 100x; on a small base the fixed cost of the extra steps is more
+    than it saves, see MatchEngine.sparse_from)."""
+    rows = np.flatnonzero(scores > 0)
+    if not len(rows):
+        return scores[:0], rows
+    groups = group[rows]
+    new_run = np.empty(len(rows), dtype=bool)
+    new_run[0] = True
+    np.not_equal(groups[1:], groups[:-1], out=new_run[1:])
+    return _best_of_groups(scores[rows], rows, np.cumsum(new_run) - 1, np.flatnonzero(new_run))
 
 
 def _cut(scores: np.ndarray, limit: int | None) -> int:
@@ -112,33 +137,40 @@ class MatchEngine:
         self.kb = kb
         self.atlas = atlas
         self.index = MatchIndex(kb, atlas)
+        # from this many hypotheses on, only those above zero are grouped when ranking
+        self.sparse_from = 4096
 
-    def scores(self, painted: Mapping[str, Painted]) -> np.ndarray:
+    def scores(self, painted: Mapping[str, Region]) -> np.ndarray:
         """The score of every hypothesis (untouched ones keep their base score).
 
-        The painted regions' slices of the flat index are gathered once and added with one
-        ``bincount``: a fixed number of vector operations whatever the number of regions.
+        The painted regions' columns (``index.parts``) are gathered with one concatenation
+        each and added with one ``bincount``: a fixed number of vector operations whatever the
+        number of regions. Each value is ``coverage x (gain x weight - cost)`` and each score
+        its base plus its values in the order the regions were painted, whichever way it is
+        computed (a whole region's coverage of 1 is not multiplied: the product is the same).
         """
         index = self.index
-        spans = index.spans
-        slices, weights, coverage, lengths = [], [], [], []
+        parts = index.parts
+        values, keys, weights, coverage, lengths = [], [], [], [], []
+        partial = False
         for rid, region in painted.items():
-            span = spans.get(rid)
-            if span is not None:
-                slices.append(index.flat[:, span[0] : span[1]])
-                weights.append(evidence_weights(region))
+            part = parts.get(rid)
+            if part is not None:
+                values.append(part.values)
+                keys.append(part.keys)
+                weights.append(_weights(region.intensity, region.kind, region.depth))
                 coverage.append(region.coverage)
-                lengths.append(span[1] - span[0])
-        scores = index.base.copy()
-        if not slices:
-            return scores
-        gathered = np.concatenate(slices, axis=1) if len(slices) > 1 else slices[0]
-        which = np.repeat(np.arange(len(slices)), lengths)
-        cls = gathered[3].astype(np.intp)
-        weight = np.asarray(weights)[which, cls]
-        values = np.asarray(coverage)[which] * (gathered[1] * weight - gathered[2])
-        scores += np.bincount(gathered[0].astype(np.intp), weights=values, minlength=len(scores))
-        return scores
+                partial = partial or region.coverage != 1.0
+                lengths.append(part.length)
+        if not values:
+            return index.base.copy()
+        gathered = np.concatenate(values, axis=1) if len(values) > 1 else values[0]
+        key = np.concatenate(keys, axis=1) if len(keys) > 1 else keys[0]
+        which = np.repeat(np.arange(len(lengths)), lengths)
+        value = gathered[0] * np.asarray(weights)[which, key[1]] - gathered[1]
+        if partial:
+            value *= np.asarray(coverage)[which]
+        return index.base + np.bincount(key[0], weights=value, minlength=len(index.base))
 
     def match(
         self, drawing: PainDrawing, *, priors: Mapping[str, float] | None = None, limit: int | None = 20
@@ -148,13 +180,13 @@ class MatchEngine:
         findings = findings_by_key(drawing.findings, self.kb)
         log_prior = _log_priors(priors)
         scores = self.scores(painted)
-        # the best hypothesis of each target and side (their rows are consecutive): the
-        # highest score, and among equal scores the first row
-        best = np.maximum.reduceat(scores, index.starts)
-        rows = np.arange(len(scores))
-        best_rows = np.minimum.reduceat(np.where(scores == best[index.group], rows, len(scores)), index.starts)
         if log_prior or findings:
+            best, best_rows = _best_of_groups(scores, index.rows, index.group, index.starts)
             best = best + self._boosts(log_prior, findings)
+        elif len(scores) >= self.sparse_from:
+            best, best_rows = _best_of_positive(scores, index.group)
+        else:
+            best, best_rows = _best_of_groups(scores, index.rows, index.group, index.starts)
         best = np.round(best, TIE)
         positive = best > 0
         best_rows, best = best_rows[positive], best[positive]
@@ -164,29 +196,20 @@ class MatchEngine:
         shown = _cut(top_scores, limit)
         pool = min(COVER_POOL, len(top))
         explain_n = max(shown, pool)
-        descending = np.sort(-best)
-        ranks = 1 + np.searchsorted(descending, -top_scores[:explain_n], side="left")
-        hyps = index.hyps
-        q = Query.of(painted)
-        rows_n, scores_n, ranks_n = (
-            top_rows[:explain_n].tolist(),
-            top_scores[:explain_n].tolist(),
-            ranks.tolist(),
-        )
-        hits = [q.hits(hyps[r]) for r in rows_n]
-        muscles = [
-            explain_group(hyps[rows_n[i]], scores_n[i], ranks_n[i], q, findings, log_prior, hits[i])
-            for i in range(shown)
-        ]
-        # the set cover needs only each candidate's score and explained regions; a full
-        # explanation is built for a chosen candidate that is not already shown
-        chosen = greedy_cover([_Candidate(scores_n[i], hits[i], i) for i in range(pool)], painted)
-        cover = [
-            muscles[c.index]
-            if c.index < shown
-            else explain_group(hyps[rows_n[c.index]], c.score, ranks_n[c.index], q, findings, log_prior, c.explained)
-            for c in chosen
-        ]
+        # competition ranks: every score above one in ``top`` is in ``top`` too, so counting
+        # the higher ones there is counting them among all
+        descending = -top_scores
+        ranks = (1 + np.searchsorted(descending, descending[:explain_n], side="left")).tolist()
+        q = Query.of(painted, index.code_column)
+        rows_n = top_rows[:explain_n].tolist()
+        short = ShortList(rows_n, top_scores[:explain_n].tolist(), ranks, *q.split(index, rows_n))
+        muscles = explain_rows(index, short, range(shown), q, findings, log_prior)
+        # the set cover needs only each candidate's score and explained regions; a ranked row
+        # is built for a chosen candidate that is not already shown
+        chosen = greedy_cover_hits(short.hits[:pool], short.scores[:pool], q.weight, short.gains[:pool])
+        extra = [i for i in chosen if i >= shown]
+        more = dict(zip(extra, explain_rows(index, short, extra, q, findings, log_prior), strict=True)) if extra else {}
+        cover = [muscles[i] if i < shown else more[i] for i in chosen]
         covered = {rid for rid in painted if rid in index.columns}
         return MatchResult(
             single_tps=lambda: self._single_tps(scores, q, limit),
@@ -221,28 +244,17 @@ class MatchEngine:
         return [explain_tp(hyps[r], s, q) for r, s in pairs]
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    """A short-list target as the set cover sees it: its score and the regions it explains."""
-
-    score: float
-    explained: tuple[str, ...]
-    index: int  # its position in the ranking
-
-
 def _log_priors(priors: Mapping[str, float] | None) -> dict[str, float]:
-    priors = priors or {}
+    if not priors:
+        return {}
     for bad in (m for m, v in priors.items() if not float(v) > 0):
         raise ValidationFailed(f"prior for '{bad}' must be positive")
     return {m: math.log(float(v)) for m, v in priors.items()}
 
 
-def _validated(drawing: PainDrawing, atlas: Atlas) -> dict[str, Painted]:
+def _validated(drawing: PainDrawing, atlas: Atlas) -> dict[str, DrawnRegion]:
     """Painted regions by the one region validator (:func:`filiform.core.concepts.validate_regions`)."""
-    return {
-        r.region: Painted(r.intensity, r.kind, r.depth, r.coverage)
-        for r in validate_regions(drawing.regions, atlas.regions)
-    }
+    return {r.region: r for r in validate_regions(drawing.regions, atlas.regions)}
 
 
 @lru_cache(maxsize=1)

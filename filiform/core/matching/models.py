@@ -67,7 +67,7 @@ class RankedMuscle:
     explained: tuple[str, ...]
     tps: tuple[str, ...] = ()
     rank: int = 0  # competition rank: equal scores share it
-    kind: str = "muscle"  # muscle or nerve
+    kind: str = "muscle"  # muscle, nerve, or local (a tendon, ligament or periarticular site)
     unexplained: tuple[str, ...] = ()
     essential_hits: tuple[str, ...] = ()
     spillover_hits: tuple[str, ...] = ()

@@ -15,6 +15,7 @@ from filiform.services.access.context import Actor, Perm, Role, require
 from filiform.services.access.passwords import ARGON2_PROFILE_ENV, hash_password, hasher
 from filiform.services.access.scope import owned
 from filiform.services.operations import audit
+from filiform.services.records.clinic_settings import settings_of
 from filiform.storage.models import AuthState, Clinic, User
 
 __all__ = ["ARGON2_PROFILE_ENV", "hash_password", "hasher"]
@@ -41,6 +42,7 @@ def create_clinic(
     clinic = Clinic(name=name.strip())
     session.add(clinic)
     session.flush()
+    settings_of(session, clinic.id)  # its time zone fixed now, so no later page writes it on a read
     admin = _new_user(session, clinic, admin_username, admin_name, Role.ADMIN, admin_password)
     actor = Actor(user_id=admin.id, clinic_id=clinic.id, role=Role.ADMIN, client=client)
     audit.record(session, actor=actor, action="create", entity="clinic", entity_id=clinic.id, chain=audit.SYSTEM_CHAIN)

@@ -1,8 +1,10 @@
 """The query's fast paths give exactly what the plain versions give.
 
-The engine scores with one gather and one ``bincount`` over a flat copy of the index, builds
-ranked rows without the frozen dataclass's per-field ``__init__``, and runs the set cover
-lazily; each is checked here against the plain computation it replaces.
+The engine scores with one gather and one ``bincount`` over the regions' prepared columns,
+finds the short list's explained regions in a dense table, builds ranked rows without the
+frozen dataclass's per-field ``__init__``, rounds through a cache, and runs the set cover
+lazily on the short list's positions; each is checked here against the plain computation
+it replaces (the whole query against the replaced code: test_matching_equivalence.py).
 """
 
 from dataclasses import dataclass
@@ -14,9 +16,9 @@ from hypothesis import strategies as st
 
 from filiform.core.concepts import Side
 from filiform.core.matching import default_engine
-from filiform.core.matching.cover import _cost, greedy_cover
+from filiform.core.matching.cover import _cost, greedy_cover, greedy_cover_hits
 from filiform.core.matching.engine import evidence_weights
-from filiform.core.matching.explain import Painted, _built
+from filiform.core.matching.explain import Painted, Query, _built, _round6
 from filiform.core.matching.models import RankedMuscle
 
 ENGINE = default_engine()
@@ -111,3 +113,45 @@ names = [f"r{i}" for i in range(12)]
 )
 def test_the_lazy_cover_chooses_what_the_plain_greedy_rule_chooses(painted, cands):
     assert greedy_cover(cands, painted) == _plain_cover(cands, painted)
+
+
+@settings(derandomize=True, max_examples=400, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(names), st.integers(1, 10), min_size=1),
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.5, 2.0, 2.0, 7.5, 20.0]), st.lists(st.sampled_from(names), max_size=6, unique=True)
+        ),
+        max_size=25,
+    ),
+)
+def test_the_cover_on_positions_chooses_what_the_plain_greedy_rule_chooses(painted, cands):
+    # the engine's candidates explain painted regions only, listed in sorted order
+    cands = [_Cand(score, tuple(sorted(r for r in regions if r in painted))) for score, regions in cands]
+    weight = {r: float(v) for r, v in painted.items()}
+    hits, scores = [c.explained for c in cands], [c.score for c in cands]
+    chosen = greedy_cover_hits(hits, scores, weight)
+    assert [cands[i] for i in chosen] == _plain_cover(cands, painted)
+    assert len(set(chosen)) == len(chosen)
+    # the engine passes each candidate's summed intensity, added up in another order
+    gains = [float(sum(reversed([painted[r] for r in h]))) for h in hits]
+    assert greedy_cover_hits(hits, scores, weight, gains) == chosen
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(painted_regions, st.lists(st.integers(0, len(ENGINE.index.hyps) - 1), min_size=1, max_size=30))
+def test_the_table_lookup_splits_regions_as_the_zones_do(painted, rows):
+    q = Query.of(painted, ENGINE.index.code_column)
+    inside, outside, gains = q.split(ENGINE.index, rows)
+    for row, hit, out, gain in zip(rows, inside, outside, gains, strict=True):
+        assert gain == sum(painted[r].intensity for r in hit)
+        zones = ENGINE.index.hyps[row].zones
+        assert hit == q.hits(ENGINE.index.hyps[row]) == tuple(r for r in sorted(painted) if r in zones)
+        assert out == tuple(r for r in sorted(painted) if r not in zones)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.floats(0, 1) | st.sampled_from([0.1234565, 0.0078125, 0.5, 1 / 3, 2 / 3, 0.0]))
+def test_the_remembered_rounding_is_round(value):
+    assert repr(_round6(value)) == repr(round(value, 6))
+    assert repr(_round6(value)) == repr(round(value, 6))  # the second time from the cache
