@@ -77,7 +77,7 @@ def test_a_miss_is_reported_with_its_rank():
 def test_the_published_file_draws_only_real_regions_and_cites_a_source_of_known_kind():
     cases = load_cases(which="published")
     atlas, kb = load_atlas(), default_engine().kb
-    assert len(cases.cases) >= 92
+    assert len(cases.cases) >= 118
     assert len({c.id for c in cases.cases}) == len(cases.cases)
     for case in cases.cases:
         assert set(case.regions) <= set(atlas.regions), case.id
