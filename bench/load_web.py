@@ -13,6 +13,18 @@ count it measures, in the same run against the same server:
 * ``bare``: ``GET /api/auth/csrf`` logged in (middleware and session look-up, no data);
 * ``anon``: the same bare route without a session (the floor).
 
+Before the levels, every patient page is viewed once (``first``: half the patients by one
+client, the other half by eight), so the levels measure the steady state of a clinic day,
+a record looked at again while unchanged (the page cache's hits); ``first`` gives the
+cost of a view after a change (a miss: every read and the rendering) at 1 and 8 clients.
+
+Each figure carries the server's CPU per request (``server_cpu_ms``, from ``/proc``; the
+logins are outside the window): on a shared machine requests/s follow the other jobs, CPU
+per request much less.  ``bare_cpu_over_page_cpu_at_8`` compares the server's cost of the
+two; the throughput ratio also depends on this load generator, which runs on the same
+cores and spends about 1 ms of CPU per request itself (so the bare route is bounded by
+the client, the page by the server).
+
 Then it prints the ratios issue 20 asks for: page(8)/page(1), page(8)/bare(8), p99 of
 the page at 8 clients, and bare/anon latency at 1 client.  ``--source DIR`` runs the
 server from another checkout (``PYTHONPATH=DIR``; use a separate ``--db``), to compare
@@ -38,6 +50,19 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVELS = (1, 4, 8, 16)
+
+
+def server_cpu_s(pid: int | None) -> float | None:
+    """CPU seconds (user + system) the server process used so far (Linux ``/proc``), else None.
+
+    Why: on a shared machine requests/s follow the other jobs' load; the server's CPU per
+    request does much less, and with one process and its GIL it is what bounds throughput.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -76,7 +101,14 @@ async def _login(client: httpx.AsyncClient, user: str, password: str) -> None:
 
 
 async def measure(
-    base: str, kind: str, clients: int, seconds: float, max_requests: int, login: tuple[str, str], ids: list[int]
+    base: str,
+    kind: str,
+    clients: int,
+    seconds: float,
+    max_requests: int,
+    login: tuple[str, str],
+    ids: list[int],
+    pid: int | None = None,
 ) -> dict[str, Any]:
     """``clients`` workers, each its own connection and (unless anonymous) its own session."""
     pool = [httpx.AsyncClient(base_url=base, timeout=60) for _ in range(clients)]
@@ -102,9 +134,9 @@ async def measure(
                 latencies.append(time.perf_counter() - t0)
                 errors += resp.status_code >= 400
 
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), server_cpu_s(pid)
         await asyncio.gather(*(worker(c) for c in pool))
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu1 = time.perf_counter() - t0, server_cpu_s(pid)
     finally:
         await asyncio.gather(*(c.aclose() for c in pool))
     latencies.sort()
@@ -112,6 +144,41 @@ async def measure(
     latencies = latencies or [float("nan")]
     return {
         "requests": n,
+        "errors": errors,
+        "rps": round(n / elapsed, 1),
+        "server_cpu_ms": round((cpu1 - cpu0) / n * 1000, 2) if cpu0 is not None and cpu1 is not None else None,
+        "p50_ms": round(latencies[n // 2] * 1000, 2),
+        "p99_ms": round(latencies[min(n - 1, int(n * 0.99))] * 1000, 1),
+    }
+
+
+async def first_views(base: str, clients: int, ids: list[int], login: tuple[str, str]) -> dict[str, Any]:
+    """Each of ``ids`` viewed once, by ``clients`` workers taking the next id in turn."""
+    pool = [httpx.AsyncClient(base_url=base, timeout=60) for _ in range(clients)]
+    todo = list(ids)
+    latencies: list[float] = []
+    errors = 0
+    try:
+        await asyncio.gather(*(_login(c, *login) for c in pool))
+
+        async def worker(client: httpx.AsyncClient) -> None:
+            nonlocal errors
+            while todo:
+                pid = todo.pop()
+                t0 = time.perf_counter()
+                resp = await client.get(f"/patients/{pid}")
+                latencies.append(time.perf_counter() - t0)
+                errors += resp.status_code >= 400
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(c) for c in pool))
+        elapsed = time.perf_counter() - t0
+    finally:
+        await asyncio.gather(*(c.aclose() for c in pool))
+    latencies.sort()
+    n = len(latencies) or 1
+    return {
+        "requests": len(latencies),
         "errors": errors,
         "rps": round(n / elapsed, 1),
         "p50_ms": round(latencies[n // 2] * 1000, 2),
@@ -141,9 +208,18 @@ def ratios(results: dict[str, dict[int, dict[str, Any]]]) -> dict[str, float]:
         "page_rps_8_over_1": round(page[8]["rps"] / page[1]["rps"], 2),
         "page_rps_8_over_bare_rps_8": round(page[8]["rps"] / bare[8]["rps"], 2),
         "page_p99_ms_at_8": page[8]["p99_ms"],
+        "first_view_rps_8_over_1": round(results["first"][8]["rps"] / results["first"][1]["rps"], 2),
         "bare_p50_over_anon_p50_at_1": round(bare[1]["p50_ms"] / anon[1]["p50_ms"], 2),
         "bare_rps_1_over_anon_rps_1": round(bare[1]["rps"] / anon[1]["rps"], 2),
+        "bare_cpu_over_page_cpu_at_8": _cpu_ratio(bare[8], page[8]),
     }
+
+
+def _cpu_ratio(num: dict[str, Any], den: dict[str, Any]) -> float | None:
+    """Server CPU per request of ``num`` over ``den``."""
+    if not num.get("server_cpu_ms") or not den.get("server_cpu_ms"):
+        return None
+    return round(num["server_cpu_ms"] / den["server_cpu_ms"], 2)
 
 
 def main() -> None:
@@ -160,12 +236,16 @@ def main() -> None:
         raise SystemExit("--levels must include 1 and 8 (the ratios compare them)")
     user, password, ids = prepare(args.db, args.patients, args.source)
     server, base = _serve(args.db, args.source)
-    results: dict[str, dict[int, dict[str, Any]]] = {"page": {}, "bare": {}, "anon": {}}
+    results: dict[str, dict[int, dict[str, Any]]] = {"page": {}, "bare": {}, "anon": {}, "first": {}}
     try:
+        half = len(ids) // 2
+        for level, part in ((1, ids[:half]), (8, ids[half:])):
+            results["first"][level] = asyncio.run(first_views(base, level, part, (user, password)))
+            print(f"first {level:2} clients: {json.dumps(results['first'][level])}", file=sys.stderr)
         for level in args.levels:
             for kind in ("anon", "bare", "page"):
                 results[kind][level] = asyncio.run(
-                    measure(base, kind, level, args.seconds, args.max_requests, (user, password), ids)
+                    measure(base, kind, level, args.seconds, args.max_requests, (user, password), ids, server.pid)
                 )
                 print(f"{kind:5} {level:2} clients: {json.dumps(results[kind][level])}", file=sys.stderr)
     finally:

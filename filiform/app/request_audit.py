@@ -4,6 +4,13 @@ Why hold the access row instead of writing it at once: a GET then waits for one 
 commit (:mod:`filiform.services.operations.audit_writer`), not two.  If the request never
 opens a unit of work (an error, a redirect), :meth:`RequestAudit.flush` writes it before
 the response starts, so a denied or failed request is audited too.
+
+Why hold the reads' entries too (until the response starts): the endpoint's worker thread
+then does not block on the group commit; the middleware awaits it on the event loop
+before it sends the first byte of the response, so the guarantee is unchanged (no data
+leaves before its audit entries are durable; if they cannot be written the request fails
+with a 500).  Entries of a unit of work that ends after the response started (a streamed
+body) are written and waited for where they are produced, as before.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ class RequestAudit:
         self.sessions = sessions
         self._held: list[audit.Pending] = []
         self._lock = threading.Lock()
+        self._started = False  # the response's first message was (about to be) sent
 
     def hold(self, entry: audit.Pending) -> None:
         with self._lock:
@@ -51,9 +59,16 @@ class RequestAudit:
         SINK.write_now(session, self._take(entries))
 
     def write_later(self, factory: sessionmaker[Session], entries: list[Any]) -> None:
+        with self._lock:
+            if not self._started:  # written and awaited by flush() before the response starts
+                self._held.extend(entries)
+                return
         SINK.write_later(factory, self._take(entries))
 
     async def flush(self) -> None:
-        entries = self._take([])
+        """Make everything held durable (called before the response starts, and at the end)."""
+        with self._lock:
+            self._started = True
+            entries, self._held = self._held, []
         if entries:
             await asyncio.wrap_future(writer_for(self.sessions).submit(entries))

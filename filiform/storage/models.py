@@ -19,7 +19,7 @@ from filiform.storage.models_clinical import (
     SessionOverride,
     TreatmentSession,
 )
-from filiform.storage.models_people import Clinic, Patient, User
+from filiform.storage.models_people import Clinic, Patient, RecordVersion, User
 from filiform.storage.models_portal_all import *  # noqa: F403  (appointments, clinic settings, portal, outbox)
 from filiform.storage.models_security import AuthState, AuthThrottle, BackgroundJob, PasswordReset
 from filiform.storage.models_smart import SmartClient, SmartJti, SmartToken
@@ -51,6 +51,7 @@ __all__ = [
     "PainDrawingRecord",
     "PasswordReset",
     "Patient",
+    "RecordVersion",
     "Screening",
     "SessionOverride",
     "SmartClient",

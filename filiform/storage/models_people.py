@@ -70,3 +70,22 @@ class Patient(Base):
     # Every name, telecom, address and identifier a source sent beyond the columns above
     # (``core/concepts/contact.py``); empty for a patient registered here.
     contact: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RecordVersion(Base):
+    """A counter per patient that every write to the patient's record moves forward.
+
+    Written only by database triggers (migration ``0012_pagecache``): an insert, update or
+    delete of the patient, of any row carrying the patient's id (audit entries, form
+    drafts and the mail queue excepted), of a session's needles, circuits, overrides and
+    withdrawals, and a change of a user's display name (saved plans show it) for every
+    patient of that user's clinic.  Triggers see every writer (the server, a CLI in
+    another process, a bulk import, a raw SQL fix), so a cache keyed by this number is
+    never stale.  The row outlives its patient (a deleted patient's id keeps counting
+    up), so a reused id never meets an old number.
+    """
+
+    __tablename__ = "record_version"
+
+    patient_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int]

@@ -12,17 +12,20 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from filiform.core.concepts import Demographics, Sex
 from filiform.core.concepts.values import filled
 from filiform.core.outcomes import get_instrument
 from filiform.errors import FiliformError
-from filiform.services.access.context import Actor, Perm
-from filiform.services.records import clinical, drafts, patients, reads, saved_plans
+from filiform.services.access.context import Actor, Perm, require
+from filiform.services.records import clinical, drafts, page_cache, patients, reads, saved_plans
+from filiform.services.records.needling_status import needling_status
+from filiform.services.records.views import ConsentView, PatientView
 
 from . import fhir_links
-from .common import attempt, clinic_today, clinic_zone, render, run_page
+from .common import attempt, render, run_page, templates
 
 router = APIRouter()
 SEX_WORDS = {Sex.FEMALE.value: "Female", Sex.MALE.value: "Male", Sex.OTHER.value: "Other", Sex.UNKNOWN.value: "Unknown"}
@@ -77,26 +80,47 @@ async def new_patient(request: Request) -> Any:
     return run_page(request, body)
 
 
+def _summary(s: Session, actor: Actor, st: page_cache.Stamp) -> dict[str, Any]:
+    """Everything the cached part of the patient page shows, read and rendered once per key.
+
+    Reads exactly what the uncached page read (each through its one audited service
+    function); the key (:func:`page_cache.Stamp.key`) covers everything it depends on.
+    """
+    patient_id = st.patient_id
+    patient = PatientView.model_validate(patients.get_patient(s, actor=actor, patient_id=patient_id))
+    clinical_view = actor.can(Perm.READ_CLINICAL)
+    timeline = reads.timeline(s, actor=actor, patient_id=patient_id) if clinical_view else None
+    plans = saved_plans.saved_plans(s, actor=actor, patient_id=patient_id) if clinical_view else []
+    needling = needling_status(s, actor=actor, patient_id=patient_id, now=st.now) if clinical_view else None
+    consent = clinical.valid_consent(s, patient_id, st.today)
+    context = {
+        "patient": patient,
+        "timeline": timeline,
+        "consent": ConsentView.model_validate(consent) if consent is not None else None,
+        "needling": needling,
+        "episode_plans": saved_plans.latest_per_episode(plans),
+        "instrument_name": instrument_name,
+        "sex_words": SEX_WORDS,
+        "tz": st.zone,
+        "perms": {p.value for p in Perm if actor.can(p)},
+        "fhir_bundle": fhir_links.patient_bundle(patient_id),
+        "fhir_file": fhir_links.bundle_filename(patient_id),
+    }
+    html = Markup(templates.get_template("_patient_summary.html").render(context))
+    return {"patient": patient, "needling": needling, "summary": html}
+
+
 @router.get("/patients/{patient_id}", include_in_schema=False)
 def patient_detail(request: Request, patient_id: int) -> Any:
     def body(s: Session, actor: Actor) -> Any:
-        patient = patients.get_patient(s, actor=actor, patient_id=patient_id)
-        clinical_view = actor.can(Perm.READ_CLINICAL)
-        timeline = reads.timeline(s, actor=actor, patient_id=patient_id) if clinical_view else None
-        plans = saved_plans.saved_plans(s, actor=actor, patient_id=patient_id) if clinical_view else []
-        today = clinic_today(s, actor)
-        consent = clinical.valid_consent(s, patient_id, today)
+        require(actor, Perm.READ_DEMOGRAPHICS)
+        st = page_cache.stamp(s, actor=actor, patient_id=patient_id)
+        key = st.key("patient", actor)
+        part = page_cache.cached_read(s, actor=actor, key=key, build=lambda: _summary(s, actor, st))
+        patient = part["patient"]
         context = {
+            **part,
             "title": f"{patient.family_name}, {patient.given_name}",
-            "patient": patient,
-            "timeline": timeline,
-            "consent": consent,
-            "episode_plans": saved_plans.latest_per_episode(plans),
-            "instrument_name": instrument_name,
-            "sex_words": SEX_WORDS,
-            "tz": clinic_zone(s, actor),
-            "fhir_bundle": fhir_links.patient_bundle(patient_id),
-            "fhir_file": fhir_links.bundle_filename(patient_id),
             "saved": request.query_params.get("saved", ""),
         }
         return render(request, "patient.html", context)

@@ -4,6 +4,7 @@ revocation and idle time stay exact."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,12 +16,14 @@ from api_world import PASSWORD, World, build_world, login
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from filiform.app.factory import create_app
+from filiform.app.request_audit import RequestAudit
 from filiform.services.access import auth_sessions, users
 from filiform.services.access.context import Actor, Role
 from filiform.services.access.session_cache import SessionCache
-from filiform.services.operations import audit
+from filiform.services.operations import audit, audit_writer
 from filiform.services.operations.audit_writer import writer_for
 from filiform.storage.engine import _writer_lock, transaction
 from filiform.storage.models import AuditLog
@@ -59,14 +62,14 @@ def test_a_read_is_audited_before_its_response(world: World, app: FastAPI) -> No
 
 def test_no_data_leaves_without_its_audit_entry(world: World, app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
     client = login(TestClient(app), "clinician_a")
-    original = audit.append
+    original = audit_writer.append_many
 
-    def refuse_reads(session: object, entry: audit.Pending, ring: object = None) -> object:
-        if entry.action == "read":
+    def refuse_reads(session: Session, entries: list[audit.Pending], ring: object = None) -> int:
+        if any(entry.action == "read" for entry in entries):
             raise RuntimeError("disk full")
-        return original(session, entry, ring)  # type: ignore[arg-type]
+        return original(session, entries)
 
-    monkeypatch.setattr(audit, "append", refuse_reads)
+    monkeypatch.setattr(audit_writer, "append_many", refuse_reads)
     r = TestClient(app, raise_server_exceptions=False, cookies=client.cookies).get(
         f"/api/patients/{world.patient['a']}"
     )
@@ -155,3 +158,24 @@ def test_idle_time_is_exact_with_a_cached_session(world: World, app: FastAPI) ->
     late = now + idle + timedelta(seconds=1)
     assert auth_sessions.lookup(factory, token=token, client="t", idle=idle, now=late, cache=cache) is None
     assert PASSWORD
+
+
+def _entries_in_log(app: FastAPI) -> int:
+    with app.state.sessions() as s:
+        return int(s.execute(sa.select(sa.func.count()).select_from(AuditLog)).scalar_one())
+
+
+def test_reads_are_held_until_the_response_starts_and_written_in_place_after(app: FastAPI) -> None:
+    """Before the response starts a read's entries wait for the middleware's flush (which the
+    first byte of the response waits for); after it started they are written where made."""
+    actor = Actor(user_id=1, clinic_id=1, role=Role.ADMIN)
+    sink = RequestAudit(app.state.sessions)
+    start = _entries_in_log(app)
+    sink.write_later(app.state.sessions, [audit.pending(actor=actor, action="read", entity="patient")])
+    assert _entries_in_log(app) == start  # held
+    asyncio.run(sink.flush())  # what the middleware awaits before sending the response start
+    assert _entries_in_log(app) == start + 1
+    sink.write_later(app.state.sessions, [audit.pending(actor=actor, action="read", entity="timeline")])
+    assert _entries_in_log(app) == start + 2  # durable before write_later returned
+    with app.state.sessions() as s:
+        assert audit.verify(s).ok

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,3 +22,18 @@ def world(db_engine: Engine) -> Iterator[World]:
         pid = _consented_patient(s, a["clinician"], "N-1")
         other = _consented_patient(s, b["clinician"], "S-1")
     yield World(factory, a["admin"], a["clinician"], a["assistant"], a["front_desk"], b["clinician"], pid, other)
+
+
+@pytest.fixture
+def far_zone() -> Iterator[None]:
+    """The server's local zone 14 hours from UTC: stored times must still be UTC."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "FAR-14"  # POSIX: 14 hours east of UTC (no zone database needed)
+    time.tzset()
+    assert time.localtime().tm_gmtoff == 14 * 3600
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()

@@ -65,7 +65,7 @@ class LoginThrottle:
             if row is None:
                 continue
             since = (at - _utc(row.last_failure_at)).total_seconds()
-            if since >= self.window_s:
+            if since > self.window_s:  # as in failed(): at exactly window_s the count still holds
                 continue
             wait = max(wait, self.delay(row.failures, threshold, cap) - since)
         return max(wait, 0.0)

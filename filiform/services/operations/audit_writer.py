@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from filiform.services.operations import audit
+from filiform.services.operations.audit_batch import append_many
 from filiform.storage.engine import session_factory, transaction
 
 IDLE_EXIT_S = 2.0
@@ -86,10 +87,7 @@ class AuditWriter:
         if engine is None:
             raise RuntimeError("the database engine was closed before its audit entries were written")
         with transaction(session_factory(engine)) as session:
-            ring = audit.ring_for(session)
-            for entries, _ in batches:
-                for entry in entries:
-                    audit.append(session, entry, ring)
+            append_many(session, [entry for entries, _ in batches for entry in entries])
         self.commits += 1
 
     def _run(self) -> None:
@@ -132,9 +130,7 @@ class GroupCommitSink:
     """:class:`filiform.storage.engine.ReadAuditSink` for web requests."""
 
     def write_now(self, session: Session, entries: list[Any]) -> None:
-        ring = audit.ring_for(session)
-        for entry in entries:
-            audit.append(session, entry, ring)
+        append_many(session, entries)
 
     def write_later(self, factory: sessionmaker[Session], entries: list[Any]) -> None:
         writer_for(factory).write(entries)
