@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -173,7 +174,10 @@ def test_reads_are_held_until_the_response_starts_and_written_in_place_after(app
     start = _entries_in_log(app)
     sink.write_later(app.state.sessions, [audit.pending(actor=actor, action="read", entity="patient")])
     assert _entries_in_log(app) == start  # held
-    asyncio.run(sink.flush())  # what the middleware awaits before sending the response start
+    # what the middleware awaits before sending the response start; in its own thread, since a
+    # browser test's sync API may keep an event loop running in this worker's main thread
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, sink.flush()).result()
     assert _entries_in_log(app) == start + 1
     sink.write_later(app.state.sessions, [audit.pending(actor=actor, action="read", entity="timeline")])
     assert _entries_in_log(app) == start + 2  # durable before write_later returned

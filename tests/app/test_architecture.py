@@ -87,3 +87,16 @@ def _answers_other_than_json(route: APIRoute) -> bool:
     return (isinstance(kind, type) and issubclass(kind, Response) and kind is not JSONResponse) or (
         isinstance(kind, type) and kind is JSONResponse and "fhir" in route.path
     )
+
+
+def test_test_helper_modules_have_names_unique_across_folders() -> None:
+    """Test folders put themselves on ``sys.path`` and import their helpers by bare name, so two
+    helpers called alike (``session_world.py`` in two folders) make whichever is imported first
+    win, and a run fails or passes by test order."""
+    tests = Path(__file__).resolve().parents[1]
+    helpers: dict[str, list[str]] = {}
+    for path in tests.rglob("*.py"):
+        if path.name.startswith("test_") or path.name in ("conftest.py", "__init__.py"):
+            continue
+        helpers.setdefault(path.name, []).append(str(path.relative_to(tests)))
+    assert {name: where for name, where in helpers.items() if len(where) > 1} == {}

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from session_world import IDLE, T0, epoch, login_at, lookup_at, migrated, new_admin, session_row, utc
+from auth_session_world import IDLE, T0, epoch, login_at, lookup_at, migrated, new_admin, session_row, utc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 

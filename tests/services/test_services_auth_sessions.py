@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from session_world import (
+from auth_session_world import (
     IDLE,
     PASSWORD,
     T0,
