@@ -12,17 +12,22 @@ from filiform.core.kb.yaml_source import Issue, SourceDoc
 from filiform.core.safety.checks import check_safety_data
 from filiform.core.safety.intake import QUESTIONS, SITE_LISTS
 from filiform.core.safety.rules import load_rules_with_issues
+from filiform.errors import KnowledgeBaseError
 
 from .codes import CODES_FILE, IcdTabular, load_icd10cm_with_issues
 from .loader import load_conditions_with_issues, load_techniques_with_issues
 
 
-def _outcome_ids() -> set[str] | None:
-    try:
-        from filiform.core.outcomes.registry import list_instruments
+def _outcome_ids(issues: list[Issue]) -> set[str] | None:
+    """The instrument ids conditions may name; None (with the instruments' problems reported
+    as issues) when the instrument files themselves do not load, so no condition is judged
+    against a partial list and no problem goes unreported."""
+    from filiform.core.outcomes.registry import list_instruments
 
+    try:
         return {i.id for i in list_instruments(include_unscorable=True)}
-    except Exception:  # the outcomes package is another engineer's; skip if it cannot load
+    except KnowledgeBaseError as exc:
+        issues.append(Issue("instruments", 1, "; ".join([exc.message, *exc.details])))
         return None
 
 
@@ -34,7 +39,7 @@ def _check_conditions(issues: list[Issue], targets: set[str], citations: set[str
     conditions, found, docs = load_conditions_with_issues()
     issues += found
     by_file = {d.file: d for d in docs}
-    outcomes = _outcome_ids()
+    outcomes = _outcome_ids(issues)
     tabular, found = load_icd10cm_with_issues()
     issues += found
     for cond in conditions.values():

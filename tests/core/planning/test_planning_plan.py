@@ -15,7 +15,7 @@ from filiform.core.planning.loader import load_conditions, load_techniques
 from filiform.core.planning.plan import PlanRequest, build_plan
 from filiform.core.safety.decision import Decision
 from filiform.core.safety.intake import CLEAR_ANSWERS, Intake, PatientBody
-from filiform.errors import NotFound
+from filiform.errors import KnowledgeBaseError, NotFound
 
 DAY = date(2026, 3, 2)
 
@@ -107,6 +107,19 @@ def test_clinical_data_check_passes() -> None:
     """Every condition target, non-compressible target, code and citation resolves: an
     unknown target is a data error, not something to filter out of the check."""
     assert [str(i) for i in check_clinical_data()] == []
+
+
+def test_instruments_that_do_not_load_are_reported_not_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the instrument files are broken, conditions cannot be checked against them: the
+    check says so instead of passing the conditions' outcome measures unseen."""
+    from filiform.core.outcomes import registry
+
+    def broken(**_: object) -> None:
+        raise KnowledgeBaseError("instruments: 1 problem(s)", details=["instruments/ndi.yaml:3: bad item"])
+
+    monkeypatch.setattr(registry, "list_instruments", broken)
+    found = [str(i) for i in check_clinical_data()]
+    assert found == ["instruments:1: instruments: 1 problem(s); instruments/ndi.yaml:3: bad item"]
 
 
 @pytest.mark.parametrize("cid", sorted(load_conditions()))
