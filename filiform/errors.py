@@ -67,6 +67,18 @@ class SafetyBlock(FiliformError):
     code = "safety_block"
 
 
+class DatabaseContended(FiliformError):
+    """The database could not take this unit of work now: a lock wait ran out, or
+    PostgreSQL broke a deadlock or a serialisation conflict by rolling it back.
+
+    Nothing of it was saved (the transaction rolled back as a whole), so sending the same
+    request again is safe; faces say so instead of showing an internal error.
+    """
+
+    status = 503
+    code = "database_contended"
+
+
 class KnowledgeBaseError(FiliformError):
     """The shipped or a local knowledge base is malformed or inconsistent."""
 

@@ -25,7 +25,7 @@ from filiform.api.fhir_outcome import FHIR_JSON, is_fhir, outcome
 from filiform.app.guard import OuterGuard, check_settings
 from filiform.app.security import HEADERS, SecurityMiddleware
 from filiform.app.warmup import warm_up
-from filiform.errors import FiliformError
+from filiform.errors import DatabaseContended, FiliformError
 from filiform.services.access.auth_sessions import idle_timeout
 from filiform.services.access.login_throttle import LoginThrottle
 from filiform.services.operations import checkpoint, db_check, server_lock
@@ -60,6 +60,7 @@ def _error_response(
     render = getattr(request.app.state, "render_error", None)
     if render is not None:
         rendered: Response = render(request, status, code, message)
+        rendered.headers.update(headers or {})
         return rendered
     text = f"{status}: {message}" + "".join(f"\n  - {d}" for d in details)
     return PlainTextResponse(text, status_code=status, headers=headers)
@@ -69,6 +70,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def filiform_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, FiliformError)
         status = exc.status if 400 <= exc.status < 600 else 500
+        if isinstance(exc, DatabaseContended):  # rolled back whole: the same request may be sent again
+            headers = {"Retry-After": "1"}
+            return _error_response(request, status, exc.code, exc.message, exc.details, headers=headers)
         if status >= 500:
             log.error("server-side error %s on %s", exc.code, request.url.path)
         return _error_response(request, status, exc.code, exc.message, exc.details)
@@ -90,6 +94,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error_response(request, exc.status_code, code, message, [], headers=dict(exc.headers or {}))
 
     async def unexpected(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, FiliformError):  # raised in a middleware (session lookup, access audit)
+            return await filiform_error(request, exc)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _error_response(request, 500, "internal_error", "internal error", [])
 

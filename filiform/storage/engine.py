@@ -24,9 +24,11 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from filiform.errors import NotFound
+from filiform.errors import DatabaseContended, NotFound
+from filiform.storage.contention import is_contention
 from filiform.storage.settings import database_url, is_sqlite, sqlite_path
 
 log = logging.getLogger("filiform.storage")
@@ -296,12 +298,29 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     transaction, as in a write unit of work.
     """
     sink = _READ_SINK.get()
-    if sink is not None and not _holds_writer(factory):
-        with _read_unit(factory, sink) as session:
+    with _busy_is_retryable():
+        if sink is not None and not _holds_writer(factory):
+            with _read_unit(factory, sink) as session:
+                yield session
+            return
+        with _write_unit(factory) as session:
             yield session
-        return
-    with _write_unit(factory) as session:
-        yield session
+
+
+BUSY_MESSAGE = "The database was busy, so nothing was saved; send the same request again."
+
+
+@contextmanager
+def _busy_is_retryable() -> Iterator[None]:
+    """A unit of work the database rolled back for contention (see ``contention``) is
+    reported as :class:`DatabaseContended`, not as an internal error."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if not is_contention(exc):
+            raise
+        log.warning("unit of work rolled back by the database for contention: %s", exc.orig)
+        raise DatabaseContended(BUSY_MESSAGE) from exc
 
 
 @contextmanager

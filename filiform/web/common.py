@@ -232,7 +232,7 @@ def run_page(request: Request, body: Callable[[Session, Actor], Any]) -> Any:
 
 def render_error(request: Request, status: int, code: str, message: str) -> Any:
     """The app factory's hook for errors raised outside a page (404 route, CSRF, 500)."""
-    titles = {404: "Page not found", 403: "Not allowed", 401: "Please sign in"}
+    titles = {404: "Page not found", 403: "Not allowed", 401: "Please sign in", 503: "Busy: nothing was saved"}
     return render(
         request,
         "error.html",
