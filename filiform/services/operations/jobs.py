@@ -4,8 +4,8 @@ Why: a job's state kept in one process's memory is invisible to the others; behi
 load balancer a status request lands on another worker and finds nothing.  The work
 itself still runs in the process that accepted it (``owner`` names it, host:pid); the
 state, progress and error live in ``background_job``.  A job whose owner stopped
-(restart, crash) stays ``running`` until :func:`abandon_orphans` marks it ``failed``
-at the owner's next start.
+(restart, crash) is recognised by its heartbeat going quiet, whichever process or host
+looks (``export_jobs._stale``), and marked ``failed`` then.
 """
 
 from __future__ import annotations
@@ -80,23 +80,6 @@ def update(
     if error is not None:
         row.error = error[:2000]
     row.updated_at = datetime.now(UTC)
-
-
-def abandon_orphans(session: Session) -> int:
-    """Mark this host's unfinished jobs from earlier processes as failed (they cannot resume)."""
-    host = socket.gethostname()[:100]
-    me = owner()
-    stmt = (
-        sa.update(BackgroundJob)
-        .where(
-            BackgroundJob.state.in_(("queued", "running")),
-            BackgroundJob.owner.like(f"{host}:%"),
-            BackgroundJob.owner != me,
-        )
-        .values(state="failed", error="interrupted by a restart", updated_at=datetime.now(UTC))
-    )
-    result = session.execute(stmt)
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def set_detail(session: Session, *, job_id: str, **values: Any) -> None:
