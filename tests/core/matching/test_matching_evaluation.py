@@ -37,24 +37,26 @@ def test_the_legacy_set_does_not_fall():
 def test_recall_on_published_cases_held_out_from_the_base():
     """The recall guard on cases the base was not written from: published cases whose
     source the knowledge base does not cite (Kwon 2017, Kim 2009 and Leffler 2000 changed
-    the base's referral zones, so their 7 cases are left out). Today: 111 of the 118
-    published cases, top-1 35, top-3 54, top-5 65.
+    the base's referral zones, so their 7 cases are left out; Guner 2023, a seventh-round
+    source, is cited by the base only as needling evidence for a condition, but is left out
+    by the same rule, so 8). Today: 115 of the 123 published cases, top-1 37, top-3 56,
+    top-5 67 (111 of 118 before the seventh round: 35, 54, 65).
     The legacy set above is drawn partly on the base's own zone cells and guards only
     against regressions between versions; this one is the recall the matcher is held to."""
     engine = default_engine()
     published = load_cases(which="published")
     cited = [c.id for c in published.cases if c.source in engine.kb.citations]
-    assert len(cited) == 7, cited
+    assert len(cited) == 8, cited
     held = CaseFile(
         cases=tuple(c for c in published.cases if c.source not in engine.kb.citations),
         sources=published.sources,
         excluded=published.excluded,
     )
     report = evaluate(engine, held)
-    assert len(report.outcomes) == 111
-    assert report.hits(1) >= 35, [(o.case.id, o.rank, o.top) for o in report.misses(1)]
-    assert report.hits(3) >= 54, [(o.case.id, o.rank, o.top) for o in report.misses(3)]
-    assert report.hits(5) >= 65, [(o.case.id, o.rank, o.top) for o in report.misses(5)]
+    assert len(report.outcomes) == 115
+    assert report.hits(1) >= 37, [(o.case.id, o.rank, o.top) for o in report.misses(1)]
+    assert report.hits(3) >= 56, [(o.case.id, o.rank, o.top) for o in report.misses(3)]
+    assert report.hits(5) >= 67, [(o.case.id, o.rank, o.top) for o in report.misses(5)]
 
 
 @pytest.mark.parametrize(
@@ -102,7 +104,7 @@ def test_a_miss_is_reported_with_its_rank():
 def test_the_published_file_draws_only_real_regions_and_cites_a_source_of_known_kind():
     cases = load_cases(which="published")
     atlas, kb = load_atlas(), default_engine().kb
-    assert len(cases.cases) >= 118
+    assert len(cases.cases) >= 123
     assert len({c.id for c in cases.cases}) == len(cases.cases)
     for case in cases.cases:
         assert set(case.regions) <= set(atlas.regions), case.id
