@@ -37,3 +37,23 @@ def test_bad_input_exits_2_with_the_message_and_no_traceback(tmp_path: Path, arg
     assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
     assert message.replace("{tmp}", str(tmp_path)) in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_python_dash_m_is_the_same_command_line(tmp_path: Path) -> None:
+    """``python -m filiform`` (no script on the PATH) answers as the script does."""
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    argv = [sys.executable, "-m", "filiform", "measure", "score", "nope", "--answers", "1"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env, check=False, cwd=tmp_path)
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    assert "error: unknown instrument" in done.stderr
+    assert (
+        "Usage: filiform"
+        in subprocess.run(
+            [sys.executable, "-m", "filiform", "--help"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            check=False,
+        ).stdout
+    )
