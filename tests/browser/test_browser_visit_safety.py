@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from browser_world import LiveServer
 from conftest import serve
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
@@ -77,16 +77,27 @@ def new_york(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def test_idle_log_off_warns_then_restores_the_draft(tablet: Page, idle_server: LiveServer) -> None:
+    """The page's clock is Playwright's: once the whole draft is saved the clock stops, and the
+    quiet minutes pass in two steps (to the warning, then past it), so a slow machine cannot
+    carry the page past the warning before the test looks (the server's 20 s idle time is
+    real, and the page signs out itself at the end, before the server would)."""
     page, server = tablet, idle_server
+    page.clock.install()
     form = "/patients/1/measures?instrument=psfs"
     _sign_in(page, server, form)
-    with page.expect_response(lambda r: "/drafts/1/" in r.url and r.request.method == "PUT"):
+    whole = '"item-a1":"3"'
+    with page.expect_response(lambda r: _saves(r, "/drafts/1/", "Carrying the shopping", whole), timeout=20_000):
         page.get_by_label("Activity 1 in the patient's words").fill("Carrying the shopping upstairs")
         page.locator('input[name="item-a1"][value="3"]').check()
-    page.wait_for_timeout(1200)  # the last keystroke's save (debounced) reaches the server
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000)  # seconds since the epoch
     warning = page.locator("#idle-warning")
-    expect(warning).to_be_visible(timeout=20_000)  # a warning before the log-off, with a way to stay
+    expect(warning).to_be_hidden()
+    page.clock.run_for(11_000)  # 20 s sessions less 5 s of slack: the warning shows 10 s after the last request
+    expect(warning).to_be_visible()  # a warning before the log-off, with a way to stay
     expect(page.get_by_role("button", name="Stay signed in")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/patients/1/measures"))  # not signed out yet
+    page.clock.run_for(5_000)
+    page.clock.resume()
     expect(page).to_have_url(re.compile(r"/login\?next=.*reason=idle"), timeout=20_000)
     expect(page.locator("#signin-notice")).to_be_visible()
     page.get_by_label("Username").fill(server.clinician)
@@ -149,6 +160,14 @@ def test_a_second_tap_on_save_stores_one_score(
     expect(rows).to_have_count(1)
 
 
+def _saves(response: Response, path: str, *texts: str) -> bool:
+    """The draft save (a PUT to ``path``) whose body holds every one of ``texts``: waiting
+    for it, not for the first save or a fixed time, is what makes the draft's content known."""
+    request = response.request
+    body = request.post_data or ""
+    return path in response.url and request.method == "PUT" and response.ok and all(t in body for t in texts)
+
+
 def test_a_session_form_draft_comes_back_with_all_its_needle_cards(tablet: Page, idle_server: LiveServer) -> None:
     """A half-filled session form (two needle cards, a note) is still there when the page is
     opened again: the cards added by script are rebuilt before the fields are filled."""
@@ -159,9 +178,9 @@ def test_a_session_form_draft_comes_back_with_all_its_needle_cards(tablet: Page,
     expect(page.locator("#session-form[data-ready]")).to_have_count(1)
     page.get_by_role("button", name="Add needle").click()
     page.locator('[name="ins-1-depth"]').fill("21")
-    with page.expect_response(lambda r: "/drafts/1/session" in r.url and r.request.method == "PUT"):
+    whole = '"ins-1-depth":"21"'
+    with page.expect_response(lambda r: _saves(r, "/drafts/1/session", "Neck pain worse", whole), timeout=20_000):
         page.locator('[name="soap_s"]').fill("Neck pain worse after long drives")
-    page.wait_for_timeout(1500)  # the last keystroke's save (debounced) reaches the server
     page.goto(f"{server.url}/patients/1")
     page.goto(f"{server.url}{form}")
     expect(page.locator("li.needle-card")).to_have_count(2)
