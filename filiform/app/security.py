@@ -60,6 +60,7 @@ from starlette.requests import Request
 
 from filiform.api.fhir_outcome import FHIR_JSON, is_fhir, outcome
 from filiform.app.request_audit import PATIENT_PATH, RequestAudit, access_entry
+from filiform.errors import DatabaseContended
 from filiform.services.access.auth_cookies import bind_cookie, bound_csrf, csrf_key, session_token
 from filiform.services.access.auth_sessions import COOKIE_NAME, cached_actor, lookup
 from filiform.services.access.context import Actor
@@ -224,20 +225,18 @@ class SecurityMiddleware:
         state["actor"] = actor
         drop_session = bool(cookie) and actor is None and not static
 
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                await sink.flush()
-                _decorate(
-                    MutableHeaders(scope=message),
-                    state,
-                    https=https,
-                    secure=secure,
-                    csrf=csrf if set_csrf else None,
-                    drop_session=drop_session,
-                    key=self.csrf_key,
-                )
-            await send(message)
+        def decorate(message: Message) -> None:
+            _decorate(
+                MutableHeaders(scope=message),
+                state,
+                https=https,
+                secure=secure,
+                csrf=csrf if set_csrf else None,
+                drop_session=drop_session,
+                key=self.csrf_key,
+            )
 
+        send_wrapper = self._audited_sender(scope, send, sink, decorate)
         try:
             if reading:
                 with read_requests(sink):
@@ -246,6 +245,30 @@ class SecurityMiddleware:
                 await self.app(scope, receive, send_wrapper)
         finally:
             await sink.flush()  # an error response sent from outside still has its access row
+
+    def _audited_sender(
+        self, scope: Scope, send: Send, sink: RequestAudit, decorate: Callable[[Message], None]
+    ) -> Send:
+        """``send`` that first makes the request's audit entries durable (no data leaves
+        without them); when the database refuses them for contention the page is replaced
+        by a 503 "nothing was saved" and the page's own messages are dropped."""
+        refused = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal refused
+            if refused:
+                return
+            if message["type"] == "http.response.start":
+                try:
+                    await sink.flush()
+                except DatabaseContended as exc:
+                    refused = True
+                    await self._reject(scope, send, exc.status, exc.code, exc.message, retry_after=1)
+                    return
+                decorate(message)
+            await send(message)
+
+        return send_wrapper
 
     async def _bearer_request(
         self, scope: Scope, receive: Receive, send: Send, token: str, path: str, state: dict[str, Any]
@@ -354,7 +377,9 @@ class SecurityMiddleware:
             done = False
         return hmac.compare_digest(sent.encode(), csrf.encode()), replay
 
-    async def _reject(self, scope: Scope, send: Send, status: int, code: str, msg: str) -> None:
+    async def _reject(
+        self, scope: Scope, send: Send, status: int, code: str, msg: str, *, retry_after: int | None = None
+    ) -> None:
         if is_fhir(scope.get("path", "")):
             body, ctype = json.dumps(outcome(status, code, msg)).encode(), FHIR_JSON.encode()
         elif scope.get("path", "").startswith("/api"):
@@ -364,5 +389,7 @@ class SecurityMiddleware:
             body, ctype = f"{status}: {msg}".encode(), b"text/plain; charset=utf-8"
         hdrs = [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]
         hdrs += [(k.encode(), v.encode()) for k, v in HEADERS.items()]
+        if retry_after is not None:
+            hdrs.append((b"retry-after", str(retry_after).encode()))
         await send({"type": "http.response.start", "status": status, "headers": hdrs})
         await send({"type": "http.response.body", "body": body})

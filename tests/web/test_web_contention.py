@@ -3,6 +3,7 @@ page (503), not "internal error", and the same form goes through once the file i
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -43,3 +44,34 @@ def test_a_form_sent_while_the_database_is_held_says_nothing_was_saved(
     saved = c.post("/patients/new", data=data, follow_redirects=False)
     assert saved.status_code == 303, saved.text
     assert "Katherine" in c.get("/patients", params={"q": "Johnson"}).text
+
+
+def test_a_page_whose_audit_cannot_be_written_is_busy_and_shows_no_data(
+    app: FastAPI, world: World, client_for: Callable[[str], TestClient]
+) -> None:
+    """Under WAL the page's reads go through while another process holds the file, but its
+    access and read entries cannot be written: the page is not sent (no data without its
+    audit entry), the answer is the same 503, and the next view is served and audited."""
+    c = client_for("clinician")
+    first = c.get("/patients", params={"q": ""}).text
+    link = re.search(r'href="/patients/(\d+)"', first)
+    assert link is not None
+    page = f"/patients/{link.group(1)}"
+    family = re.search(r"<h1>([^,<]+),", c.get(page).text)
+    assert family is not None
+
+    @event.listens_for(app.state.engine, "connect")
+    def _short(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA busy_timeout=100")
+
+    app.state.engine.dispose()
+    other = sqlite3.connect(sqlite_path(world.url), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        busy = c.get(page)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert busy.status_code == 503, busy.text[:500]
+    assert family.group(1) not in busy.text
+    assert c.get(page).status_code == 200
