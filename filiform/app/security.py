@@ -153,6 +153,11 @@ def _decorate(
         out.append("set-cookie", _cookie(COOKIE_NAME, "", secure=secure, http_only=True, max_age=0))
 
 
+async def _no_body() -> Message:
+    """The ``receive`` of a response sent in place of a page (a response reads nothing)."""
+    return {"type": "http.disconnect"}
+
+
 class SecurityMiddleware:
     """Headers, CSRF, session to actor, patient-data access audit (see module doc)."""
 
@@ -263,12 +268,24 @@ class SecurityMiddleware:
                     await sink.flush()
                 except DatabaseContended as exc:
                     refused = True
-                    await self._reject(scope, send, exc.status, exc.code, exc.message, retry_after=1)
+                    await self._busy(scope, send, exc)
                     return
                 decorate(message)
             await send(message)
 
         return send_wrapper
+
+    async def _busy(self, scope: Scope, send: Send, exc: DatabaseContended) -> None:
+        """The 503 that replaces a page: the clinic's error page for a browser, else as
+        :meth:`_reject` (API JSON, FHIR OperationOutcome)."""
+        path = scope.get("path", "")
+        render = getattr(getattr(scope.get("app"), "state", None), "render_error", None)
+        if render is None or path.startswith("/api") or is_fhir(path):
+            await self._reject(scope, send, exc.status, exc.code, exc.message, retry_after=1)
+            return
+        page = render(Request(scope), exc.status, exc.code, exc.message)
+        page.headers["Retry-After"] = "1"
+        await page(scope, _no_body, send)
 
     async def _bearer_request(
         self, scope: Scope, receive: Receive, send: Send, token: str, path: str, state: dict[str, Any]

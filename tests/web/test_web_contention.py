@@ -73,5 +73,8 @@ def test_a_page_whose_audit_cannot_be_written_is_busy_and_shows_no_data(
         other.execute("ROLLBACK")
         other.close()
     assert busy.status_code == 503, busy.text[:500]
+    assert busy.headers["retry-after"] == "1"
+    assert "<h1>Busy: nothing was saved</h1>" in busy.text  # the clinic's error page, not plain text
+    assert "Reload the page in a moment." in busy.text and "send the form again" not in busy.text
     assert family.group(1) not in busy.text
     assert c.get(page).status_code == 200
