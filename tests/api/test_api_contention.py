@@ -7,18 +7,13 @@ the same request succeeds once the file is free.  The web face shows the same pl
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from api_world import World
+from db_held import held_elsewhere
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event
-
-from filiform.storage.settings import sqlite_path
 
 NEW_PATIENT = {
     "mrn": "BUSY-1",
@@ -27,24 +22,6 @@ NEW_PATIENT = {
     "birth_date": "1960-12-09",
     "sex": "female",
 }
-
-
-@contextmanager
-def _file_held_elsewhere(app: FastAPI, world: World) -> Iterator[None]:
-    engine = app.state.engine
-
-    @event.listens_for(engine, "connect")
-    def _short(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.execute("PRAGMA busy_timeout=100")
-
-    engine.dispose()
-    other = sqlite3.connect(sqlite_path(world.url), isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
 
 
 def _count(app: FastAPI, mrn: str) -> int:
@@ -56,7 +33,7 @@ def test_a_write_that_meets_a_held_database_is_busy_then_goes_through(
     app: FastAPI, world: World, client_for: Callable[[str], TestClient]
 ) -> None:
     doc = client_for("clinician_a")
-    with _file_held_elsewhere(app, world):
+    with held_elsewhere(app, world.url):
         busy = doc.post("/api/patients", json=NEW_PATIENT)
     assert busy.status_code == 503, busy.text
     assert busy.headers["retry-after"] == "1"

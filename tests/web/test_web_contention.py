@@ -1,19 +1,16 @@
-"""A form sent while another process holds the SQLite file gets a plain "nothing was saved"
-page (503), not "internal error", and the same form goes through once the file is free."""
+"""A form sent, or a page viewed, while another process holds the SQLite file gets the
+clinic's "nothing was saved" page (503), not "internal error"; once the file is free the
+same form goes through and the page is served."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable
-from typing import Any
 
+from db_held import held_elsewhere
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 from web_world import World, form_token
-
-from filiform.storage.settings import sqlite_path
 
 
 def test_a_form_sent_while_the_database_is_held_says_nothing_was_saved(
@@ -22,19 +19,8 @@ def test_a_form_sent_while_the_database_is_held_says_nothing_was_saved(
     c = client_for("clinician")
     data = {"given_name": "Katherine", "family_name": "Johnson", "birth_date": "1918-08-26", "sex": "female"}
     data["csrf_token"] = form_token(c.get("/patients/new").text)
-
-    @event.listens_for(app.state.engine, "connect")
-    def _short(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.execute("PRAGMA busy_timeout=100")
-
-    app.state.engine.dispose()
-    other = sqlite3.connect(sqlite_path(world.url), isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    try:
+    with held_elsewhere(app, world.url):
         busy = c.post("/patients/new", data=data, follow_redirects=False)
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
     assert busy.status_code == 503, busy.text
     assert busy.headers["retry-after"] == "1"
     assert "<h1>Busy: nothing was saved</h1>" in busy.text
@@ -59,19 +45,8 @@ def test_a_page_whose_audit_cannot_be_written_is_busy_and_shows_no_data(
     page = f"/patients/{link.group(1)}"
     family = re.search(r"<h1>([^,<]+),", c.get(page).text)
     assert family is not None
-
-    @event.listens_for(app.state.engine, "connect")
-    def _short(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.execute("PRAGMA busy_timeout=100")
-
-    app.state.engine.dispose()
-    other = sqlite3.connect(sqlite_path(world.url), isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    try:
+    with held_elsewhere(app, world.url):
         busy = c.get(page)
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
     assert busy.status_code == 503, busy.text[:500]
     assert busy.headers["retry-after"] == "1"
     assert "<h1>Busy: nothing was saved</h1>" in busy.text  # the clinic's error page, not plain text
