@@ -44,7 +44,6 @@ body for the CSRF check without breaking the endpoint's own read.
 from __future__ import annotations
 
 import hmac
-import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -58,7 +57,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 
-from filiform.api.fhir_outcome import FHIR_JSON, is_fhir, outcome
+from filiform.app.refusals import busy, reject
 from filiform.app.request_audit import PATIENT_PATH, RequestAudit, access_entry
 from filiform.errors import DatabaseContended
 from filiform.services.access.auth_cookies import bind_cookie, bound_csrf, csrf_key, session_token
@@ -151,11 +150,6 @@ def _decorate(
         out.append("set-cookie", _cookie(COOKIE_NAME, value, secure=secure, http_only=True, max_age=None))
     elif state.get("logout") or drop_session:
         out.append("set-cookie", _cookie(COOKIE_NAME, "", secure=secure, http_only=True, max_age=0))
-
-
-async def _no_body() -> Message:
-    """The ``receive`` of a response sent in place of a page (a response reads nothing)."""
-    return {"type": "http.disconnect"}
 
 
 class SecurityMiddleware:
@@ -268,24 +262,12 @@ class SecurityMiddleware:
                     await sink.flush()
                 except DatabaseContended as exc:
                     refused = True
-                    await self._busy(scope, send, exc)
+                    await busy(scope, send, exc, headers=HEADERS)
                     return
                 decorate(message)
             await send(message)
 
         return send_wrapper
-
-    async def _busy(self, scope: Scope, send: Send, exc: DatabaseContended) -> None:
-        """The 503 that replaces a page: the clinic's error page for a browser, else as
-        :meth:`_reject` (API JSON, FHIR OperationOutcome)."""
-        path = scope.get("path", "")
-        render = getattr(getattr(scope.get("app"), "state", None), "render_error", None)
-        if render is None or path.startswith("/api") or is_fhir(path):
-            await self._reject(scope, send, exc.status, exc.code, exc.message, retry_after=1)
-            return
-        page = render(Request(scope), exc.status, exc.code, exc.message)
-        page.headers["Retry-After"] = "1"
-        await page(scope, _no_body, send)
 
     async def _bearer_request(
         self, scope: Scope, receive: Receive, send: Send, token: str, path: str, state: dict[str, Any]
@@ -394,19 +376,5 @@ class SecurityMiddleware:
             done = False
         return hmac.compare_digest(sent.encode(), csrf.encode()), replay
 
-    async def _reject(
-        self, scope: Scope, send: Send, status: int, code: str, msg: str, *, retry_after: int | None = None
-    ) -> None:
-        if is_fhir(scope.get("path", "")):
-            body, ctype = json.dumps(outcome(status, code, msg)).encode(), FHIR_JSON.encode()
-        elif scope.get("path", "").startswith("/api"):
-            body = json.dumps({"ok": False, "error": msg, "code": code, "details": []}).encode()
-            ctype = b"application/json"
-        else:
-            body, ctype = f"{status}: {msg}".encode(), b"text/plain; charset=utf-8"
-        hdrs = [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]
-        hdrs += [(k.encode(), v.encode()) for k, v in HEADERS.items()]
-        if retry_after is not None:
-            hdrs.append((b"retry-after", str(retry_after).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": hdrs})
-        await send({"type": "http.response.body", "body": body})
+    async def _reject(self, scope: Scope, send: Send, status: int, code: str, msg: str) -> None:
+        await reject(scope, send, status, code, msg, headers=HEADERS)
