@@ -89,14 +89,16 @@ def test_idle_log_off_warns_then_restores_the_draft(tablet: Page, idle_server: L
     with page.expect_response(lambda r: _saves(r, "/drafts/1/", "Carrying the shopping", whole), timeout=20_000):
         page.get_by_label("Activity 1 in the patient's words").fill("Carrying the shopping upstairs")
         page.locator('input[name="item-a1"][value="3"]').check()
-    page.clock.pause_at(page.evaluate("Date.now()") / 1000)  # seconds since the epoch
+    # Pausing fast-forwards to a moment that must not have passed already: real time runs on
+    # between reading the page's clock and the pause, so the pause is 2 s ahead (in seconds).
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 2)
     warning = page.locator("#idle-warning")
     expect(warning).to_be_hidden()
-    page.clock.run_for(11_000)  # 20 s sessions less 5 s of slack: the warning shows 10 s after the last request
+    page.clock.run_for(9_000)  # 20 s sessions less 5 s of slack: the warning shows 10 s after the last request
     expect(warning).to_be_visible()  # a warning before the log-off, with a way to stay
     expect(page.get_by_role("button", name="Stay signed in")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/patients/1/measures"))  # not signed out yet
-    page.clock.run_for(5_000)
+    page.clock.run_for(5_000)  # 16 s: past the page's own deadline (15 s)
     page.clock.resume()
     expect(page).to_have_url(re.compile(r"/login\?next=.*reason=idle"), timeout=20_000)
     expect(page.locator("#signin-notice")).to_be_visible()
