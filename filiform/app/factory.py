@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from filiform import __version__, web
 from filiform.api import router as api_router
 from filiform.api.fhir_outcome import FHIR_JSON, is_fhir, outcome
+from filiform.app.api_mount import mount_api
 from filiform.app.guard import OuterGuard, check_settings
 from filiform.app.security import HEADERS, SecurityMiddleware
 from filiform.app.warmup import warm_up
@@ -124,7 +125,7 @@ def create_app(
     app.state.idle = idle or idle_timeout()
     app.state.database_url = url
     app.state.lease = lease
-    app.include_router(api_router, prefix="/api")
+    mount_api(app, api_router)  # pages do not walk the API's routes
 
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=str(web.STATIC_DIR)), name="static")
