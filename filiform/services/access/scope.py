@@ -6,6 +6,7 @@ cannot be probed across clinics (the IDOR failure the research note lists).
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -25,5 +26,18 @@ def owned(session: Session, model: type[T], record_id: int, *, actor: Actor) -> 
     return row  # type: ignore[no-any-return]
 
 
+_RECENT = "filiform.recent_patients"
+
+
 def patient_of_clinic(session: Session, patient_id: int, *, actor: Actor) -> Patient:
-    return owned(session, Patient, patient_id, actor=actor)
+    """The patient if in the actor's clinic (NotFound otherwise).
+
+    The session's identity map holds rows only while something else does, and a page
+    calls this from four services that keep only views of the row: without the last few
+    patients held here, each call read the row again.
+    """
+    row = owned(session, Patient, patient_id, actor=actor)
+    recent: deque[Patient] = session.info.setdefault(_RECENT, deque(maxlen=4))
+    if row not in recent:
+        recent.append(row)
+    return row

@@ -13,21 +13,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from filiform.errors import ValidationFailed
 from filiform.services.access.context import Actor, Perm, require
 from filiform.services.access.scope import patient_of_clinic
 from filiform.services.operations import audit
+from filiform.services.records import view_rows
 from filiform.services.records.views import (
     AdverseEventView,
     ChartInputs,
-    CircuitView,
     ConsentView,
     Dashboard,
     DrawingView,
     EpisodeView,
-    InsertionView,
     Measures,
     OutcomeView,
     PatientHeader,
@@ -58,52 +57,13 @@ def _read(s: Session, actor: Actor, entity: str, patient_id: int, entity_id: int
     audit.record(s, actor=actor, action="read", entity=entity, entity_id=entity_id or patient_id, patient_id=patient_id)
 
 
-def _rows(s: Session, model: Any, patient_id: int, order: Any) -> list[Any]:
-    stmt = sa.select(model).where(model.patient_id == patient_id).order_by(order.desc(), model.id.desc())
-    return list(s.execute(stmt).scalars())
-
-
 def session_view(row: TreatmentSession) -> SessionView:
     """A stored session with its needles and its circuits (leads as needle numbers)."""
-    seq_of = {i.id: i.seq for i in row.insertions}
-    circuits = tuple(
-        CircuitView(
-            seq=c.seq,
-            label=f"circuit {c.seq}",
-            lead_a=seq_of[c.lead_a_id],
-            lead_b=seq_of.get(c.lead_b_id) if c.lead_b_id is not None else None,
-            frequency_hz=c.frequency_hz,
-            pulse_width_us=c.pulse_width_us,
-            intensity_ma=c.intensity_ma,
-            duration_s=c.duration_s,
-            migrated_from=c.migrated_from,
-        )
-        for c in row.circuits
-    )
-    insertions = tuple(InsertionView.model_validate(i) for i in row.insertions)
-    return SessionView.model_validate(
-        {
-            **{name: getattr(row, name) for name in SessionView.model_fields if name not in ("insertions", "circuits")},
-            "insertions": insertions,
-            "circuits": circuits,
-        }
-    )
-
-
-def _sessions(s: Session, patient_id: int, session_id: int | None = None) -> tuple[SessionView, ...]:
-    stmt = (
-        sa.select(TreatmentSession)
-        .where(TreatmentSession.patient_id == patient_id)
-        .options(selectinload(TreatmentSession.insertions), selectinload(TreatmentSession.circuits))
-        .order_by(TreatmentSession.started_at.desc(), TreatmentSession.id.desc())
-    )
-    if session_id is not None:
-        stmt = stmt.where(TreatmentSession.id == session_id)
-    return tuple(session_view(row) for row in s.execute(stmt).scalars())
+    return view_rows.assemble(row, row.insertions, row.circuits)
 
 
 def _episodes(s: Session, patient_id: int) -> tuple[EpisodeView, ...]:
-    return tuple(EpisodeView.model_validate(e) for e in _rows(s, Episode, patient_id, Episode.opened_on))
+    return view_rows.views_of(s, EpisodeView, Episode, "opened_on", patient_id)
 
 
 def _drawing(
@@ -128,21 +88,13 @@ def timeline(s: Session, *, actor: Actor, patient_id: int) -> Timeline:
     patient = _scope(s, actor, patient_id)
     result = Timeline(
         patient=PatientHeader.model_validate(patient),
-        sessions=_sessions(s, patient_id),
+        sessions=view_rows.session_views(s, patient_id),
         episodes=_episodes(s, patient_id),
-        drawings=tuple(
-            DrawingView.model_validate(d) for d in _rows(s, PainDrawingRecord, patient_id, PainDrawingRecord.drawn_on)
-        ),
-        outcomes=tuple(
-            OutcomeView.model_validate(o) for o in _rows(s, OutcomeResponse, patient_id, OutcomeResponse.completed_on)
-        ),
-        adverse_events=tuple(
-            AdverseEventView.model_validate(a) for a in _rows(s, AdverseEvent, patient_id, AdverseEvent.occurred_on)
-        ),
-        consents=tuple(ConsentView.model_validate(c) for c in _rows(s, Consent, patient_id, Consent.consented_on)),
-        screenings=tuple(
-            ScreeningView.model_validate(x) for x in _rows(s, Screening, patient_id, Screening.screened_at)
-        ),
+        drawings=view_rows.views_of(s, DrawingView, PainDrawingRecord, "drawn_on", patient_id),
+        outcomes=view_rows.views_of(s, OutcomeView, OutcomeResponse, "completed_on", patient_id),
+        adverse_events=view_rows.views_of(s, AdverseEventView, AdverseEvent, "occurred_on", patient_id),
+        consents=view_rows.views_of(s, ConsentView, Consent, "consented_on", patient_id),
+        screenings=view_rows.views_of(s, ScreeningView, Screening, "screened_at", patient_id),
     )
     _read(s, actor, "timeline", patient_id)
     return result
@@ -159,9 +111,7 @@ def episodes(s: Session, *, actor: Actor, patient_id: int) -> tuple[EpisodeView,
 def measures(s: Session, *, actor: Actor, patient_id: int) -> Measures:
     """Outcome responses and episodes (the measures page and its trend plots)."""
     _scope(s, actor, patient_id)
-    outcomes = tuple(
-        OutcomeView.model_validate(o) for o in _rows(s, OutcomeResponse, patient_id, OutcomeResponse.completed_on)
-    )
+    outcomes = view_rows.views_of(s, OutcomeView, OutcomeResponse, "completed_on", patient_id)
     found = Measures(outcomes=outcomes, episodes=_episodes(s, patient_id))
     _read(s, actor, "outcome_responses", patient_id)
     return found
