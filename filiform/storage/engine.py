@@ -39,6 +39,10 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
 )
+# A writer waits for the in-process writer lock no longer than SQLite's busy handler would
+# wait for another process's (busy_timeout above), then is told the database is busy.
+WRITER_WAIT_S = 30.0
+BUSY_MESSAGE = "The database was busy, so nothing was saved; send the same request again."
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
@@ -104,6 +108,13 @@ class WriterLock:
     ownership (for re-entry by nested units in the same thread) is by thread while the
     unit runs where it began, and :meth:`detach` gives it up when the unit's body moves to
     another thread; release is allowed from any thread.
+
+    Why the wait is bounded (:data:`WRITER_WAIT_S`, then :class:`DatabaseContended`): an
+    API request takes the lock in one worker thread and needs another worker thread for
+    its endpoint.  When every worker thread of the pool (40 by default) held a request
+    waiting here, the holder never got a thread and nothing moved again; measured with a
+    pool of 2 and three concurrent logins.  Now the waiters give up, answer "busy", and
+    free their threads.
     """
 
     def __init__(self) -> None:
@@ -118,7 +129,8 @@ class WriterLock:
             if self._depth and self._owner == me:
                 self._depth += 1
                 return
-        self._lock.acquire()
+        if not self._lock.acquire(timeout=WRITER_WAIT_S):
+            raise DatabaseContended(BUSY_MESSAGE)
         with self._guard:
             self._owner, self._depth = me, 1
 
@@ -305,9 +317,6 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             return
         with _write_unit(factory) as session:
             yield session
-
-
-BUSY_MESSAGE = "The database was busy, so nothing was saved; send the same request again."
 
 
 @contextmanager

@@ -1,0 +1,47 @@
+"""Writers queued for the SQLite writer lock cannot wedge the worker-thread pool.
+
+An API request takes the writer lock in one worker thread and runs its endpoint in
+another.  With every thread of the pool held by requests waiting for the lock, the
+holder never got a thread back: the server stopped answering.  The pool is made small
+here (2 threads) so four concurrent logins reproduce it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import anyio
+import anyio.to_thread
+import httpx
+import pytest
+from api_world import PASSWORD, World
+from fastapi import FastAPI
+
+from filiform.storage import engine as storage_engine
+
+
+async def _log_in(app: FastAPI, username: str) -> int:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        token = (await client.get("/api/auth/csrf")).json()["data"]["csrf_token"]
+        r = await client.post(
+            "/api/auth/login", json={"username": username, "password": PASSWORD}, headers={"X-CSRF-Token": token}
+        )
+        if r.status_code == 503:
+            assert r.json()["code"] == "database_contended" and r.headers["Retry-After"] == "1"
+        return r.status_code
+
+
+def test_writers_waiting_for_the_lock_give_up_instead_of_wedging_the_pool(
+    app: FastAPI, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage_engine, "WRITER_WAIT_S", 1.0)
+    username = next(iter(world.users))
+
+    async def burst() -> list[int]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 2
+        with anyio.fail_after(30):  # a wedged pool never answers
+            return list(await asyncio.gather(*(_log_in(app, username) for _ in range(4))))
+
+    codes = anyio.run(burst)
+    assert set(codes) <= {200, 503} and 200 in codes, codes
