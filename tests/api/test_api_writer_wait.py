@@ -9,6 +9,7 @@ here (2 threads) so four concurrent logins reproduce it.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import anyio.to_thread
@@ -43,5 +44,6 @@ def test_writers_waiting_for_the_lock_give_up_instead_of_wedging_the_pool(
         with anyio.fail_after(30):  # a wedged pool never answers
             return list(await asyncio.gather(*(_log_in(app, username) for _ in range(4))))
 
-    codes = anyio.run(burst)
+    with ThreadPoolExecutor(1) as own_thread:  # a browser test may have left a loop running in this one
+        codes = own_thread.submit(anyio.run, burst).result()
     assert set(codes) <= {200, 503} and 200 in codes, codes
