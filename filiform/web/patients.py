@@ -25,7 +25,7 @@ from filiform.services.records.needling_status import needling_status
 from filiform.services.records.views import ConsentView, PatientView
 
 from . import fhir_links
-from .common import attempt, render, run_page, templates
+from .common import attempt, build_page, reads_inline, render, run_page, templates
 
 router = APIRouter()
 SEX_WORDS = {Sex.FEMALE.value: "Female", Sex.MALE.value: "Male", Sex.OTHER.value: "Other", Sex.UNKNOWN.value: "Unknown"}
@@ -111,12 +111,25 @@ def _summary(s: Session, actor: Actor, st: page_cache.Stamp) -> dict[str, Any]:
 
 
 @router.get("/patients/{patient_id}", include_in_schema=False)
-def patient_detail(request: Request, patient_id: int) -> Any:
-    def body(s: Session, actor: Actor) -> Any:
+async def patient_detail(request: Request, patient_id: int) -> Any:
+    """The patient page: from the page cache on the event loop when it can (SQLite, a
+    version already built), else built in a worker thread (``build_page``: a bounded
+    number at once).
+
+    Why two places: a cached view costs a few indexed reads and the layout around the
+    cached part; handing it to a worker thread and back cost about as much again, and
+    under load the hand-over waits for the interpreter.  SQLite reads of a local file do
+    not block the loop for longer than they take (the session look-up does the same).  A
+    view that must be built (tens of reads, rendering) never runs on the loop.
+    """
+
+    def body(s: Session, actor: Actor, *, only_cached: bool = False) -> Any:
         require(actor, Perm.READ_DEMOGRAPHICS)
         st = page_cache.stamp(s, actor=actor, patient_id=patient_id)
         key = st.key("patient", actor)
-        part = page_cache.cached_read(s, actor=actor, key=key, build=lambda: _summary(s, actor, st))
+        part = page_cache.cached_read(
+            s, actor=actor, key=key, build=lambda: _summary(s, actor, st), only_cached=only_cached
+        )
         patient = part["patient"]
         context = {
             **part,
@@ -125,4 +138,9 @@ def patient_detail(request: Request, patient_id: int) -> Any:
         }
         return render(request, "patient.html", context)
 
-    return run_page(request, body)
+    if reads_inline(request):
+        try:
+            return run_page(request, lambda s, actor: body(s, actor, only_cached=True))
+        except page_cache.NotCached:
+            pass  # rolled back: nothing read was recorded; build it where building belongs
+    return await build_page(request, body)

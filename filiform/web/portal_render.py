@@ -24,7 +24,10 @@ from .common import TEMPLATE_DIR, csrf_token
 PORTAL_COOKIE = "filiform_portal"
 LANG_COOKIE = "filiform_lang"
 _env = Environment(
-    loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=select_autoescape(["html"]), extensions=["jinja2.ext.i18n"]
+    loader=FileSystemLoader(str(TEMPLATE_DIR)),
+    autoescape=select_autoescape(["html"]),
+    extensions=["jinja2.ext.i18n"],
+    auto_reload=False,  # packaged templates: no stat per render (see common.templates)
 )
 _env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates = Jinja2Templates(env=_env)

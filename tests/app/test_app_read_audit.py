@@ -183,3 +183,36 @@ def test_reads_are_held_until_the_response_starts_and_written_in_place_after(app
     assert _entries_in_log(app) == start + 2  # durable before write_later returned
     with app.state.sessions() as s:
         assert audit.verify(s).ok
+
+
+def test_the_writer_keeps_one_session_factory_and_lets_its_engine_go_when_idle(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One factory for all the writer thread's commits; none kept once the thread exits
+    (a factory holds its engine, and the writers are keyed weakly by engine)."""
+    import gc
+    import weakref
+
+    from filiform.storage.engine import make_engine
+
+    monkeypatch.setattr(audit_writer, "IDLE_EXIT_S", 0.05)
+    built: list[object] = []
+    real = audit_writer.session_factory
+    monkeypatch.setattr(audit_writer, "session_factory", lambda e: built.append(e) or real(e))
+    engine = make_engine(world.url)
+    writer = writer_for(real(engine))
+    actor = Actor(user_id=1, clinic_id=1, role=Role.ADMIN)
+    for _ in range(3):
+        writer.write([audit.pending(actor=actor, action="read", entity="patient")])
+    assert len(built) == 1 and writer.commits == 3
+    for _ in range(100):  # the thread exits after its idle time
+        if writer._thread is None:
+            break
+        threading.Event().wait(0.02)
+    assert writer._thread is None and writer._sessions is None
+    built.clear()
+    gone = weakref.ref(engine)
+    engine.dispose()
+    del engine
+    gc.collect()
+    assert gone() is None

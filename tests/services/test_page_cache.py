@@ -145,3 +145,32 @@ def test_other_clinic_is_not_found_and_roles_do_not_share(world: World) -> None:
         st = page_cache.stamp(s, actor=world.clinician, patient_id=world.patient_id)
     keys = {st.key("patient", a) for a in (world.clinician, world.assistant, world.front_desk, world.admin)}
     assert len(keys) == 4
+
+
+def test_only_cached_never_builds_and_records_nothing_on_a_miss(world: World) -> None:
+    """The event loop's attempt: a miss raises NotCached before any read is recorded; a
+    hit records the same reads as a view that built."""
+    actor = world.clinician
+    built: list[int] = []
+
+    def attempt(only_cached: bool) -> tuple[Any, list[tuple[Any, ...]]]:
+        with read_requests(_Sink()), transaction(world.factory) as s:
+            st = page_cache.stamp(s, actor=actor, patient_id=world.patient_id)
+            value = page_cache.cached_read(
+                s,
+                actor=actor,
+                key=st.key("only-cached", actor),
+                build=lambda: built.append(1) or reads.timeline(s, actor=actor, patient_id=world.patient_id),
+                only_cached=only_cached,
+            )
+            return value, [(e.action, e.entity, e.patient_id) for e in s.info[DEFERRED_AUDIT]]
+
+    world.session(actor)  # a version nobody has built yet
+    with pytest.raises(page_cache.NotCached):
+        attempt(only_cached=True)
+    assert built == []
+    value, reads_built = attempt(only_cached=False)
+    again, reads_hit = attempt(only_cached=True)
+    assert built == [1] and again == value and reads_hit == reads_built and reads_built
+    with pytest.raises(page_cache.NotCached), transaction(world.factory) as s:  # no read request: never cached
+        page_cache.cached_read(s, actor=actor, key=("k",), build=lambda: 1, only_cached=True)

@@ -9,9 +9,14 @@ after a cached view is on the next view, and every view is in the audit trail.
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -25,6 +30,8 @@ from filiform.services.records import page_cache, sessions
 from filiform.storage.engine import make_engine, transaction
 from filiform.storage.migrate import upgrade
 from filiform.storage.models import AuditLog, Patient
+from filiform.web import common
+from filiform.web import patients as web_patients
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +132,70 @@ def test_a_write_after_a_cached_view_is_on_the_next_view_and_every_view_is_audit
     after = client.get(f"/patients/{patient.id}").text
     assert after != before and after.count("/sessions/") == before.count("/sessions/") + 1
     assert _timeline_views(app, uid, patient.id) == seen + 2  # the hit and the miss after the write
+
+
+def _bump(app: FastAPI, patient_id: int) -> None:
+    """Move the patient's record version (any write would), so the next view must build."""
+    with transaction(app.state.sessions) as s:
+        s.execute(sa.update(Patient).where(Patient.id == patient_id).values(given_name=Patient.given_name))
+
+
+def test_a_cached_view_is_answered_on_the_event_loop_and_a_changed_one_is_built_in_a_thread(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc, uid, clinic = _user(app, 0, "clinician")
+    patient = _patient(app, clinic)
+    client = login(TestClient(app), doc)
+    hand_overs: list[str] = []
+    real = common.anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        if func is common.run_page:  # other hand-overs (a session look-up) are not the page's
+            hand_overs.append("run_page")
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(common.anyio.to_thread, "run_sync", counted)
+    _bump(app, patient.id)
+    seen = _timeline_views(app, uid, patient.id)
+    built = client.get(f"/patients/{patient.id}")
+    assert built.status_code == 200 and hand_overs == ["run_page"]
+    cached = client.get(f"/patients/{patient.id}")
+    assert cached.status_code == 200 and hand_overs == ["run_page"]  # no hand-over for the hit
+    assert cached.text == built.text
+    assert _timeline_views(app, uid, patient.id) == seen + 2  # both audited alike
+    other_doc, _, _ = _user(app, 1, "clinician")  # another clinic: still NotFound on the loop
+    assert login(TestClient(app), other_doc).get(f"/patients/{patient.id}").status_code == 404
+    assert hand_overs == ["run_page"]
+
+
+def test_at_most_page_builds_patient_pages_are_built_at_once(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc, _, clinic = _user(app, 0, "clinician")
+    patient = _patient(app, clinic)
+    cookies = dict(login(TestClient(app), doc).cookies.items())
+    running, most = 0, 0
+    guard = threading.Lock()
+    real = web_patients._summary
+
+    def slow_summary(*args: Any, **kwargs: Any) -> Any:
+        nonlocal running, most
+        with guard:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.05)  # long enough for every request to be waiting to build
+            return real(*args, **kwargs)
+        finally:
+            with guard:
+                running -= 1
+
+    monkeypatch.setattr(web_patients, "_summary", slow_summary)
+    _bump(app, patient.id)
+
+    async def views() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", cookies=cookies) as c:
+            answers = await asyncio.gather(*(c.get(f"/patients/{patient.id}") for _ in range(3 * common.PAGE_BUILDS)))
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(views()) == [200] * (3 * common.PAGE_BUILDS)
+    assert most == common.PAGE_BUILDS  # builds overlapped, never more than the bound

@@ -20,6 +20,7 @@ tokens (:mod:`filiform.services.access.secrets`) and the audit key ring
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import stat
@@ -48,8 +49,13 @@ class SecretKeyError(FiliformError):
     code = "secret_key_error"
 
 
+@functools.lru_cache(maxsize=64)
 def data_dir(database_url: str) -> Path:
-    """The folder of a SQLite database file; ``var/`` for PostgreSQL or in-memory SQLite."""
+    """The folder of a SQLite database file; ``var/`` for PostgreSQL or in-memory SQLite.
+
+    Cached: a pure function of the URL's text, asked for by every audit append (parsing
+    the URL each time cost more than signing the entries).
+    """
     url = make_url(normalise_url(database_url))
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database).parent

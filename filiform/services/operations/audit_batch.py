@@ -28,6 +28,7 @@ _LOG = cast(sa.Table, AuditLog.__table__)
 _HEAD = cast(sa.Table, AuditHead.__table__)
 
 # built once (statement construction cost more than the statements)
+_INSERT = sa.insert(_LOG)
 _READ_HEAD = sa.select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.chain == sa.bindparam("chain")).with_for_update()
 _MOVE_HEAD = (
     sa.update(_HEAD)
@@ -63,7 +64,7 @@ def append_many(session: Session, entries: list[Pending], ring: audit_keys.KeyRi
             fields: dict[str, Any] = {**vars(entry), "seq": seq, "prev_hash": prev, "key_id": ring.current}
             prev = entry_mac(ring, fields)
             rows.append({**fields, "hash": prev})
-        conn.execute(sa.insert(_LOG), rows)
+        conn.execute(_INSERT, rows)
         conn.execute(_MOVE_HEAD, {"which_chain": chain, "new_seq": seq, "new_hash": prev})
     for obj in list(session.identity_map.values()):
         if isinstance(obj, AuditHead):  # an ORM append later in this transaction must re-read the head

@@ -157,14 +157,38 @@ def cache_for(session: Session) -> PageCache:
         return found
 
 
-def cached_read(session: Session, *, actor: Actor, key: tuple[Hashable, ...] | None, build: Callable[[], T]) -> T:
+class NotCached(Exception):
+    """Raised by :func:`cached_read` with ``only_cached=True`` when the value must be built.
+
+    Not a :class:`filiform.errors.FiliformError`: it is a signal to the caller (try again
+    where building is allowed), never an answer to a user.
+    """
+
+
+def cached_read(
+    session: Session,
+    *,
+    actor: Actor,
+    key: tuple[Hashable, ...] | None,
+    build: Callable[[], T],
+    only_cached: bool = False,
+) -> T:
     """``build()``'s value, reused while ``key`` holds, with the read entries it wrote
-    recorded again for ``actor`` on every reuse (see the module doc)."""
+    recorded again for ``actor`` on every reuse (see the module doc).
+
+    ``only_cached=True`` never builds: without a usable cached value it raises
+    :class:`NotCached` before recording anything (a caller on the event loop tries the
+    cheap path there and builds in a worker thread otherwise).
+    """
     queued = session.info.get(DEFERRED_AUDIT)
     if key is None or queued is None:  # not a read request: nothing to capture, build as always
+        if only_cached:
+            raise NotCached
         return build()
     cache = cache_for(session)
     found = cache.get(key)
+    if found is None and only_cached:
+        raise NotCached
     if found is not None:
         for r in found.reads:
             audit.record(
