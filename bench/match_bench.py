@@ -8,7 +8,10 @@ ranks, explanations of the 20 shown rows, set cover on the short list) and of a 
 that scores every hypothesis with the engine's own scoring and sorts them all (no
 grouping, no explanations), on random 10-region drawings; on the shipped base also on the
 evaluation cases' drawings (``case``: what a clinician draws, one symptom kind each).
-The engine and the baseline take turns query by query, so both see the same load. Each
+The engine and the baseline take turns query by query, so both see the same load (the
+ratios come from this pass); then the engine runs the same drawings alone (``alone``: what a
+server that only matches sees, without the baseline's arrays passing through the caches
+between its queries). Each
 query is timed on the wall clock and on the thread's CPU clock: on a shared machine the
 wall-clock tail is mostly time spent waiting for a core, which the CPU clock leaves out.
 Every run is repeated ``--runs`` times (fresh drawings each time) and the median of each
@@ -87,7 +90,10 @@ def timed(fns: dict[str, Callable[[PainDrawing], object]], drawings: list[PainDr
     return out
 
 
-FIGURES = ("p50", "p99", "cpu p50", "cpu p99", "base p50", "base p99", "base cpu p99")
+FIGURES = (
+    "p50", "p99", "cpu p50", "cpu p99", "base p50", "base p99", "base cpu p99", "alone p99", "alone cpu p50",
+    "alone cpu p99",
+)  # fmt: skip
 
 
 def random_drawings(region_ids: list[str], queries: int, rng: random.Random) -> list[PainDrawing]:
@@ -110,7 +116,11 @@ def case_drawings(queries: int, rng: random.Random) -> list[PainDrawing]:
 
 def one_run(engine: MatchEngine, drawings: list[PainDrawing]) -> dict[str, float]:
     t = timed({"engine": engine.match, "base": lambda d, e=engine: baseline(e, d)}, drawings)
+    alone = timed({"engine": engine.match}, drawings)
     return {
+        "alone p99": percentile(alone["engine"], 0.99),
+        "alone cpu p50": percentile(alone["engine cpu"], 0.5),
+        "alone cpu p99": percentile(alone["engine cpu"], 0.99),
         "p50": percentile(t["engine"], 0.5),
         "p99": percentile(t["engine"], 0.99),
         "cpu p50": percentile(t["engine cpu"], 0.5),
@@ -131,7 +141,8 @@ def report(label: str, engine: MatchEngine, make: Callable[[], list[PainDrawing]
     print(
         f"{label:>8} {len(engine.index.hyps):>10} {m['p50']:>7.3f} {m['p99']:>7.3f} {m['cpu p50']:>8.3f} "
         f"{m['cpu p99']:>8.3f} {m['base p50']:>9.3f} {m['base p99']:>7.3f} {m['base cpu p99']:>8.3f} "
-        f"{m['p50'] / m['base p50']:>9.2f} {m['cpu p99'] / m['base cpu p99']:>13.2f}  "
+        f"{m['p50'] / m['base p50']:>9.2f} {m['cpu p99'] / m['base cpu p99']:>13.2f} "
+        f"{m['alone cpu p50']:>11.3f} {m['alone p99']:>9.3f} {m['alone cpu p99']:>11.3f}  "
         f"{min(loads):.1f}-{max(loads):.1f}",
         flush=True,
     )
@@ -148,7 +159,8 @@ def main() -> None:
     print(f"median over {args.runs} runs of {args.queries} queries; times in ms (cpu: this thread's CPU clock)")
     print(
         f"{'base':>8} {'hypotheses':>10} {'p50':>7} {'p99':>7} {'cpu p50':>8} {'cpu p99':>8} "
-        f"{'numpy p50':>9} {'p99':>7} {'cpu p99':>8} {'ratio p50':>9} {'ratio cpu p99':>13}  load"
+        f"{'numpy p50':>9} {'p99':>7} {'cpu p99':>8} {'ratio p50':>9} {'ratio cpu p99':>13} "
+        f"{'alone cpu p50':>11} {'alone p99':>9} {'alone cpu p99':>11}  load"
     )
     for factor in (1, 10, 100):
         engine = MatchEngine(kb if factor == 1 else synthetic(kb, factor, rng), atlas)

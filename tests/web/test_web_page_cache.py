@@ -199,3 +199,38 @@ def test_at_most_page_builds_patient_pages_are_built_at_once(app: FastAPI, monke
 
     assert asyncio.run(views()) == [200] * (3 * common.PAGE_BUILDS)
     assert most == common.PAGE_BUILDS  # builds overlapped, never more than the bound
+
+
+def test_the_patient_page_on_either_database_hits_the_cache_off_the_loop_only_on_postgresql(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite answers a hit on the event loop; PostgreSQL (a network round trip) hands every
+    view to a worker thread.  Both serve the same page from the cache."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    generate(engine, patients=1, seed=33)
+    engine.dispose()
+    application = create_app(db_url)
+    try:
+        doc, _, clinic = _user(application, 0, "clinician")
+        patient = _patient(application, clinic)
+        client = login(TestClient(application), doc)
+        hand_overs: list[int] = []
+        real = common.anyio.to_thread.run_sync
+
+        async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+            if func is common.run_page:
+                hand_overs.append(1)
+            return await real(func, *args, **kwargs)
+
+        monkeypatch.setattr(common.anyio.to_thread, "run_sync", counted)
+        with application.state.sessions() as s:
+            cache = page_cache.cache_for(s)
+        first = client.get(f"/patients/{patient.id}")
+        hits = cache.hits
+        second = client.get(f"/patients/{patient.id}")
+        assert first.status_code == second.status_code == 200 and second.text == first.text
+        assert cache.hits == hits + 1
+        assert len(hand_overs) == (1 if db_url.startswith("sqlite") else 2)
+    finally:
+        application.state.engine.dispose()
