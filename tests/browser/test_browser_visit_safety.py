@@ -77,10 +77,10 @@ def new_york(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def test_idle_log_off_warns_then_restores_the_draft(tablet: Page, idle_server: LiveServer) -> None:
-    """The page's clock is Playwright's: once the whole draft is saved the clock stops, and the
-    quiet minutes pass in two steps (to the warning, then past it), so a slow machine cannot
-    carry the page past the warning before the test looks (the server's 20 s idle time is
-    real, and the page signs out itself at the end, before the server would)."""
+    """The page's clock is Playwright's: once the whole draft is saved the clock stops and
+    moves on a second at a time until the warning shows, then past the deadline, so a slow
+    machine cannot carry the page past the warning before the test looks (the server's 20 s
+    idle time is real, and the page signs out itself at the end, before the server would)."""
     page, server = tablet, idle_server
     page.clock.install()
     form = "/patients/1/measures?instrument=psfs"
@@ -89,16 +89,23 @@ def test_idle_log_off_warns_then_restores_the_draft(tablet: Page, idle_server: L
     with page.expect_response(lambda r: _saves(r, "/drafts/1/", "Carrying the shopping", whole), timeout=20_000):
         page.get_by_label("Activity 1 in the patient's words").fill("Carrying the shopping upstairs")
         page.locator('input[name="item-a1"][value="3"]').check()
-    # Pausing fast-forwards to a moment that must not have passed already: real time runs on
-    # between reading the page's clock and the pause, so the pause is 2 s ahead (in seconds).
-    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 2)
     warning = page.locator("#idle-warning")
     expect(warning).to_be_hidden()
-    page.clock.run_for(9_000)  # 20 s sessions less 5 s of slack: the warning shows 10 s after the last request
+    # Pausing fast-forwards to a moment that must not have passed already: real time runs on
+    # between reading the page's clock and the pause, so the pause is 3 s ahead (in seconds).
+    page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 3)
+    # 20 s sessions less 5 s of slack: the warning shows from 10 s after the page's last
+    # request until 15 s.  The stopped clock moves a second at a time until it shows, so
+    # however long the machine took before the pause (or a keep-alive the typing sent), the
+    # test looks inside that window.
+    for _ in range(20):
+        if warning.is_visible() or "/login" in page.url:
+            break
+        page.clock.run_for(1_000)
     expect(warning).to_be_visible()  # a warning before the log-off, with a way to stay
     expect(page.get_by_role("button", name="Stay signed in")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/patients/1/measures"))  # not signed out yet
-    page.clock.run_for(5_000)  # 16 s: past the page's own deadline (15 s)
+    page.clock.run_for(6_000)  # past the page's own deadline (15 s)
     page.clock.resume()
     expect(page).to_have_url(re.compile(r"/login\?next=.*reason=idle"), timeout=20_000)
     expect(page.locator("#signin-notice")).to_be_visible()
