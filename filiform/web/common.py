@@ -225,8 +225,8 @@ PAGE_BUILDS = 2
 
 Why: one process runs Python on one core at a time; eight builds side by side took turns
 on the interpreter and together built fewer pages per second than one at a time (0.78 to
-0.93 times, measured with eight clients against one).  Two, so one large record does not
-hold up the rest."""
+1.01 times as many in our runs of eight clients against one; 1.14 to 1.15 times with this
+bound: docs/records.md).  Two, so one large record does not hold up the rest."""
 _BUILD_LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
 )
