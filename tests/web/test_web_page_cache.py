@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio.to_thread
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -141,21 +142,27 @@ def _bump(app: FastAPI, patient_id: int) -> None:
         s.execute(sa.update(Patient).where(Patient.id == patient_id).values(given_name=Patient.given_name))
 
 
-def test_a_cached_view_is_answered_on_the_event_loop_and_a_changed_one_is_built_in_a_thread(
-    app: FastAPI, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    doc, uid, clinic = _user(app, 0, "clinician")
-    patient = _patient(app, clinic)
-    client = login(TestClient(app), doc)
+def _page_hand_overs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A list that gets one entry each time a page body is handed to a worker thread."""
     hand_overs: list[str] = []
-    real = common.anyio.to_thread.run_sync
+    real = anyio.to_thread.run_sync
 
     async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
         if func is common.run_page:  # other hand-overs (a session look-up) are not the page's
             hand_overs.append("run_page")
         return await real(func, *args, **kwargs)
 
-    monkeypatch.setattr(common.anyio.to_thread, "run_sync", counted)
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    return hand_overs
+
+
+def test_a_cached_view_is_answered_on_the_event_loop_and_a_changed_one_is_built_in_a_thread(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc, uid, clinic = _user(app, 0, "clinician")
+    patient = _patient(app, clinic)
+    client = login(TestClient(app), doc)
+    hand_overs = _page_hand_overs(monkeypatch)
     _bump(app, patient.id)
     seen = _timeline_views(app, uid, patient.id)
     built = client.get(f"/patients/{patient.id}")
@@ -220,15 +227,7 @@ def test_the_patient_page_on_either_database_hits_the_cache_off_the_loop_only_on
         doc, _, clinic = _user(application, 0, "clinician")
         patient = _patient(application, clinic)
         client = login(TestClient(application), doc)
-        hand_overs: list[int] = []
-        real = common.anyio.to_thread.run_sync
-
-        async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
-            if func is common.run_page:
-                hand_overs.append(1)
-            return await real(func, *args, **kwargs)
-
-        monkeypatch.setattr(common.anyio.to_thread, "run_sync", counted)
+        hand_overs = _page_hand_overs(monkeypatch)
         with application.state.sessions() as s:
             cache = page_cache.cache_for(s)
         first = client.get(f"/patients/{patient.id}")
