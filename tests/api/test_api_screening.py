@@ -92,7 +92,9 @@ def test_without_a_date_the_decision_is_for_the_clinics_today(world: World, clie
     """A clinic far from the server's zone: "today" is the clinic's calendar day, so an
     injection given on the clinic's today is accepted and one on its tomorrow refused."""
     now = datetime.now(UTC)
-    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Etc/GMT+12"  # one of the two is always on another day
+    # one of the two is always on another day: 14 h ahead from 10:00 UTC, 11 h behind before
+    # (Etc/GMT+12 is refused as a clinic zone: its sign reads backwards)
+    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"
     clinic_day = now.astimezone(ZoneInfo(zone)).date()
     assert clinic_day != now.date()
     before = _set_zone(world, zone)
