@@ -27,10 +27,15 @@ def is_contention(exc: BaseException) -> bool:
     True
     >>> is_contention(DBAPIError("INSERT", None, sqlite3.IntegrityError("UNIQUE constraint failed")))
     False
+    >>> is_contention(sqlite3.OperationalError("database is locked"))  # from a plain DB-API cursor
+    True
     """
-    if not isinstance(exc, DBAPIError):
+    if isinstance(exc, sqlite3.OperationalError):
+        orig: BaseException | None = exc
+    elif isinstance(exc, DBAPIError):
+        orig = exc.orig
+    else:
         return False
-    orig = exc.orig
     sqlstate = getattr(orig, "sqlstate", None)  # psycopg 3
     if sqlstate is not None:
         return sqlstate in PG_CONTENTION

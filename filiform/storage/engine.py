@@ -13,13 +13,14 @@ PostgreSQL: default synchronous commit; clusters are created with data checksums
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -175,12 +176,16 @@ def _writer_lock(factory: sessionmaker[Session]) -> WriterLock | None:
     CLI next to the server) still rely on ``busy_timeout``.
     """
     bind = factory.kw.get("bind")
-    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+    return _engine_writer_lock(bind) if isinstance(bind, Engine) else None
+
+
+def _engine_writer_lock(engine: Engine) -> WriterLock | None:
+    if engine.dialect.name != "sqlite":
         return None
     with _LOCKS_GUARD:
-        lock = _WRITER_LOCKS.get(bind)
+        lock = _WRITER_LOCKS.get(engine)
         if lock is None:
-            lock = _WRITER_LOCKS[bind] = WriterLock()
+            lock = _WRITER_LOCKS[engine] = WriterLock()
         return lock
 
 
@@ -320,11 +325,48 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @contextmanager
+def sqlite_write_cursor(engine: Engine) -> Iterator[sqlite3.Cursor]:
+    """One durable write transaction on a plain DB-API cursor of a SQLite engine.
+
+    Why: the audit writer thread appends rows it has built itself, many times a second.
+    Through a :class:`Session` (or even a Core connection) the statements' Python
+    overhead was about half of the thread's CPU, and in one process that CPU is taken from
+    the requests twice over: a thread running Python beside the event loop slowed the
+    loop by about as much again (measured, docs/records.md).  Same guarantees as a write
+    unit of :func:`transaction`: the in-process writer lock, the connection's pragmas
+    (``synchronous=FULL``: durable at commit), ``BEGIN IMMEDIATE``, commit on success,
+    rollback on any error, and contention reported as :class:`DatabaseContended`.
+    """
+    if engine.dialect.name != "sqlite":
+        raise ValueError("sqlite_write_cursor needs a SQLite engine")
+    lock = _engine_writer_lock(engine)
+    with _busy_is_retryable(), lock if lock is not None else nullcontext():
+        raw = engine.raw_connection()  # from the pool: the connect hook set the pragmas
+        try:
+            cursor = cast(sqlite3.Cursor, raw.cursor())
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+                cursor.execute("COMMIT")
+            except BaseException:
+                if raw.dbapi_connection is not None and raw.dbapi_connection.in_transaction:
+                    cursor.execute("ROLLBACK")
+                raise
+        finally:
+            raw.close()  # back to the pool
+
+
+@contextmanager
 def _busy_is_retryable() -> Iterator[None]:
     """A unit of work the database rolled back for contention (see ``contention``) is
     reported as :class:`DatabaseContended`, not as an internal error."""
     try:
         yield
+    except sqlite3.OperationalError as exc:  # a plain DB-API cursor (sqlite_write_cursor)
+        if not is_contention(exc):
+            raise
+        log.warning("unit of work rolled back by the database for contention: %s", exc)
+        raise DatabaseContended(BUSY_MESSAGE) from exc
     except DBAPIError as exc:
         if not is_contention(exc):
             raise

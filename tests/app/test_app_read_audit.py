@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +17,7 @@ from api_world import PASSWORD, World, build_world, login
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
 
 from filiform.app.factory import create_app
 from filiform.app.request_audit import RequestAudit
@@ -26,7 +26,7 @@ from filiform.services.access.context import Actor, Role
 from filiform.services.access.session_cache import SessionCache
 from filiform.services.operations import audit, audit_writer
 from filiform.services.operations.audit_writer import writer_for
-from filiform.storage.engine import _writer_lock, transaction
+from filiform.storage.engine import _writer_lock, make_engine, session_factory, transaction
 from filiform.storage.models import AuditLog
 
 
@@ -63,14 +63,18 @@ def test_a_read_is_audited_before_its_response(world: World, app: FastAPI) -> No
 
 def test_no_data_leaves_without_its_audit_entry(world: World, app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
     client = login(TestClient(app), "clinician_a")
-    original = audit_writer.append_many
 
-    def refuse_reads(session: Session, entries: list[audit.Pending], ring: object = None) -> int:
-        if any(entry.action == "read" for entry in entries):
-            raise RuntimeError("disk full")
-        return original(session, entries)
+    def refusing(original: Callable[..., int]) -> Callable[..., int]:
+        def refuse_reads(where: object, entries: list[audit.Pending], *rest: object) -> int:
+            if any(entry.action == "read" for entry in entries):
+                raise RuntimeError("disk full")
+            return original(where, entries, *rest)
 
-    monkeypatch.setattr(audit_writer, "append_many", refuse_reads)
+        return refuse_reads
+
+    # the writer's two paths: a plain cursor on SQLite, a session elsewhere
+    monkeypatch.setattr(audit_writer, "append_sqlite", refusing(audit_writer.append_sqlite))
+    monkeypatch.setattr(audit_writer, "append_many", refusing(audit_writer.append_many))
     r = TestClient(app, raise_server_exceptions=False, cookies=client.cookies).get(
         f"/api/patients/{world.patient['a']}"
     )
@@ -185,32 +189,38 @@ def test_reads_are_held_until_the_response_starts_and_written_in_place_after(app
         assert audit.verify(s).ok
 
 
-def test_the_writer_keeps_one_session_factory_and_lets_its_engine_go_when_idle(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """One factory for all the writer thread's commits; none kept once the thread exits
-    (a factory holds its engine, and the writers are keyed weakly by engine)."""
+def _written_and_verified(engine: Engine) -> int:
+    """Entries in the log, once the chain verifies (a function: its sessions and
+    connections, which hold the engine, end with it)."""
+    with session_factory(engine)() as s:
+        assert audit.verify(s).ok
+        return int(s.execute(sa.select(sa.func.count()).select_from(AuditLog)).scalar_one())
+
+
+def test_the_writer_lets_its_engine_go_when_idle(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer keeps nothing that holds its engine once its thread has exited (the
+    writers are keyed weakly by engine); on SQLite it builds no session factory at all
+    (a plain cursor per commit), elsewhere one for all the thread's commits."""
     import gc
     import weakref
 
-    from filiform.storage.engine import make_engine
-
     monkeypatch.setattr(audit_writer, "IDLE_EXIT_S", 0.05)
     built: list[object] = []
-    real = audit_writer.session_factory
-    monkeypatch.setattr(audit_writer, "session_factory", lambda e: built.append(e) or real(e))
+    monkeypatch.setattr(audit_writer, "session_factory", lambda e: built.append(e) or session_factory(e))
     engine = make_engine(world.url)
-    writer = writer_for(real(engine))
+    writer = writer_for(session_factory(engine))
     actor = Actor(user_id=1, clinic_id=1, role=Role.ADMIN)
     for _ in range(3):
         writer.write([audit.pending(actor=actor, action="read", entity="patient")])
-    assert len(built) == 1 and writer.commits == 3
+    assert writer.commits == 3
+    assert len(built) == (0 if engine.dialect.name == "sqlite" else 1)
     for _ in range(100):  # the thread exits after its idle time
         if writer._thread is None:
             break
         threading.Event().wait(0.02)
     assert writer._thread is None and writer._sessions is None
     built.clear()
+    assert _written_and_verified(engine) >= 3
     gone = weakref.ref(engine)
     engine.dispose()
     del engine

@@ -7,12 +7,20 @@ be equal, on SQLite and PostgreSQL, with entries of two chains interleaved.
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
 from services_world import World
 
+from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit
-from filiform.services.operations.audit_batch import append_many
-from filiform.storage.engine import transaction
+from filiform.services.operations.audit_batch import append_many, append_sqlite
+from filiform.services.operations.audit_entries import engine_ring
+from filiform.storage.engine import make_engine, session_factory, sqlite_write_cursor, transaction
+from filiform.storage.migrate import upgrade
 from filiform.storage.models import AuditHead, AuditLog
 
 FIELDS = ("chain", "seq", "at", "user_id", "action", "entity", "entity_id", "patient_id", "detail", "prev_hash")
@@ -57,11 +65,63 @@ def test_batch_writes_the_same_entries_as_single_appends_and_verifies(world: Wor
         s.rollback()
     with world.factory() as s:
         assert {c: (h.seq, h.hash) if (h := s.get(AuditHead, c)) else None for c in chains} == heads
-    with transaction(world.factory) as s:
-        assert append_many(s, entries) == len(entries)
+    engine = world.factory.kw["bind"]
+    if engine.dialect.name == "sqlite":  # the group-commit writer's path there: a plain cursor
+        with sqlite_write_cursor(engine) as cursor:
+            assert append_sqlite(cursor, entries, engine_ring(engine)) == len(entries)
+    else:
+        with transaction(world.factory) as s:
+            assert append_many(s, entries) == len(entries)
     assert _chain_rows(world, chains) == expected
     with world.factory() as s:
         assert list(audit.verify(s, rows=False).problems) == []
+
+
+def test_both_batch_paths_write_the_same_rows_on_sqlite(tmp_path: Path) -> None:
+    """Two fresh databases, the same entries (a new chain included): through a session and
+    through a plain cursor, every stored field is equal."""
+    stored = []
+    for name, use_cursor in (("session.db", False), ("cursor.db", True)):
+        engine = make_engine(f"sqlite:///{tmp_path / name}")
+        upgrade(engine)
+        actor = Actor(user_id=1, clinic_id=7, role=Role.ADMIN)
+        entries = [
+            audit.pending(actor=actor, action="read", entity="timeline", entity_id=i, patient_id=i, detail={"n": i})
+            for i in range(5)
+        ]
+        entries = [replace(e, at="2026-11-29T00:00:00+00:00") for e in entries]  # same moment in both
+        if use_cursor:
+            with sqlite_write_cursor(engine) as cursor:
+                append_sqlite(cursor, entries, engine_ring(engine))
+        else:
+            with transaction(session_factory(engine)) as s:
+                append_many(s, entries)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(AuditLog.__table__).order_by(AuditLog.chain, AuditLog.seq)).all()
+            head = conn.execute(sa.select(AuditHead.__table__)).all()
+        # both files are in one folder, so they share its audit key file: HMACs equal too
+        stored.append(([tuple(r) for r in rows], [tuple(h) for h in head]))
+        with session_factory(engine)() as s:
+            assert list(audit.verify(s, rows=False).problems) == []
+        engine.dispose()
+    assert stored[0] == stored[1] and len(stored[0][0]) == 5
+
+
+def test_a_failed_cursor_batch_leaves_nothing_and_frees_the_writer(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'f.db'}")
+    upgrade(engine)
+    actor = Actor(user_id=1, clinic_id=1, role=Role.ADMIN)
+    good = audit.pending(actor=actor, action="read", entity="patient")
+    with pytest.raises(sqlite3.IntegrityError), sqlite_write_cursor(engine) as cursor:
+        append_sqlite(cursor, [good], engine_ring(engine))
+        cursor.execute("INSERT INTO audit_log (chain) VALUES (NULL)")  # refused: NOT NULL
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(AuditLog)).scalar_one() == 0
+    with sqlite_write_cursor(engine) as cursor:  # the writer lock and the connection were given back
+        append_sqlite(cursor, [good], engine_ring(engine))
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(AuditLog)).scalar_one() == 1
+    engine.dispose()
 
 
 def test_an_orm_append_after_a_batch_in_one_transaction_continues_the_chain(world: World) -> None:

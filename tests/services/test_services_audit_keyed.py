@@ -4,6 +4,7 @@ SHA-256 chain let through (each attack below passed ``audit verify`` before the 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import date
 from pathlib import Path
@@ -206,3 +207,17 @@ def test_a_direct_edit_of_a_lead_pair_is_detected(world: World, db_engine: Engin
     report = _verify(world)
     assert not report.ok
     assert any(p.startswith("treatment_session ") for p in report.problems), report.problems
+
+
+def test_a_signature_is_the_documented_two_step_hmac(tmp_path: Path) -> None:
+    """HMAC-SHA256 under HMAC-SHA256(key, "filiform/<purpose>"), written out here with the
+    standard library, for two keys and two purposes (the derived sub-keys are remembered)."""
+    keys = {"k1": b"\x01" * 32, "k2": b"\x02" * 32}
+    ring = audit_keys.KeyRing(tmp_path / "audit.key", keys, "k2")
+    for key_id, key in keys.items():
+        for purpose in ("audit-entry", "checkpoint"):
+            sub = hmac.new(key, f"filiform/{purpose}".encode(), hashlib.sha256).digest()
+            expected = hmac.new(sub, b"message", hashlib.sha256).hexdigest()
+            for _ in range(2):
+                assert ring.sign(purpose, b"message", key_id) == expected
+    assert ring.sign("audit-entry", b"m") == ring.sign("audit-entry", b"m", "k2") != ring.sign("audit-entry", b"m", "k1")

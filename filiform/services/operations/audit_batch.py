@@ -12,9 +12,11 @@ order within a chain and their hashes are the same as one-by-one appends would w
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.orm import Session
 
 from filiform.services.operations import audit_keys
@@ -36,6 +38,25 @@ _MOVE_HEAD = (
     .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
 )
 
+# The same statements for a plain SQLite cursor, compiled from the same tables (qmark style).
+_ROW_COLUMNS = [c.name for c in _LOG.columns if c.name != "id"]
+_compiled_insert = sa.insert(_LOG).compile(dialect=sqlite_dialect(), column_keys=_ROW_COLUMNS)
+_SQLITE_INSERT = str(_compiled_insert)
+_SQLITE_INSERT_ORDER = tuple(_compiled_insert.positiontup or ())
+_SQLITE_READ_HEAD = str(
+    sa.select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.chain == sa.bindparam("chain")).compile(dialect=sqlite_dialect())
+)
+_SQLITE_NEW_HEAD = str(
+    sa.insert(_HEAD)
+    .values(
+        chain=sa.bindparam("c"), hash=sa.bindparam("h"), seq=sa.literal_column("0"), keyed_from=sa.literal_column("1")
+    )
+    .compile(dialect=sqlite_dialect())
+)
+_compiled_move = _MOVE_HEAD.compile(dialect=sqlite_dialect())
+_SQLITE_MOVE_HEAD = str(_compiled_move)
+_SQLITE_MOVE_ORDER = tuple(_compiled_move.positiontup or ())
+
 
 def _head(conn: sa.Connection, chain: int) -> tuple[int, str]:
     """The chain's (seq, hash), row-locked on PostgreSQL; a new chain starts at the genesis."""
@@ -52,21 +73,55 @@ def append_many(session: Session, entries: list[Pending], ring: audit_keys.KeyRi
         return 0
     session.flush()  # ORM appends of this transaction come first, as they happened first
     ring = ring or ring_for(session)
-    by_chain: dict[int, list[Pending]] = {}
-    for entry in entries:
-        by_chain.setdefault(entry.chain, []).append(entry)
     conn = session.connection()  # Core on the unit's connection: no ORM work per statement
-    for chain in sorted(by_chain):  # one lock order, so two writers cannot deadlock
+    for chain, group in _by_chain(entries):
         seq, prev = _head(conn, chain)
-        rows: list[dict[str, Any]] = []
-        for entry in by_chain[chain]:
-            seq += 1
-            fields: dict[str, Any] = {**vars(entry), "seq": seq, "prev_hash": prev, "key_id": ring.current}
-            prev = entry_mac(ring, fields)
-            rows.append({**fields, "hash": prev})
+        rows, seq, prev = _sealed(group, seq, prev, ring)
         conn.execute(_INSERT, rows)
         conn.execute(_MOVE_HEAD, {"which_chain": chain, "new_seq": seq, "new_hash": prev})
     for obj in list(session.identity_map.values()):
         if isinstance(obj, AuditHead):  # an ORM append later in this transaction must re-read the head
             session.expire(obj)
     return len(entries)
+
+
+def append_sqlite(cursor: sqlite3.Cursor, entries: list[Pending], ring: audit_keys.KeyRing) -> int:
+    """:func:`append_many` on a plain DB-API cursor inside a SQLite write transaction
+    (:func:`filiform.storage.engine.sqlite_write_cursor`): the same rows, seqs and HMACs,
+    with no SQLAlchemy work per statement (the group-commit writer's path on SQLite)."""
+    for chain, group in _by_chain(entries):
+        found = cursor.execute(_SQLITE_READ_HEAD, (chain,)).fetchone()
+        if found is None:
+            cursor.execute(_SQLITE_NEW_HEAD, (chain, GENESIS))
+            seq, prev = 0, GENESIS
+        else:
+            seq, prev = int(found[0]), str(found[1])
+        rows, seq, prev = _sealed(group, seq, prev, ring)
+        cursor.executemany(_SQLITE_INSERT, [tuple(row[name] for name in _SQLITE_INSERT_ORDER) for row in rows])
+        moved = {"which_chain": chain, "new_seq": seq, "new_hash": prev}
+        cursor.execute(_SQLITE_MOVE_HEAD, tuple(moved[name] for name in _SQLITE_MOVE_ORDER))
+    return len(entries)
+
+
+def _by_chain(entries: list[Pending]) -> list[tuple[int, list[Pending]]]:
+    """Entries grouped by chain, in their order within each; chains in one order, so two
+    writers cannot deadlock."""
+    by_chain: dict[int, list[Pending]] = {}
+    for entry in entries:
+        by_chain.setdefault(entry.chain, []).append(entry)
+    return sorted(by_chain.items())
+
+
+def _sealed(
+    entries: list[Pending], seq: int, prev: str, ring: audit_keys.KeyRing
+) -> tuple[list[dict[str, Any]], int, str]:
+    """Each entry's row after the chain's head (seq, hash): its seq, previous hash and
+    HMAC exactly as :func:`filiform.services.operations.audit.append` computes them; and
+    the new head."""
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        seq += 1
+        fields: dict[str, Any] = {**vars(entry), "seq": seq, "prev_hash": prev, "key_id": ring.current}
+        prev = entry_mac(ring, fields)
+        rows.append({**fields, "hash": prev})
+    return rows, seq, prev

@@ -58,7 +58,10 @@ def entry_mac(ring: audit_keys.KeyRing, fields: dict[str, Any]) -> str:
 
 
 def database_url(session: Session) -> str:
-    engine = session.get_bind().engine
+    return _engine_url(session.get_bind().engine)
+
+
+def _engine_url(engine: Engine) -> str:
     url = _URLS.get(engine)
     if url is None:
         url = _URLS[engine] = engine.url.render_as_string(hide_password=False)
@@ -67,3 +70,8 @@ def database_url(session: Session) -> str:
 
 def ring_for(session: Session) -> audit_keys.KeyRing:
     return audit_keys.ring(database_url(session))
+
+
+def engine_ring(engine: Engine) -> audit_keys.KeyRing:
+    """The key ring of ``engine``'s database (for a writer that holds no ORM session)."""
+    return audit_keys.ring(_engine_url(engine))

@@ -29,8 +29,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from filiform.services.operations import audit
-from filiform.services.operations.audit_batch import append_many
-from filiform.storage.engine import session_factory, transaction
+from filiform.services.operations.audit_batch import append_many, append_sqlite
+from filiform.services.operations.audit_entries import engine_ring
+from filiform.storage.engine import session_factory, sqlite_write_cursor, transaction
 
 IDLE_EXIT_S = 2.0
 MAX_BATCH = 500
@@ -91,11 +92,17 @@ class AuditWriter:
         engine = self._engine()
         if engine is None:
             raise RuntimeError("the database engine was closed before its audit entries were written")
-        sessions = self._sessions
-        if sessions is None:
-            sessions = self._sessions = session_factory(engine)
-        with transaction(sessions) as session:
-            append_many(session, [entry for entries, _ in batches for entry in entries])
+        entries = [entry for each, _ in batches for entry in each]
+        if engine.dialect.name == "sqlite":
+            # a plain cursor: the least Python beside the event loop (sqlite_write_cursor)
+            with sqlite_write_cursor(engine) as cursor:
+                append_sqlite(cursor, entries, engine_ring(engine))
+        else:
+            sessions = self._sessions
+            if sessions is None:
+                sessions = self._sessions = session_factory(engine)
+            with transaction(sessions) as session:
+                append_many(session, entries)
         self.commits += 1
 
     def _run(self) -> None:
