@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -349,8 +349,10 @@ def sqlite_write_cursor(engine: Engine) -> Iterator[sqlite3.Cursor]:
                 yield cursor
                 cursor.execute("COMMIT")
             except BaseException:
-                if raw.dbapi_connection is not None and raw.dbapi_connection.in_transaction:
-                    cursor.execute("ROLLBACK")
+                # the error that stopped the batch is the one to report, not a failed rollback
+                with suppress(sqlite3.Error):
+                    if raw.dbapi_connection is not None and raw.dbapi_connection.in_transaction:
+                        cursor.execute("ROLLBACK")
                 raise
         finally:
             raw.close()  # back to the pool

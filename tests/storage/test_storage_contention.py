@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from filiform.errors import DatabaseContended
-from filiform.storage.engine import make_engine, session_factory, transaction
+from filiform.storage.engine import make_engine, session_factory, sqlite_write_cursor, transaction
 from filiform.storage.migrate import upgrade
 from filiform.storage.settings import sqlite_path
 
@@ -61,6 +61,27 @@ def test_sqlite_file_held_by_another_process_is_busy_then_saved(tmp_path: Path) 
     with transaction(factory) as s:
         s.execute(_add(41))
     assert 41 in _rows(engine)
+    engine.dispose()
+
+
+def test_a_plain_cursor_write_held_off_by_another_process_is_busy_then_saved(tmp_path: Path) -> None:
+    """sqlite_write_cursor (the audit writer's path) reports contention as a write unit
+    does, leaves nothing behind, and writes once the file is free."""
+    url = f"sqlite:///{tmp_path / 'filiform.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    _short_busy_timeout(engine)
+    other = sqlite3.connect(sqlite_path(url), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(DatabaseContended) as caught, sqlite_write_cursor(engine) as cursor:
+        cursor.execute(str(_add(42)))
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    other.execute("ROLLBACK")
+    other.close()
+    assert 42 not in _rows(engine)
+    with sqlite_write_cursor(engine) as cursor:
+        cursor.execute(str(_add(42)))
+    assert 42 in _rows(engine)
     engine.dispose()
 
 
