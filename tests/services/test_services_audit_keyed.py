@@ -220,4 +220,6 @@ def test_a_signature_is_the_documented_two_step_hmac(tmp_path: Path) -> None:
             expected = hmac.new(sub, b"message", hashlib.sha256).hexdigest()
             for _ in range(2):
                 assert ring.sign(purpose, b"message", key_id) == expected
-    assert ring.sign("audit-entry", b"m") == ring.sign("audit-entry", b"m", "k2") != ring.sign("audit-entry", b"m", "k1")
+    assert (
+        ring.sign("audit-entry", b"m") == ring.sign("audit-entry", b"m", "k2") != ring.sign("audit-entry", b"m", "k1")
+    )
