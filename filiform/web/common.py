@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -53,6 +53,29 @@ def _local(moment: datetime | None, tz: str | None, fmt: str = "%Y-%m-%d %H:%M")
 
 
 templates.env.filters["local"] = _local
+
+
+def counted(names: Iterable[str]) -> str:
+    """Names in the order first seen, a repeated one once with its count: a session of
+    four needles in soleus and one in gastrocnemius reads "soleus ×4, gastrocnemius",
+    not the same word four times over."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return ", ".join(name if n == 1 else f"{name} ×{n}" for name, n in counts.items())
+
+
+templates.env.filters["counted"] = counted
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """A count with its noun: "1 region", "2 regions" (``{{ n|plural("region") }}``;
+    ``words`` for a plural that is not ``word`` + "s").  The staff pages are in English;
+    the patient portal's pages go through the message catalogue instead."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+templates.env.filters["plural"] = plural
 
 
 def clinic_zone(session: Session, actor: Actor) -> str:

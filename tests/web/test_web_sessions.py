@@ -159,7 +159,7 @@ def test_the_note_shows_its_own_drawing_never_a_later_one(client_for: Client, wo
             details={"drawn_on": date.today(), "regions": [{"region": "left-temple-middle", "intensity": 9}]},
         )
     view = c.get(r.headers["location"]).text  # type: ignore[attr-defined]
-    assert "1 regions" in view
+    assert "1 region" in view and "1 regions" not in view
     pdf_svg = c.get(r.headers["location"] + "/note.pdf")  # type: ignore[attr-defined]
     assert pdf_svg.status_code == 200
 
@@ -260,3 +260,29 @@ def test_the_session_handout_names_the_clinic_phone_the_day_and_the_clinician(cl
     text = _pdf_text(c.get(url + "/handout.pdf").content)
     day = datetime.fromisoformat(start).strftime("%d %b %Y")
     assert "+1 555 0100" in text and day in text and clinician.group(1).strip() in text
+
+
+def test_the_patient_page_counts_needles_in_one_muscle_and_regions_in_words(client_for: Client, world: World) -> None:
+    """A session of three needles in temporalis and one in masseter reads "temporalis ×3,
+    masseter" on the patient page, and a one-region drawing "1 region", not "1 regions"."""
+    c = client_for("clinician")
+    pid = _yesterday_patient(world, "PC-20")
+    with db(world) as s:
+        drawings.record_drawing(
+            s,
+            actor=actor(s, world.usernames["clinician"]),
+            patient_id=pid,
+            details={"drawn_on": date.today(), "regions": [{"region": "right-temple-middle", "intensity": 6}]},
+        )
+    page, hidden = form_of(c, pid)
+    needles = (
+        needle(0, "temporalis", "right", "8")
+        | needle(1, "temporalis", "right", "9")
+        | needle(2, "masseter", "right", "10")
+        | needle(3, "temporalis", "left", "8")
+    )
+    r = _post(c, pid, {**hidden, "started_at": now_on_form(page)} | needles)
+    assert r.status_code == 303, r.text[:2000]  # type: ignore[attr-defined]
+    summary = c.get(f"/patients/{pid}").text
+    assert "<td>temporalis ×3, masseter</td>" in summary
+    assert "1 region, worst 6/10" in summary and "1 regions" not in summary
