@@ -264,7 +264,8 @@ def test_the_session_handout_names_the_clinic_phone_the_day_and_the_clinician(cl
 
 def test_the_patient_page_counts_needles_in_one_muscle_and_regions_in_words(client_for: Client, world: World) -> None:
     """A session of three needles in temporalis and one in masseter reads "temporalis ×3,
-    masseter" on the patient page, and a one-region drawing "1 region", not "1 regions"."""
+    masseter" on the patient page, its start does not break inside the date, and a
+    one-region drawing reads "1 region", not "1 regions"."""
     c = client_for("clinician")
     pid = _yesterday_patient(world, "PC-20")
     with db(world) as s:
@@ -281,8 +282,11 @@ def test_the_patient_page_counts_needles_in_one_muscle_and_regions_in_words(clie
         | needle(2, "masseter", "right", "10")
         | needle(3, "temporalis", "left", "8")
     )
-    r = _post(c, pid, {**hidden, "started_at": now_on_form(page)} | needles)
+    started = now_on_form(page)  # "YYYY-MM-DDTHH:MM" on the clinic's clock
+    r = _post(c, pid, {**hidden, "started_at": started} | needles)
     assert r.status_code == 303, r.text[:2000]  # type: ignore[attr-defined]
     summary = c.get(f"/patients/{pid}").text
     assert "<td>temporalis ×3, masseter</td>" in summary
+    # on a phone the line may break between the date and the time, never inside the date
+    assert f'<span class="nowrap">{started[:10]}</span> <span class="nowrap">{started[11:16]}</span>' in summary
     assert "1 region, worst 6/10" in summary and "1 regions" not in summary
