@@ -364,15 +364,10 @@ def _busy_is_retryable() -> Iterator[None]:
     reported as :class:`DatabaseContended`, not as an internal error."""
     try:
         yield
-    except sqlite3.OperationalError as exc:  # a plain DB-API cursor (sqlite_write_cursor)
+    except (DBAPIError, sqlite3.OperationalError) as exc:  # the latter from sqlite_write_cursor
         if not is_contention(exc):
             raise
-        log.warning("unit of work rolled back by the database for contention: %s", exc)
-        raise DatabaseContended(BUSY_MESSAGE) from exc
-    except DBAPIError as exc:
-        if not is_contention(exc):
-            raise
-        log.warning("unit of work rolled back by the database for contention: %s", exc.orig)
+        log.warning("unit of work rolled back by the database for contention: %s", getattr(exc, "orig", exc))
         raise DatabaseContended(BUSY_MESSAGE) from exc
 
 
