@@ -15,7 +15,6 @@ body) are written and waited for where they are produced, as before.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 from typing import Any
@@ -71,4 +70,4 @@ class RequestAudit:
             self._started = True
             entries, self._held = self._held, []
         if entries:
-            await asyncio.wrap_future(writer_for(self.sessions).submit(entries))
+            await writer_for(self.sessions).write_async(entries)

@@ -34,11 +34,12 @@ from filiform.storage.settings import database_url, is_sqlite, sqlite_path
 
 log = logging.getLogger("filiform.storage")
 
+BUSY_TIMEOUT_MS = 30_000
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=30000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
 )
 # A writer waits for the in-process writer lock no longer than SQLite's busy handler would
 # wait for another process's (busy_timeout above), then is told the database is busy.
@@ -134,6 +135,16 @@ class WriterLock:
             raise DatabaseContended(BUSY_MESSAGE)
         with self._guard:
             self._owner, self._depth = me, 1
+
+    def try_acquire(self) -> bool:
+        """Take the lock only when no one holds it, without waiting and without re-entry
+        (a holder on this same thread is in the middle of its own transaction): for a
+        writer that must never block, such as one on the event loop."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        with self._guard:
+            self._owner, self._depth = threading.get_ident(), 1
+        return True
 
     def release(self) -> None:
         with self._guard:
@@ -324,8 +335,17 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             yield session
 
 
+class WouldWait(Exception):
+    """Raised by :func:`sqlite_write_cursor` with ``wait=False`` when another writer (a
+    thread of this process or another process) holds the database: nothing was written.
+
+    Not a :class:`filiform.errors.FiliformError`: a signal to the caller (write it where
+    waiting is allowed), never an answer to a user.
+    """
+
+
 @contextmanager
-def sqlite_write_cursor(engine: Engine) -> Iterator[sqlite3.Cursor]:
+def sqlite_write_cursor(engine: Engine, *, wait: bool = True) -> Iterator[sqlite3.Cursor]:
     """One durable write transaction on a plain DB-API cursor of a SQLite engine.
 
     Why: the audit writer thread appends rows it has built itself, many times a second.
@@ -336,15 +356,25 @@ def sqlite_write_cursor(engine: Engine) -> Iterator[sqlite3.Cursor]:
     unit of :func:`transaction`: the in-process writer lock, the connection's pragmas
     (``synchronous=FULL``: durable at commit), ``BEGIN IMMEDIATE``, commit on success,
     rollback on any error, and contention reported as :class:`DatabaseContended`.
+
+    ``wait=False`` (a writer on the event loop, which must not stall every other request)
+    takes the writer lock only if it is free and does not wait in SQLite's busy handler
+    for another process: either raises :class:`WouldWait` before anything is written.
     """
     if engine.dialect.name != "sqlite":
         raise ValueError("sqlite_write_cursor needs a SQLite engine")
     lock = _engine_writer_lock(engine)
-    with _busy_is_retryable(), lock if lock is not None else nullcontext():
+    if wait or lock is None:
+        held: Any = lock if lock is not None else nullcontext()
+    elif lock.try_acquire():
+        held = _released(lock)
+    else:
+        raise WouldWait
+    with _busy_is_retryable(), held:
         raw = engine.raw_connection()  # from the pool: the connect hook set the pragmas
         try:
             cursor = cast(sqlite3.Cursor, raw.cursor())
-            cursor.execute("BEGIN IMMEDIATE")
+            _begin_immediate(cursor, wait=wait)
             try:
                 yield cursor
                 cursor.execute("COMMIT")
@@ -356,6 +386,31 @@ def sqlite_write_cursor(engine: Engine) -> Iterator[sqlite3.Cursor]:
                 raise
         finally:
             raw.close()  # back to the pool
+
+
+def _begin_immediate(cursor: sqlite3.Cursor, *, wait: bool) -> None:
+    """``BEGIN IMMEDIATE``; without waiting, another process's write lock is :class:`WouldWait`."""
+    if wait:
+        cursor.execute("BEGIN IMMEDIATE")
+        return
+    cursor.execute("PRAGMA busy_timeout=0")
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if is_contention(exc):
+            raise WouldWait from exc
+        raise
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+@contextmanager
+def _released(lock: WriterLock) -> Iterator[None]:
+    """Release a lock already taken (by :meth:`WriterLock.try_acquire`) when the block ends."""
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @contextmanager

@@ -226,3 +226,24 @@ def test_the_writer_lets_its_engine_go_when_idle(world: World, monkeypatch: pyte
     del engine
     gc.collect()
     assert gone() is None
+
+
+def test_a_caller_gone_while_its_entries_wait_leaves_the_writer_working(app: FastAPI) -> None:
+    """A request cancelled while its entries wait for the thread (the client went away;
+    asyncio cancels the writer's future with it) is still audited, and the writer goes on
+    answering the others.  Before, answering the cancelled future raised in the writer's
+    thread, the thread ended, and every later read waited for ever."""
+    writer = writer_for(app.state.sessions)
+    lock = _writer_lock(app.state.sessions)
+    assert lock is not None
+    actor = Actor(user_id=1, clinic_id=1, role=Role.ADMIN)
+    start = _entries_in_log(app)
+    with lock:  # a clinical write holds the database: the entries wait in the queue
+        gone = writer.submit([audit.pending(actor=actor, action="read", entity="gone")])
+        assert gone.cancel()
+        stays = writer.submit([audit.pending(actor=actor, action="read", entity="stays")])
+    stays.result(timeout=10)
+    writer.write([audit.pending(actor=actor, action="read", entity="later")])  # the thread still runs
+    assert _entries_in_log(app) == start + 3
+    with app.state.sessions() as s:
+        assert audit.verify(s).ok

@@ -15,14 +15,27 @@ the request fails (no data without its audit entry).
 
 The thread exits after a short idle time and is restarted by the next entry, so test
 suites that open hundreds of databases do not keep hundreds of threads.
+
+On SQLite a request on the event loop does not need the thread at all
+(:meth:`AuditWriter.write_async`): the entries of every request that reaches its flush in
+the same turn of the loop are appended in one transaction by a callback on the loop
+itself, which answers them all.  Why: handing entries to a thread and waking the loop
+from it cost more than the commit (measured: CPU per cached patient page 1.63 ms through
+the thread, 1.08 ms committed on the loop, 0.89 ms with no audit at all; docs/records.md).
+The loop must never wait for another writer, so the callback takes the writer lock and
+SQLite's file lock only when they are free (``sqlite_write_cursor(wait=False)``) and
+otherwise hands the entries to the thread, which waits as before.  The same guarantee
+holds on both paths: the response starts only after the commit.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import weakref
 from collections import deque
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -31,12 +44,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from filiform.services.operations import audit
 from filiform.services.operations.audit_batch import append_many, append_sqlite
 from filiform.services.operations.audit_entries import engine_ring
-from filiform.storage.engine import session_factory, sqlite_write_cursor, transaction
+from filiform.storage.engine import WouldWait, session_factory, sqlite_write_cursor, transaction
 
 IDLE_EXIT_S = 2.0
 MAX_BATCH = 500
 
 Batch = tuple[list[audit.Pending], "Future[None]"]
+
+
+@dataclass
+class _LoopTurn:
+    """Entries of the requests that reached their flush in one turn of one event loop."""
+
+    loop: asyncio.AbstractEventLoop
+    # each request's entries and what it waits for: None once they are committed on the
+    # loop, else the thread's future for them
+    waiting: list[tuple[list[audit.Pending], asyncio.Future[Future[None] | None]]] = field(default_factory=list)
 
 
 class AuditWriter:
@@ -53,7 +76,9 @@ class AuditWriter:
         self._queue: deque[Batch] = deque()
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._turn: _LoopTurn | None = None  # only touched on its loop's thread
         self.commits = 0  # for tests and benchmarks: transactions written so far
+        self.loop_commits = 0  # of which on the event loop (write_async)
 
     def submit(self, entries: list[audit.Pending]) -> Future[None]:
         done: Future[None] = Future()
@@ -72,6 +97,51 @@ class AuditWriter:
         """Submit and wait until the entries are durable (re-raises a failed write)."""
         self.submit(entries).result()
 
+    async def write_async(self, entries: list[audit.Pending]) -> None:
+        """On the event loop: return once the entries are durable (re-raises a failed write).
+
+        SQLite: joins this turn of the loop's group commit, made on the loop (see the
+        module doc); anything else, or a turn the loop could not write without waiting,
+        goes through the thread.
+        """
+        if not entries:
+            return
+        engine = self._engine()
+        loop = asyncio.get_running_loop()
+        turn = self._turn
+        if engine is None or engine.dialect.name != "sqlite" or (turn is not None and turn.loop is not loop):
+            await asyncio.wrap_future(self.submit(entries))
+            return
+        if turn is None:
+            turn = self._turn = _LoopTurn(loop)
+            loop.call_soon(self._commit_turn, turn)
+        answer: asyncio.Future[Future[None] | None] = loop.create_future()
+        turn.waiting.append((list(entries), answer))
+        handed = await answer
+        if handed is not None:
+            await asyncio.wrap_future(handed)
+
+    def _commit_turn(self, turn: _LoopTurn) -> None:
+        """Append a turn's entries in one transaction on the loop, or hand them to the thread."""
+        self._turn = None
+        engine = self._engine()
+        try:
+            if engine is None:
+                raise WouldWait
+            with sqlite_write_cursor(engine, wait=False) as cursor:
+                append_sqlite(cursor, [e for each, _ in turn.waiting for e in each], engine_ring(engine))
+        except Exception:  # busy, or a failed batch: the thread waits, retries each alone, reports
+            for entries, answer in turn.waiting:
+                handed = self.submit(entries)
+                if not answer.done():  # a request cancelled meanwhile (client gone) is still audited
+                    answer.set_result(handed)
+            return
+        self.commits += 1
+        self.loop_commits += 1
+        for _, answer in turn.waiting:
+            if not answer.done():
+                answer.set_result(None)
+
     def _take(self) -> list[Batch] | None:
         with self._cv:
             if not self._queue:
@@ -84,6 +154,10 @@ class AuditWriter:
             size = 0
             while self._queue and size < MAX_BATCH:
                 item = self._queue.popleft()
+                # from here its caller can no longer cancel it (a request whose client
+                # left is still audited); one cancelled before keeps its entries too,
+                # and is simply not answered (setting it would raise and end the thread)
+                item[1].set_running_or_notify_cancel()
                 taken.append(item)
                 size += len(item[0])
             return taken
@@ -118,12 +192,22 @@ class AuditWriter:
                     try:
                         self._append([one])
                     except Exception as exc:
-                        one[1].set_exception(exc)
+                        _answer(one[1], exc)
                     else:
-                        one[1].set_result(None)
+                        _answer(one[1], None)
             else:
                 for _, done in batches:
-                    done.set_result(None)
+                    _answer(done, None)
+
+
+def _answer(done: Future[None], error: Exception | None) -> None:
+    """Tell a waiting caller how its entries went (not one that was cancelled meanwhile)."""
+    if done.cancelled():
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
 
 
 _WRITERS: weakref.WeakKeyDictionary[Engine, AuditWriter] = weakref.WeakKeyDictionary()
