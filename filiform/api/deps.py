@@ -12,10 +12,13 @@ not 7, an unknown key is an error), so the API validates exactly as every other 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Path, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
@@ -71,16 +74,58 @@ def actor(request: Request) -> Actor:
     return found
 
 
-def unit_of_work(request: Request) -> Iterator[Session]:
+# Worker threads for starting units of work, apart from the pool endpoints run in (below).
+UNIT_STARTS = 40
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[Session]:
     """One durable transaction for the endpoint.
 
-    FastAPI runs this generator's start and end in worker threads that need not be the
-    endpoint's, so the SQLite writer lock taken here is detached from this thread (the
-    thread may serve another request meanwhile) and released wherever the end runs.
+    Its start and end run in worker threads that need not be the endpoint's, so the
+    SQLite writer lock taken at the start is detached from that thread (the thread may
+    serve another request meanwhile) and released wherever the end runs.
+
+    Why not a plain generator, which FastAPI would run in its worker threads: starting a
+    write waits for the writer lock, and the lock's holder still needs a worker thread
+    for its endpoint.  When every thread of FastAPI's pool (40) held a request waiting
+    here, the holder waited for a thread until the waiters gave up 30 s later (503).
+    Here the waiting happens in threads of a separate limit (:data:`UNIT_STARTS`), so the
+    pool always has a thread for the holder's endpoint; the end runs outside any limit,
+    as FastAPI does for a generator's end.
     """
-    with transaction(request.app.state.sessions) as session:
-        detach_writer(session)
+    unit = transaction(request.app.state.sessions)
+    session = await anyio.to_thread.run_sync(_start, unit, limiter=_starts_limiter())
+    try:
         yield session
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            suppressed = await anyio.to_thread.run_sync(
+                unit.__exit__, type(exc), exc, exc.__traceback__, limiter=anyio.CapacityLimiter(1)
+            )
+        if not suppressed:
+            raise
+    else:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(unit.__exit__, None, None, None, limiter=anyio.CapacityLimiter(1))
+
+
+def _start(unit: AbstractContextManager[Session]) -> Session:
+    session = unit.__enter__()
+    detach_writer(session)
+    return session
+
+
+_STARTS: RunVar[anyio.CapacityLimiter] = RunVar("filiform_unit_starts")
+
+
+def _starts_limiter() -> anyio.CapacityLimiter:
+    """One limiter per event loop (a limiter belongs to the loop that made it)."""
+    try:
+        return _STARTS.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(UNIT_STARTS)
+        _STARTS.set(limiter)
+        return limiter
 
 
 CurrentActor = Annotated[Actor, Depends(actor)]

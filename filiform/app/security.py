@@ -220,7 +220,7 @@ class SecurityMiddleware:
             if reading:
                 sink.hold(entry)  # written with the request's own reads, before the response
             else:
-                await run_in_threadpool(writer_for(self.sessions).write, [entry])
+                await writer_for(self.sessions).write_async([entry])  # waits without a pool thread
         state["actor"] = actor
         drop_session = bool(cookie) and actor is None and not static
 
@@ -289,7 +289,7 @@ class SecurityMiddleware:
             if scope["method"] in ("GET", "HEAD"):
                 sink.hold(entry)
             else:
-                await run_in_threadpool(writer_for(self.sessions).write, [entry])
+                await writer_for(self.sessions).write_async([entry])  # waits without a pool thread
 
         async def send_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
