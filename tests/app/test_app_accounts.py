@@ -5,35 +5,20 @@ and the same work for unknown users.  Each test failed before the fix (see its c
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pyotp
 import pytest
 import sqlalchemy as sa
-from api_world import PASSWORD, World, build_world, login
+from api_world import PASSWORD, World, login
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from filiform.app.factory import create_app
 from filiform.services.access import passwords
 from filiform.services.access.auth_sessions import COOKIE_NAME
 from filiform.storage.engine import transaction
 
 NEW_PASSWORD = "violet kettle harbour minute"
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> World:
-    return build_world(f"sqlite:///{tmp_path / 'filiform.db'}")
-
-
-@pytest.fixture
-def app(world: World) -> Iterator[FastAPI]:
-    application = create_app(world.url)
-    yield application
-    application.state.engine.dispose()
 
 
 def _fresh(app: FastAPI) -> TestClient:

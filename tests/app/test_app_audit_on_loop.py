@@ -9,17 +9,17 @@ import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
-from api_world import World, build_world, login
+from api_world import World, login
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from filiform.app.factory import create_app
 from filiform.app.request_audit import RequestAudit
+from filiform.services.access.context import Actor, Role
 from filiform.services.operations import audit, audit_writer
 from filiform.services.operations.audit_writer import AuditWriter, writer_for
 from filiform.storage.engine import (
@@ -37,11 +37,6 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    return build_world(f"sqlite:///{tmp_path / 'filiform.db'}")
-
-
-@pytest.fixture
 def engine(world: World) -> Iterator[Engine]:
     """A fresh engine, so its writer has never started a thread."""
     built = make_engine(world.url)
@@ -49,9 +44,7 @@ def engine(world: World) -> Iterator[Engine]:
     built.dispose()
 
 
-def _actor() -> Any:
-    from filiform.services.access.context import Actor, Role
-
+def _actor() -> Actor:
     return Actor(user_id=1, clinic_id=1, role=Role.ADMIN)
 
 
@@ -99,21 +92,17 @@ def test_requests_flushed_in_one_turn_share_one_commit_on_the_loop(engine: Engin
     assert _verified(engine)
 
 
-def test_a_page_view_through_the_app_is_committed_on_the_loop(world: World) -> None:
-    app = create_app(world.url)
-    try:
-        client = login(TestClient(app), "clinician_a")
-        writer = writer_for(app.state.sessions)
-        before = writer.loop_commits
-        pid = world.patient["a"]
-        assert client.get(f"/patients/{pid}").status_code == 200
-        assert writer.loop_commits > before
-        read = sa.select(sa.func.count()).select_from(AuditLog).where(AuditLog.action == "read")
-        with app.state.engine.connect() as conn:
-            reads = conn.scalar(read.where(AuditLog.patient_id == pid))
-        assert reads and reads >= 2  # the page's reads, durable when it answered
-    finally:
-        app.state.engine.dispose()
+def test_a_page_view_through_the_app_is_committed_on_the_loop(world: World, app: FastAPI) -> None:
+    client = login(TestClient(app), "clinician_a")
+    writer = writer_for(app.state.sessions)
+    before = writer.loop_commits
+    pid = world.patient["a"]
+    assert client.get(f"/patients/{pid}").status_code == 200
+    assert writer.loop_commits > before
+    read = sa.select(sa.func.count()).select_from(AuditLog).where(AuditLog.action == "read")
+    with app.state.engine.connect() as conn:
+        reads = conn.scalar(read.where(AuditLog.patient_id == pid))
+    assert reads and reads >= 2  # the page's reads, durable when it answered
 
 
 def test_the_loop_does_not_wait_for_a_writer_of_this_process(engine: Engine) -> None:

@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from api_world import PASSWORD, World, build_world, login
+from api_world import PASSWORD, World, login
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from filiform.app.factory import create_app
 from filiform.app.request_audit import RequestAudit
 from filiform.services.access import auth_sessions, users
 from filiform.services.access.context import Actor, Role
@@ -28,18 +26,6 @@ from filiform.services.operations import audit, audit_writer
 from filiform.services.operations.audit_writer import writer_for
 from filiform.storage.engine import _writer_lock, make_engine, session_factory, transaction
 from filiform.storage.models import AuditLog
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> World:
-    return build_world(f"sqlite:///{tmp_path / 'filiform.db'}")
-
-
-@pytest.fixture
-def app(world: World) -> Iterator[FastAPI]:
-    application = create_app(world.url)
-    yield application
-    application.state.engine.dispose()
 
 
 def _count(app: FastAPI, **where: object) -> int:

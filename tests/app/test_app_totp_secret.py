@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from api_world import PASSWORD, World, build_world, login
+from api_world import PASSWORD, World, login
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -21,11 +21,6 @@ from filiform.services.access import secrets as keys
 from filiform.services.access.login_throttle import LoginThrottle
 from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.models_auth import UserTotp
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> World:
-    return build_world(f"sqlite:///{tmp_path / 'filiform.db'}")
 
 
 @pytest.fixture
