@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 PG_CONTENTION = frozenset({"40001", "40P01", "55P03"})
 # SQLite primary result codes: SQLITE_BUSY, SQLITE_LOCKED
 SQLITE_CONTENTION = frozenset({5, 6})
+BUSY_MESSAGE = "The database was busy, so nothing was saved; send the same request again."
 
 
 def is_contention(exc: BaseException) -> bool:

@@ -20,7 +20,7 @@ import pytest
 from api_world import PASSWORD, World
 from fastapi import FastAPI
 
-from filiform.storage import engine as storage_engine
+from filiform.storage import writer_lock as storage_writer_lock
 
 
 async def _log_in(app: FastAPI, username: str) -> int:
@@ -38,7 +38,7 @@ async def _log_in(app: FastAPI, username: str) -> int:
 def test_writers_waiting_for_the_lock_give_up_instead_of_wedging_the_pool(
     app: FastAPI, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(storage_engine, "WRITER_WAIT_S", 1.0)
+    monkeypatch.setattr(storage_writer_lock, "WRITER_WAIT_S", 1.0)
     username = next(iter(world.users))
 
     async def burst() -> list[int]:
@@ -66,7 +66,7 @@ async def _log_in_and_write(app: FastAPI, world: World, i: int) -> list[int]:
 def test_writers_waiting_for_the_lock_leave_the_pool_to_the_holder(app: FastAPI, world: World) -> None:
     """Eight clients log in and write at once with the pool at 2 threads and the wait's
     bound as shipped (30 s): every request succeeds, none waits for the bound."""
-    assert storage_engine.WRITER_WAIT_S >= 30
+    assert storage_writer_lock.WRITER_WAIT_S >= 30
 
     async def burst() -> list[list[int]]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = 2

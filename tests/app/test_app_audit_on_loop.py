@@ -25,13 +25,13 @@ from filiform.services.operations.audit_writer import AuditWriter, writer_for
 from filiform.storage.engine import (
     BUSY_TIMEOUT_MS,
     WouldWait,
-    _engine_writer_lock,
     make_engine,
     session_factory,
     sqlite_write_cursor,
 )
 from filiform.storage.models import AuditLog
 from filiform.storage.settings import sqlite_path
+from filiform.storage.writer_lock import engine_writer_lock
 
 T = TypeVar("T")
 
@@ -109,7 +109,7 @@ def test_the_loop_does_not_wait_for_a_writer_of_this_process(engine: Engine) -> 
     """A clinical write holds the writer lock: the turn goes to the writer thread, the loop
     keeps answering, and the entries are durable when the flush returns."""
     writer = _writer(engine)
-    lock = _engine_writer_lock(engine)
+    lock = engine_writer_lock(engine)
     assert lock is not None
     sink = _held(engine, "behind-a-write")
     lock.acquire()  # this thread: the loop's thread cannot re-enter it
@@ -160,13 +160,13 @@ def test_a_write_that_must_not_wait_refuses_at_once_and_writes_nothing(engine: E
         assert raw.cursor().execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
     finally:
         raw.close()
-    lock = _engine_writer_lock(engine)
+    lock = engine_writer_lock(engine)
     assert lock is not None and lock.try_acquire()  # and the writer lock was given back
     lock.release()
 
 
 def test_a_write_that_must_not_wait_refuses_while_another_thread_writes(engine: Engine) -> None:
-    lock = _engine_writer_lock(engine)
+    lock = engine_writer_lock(engine)
     assert lock is not None
     with lock, ThreadPoolExecutor(1) as pool:
 
@@ -256,7 +256,7 @@ def test_a_request_gone_before_its_turn_is_still_audited(engine: Engine) -> None
 
 
 def test_try_acquire_never_re_enters_a_lock_held_on_the_same_thread(engine: Engine) -> None:
-    lock = _engine_writer_lock(engine)
+    lock = engine_writer_lock(engine)
     assert lock is not None
     with lock:
         assert not lock.try_acquire()  # the holder is mid-transaction

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from api_world import PASSWORD, build_world
 from server_proc import ensure_keys, start
 
-from filiform.storage.engine import WriterLock, make_engine
+from filiform.storage.engine import make_engine
+from filiform.storage.writer_lock import WriterLock
 
 CLIENTS, WRITES = 8, 6
 

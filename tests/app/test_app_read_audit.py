@@ -24,8 +24,9 @@ from filiform.services.access.context import Actor, Role
 from filiform.services.access.session_cache import SessionCache
 from filiform.services.operations import audit, audit_writer
 from filiform.services.operations.audit_writer import writer_for
-from filiform.storage.engine import _writer_lock, make_engine, session_factory, transaction
+from filiform.storage.engine import make_engine, session_factory, transaction
 from filiform.storage.models import AuditLog
+from filiform.storage.writer_lock import writer_lock
 
 
 def _count(app: FastAPI, **where: object) -> int:
@@ -69,7 +70,7 @@ def test_no_data_leaves_without_its_audit_entry(world: World, app: FastAPI, monk
 
 def test_waiting_reads_share_one_durable_commit(app: FastAPI) -> None:
     writer = writer_for(app.state.sessions)
-    lock = _writer_lock(app.state.sessions)
+    lock = writer_lock(app.state.sessions)
     assert lock is not None
     actor = Actor(user_id=1, clinic_id=1, role=Role.ADMIN)
     with lock:  # a long clinical write holds the writer: reads queue up meanwhile
@@ -220,7 +221,7 @@ def test_a_caller_gone_while_its_entries_wait_leaves_the_writer_working(app: Fas
     answering the others.  Before, answering the cancelled future raised in the writer's
     thread, the thread ended, and every later read waited for ever."""
     writer = writer_for(app.state.sessions)
-    lock = _writer_lock(app.state.sessions)
+    lock = writer_lock(app.state.sessions)
     assert lock is not None
     actor = Actor(user_id=1, clinic_id=1, role=Role.ADMIN)
     start = _entries_in_log(app)
