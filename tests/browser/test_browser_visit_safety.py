@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from browser_world import LiveServer
 from conftest import serve
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Page, Response, Route, expect
 from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
@@ -197,3 +198,39 @@ def test_a_session_form_draft_comes_back_with_all_its_needle_cards(tablet: Page,
     expect(page.locator('[name="ins-1-depth"]')).to_have_value("21")
     expect(page.locator('[name="soap_s"]')).to_have_value("Neck pain worse after long drives")
     expect(page.locator(".draft-note")).to_be_visible()
+
+
+def test_a_draft_waits_for_the_script_that_rebuilds_its_needle_cards(tablet: Page, idle_server: LiveServer) -> None:
+    """The session form's own script (which adds the cards a draft holds) arrives after the
+    saved draft does: the draft still comes back with every card.  Before, a fast draft
+    answer and a slow script brought back one card and lost the second needle."""
+    page, server = tablet, idle_server
+    form = "/patients/1/sessions/new"
+    _sign_in(page, server, form)
+    discarded = page.evaluate(  # start from no draft (another test of this server may have left one)
+        """() => fetch("/drafts/1/session", {method: "DELETE", credentials: "same-origin", headers:
+            {"X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content}}).then(r => r.status)"""
+    )
+    assert discarded in (200, 204), discarded
+    page.goto(f"{server.url}{form}")
+    expect(page.locator("#session-form[data-ready]")).to_have_count(1)
+    expect(page.locator("li.needle-card")).to_have_count(1)
+    page.get_by_role("button", name="Add needle").click()
+    page.locator('[name="ins-1-depth"]').fill("17")
+    with page.expect_response(lambda r: _saves(r, "/drafts/1/session", '"ins-1-depth":"17"'), timeout=20_000):
+        page.locator('[name="ins-0-depth"]').fill("9")
+
+    def late_script(route: Route) -> None:
+        time.sleep(0.6)  # the draft's own request is answered meanwhile
+        route.continue_()
+
+    page.goto(f"{server.url}/patients/1")
+    page.route("**/static/session.js", late_script)
+    try:
+        page.goto(f"{server.url}{form}")
+        expect(page.locator("#session-form[data-ready]")).to_have_count(1)
+        expect(page.locator("li.needle-card")).to_have_count(2)
+        expect(page.locator('[name="ins-1-depth"]')).to_have_value("17")
+        expect(page.locator('[name="ins-0-depth"]')).to_have_value("9")
+    finally:
+        page.unroute("**/static/session.js")

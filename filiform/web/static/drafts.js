@@ -13,6 +13,15 @@
   var STASH = "filiform-pending-draft";
   var DELAY = 800;
   var forms = [];
+  // The page's own deferred scripts (session.js adds the needle cards a draft holds, on
+  // "draft:restore") run after this one; a draft must not come back before they have.
+  var loaded = false;
+  document.addEventListener("DOMContentLoaded", function () { loaded = true; });
+
+  function whenLoaded(fn) {
+    if (loaded || document.readyState === "complete") { fn(); }
+    else { document.addEventListener("DOMContentLoaded", fn); }
+  }
 
   function csrf() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -176,7 +185,7 @@
       save(entry, true);
     });
     forms.push(entry);
-    restore(entry);
+    whenLoaded(function () { restore(entry); });
     return entry;
   }
 
