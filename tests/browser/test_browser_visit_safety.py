@@ -232,5 +232,6 @@ def test_a_draft_waits_for_the_script_that_rebuilds_its_needle_cards(tablet: Pag
         expect(page.locator("li.needle-card")).to_have_count(2)
         expect(page.locator('[name="ins-1-depth"]')).to_have_value("17")
         expect(page.locator('[name="ins-0-depth"]')).to_have_value("9")
+        expect(page.locator(".draft-note")).to_be_in_viewport()  # rebuilding the cards did not jump down the form
     finally:
         page.unroute("**/static/session.js")

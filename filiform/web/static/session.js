@@ -84,12 +84,17 @@
     });
   }
 
-  function addCard(target, side, technique) {
+  function appendCard(target, side, technique) {
     var fresh = template.content.firstElementChild.cloneNode(true);
     list.appendChild(fresh);
     renumber();
     if (target) { fill(fresh, target, side, technique); }
     updateHint(fresh);
+    return fresh;
+  }
+
+  function addCard(target, side, technique) {  // the clinician's own "Add needle": go to it
+    var fresh = appendCard(target, side, technique);
     field(fresh, "target").focus();
     return fresh;
   }
@@ -126,7 +131,7 @@
       var m = /^ins-(\d+)-/.exec(name);
       if (m) { most = Math.max(most, parseInt(m[1], 10)); }
     });
-    while (cards().length <= most) { addCard(); }
+    while (cards().length <= most) { appendCard(); }  // no focus: the page stays on the draft's note
   });
   document.getElementById("add-needle").addEventListener("click", function () { addCard(); });
   document.querySelectorAll("button.chip-add").forEach(function (chip) {
