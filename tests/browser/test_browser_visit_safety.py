@@ -178,12 +178,24 @@ def _saves(response: Response, path: str, *texts: str) -> bool:
     return path in response.url and request.method == "PUT" and response.ok and all(t in body for t in texts)
 
 
+def _no_draft(page: Page, server: LiveServer, form: str) -> None:
+    """Start from no session draft (another test of this server may have left one), then
+    open the form again."""
+    discarded = page.evaluate(
+        """() => fetch("/drafts/1/session", {method: "DELETE", credentials: "same-origin", headers:
+            {"X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content}}).then(r => r.status)"""
+    )
+    assert discarded in (200, 204), discarded
+    page.goto(f"{server.url}{form}")
+
+
 def test_a_session_form_draft_comes_back_with_all_its_needle_cards(tablet: Page, idle_server: LiveServer) -> None:
     """A half-filled session form (two needle cards, a note) is still there when the page is
     opened again: the cards added by script are rebuilt before the fields are filled."""
     page, server = tablet, idle_server
     form = "/patients/1/sessions/new"
     _sign_in(page, server, form)
+    _no_draft(page, server, form)
     page.locator('[name="ins-0-depth"]').fill("12")
     expect(page.locator("#session-form[data-ready]")).to_have_count(1)
     page.get_by_role("button", name="Add needle").click()
@@ -207,12 +219,7 @@ def test_a_draft_waits_for_the_script_that_rebuilds_its_needle_cards(tablet: Pag
     page, server = tablet, idle_server
     form = "/patients/1/sessions/new"
     _sign_in(page, server, form)
-    discarded = page.evaluate(  # start from no draft (another test of this server may have left one)
-        """() => fetch("/drafts/1/session", {method: "DELETE", credentials: "same-origin", headers:
-            {"X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content}}).then(r => r.status)"""
-    )
-    assert discarded in (200, 204), discarded
-    page.goto(f"{server.url}{form}")
+    _no_draft(page, server, form)
     expect(page.locator("#session-form[data-ready]")).to_have_count(1)
     expect(page.locator("li.needle-card")).to_have_count(1)
     page.get_by_role("button", name="Add needle").click()
